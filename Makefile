@@ -1,0 +1,66 @@
+# Two commands for a newcomer: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app biobank
+# `make run` serves plain HTTP on 127.0.0.1, so the Secure cookie flag is switched off there only.
+RUN_ENV := BIOBANK_SESSION_COOKIE_SECURE=0 BIOBANK_REMEMBER_COOKIE_SECURE=0
+
+.PHONY: run test install install-test system-deps instance lint bench bench-quick clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian packages the tests and tools use: Chromium for e2e tests, poppler for PDF
+# rasterising, CJK fonts for Chinese PDFs, bcftools/tabix for benchmarks. Installed only when
+# missing, and only where apt-get can run (root on Debian).
+SYSTEM_PACKAGES := chromium poppler-utils fonts-noto-cjk bcftools tabix
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || missing="$$missing fonts-noto-cjk"; \
+	command -v bcftools >/dev/null || missing="$$missing bcftools"; \
+	command -v tabix >/dev/null || missing="$$missing tabix"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "warning: missing system packages:$$missing (tests that need them are skipped)"; fi; \
+	fi
+
+instance: install
+	@test -f instance/config.py || $(PY) -c "import secrets; print('SECRET_KEY = ' + repr(secrets.token_hex(32)))" > instance/config.py
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+
+run: instance
+	@echo "Serving on http://127.0.0.1:5000 — sign in with a demo login above."
+	$(RUN_ENV) $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-test system-deps
+	$(VENV)/bin/pytest
+
+lint: install-test
+	$(VENV)/bin/ruff check biobank variant_calling labels tests bench
+	$(VENV)/bin/mypy
+
+bench: install-test system-deps
+	$(PY) bench/run_all.py
+
+bench-quick: install-test system-deps
+	$(PY) bench/run_all.py --quick
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out

@@ -1,0 +1,104 @@
+"""Operator commands: ``flask --app biobank <command>``. Each runs one transaction through the
+same services as the web; errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import get_db, migrate
+from .errors import BiobankError
+from .models import User
+from .services import audit, demo, users
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    try:
+        with get_db(current_app).transaction() as session:
+            yield session
+    except BiobankError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (creates the database if it does not exist)."""
+    engine = get_db(current_app).engine
+    migrate.upgrade(engine, revision)
+    click.echo(f"database at revision {migrate.current_revision(engine)}")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo trial, sites, users and participants (idempotent)."""
+    with _transaction() as session:
+        report = demo.seed_demo(session, current_app.config["DEMO_PASSWORD"])
+    click.echo("demo data loaded" if report.created else "demo data already present; unchanged")
+    click.echo(f"demo logins (password: {current_app.config['DEMO_PASSWORD']}):")
+    for username, role, site in report.users:
+        click.echo(f"  {username:<12} {role:<12} {site}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", "display_name", required=True)
+@click.option("--role", required=True, type=click.Choice(
+    ["technician", "pathologist", "coordinator", "monitor", "admin"]))
+@click.option("--site", "site_code", required=True)
+@click.password_option()
+def create_user(username: str, display_name: str, role: str, site_code: str,
+                password: str) -> None:
+    """Create a user at a site with a role."""
+    with _transaction() as session:
+        user = users.create_user(session, None, username=username, display_name=display_name,
+                                 role=role, site_code=site_code, password=password)
+        click.echo(f"created {user.username} ({role} at {site_code})")
+
+
+@click.command("create-token")
+@click.argument("username")
+@click.option("--name", required=True, help="what the token is for (instrument, script)")
+def create_token(username: str, name: str) -> None:
+    """Create an API token for a user; the token is printed once."""
+    with _transaction() as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        plaintext, _t = users.create_token(session, user, user, name)
+    click.echo(plaintext)
+
+
+@click.command("verify-audit")
+def verify_audit() -> None:
+    """Check the audit trail's hash chain; exit 1 naming each edited or deleted row."""
+    session = get_db(current_app).session(write=False)
+    try:
+        count, problems = audit.verify(session)
+    finally:
+        session.close()
+    if problems:
+        for p in problems:
+            click.echo(p.message, err=True)
+        click.echo(f"audit trail BROKEN: {len(problems)} problem(s) in {count} rows", err=True)
+        sys.exit(1)
+    click.echo(f"audit trail intact: {count} rows verified")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    for cmd in (seed_demo, create_user, create_token, verify_audit):
+        app.cli.add_command(cmd)

@@ -1,0 +1,66 @@
+"""Configuration, layered: these defaults → ``instance/config.py`` → ``BIOBANK_*`` environment."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from typing import Any
+
+
+class Defaults:
+    SECRET_KEY = "dev-only-change-me"  # noqa: S105 - replaced by instance config / env in deployment
+    DATABASE_URL = ""  # empty: SQLite file in the instance folder
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    # Cookies: HttpOnly and SameSite always; Secure unless explicitly served over plain HTTP
+    # for local development (make run sets BIOBANK_SESSION_COOKIE_SECURE=0).
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_NAME = "biobank_session"
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    IDLE_TIMEOUT_SECONDS = 30 * 60
+    MAX_FAILED_LOGINS = 5
+    LOCKOUT_MINUTES = 15
+    # Flask's default is unlimited; uploads larger than this get 413 before the body is read.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # a bench station stays open all shift; session expiry bounds it
+    # What a keyboard-wedge scanner may be programmed to add around a code.
+    SCANNER_PREFIXES: tuple[str, ...] = ()
+    SCANNER_SUFFIXES: tuple[str, ...] = ()
+    FREEZE_THAW_WARNING_LIMIT = 3
+    DEMO_PASSWORD = "demo-Passw0rd!"  # noqa: S105 - printed by make run; demo data only
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "zh")
+
+
+_BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def _coerce(raw: str, current: Any) -> Any:
+    if isinstance(current, bool):
+        if raw.lower() not in _BOOL:
+            raise ValueError(f"expected a boolean, got {raw!r}")
+        return _BOOL[raw.lower()]
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, timedelta):
+        return timedelta(seconds=int(raw))
+    if isinstance(current, tuple):
+        return tuple(json.loads(raw)) if raw.startswith("[") else tuple(
+            p for p in raw.split(",") if p
+        )
+    return raw
+
+
+def from_environment(config: dict[str, Any], environ: dict[str, str] | None = None) -> None:
+    """Apply ``BIOBANK_<KEY>`` variables over ``config``, typed like the value they replace."""
+    env = os.environ if environ is None else environ
+    for name, raw in env.items():
+        if not name.startswith("BIOBANK_"):
+            continue
+        key = name[len("BIOBANK_") :]
+        config[key] = _coerce(raw, config.get(key, ""))

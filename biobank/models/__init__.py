@@ -1,0 +1,30 @@
+"""SQLAlchemy models, one module per aggregate; importing this registers them all."""
+
+from .audit import AuditEvent
+from .base import Base, UTCDateTime, utcnow
+from .participant import SCREENING_STATUSES, Participant
+from .site import SITE_KINDS, Site
+from .specimen import SPECIMEN_STATUSES, IdCounter, Specimen, SpecimenEvent
+from .trial import ExpectedSpecimen, Trial, VisitDefinition
+from .user import ROLES, ApiToken, User
+
+__all__ = [
+    "ROLES",
+    "SCREENING_STATUSES",
+    "SITE_KINDS",
+    "SPECIMEN_STATUSES",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "ExpectedSpecimen",
+    "IdCounter",
+    "Participant",
+    "Site",
+    "Specimen",
+    "SpecimenEvent",
+    "Trial",
+    "UTCDateTime",
+    "User",
+    "VisitDefinition",
+    "utcnow",
+]

@@ -1,0 +1,61 @@
+"""Who may see and change what: site scoping and roles, enforced at the object level."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound, PermissionDenied
+from ..models import Participant, Specimen, User
+
+WRITE_ROLES = frozenset({"technician", "pathologist", "coordinator", "admin"})
+
+
+def can_see_site(user: User, site_id: int) -> bool:
+    return user.sees_all_sites or user.site_id == site_id
+
+
+def require_role(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise PermissionDenied(
+            f"your role ({user.role}) may not do this; it needs: {', '.join(roles)}"
+        )
+
+
+def require_write(user: User) -> None:
+    if user.role not in WRITE_ROLES:
+        raise PermissionDenied(f"your role ({user.role}) is read-only")
+
+
+def participants_query(user: User) -> Select[tuple[Participant]]:
+    q = select(Participant).order_by(Participant.code)
+    if not user.sees_all_sites:
+        q = q.where(Participant.site_id == user.site_id)
+    return q
+
+
+def get_participant(session: Session, user: User, code: str) -> Participant:
+    p = session.execute(
+        select(Participant).where(Participant.code == code.strip().upper())
+    ).scalar_one_or_none()
+    # The same answer for "absent" and "another site's": existence must not leak across sites.
+    if p is None or not can_see_site(user, p.site_id):
+        raise NotFound(f"no participant {code!r} visible to you")
+    return p
+
+
+def specimen_visible(user: User, specimen: Specimen) -> bool:
+    return (
+        user.sees_all_sites
+        or specimen.participant.site_id == user.site_id
+        or specimen.site_id == user.site_id
+    )
+
+
+def get_specimen(session: Session, user: User, barcode: str) -> Specimen:
+    s = session.execute(
+        select(Specimen).where(Specimen.barcode == barcode.strip().upper())
+    ).scalar_one_or_none()
+    if s is None or not specimen_visible(user, s):
+        raise NotFound(f"no specimen {barcode!r} visible to you")
+    return s

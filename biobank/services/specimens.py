@@ -1,0 +1,371 @@
+"""Specimen identity, status transitions, corrections, derivatives and the SPREC code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from labels import ids
+
+from .. import vocabulary
+from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
+from ..models import (
+    ExpectedSpecimen,
+    IdCounter,
+    Participant,
+    Specimen,
+    SpecimenEvent,
+    User,
+    VisitDefinition,
+    utcnow,
+)
+from . import access, audit
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    verb: str  # for messages
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "collect": Transition(frozenset({"expected"}), "collected", "collected"),
+    "ship": Transition(frozenset({"collected", "received", "stored"}), "in_transit", "shipped"),
+    "receive": Transition(frozenset({"in_transit"}), "received", "received"),
+    "store": Transition(frozenset({"received", "checked_out", "stored"}), "stored", "stored"),
+    "check_out": Transition(frozenset({"stored"}), "checked_out", "checked out"),
+    "check_in": Transition(frozenset({"checked_out"}), "stored", "checked in"),
+    "consume": Transition(
+        frozenset({"collected", "received", "stored", "checked_out"}), "consumed", "consumed"
+    ),
+    "dispose": Transition(
+        frozenset({"expected", "collected", "received", "stored", "checked_out"}),
+        "disposed",
+        "disposed",
+    ),
+    "lose": Transition(
+        frozenset({"collected", "in_transit", "received", "stored", "checked_out"}),
+        "lost",
+        "marked lost",
+    ),
+}
+
+# Fields a technician may correct after collection; any correction needs a reason.
+CORRECTABLE = {"collected_at", "centrifuged_at", "frozen_at", "quantity", "unit", "container",
+               "notes"}
+
+
+def allocate_id(session: Session, prefix: str) -> str:
+    """Next issuable ID for ``prefix``; the counter row is updated in the caller's transaction,
+    which serialises concurrent allocations (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite)."""
+    if session.get(IdCounter, prefix) is None:
+        try:
+            with session.begin_nested():
+                session.add(IdCounter(prefix=prefix, next_value=1))
+        except IntegrityError:
+            pass
+    while True:
+        number = session.execute(
+            update(IdCounter)
+            .where(IdCounter.prefix == prefix)
+            .values(next_value=IdCounter.next_value + 1)
+            .returning(IdCounter.next_value - 1)
+        ).scalar_one()
+        if ids.is_issuable(prefix, number):
+            return ids.format_id(prefix, number)
+
+
+def _event(
+    session: Session,
+    actor: User | None,
+    specimen: Specimen,
+    kind: str,
+    from_status: str | None,
+    to_status: str | None,
+    at: datetime | None = None,
+    detail: dict[str, Any] | None = None,
+) -> SpecimenEvent:
+    ev = SpecimenEvent(
+        specimen_id=specimen.id,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        at=at or utcnow(),
+        actor_id=actor.id if actor else None,
+        site_id=actor.site_id if actor else specimen.site_id,
+        detail=audit.jsonable(detail or {}),
+    )
+    session.add(ev)
+    return ev
+
+
+def create_expected(
+    session: Session,
+    actor: User | None,
+    participant: Participant,
+    expected: ExpectedSpecimen,
+    occurrence: int = 1,
+) -> Specimen:
+    """A pre-labelled specimen that the protocol expects; scanning its label registers it."""
+    barcode = allocate_id(session, "SP")
+    s = Specimen(
+        barcode=barcode,
+        participant_id=participant.id,
+        visit_id=expected.visit_id,
+        visit_occurrence=occurrence,
+        specimen_type=expected.specimen_type,
+        container=expected.container,
+        quantity=Decimal(str(expected.quantity)),
+        unit=expected.unit,
+        status="expected",
+        site_id=participant.site_id,
+        freeze_thaw_count=0,
+        notes="",
+    )
+    session.add(s)
+    session.flush()
+    _event(session, actor, s, "label_printed", None, "expected",
+           detail={"visit": expected.visit.code, "occurrence": occurrence})
+    audit.record(session, actor, "specimen.create", "specimen", barcode, {
+        "status": "expected", "participant": participant.code,
+        "type": s.specimen_type, "visit": expected.visit.code,
+    })
+    return s
+
+
+def visit_kit(
+    session: Session, actor: User, participant: Participant, visit: VisitDefinition,
+    occurrence: int = 1,
+) -> list[Specimen]:
+    """Specimens expected at one visit occurrence, creating those not yet labelled."""
+    access.require_write(actor)
+    if not access.can_see_site(actor, participant.site_id):
+        raise NotFound(f"no participant {participant.code!r} visible to you")
+    query = (
+        select(Specimen)
+        .where(
+            Specimen.participant_id == participant.id,
+            Specimen.visit_id == visit.id,
+            Specimen.visit_occurrence == occurrence,
+            Specimen.parent_id.is_(None),
+        )
+        .order_by(Specimen.id)
+    )
+    have = {s.specimen_type for s in session.execute(query).scalars()}
+    for exp in visit.expected:
+        if exp.specimen_type not in have:
+            create_expected(session, actor, participant, exp, occurrence)
+    return list(session.execute(query).scalars())
+
+
+def transition(
+    session: Session,
+    actor: User | None,
+    specimen: Specimen,
+    action: str,
+    *,
+    at: datetime | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> SpecimenEvent:
+    """Apply one status change, refusing illegal ones with a message that says why."""
+    if actor is not None:
+        access.require_write(actor)
+    rule = TRANSITIONS.get(action)
+    if rule is None:
+        raise ValidationError(f"unknown action {action!r}")
+    # Re-read under a row lock: two scans of the same tube racing on PostgreSQL must not both
+    # see the old status (SQLite is already serialised by BEGIN IMMEDIATE).
+    session.refresh(specimen, with_for_update=True)
+    if specimen.status not in rule.sources:
+        allowed = ", ".join(sorted(vocabulary.STATUSES[s] for s in rule.sources))
+        raise InvalidTransition(
+            f"{specimen.barcode} is {vocabulary.STATUSES[specimen.status].lower()}; it can be "
+            f"{rule.verb} only when: {allowed}"
+        )
+    old = specimen.status
+    specimen.status = rule.target
+    ev = _event(session, actor, specimen, action, old, rule.target, at, detail)
+    changes: dict[str, Any] = {"status": [old, rule.target]}
+    if detail:
+        changes.update(detail)
+    audit.record(session, actor, f"specimen.{action}", "specimen", specimen.barcode, changes,
+                 reason)
+    session.flush()
+    return ev
+
+
+def register_collection(
+    session: Session, actor: User, specimen: Specimen, at: datetime | None = None
+) -> SpecimenEvent:
+    access.require_role(actor, "technician", "admin")
+    if not access.can_see_site(actor, specimen.participant.site_id):
+        raise NotFound(f"no specimen {specimen.barcode!r} visible to you")
+    when = at or utcnow()
+    if when > utcnow() + timedelta(minutes=5):
+        raise ValidationError("collection time is in the future")
+    ev = transition(session, actor, specimen, "collect", at=when,
+                    detail={"collected_at": when, "collected_by": actor.username})
+    specimen.collected_at = when
+    specimen.collected_by_id = actor.id
+    specimen.collection_site_id = actor.site_id
+    session.flush()
+    return ev
+
+
+def _parse_value(field: str, raw: Any) -> Any:
+    if field in {"collected_at", "centrifuged_at", "frozen_at"}:
+        if isinstance(raw, datetime):
+            value = raw
+        else:
+            try:
+                value = datetime.fromisoformat(str(raw).strip())
+            except ValueError as exc:
+                raise ValidationError(f"{field}: {raw!r} is not a date and time") from exc
+        if value.tzinfo is None:
+            raise ValidationError(f"{field}: give a time zone (e.g. +08:00 or Z)")
+        if value > utcnow() + timedelta(minutes=5):
+            raise ValidationError(f"{field}: time is in the future")
+        return value
+    if field == "quantity":
+        try:
+            q = Decimal(str(raw))
+        except InvalidOperation as exc:
+            raise ValidationError(f"quantity: {raw!r} is not a number") from exc
+        if q < 0 or not q.is_finite():
+            raise ValidationError("quantity cannot be negative")
+        return q
+    if field == "unit" and raw not in vocabulary.UNITS:
+        raise ValidationError(f"unit: {raw!r} is not one of {', '.join(vocabulary.UNITS)}")
+    if field == "container" and raw not in vocabulary.CONTAINERS:
+        raise ValidationError(f"container: unknown container {raw!r}")
+    return str(raw)[:500]
+
+
+def correct(
+    session: Session, actor: User, specimen: Specimen, field: str, raw: Any, reason: str
+) -> None:
+    """Correct recorded data; the reason is mandatory and the old value stays in the audit."""
+    access.require_write(actor)
+    if field not in CORRECTABLE:
+        raise ValidationError(f"{field!r} cannot be corrected (correctable: "
+                              f"{', '.join(sorted(CORRECTABLE))})")
+    if not reason or not reason.strip():
+        raise ValidationError("a correction needs a reason", code="reason_required")
+    value = _parse_value(field, raw)
+    old = getattr(specimen, field)
+    if old == value:
+        raise Conflict(f"{field} already has that value")
+    setattr(specimen, field, value)
+    _event(session, actor, specimen, "corrected", specimen.status, specimen.status,
+           detail={"field": field, "old": old, "new": value, "reason": reason.strip()})
+    audit.record(session, actor, "specimen.correct", "specimen", specimen.barcode,
+                 {field: [old, value]}, reason.strip())
+    session.flush()
+
+
+def create_derivative(
+    session: Session,
+    actor: User,
+    parent: Specimen,
+    *,
+    specimen_type: str,
+    container: str,
+    quantity: Decimal,
+    unit: str,
+    take: Decimal | None = None,
+) -> Specimen:
+    """An aliquot or derivative. ``take`` (in the parent's unit) is deducted from the parent."""
+    access.require_write(actor)
+    if parent.status not in {"collected", "received", "stored", "checked_out"}:
+        raise InvalidTransition(
+            f"{parent.barcode} is {parent.status}: derivatives come only from specimens in hand"
+        )
+    if specimen_type not in vocabulary.SPECIMEN_TYPES:
+        raise ValidationError(f"unknown specimen type {specimen_type!r}")
+    if container not in vocabulary.CONTAINERS:
+        raise ValidationError(f"unknown container {container!r}")
+    if unit not in vocabulary.UNITS:
+        raise ValidationError(f"unknown unit {unit!r}")
+    if quantity <= 0:
+        raise ValidationError("quantity must be positive")
+    if take is not None:
+        if take <= 0:
+            raise ValidationError("the amount taken must be positive")
+        if parent.quantity is None or take > parent.quantity:
+            raise ValidationError(
+                f"{parent.barcode} holds {parent.quantity} {parent.unit}; cannot take {take}",
+                code="insufficient_quantity",
+            )
+        old = parent.quantity
+        parent.quantity = old - take
+        audit.record(session, actor, "specimen.quantity_taken", "specimen", parent.barcode,
+                     {"quantity": [old, parent.quantity]})
+    child = Specimen(
+        barcode=allocate_id(session, "SP"),
+        participant_id=parent.participant_id,
+        visit_id=parent.visit_id,
+        visit_occurrence=parent.visit_occurrence,
+        specimen_type=specimen_type,
+        container=container,
+        quantity=quantity,
+        unit=unit,
+        status=parent.status if parent.status != "checked_out" else "received",
+        site_id=actor.site_id,
+        parent_id=parent.id,
+        collected_at=parent.collected_at,
+        collection_site_id=parent.collection_site_id,
+        freeze_thaw_count=0,
+        notes="",
+    )
+    session.add(child)
+    session.flush()
+    _event(session, actor, child, "derived", None, child.status,
+           detail={"parent": parent.barcode})
+    _event(session, actor, parent, "derivative_taken", parent.status, parent.status,
+           detail={"child": child.barcode, "take": take})
+    audit.record(session, actor, "specimen.derive", "specimen", child.barcode, {
+        "parent": parent.barcode, "type": specimen_type, "quantity": quantity, "unit": unit,
+    })
+    return child
+
+
+def lineage(specimen: Specimen) -> list[Specimen]:
+    """The specimen's ancestors, nearest first."""
+    out: list[Specimen] = []
+    cur = specimen.parent
+    while cur is not None and cur not in out:
+        out.append(cur)
+        cur = cur.parent
+    return out
+
+
+def _delay_code(start: datetime | None, end: datetime | None) -> str:
+    # SPREC v3 pre-/post-centrifugation delay codes (room temperature bands).
+    if start is None or end is None:
+        return "X"
+    hours = (end - start).total_seconds() / 3600
+    for limit, code in ((2, "A"), (4, "C"), (8, "E"), (12, "G"), (24, "I"), (48, "K")):
+        if hours < limit:
+            return code
+    return "M"
+
+
+def sprec(specimen: Specimen) -> str:
+    """SPREC code from recorded data; elements without a recorded basis are 'X' (unknown)."""
+    stype = vocabulary.SPREC_TYPE.get(specimen.specimen_type, "X")
+    if stype in {"FFP", "TIS"}:
+        # Solid tissue: type, collection, warm ischaemia, cold ischaemia, fixation, fixation
+        # time, storage. Only the type is recorded today.
+        return "-".join([stype, "X", "X", "X", "X", "X", "X"])
+    container = vocabulary.SPREC_CONTAINER.get(specimen.container, "X")
+    pre = _delay_code(specimen.collected_at, specimen.centrifuged_at)
+    post = _delay_code(specimen.centrifuged_at, specimen.frozen_at)
+    return "-".join([stype, container, pre, "X", "X", post, "X"])

@@ -1,0 +1,198 @@
+"""Accounts: password hashing, login with lockout, API tokens. Used by the web and the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, Unauthenticated, ValidationError
+from ..models import ROLES, ApiToken, Site, User, utcnow
+from . import audit
+
+_hasher = PasswordHasher()
+# A hash of a random password, verified when the user does not exist, so that timing does not
+# tell an attacker which usernames are real.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "bbk_"
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters", code="weak_password"
+        )
+    return _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_user(
+    session: Session,
+    actor: User | None,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    site_code: str,
+    password: str,
+) -> User:
+    username = username.strip().lower()
+    if role not in ROLES:
+        raise ValidationError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
+    if not username or not username.replace("_", "").replace(".", "").isalnum():
+        raise ValidationError("username must be letters, digits, '.' or '_'")
+    site = session.execute(select(Site).where(Site.code == site_code)).scalar_one_or_none()
+    if site is None:
+        raise NotFound(f"no site with code {site_code!r}")
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict(f"user {username!r} already exists", code="duplicate_user")
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role,
+        site_id=site.id,
+        password_hash=hash_password(password),
+        failed_logins=0,
+        active=True,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session, actor, "user.create", "user", username,
+        {"role": role, "site": site.code, "display_name": display_name},
+    )
+    return user
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, max_failures: int, lockout_minutes: int
+) -> User:
+    """Return the user, or raise Unauthenticated; the failure count and lockout are persisted
+    by the caller's commit even when this raises (the caller commits before answering)."""
+    user = session.execute(
+        select(User).where(User.username == username.strip().lower())
+    ).scalar_one_or_none()
+    now = utcnow()
+    if user is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        raise Unauthenticated("wrong username or password", code="bad_credentials")
+    if user.locked_until and user.locked_until > now:
+        raise Unauthenticated(
+            "account locked after repeated failed logins; try later or ask an admin",
+            code="locked",
+        )
+    if not user.active:
+        raise Unauthenticated("account disabled", code="disabled")
+    if not check_password(user, password):
+        user.failed_logins += 1
+        changes: dict[str, object] = {"failed_logins": user.failed_logins}
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+            changes["locked_until"] = user.locked_until
+            audit.record(session, None, "user.locked", "user", user.username, changes)
+        session.flush()
+        raise Unauthenticated("wrong username or password", code="bad_credentials")
+    if user.failed_logins or user.locked_until:
+        user.failed_logins = 0
+        user.locked_until = None
+    session.flush()
+    return user
+
+
+def verify_password_again(user: User, password: str) -> None:
+    """Re-authentication for electronic signatures and other sensitive acts."""
+    if not check_password(user, password):
+        raise Unauthenticated("password does not match", code="bad_credentials")
+
+
+def unlock(session: Session, actor: User | None, user: User) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(session, actor, "user.unlock", "user", user.username)
+    session.flush()
+
+
+def _token_digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def create_token(session: Session, actor: User, owner: User, name: str) -> tuple[str, ApiToken]:
+    """Return (plaintext shown once, stored token). Only the SHA-256 is kept."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationError("token name must be 1–100 characters")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=owner.id, name=name, token_hash=_token_digest(plaintext), prefix=plaintext[:10]
+    )
+    session.add(token)
+    session.flush()
+    audit.record(session, actor, "token.create", "api_token", token.id,
+                 {"owner": owner.username, "name": name})
+    return plaintext, token
+
+
+def revoke_token(session: Session, actor: User, token: ApiToken) -> None:
+    if token.revoked_at is not None:
+        raise Conflict("token already revoked")
+    if token.user_id != actor.id and actor.role != "admin":
+        raise NotFound("no such token")
+    token.revoked_at = utcnow()
+    audit.record(session, actor, "token.revoke", "api_token", token.id,
+                 {"owner": token.user.username, "name": token.name})
+    session.flush()
+
+
+def user_for_token(session: Session, plaintext: str) -> User:
+    if not plaintext.startswith(TOKEN_PREFIX):
+        raise Unauthenticated("malformed API token", code="bad_token")
+    token = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(plaintext))
+    ).scalar_one_or_none()
+    if token is None or token.revoked_at is not None or not token.user.active:
+        raise Unauthenticated("invalid or revoked API token", code="bad_token")
+    return token.user
+
+
+# Fields a user may change on their own account. Role and site are never taken from a request.
+SELF_EDITABLE = {"display_name", "locale"}
+
+
+def update_profile(session: Session, actor: User, changes: dict[str, object]) -> User:
+    forbidden = sorted(set(changes) - SELF_EDITABLE)
+    if forbidden:
+        raise ValidationError(
+            f"field(s) {', '.join(forbidden)} cannot be set here; editable: "
+            f"{', '.join(sorted(SELF_EDITABLE))}",
+            code="forbidden_field",
+        )
+    recorded: dict[str, object] = {}
+    for field, value in changes.items():
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise ValidationError(f"{field} must be a non-empty string (≤ 200 characters)")
+        if field == "locale" and value not in {"en", "zh"}:
+            raise ValidationError("locale must be 'en' or 'zh'")
+        old = getattr(actor, field)
+        if old != value:
+            setattr(actor, field, value.strip())
+            recorded[field] = [old, value.strip()]
+    if recorded:
+        audit.record(session, actor, "user.update", "user", actor.username, recorded)
+    session.flush()
+    return actor

@@ -1,0 +1,161 @@
+"""Sessions for people (Flask-Login, idle timeout, lockout) and bearer tokens for scripts."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..errors import PermissionDenied, Unauthenticated
+from ..models import User
+from ..services import users
+from .transaction import db_session
+
+bp = Blueprint("auth", __name__)
+security_log = logging.getLogger("biobank.security")
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db_session().get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> Response:
+    if request.path.startswith("/api/"):
+        raise Unauthenticated("authentication required: send 'Authorization: Bearer <token>'")
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
+def actor() -> User:
+    """The authenticated user of this request (API token or session)."""
+    user = g.get("api_user")
+    if user is not None:
+        return cast(User, user)
+    if current_user.is_authenticated:
+        return cast(User, current_user._get_current_object())
+    raise Unauthenticated("authentication required")
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if g.get("api_user") is None and not current_user.is_authenticated:
+            return _unauthorized()
+        request._biobank_user = actor().username  # type: ignore[attr-defined]
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def roles_required(*roles: str) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if actor().role not in roles:
+                raise PermissionDenied(_("Your role (%(role)s) may not do this.",
+                                         role=actor().role))
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths: an open redirect would let a phishing link use our login.
+    if not target or urlsplit(target).netloc or not target.startswith("/") or target.startswith(
+        "//"
+    ):
+        return url_for("main.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "POST":
+        username = request.form.get("username", "")[:64]
+        password = request.form.get("password", "")[:256]
+        g.commit_on_error = True  # failed-login counters must persist with the refusal
+        try:
+            user = users.authenticate(
+                db_session(), username, password,
+                max_failures=current_app.config["MAX_FAILED_LOGINS"],
+                lockout_minutes=current_app.config["LOCKOUT_MINUTES"],
+            )
+        except Unauthenticated as exc:
+            security_log.warning("login refused (%s) for username=%r from %s", exc.code,
+                                 username, request.remote_addr)
+            flash(_("Account locked after repeated failed logins; try again later.")
+                  if exc.code == "locked" else _("Wrong username or password."), "error")
+            return render_template("login.html", username=username), 401
+        session.clear()
+        login_user(user)
+        session.permanent = True
+        session["last_seen"] = int(time.time())
+        if user.locale:
+            session["locale"] = user.locale
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", username="")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash(_("You have been signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _authenticate() -> Response | None:
+        g.api_user = None
+        header = request.headers.get("Authorization", "")
+        if request.path.startswith("/api/"):
+            if header.startswith("Bearer "):
+                g.api_user = users.user_for_token(db_session(), header[7:].strip())
+                request._biobank_user = g.api_user.username  # type: ignore[attr-defined]
+            elif header:
+                raise Unauthenticated("unsupported Authorization scheme; use Bearer")
+            return None
+        if current_user.is_authenticated:
+            now = int(time.time())
+            last = int(session.get("last_seen", now))
+            if now - last > current_app.config["IDLE_TIMEOUT_SECONDS"]:
+                logout_user()
+                session.clear()
+                flash(_("Signed out after inactivity."), "info")
+                return redirect(url_for("auth.login", next=request.path))
+            session["last_seen"] = now
+        return None

@@ -1,0 +1,61 @@
+"""Specimen page: identity, status, lineage, custody events and the audit history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ..errors import ValidationError
+from ..services import access, audit, specimens
+from .auth import actor, login_required
+from .transaction import db_session
+
+bp = Blueprint("specimens", __name__, url_prefix="/specimens")
+
+PAGE_ACTIONS = ("consume", "dispose", "lose")
+
+
+@bp.route("/<barcode>")
+@login_required
+def detail(barcode: str) -> str:
+    s = db_session()
+    specimen = access.get_specimen(s, actor(), barcode)
+    return render_template(
+        "specimen.html",
+        specimen=specimen,
+        sprec=specimens.sprec(specimen),
+        lineage=specimens.lineage(specimen),
+        history=audit.history(s, "specimen", specimen.barcode),
+        correctable=sorted(specimens.CORRECTABLE),
+        actions=PAGE_ACTIONS,
+    )
+
+
+@bp.route("/<barcode>/correct", methods=["POST"])
+@login_required
+def correct(barcode: str) -> Response:
+    s = db_session()
+    user = actor()
+    specimen = access.get_specimen(s, user, barcode)
+    specimens.correct(s, user, specimen, request.form.get("field", ""),
+                      request.form.get("value", ""), request.form.get("reason", ""))
+    flash(_("Correction recorded."), "success")
+    return redirect(url_for(".detail", barcode=specimen.barcode))
+
+
+@bp.route("/<barcode>/action", methods=["POST"])
+@login_required
+def action(barcode: str) -> Response:
+    s = db_session()
+    user = actor()
+    specimen = access.get_specimen(s, user, barcode)
+    act = request.form.get("action", "")
+    reason = request.form.get("reason", "").strip()
+    if act not in PAGE_ACTIONS:
+        raise ValidationError(_("Unknown action."))
+    if not reason:
+        raise ValidationError(_("A reason is required."), code="reason_required")
+    specimens.transition(s, user, specimen, act, reason=reason)
+    flash(_("Status changed."), "success")
+    return redirect(url_for(".detail", barcode=specimen.barcode))

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from biobank import create_app
+
+
+def test_layers_defaults_instance_file_then_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(
+        "SECRET_KEY = 'from-file'\nIDLE_TIMEOUT_SECONDS = 60\nMAX_FAILED_LOGINS = 7\n"
+    )
+    monkeypatch.setenv("BIOBANK_MAX_FAILED_LOGINS", "3")
+    monkeypatch.setenv("BIOBANK_SESSION_COOKIE_SECURE", "0")
+    monkeypatch.setenv("BIOBANK_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setattr("flask.Flask.auto_find_instance_path", lambda self: str(instance))
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "from-file"  # file over default
+    assert app.config["IDLE_TIMEOUT_SECONDS"] == 60
+    assert app.config["MAX_FAILED_LOGINS"] == 3  # environment over file, typed
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    assert app.config["MAX_CONTENT_LENGTH"] > 0  # never Flask's unlimited default
+
+
+def test_secure_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BIOBANK_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] in {"Lax", "Strict"}
+
+
+def test_bad_environment_value_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BIOBANK_SESSION_COOKIE_SECURE", "maybe")
+    with pytest.raises(ValueError, match="boolean"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})

@@ -1,0 +1,202 @@
+"""Shared fixtures: an app on SQLite and (where reachable) PostgreSQL, seeded with the demo
+trial; clients that sign in like a person (CSRF token included) or with an API token."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from biobank import create_app, get_db
+from biobank.db import make_engine
+from biobank.migrate import upgrade
+from biobank.services import demo
+
+PG_ADMIN_URL = os.environ.get(
+    "BIOBANK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+DEMO_PASSWORD = "demo-Passw0rd!"
+_CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def _pg_reason() -> str | None:
+    try:
+        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with eng.connect() as c:
+            c.execute(text("select 1"))
+        eng.dispose()
+    except Exception as exc:  # any failure means: no PostgreSQL for this run
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}"
+    return None
+
+
+PG_SKIP_REASON = _pg_reason()
+
+
+def _seed(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        demo.seed_demo(s, DEMO_PASSWORD)
+        s.commit()
+    engine.dispose()
+
+
+class PgDatabases:
+    """Creates databases on the local server: a seeded template once, then a copy per test."""
+
+    def __init__(self) -> None:
+        self.admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self.prefix = f"bbt_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.created: list[str] = []
+        self.template: str | None = None
+
+    def url_for(self, name: str) -> str:
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None) -> str:
+        name = f"{self.prefix}_{len(self.created)}"
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"'
+                                                           if template else "")))
+        self.created.append(name)
+        return name
+
+    def seeded(self) -> str:
+        if self.template is None:
+            self.template = self.create()
+            _seed(self.url_for(self.template))
+        return self.create(self.template)
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        for name in reversed(self.created):
+            self.drop(name)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[PgDatabases]:
+    if PG_SKIP_REASON:
+        pytest.skip(PG_SKIP_REASON)
+    dbs = PgDatabases()
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "seeded.db"
+    _seed(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A seeded demo database, fresh for each test, on each engine."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "biobank.db"
+        shutil.copy(template, path)
+        yield f"sqlite:///{path}"
+    else:
+        dbs: PgDatabases = request.getfixturevalue("pg_databases")
+        name = dbs.seeded()
+        yield dbs.url_for(name)
+        dbs.drop(name)
+
+
+def make_app(url: str, tmp_path: Path, **extra: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+    }
+    config.update(extra)
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    app = create_app(config)
+    app.instance_path = str(instance)
+    return app
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = make_app(db_url, tmp_path)
+    yield application
+    get_db(application).dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """A session on the test database for arranging and checking state."""
+    session = get_db(app).session()
+    yield session
+    session.rollback()
+    session.close()
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    m = _CSRF.search(page)
+    assert m, f"no CSRF token on {path}"
+    return m.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD) -> Any:
+    token = csrf_token(client)
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": token})
+
+
+@pytest.fixture
+def client_as(app: Flask) -> Any:
+    """``client_as("s01.tech")`` → a test client signed in as that demo user."""
+
+    def make(username: str) -> FlaskClient:
+        c = app.test_client()
+        resp = login(c, username)
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return c
+
+    return make
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, Any], **kw: Any) -> Any:
+    token = csrf_token(client, "/")
+    return client.post(path, data={**data, "csrf_token": token}, **kw)
+
+
+@pytest.fixture
+def api_token(app: Flask) -> Any:
+    """``api_token("cb.tech")`` → a bearer token for that demo user."""
+    from sqlalchemy import select
+
+    from biobank.models import User
+    from biobank.services import users
+
+    def make(username: str) -> str:
+        with get_db(app).transaction() as s:
+            user = s.execute(select(User).where(User.username == username)).scalar_one()
+            plaintext, _t = users.create_token(s, user, user, "tests")
+        return plaintext
+
+    return make
