@@ -851,6 +851,7 @@ def caller_verdicts(rec: Any, caller: str, samples: list[str]) -> tuple[str, ...
 # The reader
 # ---------------------------------------------------------------------------------------------
 SYMBOLIC_REF_BLOCK = {"<NON_REF>", "<*>"}
+_END_TEXT = re.compile(r"(?:^|;)END=(\d+)")
 
 
 def _is_symbolic(alt: str) -> bool:
@@ -1034,7 +1035,11 @@ def _parse_region(h: Header, lines: list[tuple[int | None, str]], data: VcfData)
 def _record(rec: Any, h: Header, data: VcfData, line: int | None) -> None:
     alts = rec.alts or ()
     samples = data.samples
-    end_info = rec.info.get("END") if "END" in rec.info else None
+    # rec.stop follows END only when the header declares it as an Integer; read the text too.
+    end_info: int | None = rec.stop if rec.stop > rec.pos + len(rec.ref) - 1 else None
+    m = _END_TEXT.search(str(rec).split("\t", 8)[7])
+    if m:
+        end_info = max(end_info or 0, int(m.group(1)))
     if not alts or all(a in SYMBOLIC_REF_BLOCK or a == "." for a in alts):
         # Reference block (gVCF) or a reference-only site.
         if any(a in SYMBOLIC_REF_BLOCK for a in alts):

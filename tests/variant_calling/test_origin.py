@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from variant_calling.origin import decide, normal_state, tumor_state
+from variant_calling.reader import SampleEvidence
+from variant_calling.rules import DEFAULT_RULES, Rules
+
+
+def ev(ref: int, alt: int) -> SampleEvidence:
+    d = ref + alt
+    return SampleEvidence(d, alt, round(alt / d, 4) if d else None, None)
+
+
+@pytest.mark.parametrize(
+    "normal,tumor,origin",
+    [
+        (ev(20, 20), ev(30, 30), "germline"),  # het, tumour unchanged
+        (ev(1, 39), ev(0, 40), "germline"),  # hom
+        (ev(20, 20), ev(8, 52), "germline_loh"),  # second hit
+        (ev(20, 20), None, "germline"),  # blood only
+        (ev(90, 10), ev(90, 10), "germline_mosaic"),  # 10 % in blood
+        (ev(40, 0), ev(30, 30), "somatic"),
+        (ev(40, 1), ev(60, 12), "somatic"),  # one stray read tolerated
+        (None, ev(30, 30), "undetermined"),  # tumour only
+        (ev(8, 0), ev(30, 30), "undetermined"),  # normal too shallow
+        (ev(95, 3), ev(30, 30), "undetermined"),  # 3 % in normal: neither absent nor mosaic
+    ],
+)
+def test_origin_table(
+    normal: SampleEvidence | None, tumor: SampleEvidence | None, origin: str
+) -> None:
+    o = decide(normal, tumor)
+    assert o.origin == origin
+    assert o.detected
+    assert o.evidence and all(e.startswith("ORIGIN_") for e in o.evidence)
+
+
+def test_loh_evidence_names_the_gain() -> None:
+    o = decide(ev(20, 20), ev(8, 52))
+    assert any(e.startswith("ORIGIN_LOH_SECOND_HIT") and "+0.3667" in e for e in o.evidence)
+
+
+def test_not_detected_reference_call() -> None:
+    o = decide(ev(40, 0), ev(50, 0))
+    assert not o.detected and "ORIGIN_NOT_DETECTED" in o.evidence
+
+
+def test_thresholds_are_configurable() -> None:
+    strict = dataclasses.replace(DEFAULT_RULES, min_normal_depth=50)
+    assert decide(ev(40, 0), ev(30, 30)).origin == "somatic"
+    assert decide(ev(40, 0), ev(30, 30), strict).origin == "undetermined"
+    loose = Rules.from_mapping({"loh_min_vaf_gain": 0.05, "loh_min_tumor_vaf": 0.55})
+    assert decide(ev(20, 20), ev(40, 60), loose).origin == "germline_loh"
+    assert decide(ev(20, 20), ev(40, 60)).origin == "germline"
+
+
+def test_unknown_rule_rejected() -> None:
+    from variant_calling.errors import UsageError
+
+    with pytest.raises(UsageError):
+        Rules.from_mapping({"no_such_rule": 1})
+
+
+def test_states() -> None:
+    r = DEFAULT_RULES
+    assert normal_state(None, r) == "no_normal"
+    assert normal_state(SampleEvidence(None, None, None, None), r) == "shallow"
+    assert tumor_state(ev(5, 0), r) == "shallow"
+    assert tumor_state(ev(5, 3), r) == "present"  # presence does not need depth
+    assert tumor_state(ev(50, 0), r) == "absent"

@@ -1,0 +1,154 @@
+"""``men1 classify``: the command-line contract of the MEN1 genotyping engine.
+
+Exit codes: 0 classification ran (whatever it found); 2 usage error; 3 invalid input, with one
+line on stderr saying what and where. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from .errors import InputError, Men1Error, UsageError
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="men1", description="MEN1 genotyping: classify MEN1 variants in VCFs.")
+    p.add_argument("--version", action="store_true", help="print the engine version and exit")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    c = sub.add_parser(
+        "classify",
+        help="classify MEN1 variants (origin, pathogenicity, trial eligibility)",
+        description=(
+            "Read VCF/BCF files (plain or bgzipped, indexed or not), name MEN1 variants on "
+            "NM_001370259.2, decide germline/somatic/LOH and pathogenicity."
+        ),
+    )
+    c.add_argument("vcf", nargs="*", help="VCF/BCF files whose sample roles are in their headers")
+    c.add_argument("--normal", metavar="VCF", help="VCF of the normal (blood) sample")
+    c.add_argument("--tumor", metavar="VCF", help="VCF of the tumour sample")
+    c.add_argument("--normal-sample", metavar="NAME", help="name of the normal sample")
+    c.add_argument("--tumor-sample", metavar="NAME", help="name of the tumour sample")
+    c.add_argument("--build", choices=("GRCh37", "GRCh38"), help="genome build of the input")
+    c.add_argument("--clinvar", metavar="VCF", help="ClinVar VCF replacing the shipped table")
+    c.add_argument("--format", choices=("json", "text"), default="json", dest="fmt")
+    c.add_argument(
+        "--rules", metavar="JSON", help="JSON file overriding origin/quality thresholds"
+    )
+    return p
+
+
+def _text(result: dict[str, Any]) -> str:
+    out = [
+        f"MEN1 status: {result['men1_status']}   qualifies: "
+        f"{'YES' if result['qualifies'] else 'no'}",
+        f"build {result['build']}, transcript {result['transcript']}, normal "
+        f"{result['normal_sample'] or '-'}, tumour {result['tumor_sample'] or '-'}",
+        f"known variants: {result['known_variants_version']}; engine {result['engine_version']}",
+    ]
+    cov = result.get("coverage")
+    if cov is not None:
+        state = "covered" if cov["covered"] else "NOT covered"
+        out.append(f"coding exons at >= {cov['min_depth']}x: {state}")
+        for sample, c in cov["samples"].items():
+            if c["uncovered"]:
+                out.append(f"  {sample}: uncovered {'; '.join(c['uncovered'])}")
+    out.append("")
+    if not result["variants"]:
+        out.append("no MEN1 variants")
+    for v in result["variants"]:
+
+        def ev(e: dict[str, Any] | None) -> str:
+            if e is None:
+                return "-"
+            return f"{e['alt_reads']}/{e['depth']} (VAF {e['vaf']})"
+
+        out.append(
+            f"{'*' if v['qualifying'] else ' '} {v['chrom']}:{v['pos']} {v['ref']}>{v['alt']}  "
+            f"{v['hgvs_c']} {v['hgvs_p'] or ''}  {v['consequence']}"
+        )
+        out.append(
+            f"    {v['classification']}, {v['origin']}; normal {ev(v['normal'])}, tumour "
+            f"{ev(v['tumor'])}; filters {','.join(v['filters'])}"
+        )
+        for e in v["evidence"]:
+            out.append(f"      - {e}")
+    if result["warnings"]:
+        out.append("")
+        out.append("warnings:")
+        out.extend(f"  ! {w}" for w in result["warnings"])
+    return "\n".join(out) + "\n"
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    from . import __version__
+
+    args = build_parser().parse_args(argv)
+    if args.version:
+        print(__version__)
+        return EXIT_OK
+    if args.command != "classify":
+        raise UsageError("a command is required: men1 classify [VCF ...]")
+    from .engine import InputFile, classify
+    from .rules import DEFAULT_RULES, Rules
+
+    inputs = [InputFile(p) for p in args.vcf]
+    if args.normal:
+        inputs.append(InputFile(args.normal, "normal"))
+    if args.tumor:
+        inputs.append(InputFile(args.tumor, "tumor"))
+    if not inputs:
+        raise UsageError("give at least one VCF (positional, --normal or --tumor)")
+    rules = DEFAULT_RULES
+    if args.rules:
+        try:
+            with open(args.rules, encoding="utf-8") as fh:
+                rules = Rules.from_mapping(json.load(fh))
+        except (OSError, ValueError, TypeError) as exc:
+            raise InputError(f"cannot read rules ({exc})", file=args.rules) from None
+    result = classify(
+        inputs,
+        normal_sample=args.normal_sample,
+        tumor_sample=args.tumor_sample,
+        build=args.build,
+        clinvar=args.clinvar,
+        rules=rules,
+    )
+    if args.fmt == "json":
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    else:
+        sys.stdout.write(_text(result))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except UsageError as exc:
+        print(f"men1: usage error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Men1Error as exc:
+        print(f"men1: invalid input: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except (OSError, ValueError, UnicodeError, MemoryError) as exc:
+        # Last resort: still one line, never a traceback.
+        print(f"men1: invalid input: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

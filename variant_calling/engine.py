@@ -1,0 +1,453 @@
+"""Orchestration: read → normalise → annotate → origin → classify → qualify → result dict.
+
+The result is a plain JSON-ready dict (the ``men1 classify --format json`` contract); the CLI
+and the app only format it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__, reference
+from .errors import BuildError, Men1Error, SampleRoleError, UsageError
+from .normalize import check_ref, normalize
+from .origin import Origin, decide
+from .reader import Block, Call, SampleEvidence, VcfData, read_vcf
+from .rules import DEFAULT_RULES, Rules
+
+TRANSCRIPT = "NM_001370259.2"
+STATUSES = (
+    "germline",
+    "somatic",
+    "germline_and_somatic",
+    "undetermined_origin",
+    "vus_only",
+    "none_detected",
+)
+PATHOGENIC_TIERS = ("pathogenic", "likely_pathogenic")
+GERMLINE_ORIGINS = ("germline", "germline_loh", "germline_mosaic")
+
+# Coding parts of the MANE exons (c.1 to the stop codon), GRCh38, plus-strand 1-based inclusive,
+# from the shipped MEN1_exons.tsv (exon 2 from c.1 = 64810109; exon 10 to c.1833 = 64804334).
+CODING_EXONS_GRCH38: tuple[tuple[int, int, int], ...] = (
+    (2, 64809665, 64810109),
+    (3, 64807891, 64808099),
+    (4, 64807552, 64807680),
+    (5, 64807179, 64807219),
+    (6, 64807011, 64807098),
+    (7, 64806232, 64806368),
+    (8, 64805635, 64805770),
+    (9, 64805034, 64805198),
+    (10, 64804334, 64804816),
+)
+# GRCh37 is GRCh38 shifted by a constant over the whole MEN1 window (no indels between them).
+GRCH37_OFFSET = 64810109 - 64577581
+
+
+def coding_exons(build: str) -> tuple[tuple[int, int, int], ...]:
+    shift = 0 if build == "GRCh38" else GRCH37_OFFSET
+    return tuple((n, a - shift, b - shift) for n, a, b in CODING_EXONS_GRCH38)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input: a path and the role the user gave it (None = from its header)."""
+
+    path: str
+    role: str | None = None
+
+
+@dataclass
+class _Source:
+    data: VcfData
+    normal: str | None = None
+    tumor: str | None = None
+
+
+@dataclass
+class _Variant:
+    pos: int
+    ref: str
+    alt: str
+    chrom: str
+    calls: list[Call] = field(default_factory=list)
+    normal: SampleEvidence | None = None
+    tumor: SampleEvidence | None = None
+    normal_from: str = ""
+    tumor_from: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Roles
+# ---------------------------------------------------------------------------------------------
+def _assign_roles(
+    sources: list[_Source],
+    roles: list[str | None],
+    normal_sample: str | None,
+    tumor_sample: str | None,
+    warnings: list[str],
+) -> None:
+    for wanted, flag in ((normal_sample, "--normal-sample"), (tumor_sample, "--tumor-sample")):
+        if wanted is not None and not any(wanted in s.data.samples for s in sources):
+            found = "; ".join(f"{s.data.path}: {', '.join(s.data.samples) or '(none)'}"
+                              for s in sources)
+            raise SampleRoleError(f"{flag} {wanted!r} is not a sample in the input ({found})",
+                                  field=wanted)
+    if normal_sample is not None and normal_sample == tumor_sample:
+        raise UsageError("--normal-sample and --tumor-sample name the same sample")
+    for src, role in zip(sources, roles, strict=True):
+        d = src.data
+        if not d.samples:
+            raise SampleRoleError("the file has no samples (no genotype columns)", file=d.path)
+        if role is not None:
+            named = normal_sample if role == "normal" else tumor_sample
+            if named is not None and named in d.samples:
+                chosen = named
+            elif len(d.samples) == 1:
+                chosen = d.samples[0]
+            else:
+                by_header = [s for s, r in d.header_roles.items() if r == role]
+                if len(by_header) != 1:
+                    raise SampleRoleError(
+                        f"given as --{role} but it has {len(d.samples)} samples "
+                        f"({', '.join(d.samples)}): name one with --{role}-sample",
+                        file=d.path,
+                    )
+                chosen = by_header[0]
+            setattr(src, role, chosen)
+            continue
+        assigned = dict(d.header_roles)
+        for name, r in ((normal_sample, "normal"), (tumor_sample, "tumor")):
+            if name is not None and name in d.samples:
+                assigned = {s: rr for s, rr in assigned.items() if rr != r and s != name}
+                assigned[name] = r
+        by_role: dict[str, list[str]] = {}
+        for s, r in assigned.items():
+            by_role.setdefault(r, []).append(s)
+        for r, names in by_role.items():
+            if len(names) > 1:
+                raise SampleRoleError(
+                    f"more than one {r} sample ({', '.join(names)}): name one with "
+                    f"--{r}-sample",
+                    file=d.path,
+                )
+        src.normal = by_role.get("normal", [None])[0]
+        src.tumor = by_role.get("tumor", [None])[0]
+        if src.normal is None and src.tumor is None:
+            raise SampleRoleError(
+                f"cannot tell which sample is normal or tumour (samples: "
+                f"{', '.join(d.samples)}): give the file with --normal/--tumor, or name the "
+                "samples with --normal-sample/--tumor-sample",
+                file=d.path,
+            )
+        ignored = [s for s in d.samples if s not in (src.normal, src.tumor)]
+        if ignored:
+            warnings.append(f"{d.path}: samples without a role ignored: {', '.join(ignored)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Merging calls
+# ---------------------------------------------------------------------------------------------
+def _better(a: SampleEvidence | None, b: SampleEvidence) -> bool:
+    """True when b is better evidence than a (deeper, or a has no depth)."""
+    if a is None:
+        return True
+    return (b.depth or -1) > (a.depth or -1)
+
+
+def _block_evidence(blocks: list[Block], sample: str, pos: int) -> SampleEvidence | None:
+    for b in blocks:
+        if b.start <= pos <= b.end:
+            depth = b.min_depth.get(sample)
+            return SampleEvidence(depth, 0, 0.0 if depth else None, "0/0")
+    return None
+
+
+def _collect(sources: list[_Source], build: str, warnings: list[str]) -> list[_Variant]:
+    w = reference.window(build)
+    variants: dict[tuple[int, str, str], _Variant] = {}
+    for src in sources:
+        for call in src.data.calls:
+            if not reference.contains(build, call.pos, call.pos + len(call.ref) - 1):
+                warnings.append(
+                    f"{call.file}: {call.chrom}:{call.pos} {call.ref}>{call.alt} extends past "
+                    f"the shipped MEN1 window ({w.start}-{w.end}); not classified"
+                )
+                continue
+            check_ref(build, call.pos, call.ref, file=call.file, line=call.line)
+            pos, ref, alt = normalize(build, call.pos, call.ref, call.alt)
+            v = variants.setdefault((pos, ref, alt), _Variant(pos, ref, alt, call.chrom))
+            v.calls.append(call)
+            where = f"{call.caller} {os.path.basename(call.file)}" + (
+                f":{call.line}" if call.line else ""
+            )
+            for role in ("normal", "tumor"):
+                sample = getattr(src, role)
+                if sample is None or sample not in call.samples:
+                    continue
+                ev = call.samples[sample]
+                if _better(getattr(v, role), ev):
+                    setattr(v, role, ev)
+                    setattr(v, f"{role}_from", where)
+    # A sample that saw no variant here but has a gVCF block over it is a covered reference call.
+    for v in variants.values():
+        for role in ("normal", "tumor"):
+            if getattr(v, role) is not None:
+                continue
+            for src in sources:
+                sample = getattr(src, role)
+                if sample is not None and src.data.blocks:
+                    block_ev = _block_evidence(src.data.blocks, sample, v.pos)
+                    if block_ev is not None:
+                        setattr(v, role, block_ev)
+                        setattr(v, f"{role}_from", f"gVCF block {os.path.basename(src.data.path)}")
+                        break
+    return sorted(variants.values(), key=lambda v: (v.pos, v.ref, v.alt))
+
+
+# ---------------------------------------------------------------------------------------------
+# Quality, coverage, status
+# ---------------------------------------------------------------------------------------------
+def _quality(v: _Variant, origin: Origin, rules: Rules) -> tuple[bool, list[str], list[str]]:
+    """(passes, filters, evidence). Passing needs one caller whose filters do not disqualify."""
+    germline = origin.origin in GERMLINE_ORIGINS
+    filters: list[str] = []
+    passing = False
+    blocking: set[str] = set()
+    for call in v.calls:
+        bad = [
+            f
+            for f in call.filters
+            if f not in rules.neutral_filters
+            and not (germline and f in rules.germline_compatible_filters)
+        ]
+        filters.extend(f for f in call.filters if f not in filters)
+        if bad:
+            blocking.update(bad)
+        else:
+            passing = True
+    if filters != ["PASS"] and "PASS" in filters and len(v.calls) == 1:
+        filters.remove("PASS")
+    ev = (
+        ["QUALITY_PASS"]
+        if passing
+        else [f"QUALITY_FAIL (caller filters: {', '.join(sorted(blocking))})"]
+    )
+    return passing, filters, ev
+
+
+def _coverage(sources: list[_Source], build: str, rules: Rules) -> dict[str, Any] | None:
+    gvcfs = [s for s in sources if s.data.is_gvcf]
+    if not gvcfs:
+        return None
+    samples: dict[str, Any] = {}
+    for src in gvcfs:
+        for sample in src.data.samples:
+            if sample not in (src.normal, src.tumor):
+                continue
+            covered = 0
+            total = 0
+            gaps: list[str] = []
+            for exon, start, end in coding_exons(build):
+                spans = sorted(
+                    (max(b.start, start), min(b.end, end))
+                    for b in src.data.blocks
+                    if b.end >= start
+                    and b.start <= end
+                    and (b.min_depth.get(sample) or 0) >= rules.min_coverage_depth
+                )
+                total += end - start + 1
+                cursor = start
+                for a, b in spans:
+                    if a > cursor:
+                        gaps.append(f"exon {exon} chr11:{cursor}-{a - 1}")
+                    if b >= cursor:
+                        covered += b - max(a, cursor) + 1
+                        cursor = b + 1
+                if cursor <= end:
+                    gaps.append(f"exon {exon} chr11:{cursor}-{end}")
+            samples[sample] = {
+                "covered": not gaps,
+                "fraction": round(covered / total, 4),
+                "uncovered": gaps,
+            }
+    return {
+        "min_depth": rules.min_coverage_depth,
+        "covered": all(s["covered"] for s in samples.values()) if samples else False,
+        "samples": samples,
+    }
+
+
+def _status(variants: list[dict[str, Any]]) -> str:
+    q = [v for v in variants if v["qualifying"]]
+    germ = any(v["origin"] in ("germline", "germline_loh") for v in q)
+    som = any(v["origin"] == "somatic" for v in q)
+    if germ and som:
+        return "germline_and_somatic"
+    if germ:
+        return "germline"
+    if som:
+        return "somatic"
+    if q:
+        return "undetermined_origin"
+    plp = [
+        v for v in variants
+        if v["classification"] in PATHOGENIC_TIERS and v["quality_pass"]
+    ]
+    if plp:
+        return "undetermined_origin"
+    if any(v["classification"] == "uncertain_significance" for v in variants):
+        return "vus_only"
+    return "none_detected"
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry point
+# ---------------------------------------------------------------------------------------------
+def classify(
+    inputs: Sequence[InputFile | str],
+    *,
+    normal_sample: str | None = None,
+    tumor_sample: str | None = None,
+    build: str | None = None,
+    clinvar: str | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> dict[str, Any]:
+    """Classify MEN1 variants in ``inputs``; returns the ``men1 classify`` JSON object."""
+    from . import known as known_mod
+    from . import locus, pathogenicity
+
+    files = [i if isinstance(i, InputFile) else InputFile(str(i)) for i in inputs]
+    if not files:
+        raise UsageError("no input VCF given")
+    roles_given = [f.role for f in files]
+    for r in roles_given:
+        if r not in (None, "normal", "tumor"):
+            raise UsageError(f"unknown role {r!r}")
+    if roles_given.count("normal") > 1 or roles_given.count("tumor") > 1:
+        raise UsageError("at most one --normal and one --tumor file")
+    if build is not None and build not in reference.BUILDS:
+        raise UsageError(f"--build must be GRCh37 or GRCh38, not {build!r}")
+
+    warnings: list[str] = []
+    datas: list[VcfData] = []
+    for f in files:
+        datas.append(read_vcf(f.path, build=build))
+    builds = {d.build for d in datas}
+    if len(builds) > 1:
+        detail = ", ".join(f"{d.path}: {d.build}" for d in datas)
+        raise BuildError(f"the inputs are on different builds ({detail})")
+    the_build = datas[0].build
+    sources = [_Source(d) for d in datas]
+    _assign_roles(sources, roles_given, normal_sample, tumor_sample, warnings)
+    for d in datas:
+        warnings.extend(d.warnings)
+
+    if clinvar is not None:
+        known = known_mod.KnownVariantTable.from_clinvar_vcf(clinvar, the_build)
+    else:
+        known = known_mod.KnownVariantTable.shipped()
+
+    merged = _collect(sources, the_build, warnings)
+    out_variants: list[dict[str, Any]] = []
+    ignored = 0
+    for v in merged:
+        origin = decide(v.normal, v.tumor, rules)
+        if not origin.detected:
+            ignored += 1
+            continue
+        try:
+            ann = locus.annotate(the_build, v.pos, v.ref, v.alt)
+        except Men1Error as exc:
+            warnings.append(f"chr11:{v.pos} {v.ref}>{v.alt}: not annotated ({exc})")
+            continue
+        pops = [c.population_af for c in v.calls if c.population_af is not None]
+        pop = max(pops) if pops else None
+        cls = pathogenicity.classify(the_build, v.pos, v.ref, v.alt, ann, known, pop)
+        passes, filters, qev = _quality(v, origin, rules)
+        plp = cls.tier in PATHOGENIC_TIERS
+        qualifying = (
+            plp
+            and passes
+            and (
+                origin.origin in ("germline", "germline_loh")
+                or (origin.origin in ("somatic", "undetermined") and origin.in_tumor)
+            )
+        )
+        evidence = list(origin.evidence) + list(cls.evidence) + qev
+        for c in v.calls:
+            evidence.extend(x for x in c.verdicts if x not in evidence)
+        if v.normal_from:
+            evidence.append(f"NORMAL_EVIDENCE_FROM {v.normal_from}")
+        if v.tumor_from:
+            evidence.append(f"TUMOR_EVIDENCE_FROM {v.tumor_from}")
+        if plp and origin.origin == "germline_mosaic":
+            warnings.append(
+                f"{ann.hgvs_c}: possible germline mosaic (normal {v.normal and v.normal.vaf}); "
+                "review before enrolment"
+            )
+        if plp and not passes:
+            warnings.append(f"{ann.hgvs_c}: {cls.tier} but failed caller quality filters")
+        for c in v.calls:
+            if c.csq and ann.consequence not in c.csq:
+                warnings.append(
+                    f"{ann.hgvs_c}: consequence {ann.consequence} disagrees with the input's "
+                    f"annotation ({'&'.join(c.csq)}) in {os.path.basename(c.file)}"
+                )
+        out_variants.append(
+            {
+                "chrom": v.chrom,
+                "pos": v.pos,
+                "ref": v.ref,
+                "alt": v.alt,
+                "hgvs_c": ann.hgvs_c,
+                "hgvs_p": ann.hgvs_p,
+                "consequence": ann.consequence,
+                "origin": origin.origin,
+                "classification": cls.tier,
+                "qualifying": qualifying,
+                "quality_pass": passes,
+                "normal": v.normal.as_dict() if v.normal else None,
+                "tumor": v.tumor.as_dict() if v.tumor else None,
+                "filters": filters,
+                "population_af": None if pop is None else round(pop, 6),
+                "callers": sorted({c.caller for c in v.calls}),
+                "evidence": evidence,
+            }
+        )
+    if ignored:
+        warnings.append(f"{ignored} MEN1 record(s) with no ALT support in any sample ignored")
+    coverage = _coverage(sources, the_build, rules)
+    status = _status(out_variants)
+    if coverage is not None and not coverage["covered"] and status == "none_detected":
+        warnings.append("none detected, but the MEN1 coding exons were NOT all covered")
+    normals = [s.normal for s in sources if s.normal]
+    tumors = [s.tumor for s in sources if s.tumor]
+    return {
+        "engine_version": __version__,
+        "build": the_build,
+        "transcript": TRANSCRIPT,
+        "normal_sample": normals[0] if normals else None,
+        "tumor_sample": tumors[0] if tumors else None,
+        "men1_status": status,
+        "qualifies": any(v["qualifying"] for v in out_variants),
+        "warnings": list(dict.fromkeys(warnings)),
+        "known_variants_version": known.version,
+        "coverage": coverage,
+        "inputs": [
+            {
+                "path": s.data.path,
+                "caller": s.data.caller,
+                "samples": s.data.samples,
+                "normal_sample": s.normal,
+                "tumor_sample": s.tumor,
+                "gvcf": s.data.is_gvcf,
+            }
+            for s in sources
+        ],
+        "rules": rules.as_dict(),
+        "variants": out_variants,
+    }

@@ -1,0 +1,132 @@
+"""Germline / somatic / LOH decision from normal and tumour read evidence.
+
+The decision is a small table over two states, each derived from one sample's evidence with the
+thresholds in :class:`~variant_calling.rules.Rules`:
+
+===========================  ======================  ==================
+normal state                 tumour state            origin
+===========================  ======================  ==================
+het / hom                    present, VAF gain       ``germline_loh``
+het / hom                    anything else           ``germline``
+mosaic                       any                     ``germline_mosaic``
+absent (adequately covered)  present                 ``somatic``
+no normal / shallow / low    any                     ``undetermined``
+===========================  ======================  ==================
+
+Every step leaves a rule code in ``evidence`` (``ORIGIN_...``) with the numbers it used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .reader import SampleEvidence
+from .rules import DEFAULT_RULES, Rules
+
+ORIGINS = ("germline", "germline_loh", "germline_mosaic", "somatic", "undetermined")
+
+
+@dataclass(frozen=True)
+class Origin:
+    origin: str
+    evidence: tuple[str, ...]
+    in_normal: bool  # germline evidence in the normal (het, hom or mosaic)
+    in_tumor: bool  # present in the tumour by the tumour thresholds
+    detected: bool  # ALT support somewhere; False = a reference call, not a variant
+
+
+def _fmt(e: SampleEvidence) -> str:
+    return f"vaf={e.vaf} alt={e.alt_reads} depth={e.depth}"
+
+
+def _alt(e: SampleEvidence) -> int:
+    if e.alt_reads is not None:
+        return e.alt_reads
+    if e.vaf is not None and e.depth is not None:
+        return round(e.vaf * e.depth)
+    return 0
+
+
+def normal_state(e: SampleEvidence | None, r: Rules) -> str:
+    """One of no_normal, shallow, hom, het, mosaic, absent, low."""
+    if e is None:
+        return "no_normal"
+    if e.depth is None or e.depth < r.min_normal_depth or e.vaf is None:
+        return "shallow"
+    alt = _alt(e)
+    if alt >= r.min_normal_alt_reads:
+        if e.vaf >= r.hom_min_vaf:
+            return "hom"
+        if e.vaf >= r.het_min_vaf:
+            return "het"
+        if e.vaf >= r.mosaic_min_vaf:
+            return "mosaic"
+    if alt <= r.absent_max_alt_reads or e.vaf < r.absent_max_vaf:
+        return "absent"
+    return "low"
+
+
+def tumor_state(e: SampleEvidence | None, r: Rules) -> str:
+    """One of no_tumor, present, absent, shallow."""
+    if e is None:
+        return "no_tumor"
+    if e.vaf is not None and _alt(e) >= r.min_tumor_alt_reads and e.vaf >= r.min_tumor_vaf:
+        return "present"
+    if e.depth is not None and e.depth >= r.min_tumor_depth:
+        return "absent"
+    return "shallow"
+
+
+def decide(
+    normal: SampleEvidence | None, tumor: SampleEvidence | None, rules: Rules = DEFAULT_RULES
+) -> Origin:
+    r = rules
+    ns, ts = normal_state(normal, r), tumor_state(tumor, r)
+    ev: list[str] = []
+    if normal is None:
+        ev.append("ORIGIN_NO_NORMAL")
+    else:
+        code = {
+            "shallow": f"ORIGIN_NORMAL_SHALLOW (depth<{r.min_normal_depth})",
+            "hom": "ORIGIN_NORMAL_HOM",
+            "het": "ORIGIN_NORMAL_HET",
+            "mosaic": "ORIGIN_NORMAL_MOSAIC",
+            "absent": "ORIGIN_NORMAL_ABSENT",
+            "low": "ORIGIN_NORMAL_LOW_SUPPORT",
+        }[ns]
+        ev.append(f"{code} {_fmt(normal)}")
+        if ns == "het" and normal.vaf is not None and normal.vaf > r.het_max_vaf:
+            ev.append(f"ORIGIN_NORMAL_VAF_IMBALANCED (>{r.het_max_vaf})")
+    if tumor is None:
+        ev.append("ORIGIN_NO_TUMOR")
+    else:
+        ev.append(f"ORIGIN_TUMOR_{ts.upper()} {_fmt(tumor)}")
+
+    in_normal = ns in ("het", "hom", "mosaic")
+    in_tumor = ts == "present"
+    if ns in ("het", "hom"):
+        assert normal is not None and normal.vaf is not None
+        origin = "germline"
+        if in_tumor and tumor is not None and tumor.vaf is not None:
+            gain = tumor.vaf - normal.vaf
+            if gain >= r.loh_min_vaf_gain and tumor.vaf >= r.loh_min_tumor_vaf:
+                origin = "germline_loh"
+                ev.append(f"ORIGIN_LOH_SECOND_HIT (tumour VAF +{gain:.4f})")
+        if ts == "absent":
+            ev.append("ORIGIN_TUMOR_LOST_VARIANT_ALLELE")
+    elif ns == "mosaic":
+        origin = "germline_mosaic"
+        ev.append("ORIGIN_REVIEW_MOSAIC")
+    elif ns == "absent" and in_tumor:
+        origin = "somatic"
+    else:
+        origin = "undetermined"
+    min_alt = min(r.min_normal_alt_reads, r.min_tumor_alt_reads)
+    detected = (
+        in_normal
+        or in_tumor
+        or any(e is not None and _alt(e) >= min_alt for e in (normal, tumor))
+    )
+    if not detected:
+        ev.append("ORIGIN_NOT_DETECTED")
+    return Origin(origin, tuple(ev), in_normal, in_tumor, detected)

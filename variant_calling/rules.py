@@ -1,0 +1,91 @@
+"""Thresholds and filter vocabularies as data.
+
+Every number the engine uses to decide origin or quality lives in :class:`Rules`, with its
+default and the reason for it. Override any of them with ``dataclasses.replace(DEFAULT_RULES,
+...)`` or :meth:`Rules.from_mapping` (e.g. from a site's JSON configuration).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import UsageError
+
+
+@dataclass(frozen=True)
+class Rules:
+    # --- coverage -------------------------------------------------------------------------
+    #: Normal depth below which absence cannot be claimed (≥ 15 reads give a het variant a
+    #: < 0.01 % chance of showing no ALT read, binomial p=0.5).
+    min_normal_depth: int = 15
+    #: Tumour depth below which presence/absence in the tumour is not judged.
+    min_tumor_depth: int = 15
+    #: gVCF: minimum depth for a coding base to count as covered.
+    min_coverage_depth: int = 20
+
+    # --- normal sample --------------------------------------------------------------------
+    #: Normal VAF range compatible with a heterozygous germline variant.
+    het_min_vaf: float = 0.30
+    het_max_vaf: float = 0.70
+    #: Normal VAF at or above which the variant is homozygous (or hemizygous) germline.
+    hom_min_vaf: float = 0.85
+    #: Low-level normal VAF reported as germline mosaic, for review (below het_min_vaf).
+    mosaic_min_vaf: float = 0.05
+    #: ALT reads needed in the normal before any germline call (het, hom or mosaic).
+    min_normal_alt_reads: int = 3
+    #: The normal counts as "absent" with at most this many ALT reads, or a VAF below
+    #: absent_max_vaf (tolerates a sequencing error or tumour-in-normal contamination).
+    absent_max_alt_reads: int = 1
+    absent_max_vaf: float = 0.02
+
+    # --- tumour sample --------------------------------------------------------------------
+    #: ALT reads and VAF needed to call the variant present in the tumour.
+    min_tumor_alt_reads: int = 3
+    min_tumor_vaf: float = 0.03
+    #: Second hit: tumour VAF must exceed the normal's by this much, and reach loh_min_tumor_vaf.
+    loh_min_vaf_gain: float = 0.20
+    loh_min_tumor_vaf: float = 0.65
+
+    # --- caller filters -------------------------------------------------------------------
+    #: FILTER values that do NOT disqualify a variant whose own evidence says it is germline:
+    #: the caller flags it because it is in the normal, which is what a germline carrier looks
+    #: like (fact 7 of the reference README). Every other non-PASS value disqualifies.
+    germline_compatible_filters: frozenset[str] = field(
+        default_factory=lambda: frozenset(
+            {
+                "germline",  # Mutect2
+                "normal_artifact",  # Mutect2: ALT reads in the normal
+                "panel_of_normals",  # Mutect2: seen in normals
+                "QSS_ref",  # Strelka: normal not hom-ref
+                "QSI_ref",
+                "MAF0.05",  # VarDict: matched sample AF > 0.05
+                "DIFF0.2",  # VarDict: non-somatic/LOH with small AF difference
+            }
+        )
+    )
+    #: FILTER values that never disqualify, whatever the origin.
+    neutral_filters: frozenset[str] = field(default_factory=lambda: frozenset({"PASS", "."}))
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Rules:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            raise UsageError(f"unknown rule(s): {', '.join(sorted(unknown))}")
+        converted: dict[str, Any] = {
+            k: frozenset(v) if isinstance(getattr(DEFAULT_RULES, k), frozenset) else v
+            for k, v in values.items()
+        }
+        return dataclasses.replace(DEFAULT_RULES, **converted)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            f.name: sorted(v) if isinstance(v := getattr(self, f.name), frozenset) else v
+            for f in dataclasses.fields(self)
+        }
+
+
+DEFAULT_RULES = Rules()
