@@ -1,0 +1,904 @@
+"""The MEN1 transcript model: HGVS c./p. names and the most severe consequence of a variant.
+
+Every name is given on the MANE Select transcript NM_001370259.2 (same CDS as NM_130799.2, its
+own non-coding exon 1). Names on NM_000244.3 and NM_130799.2 are accepted by
+:func:`translate_name` and :func:`to_genomic`.
+
+Coordinates: genomic positions are 1-based inclusive plus-strand (as in VCF). MEN1 lies on the
+minus strand, so internally every sequence is held in *transcript orientation*: the reverse
+complement of the shipped genome window, indexed 0-based from its transcript-5' end (the
+highest genomic coordinate). Because both builds' windows hold the same LRG_509 sequence, that
+index is the same for GRCh37 and GRCh38 and every name is build independent by construction.
+
+The transcript reference
+------------------------
+HGVS names are relative to the transcript, and at two coding sites the RefSeq transcript and the
+genome disagree (README facts #1): c.1621 (GRCh38 chr11:64804546; RefSeq G = Ala541, genome
+A = Thr541) and c.1299 (chr11:64805085; synonymous His433). Names and translations therefore
+use a *transcript reference*: the genome window with the RefSeq bases put back at those two
+exonic sites (derived from ``MEN1_transcripts_cDNA.fa`` and checked against the documented
+sites at load).
+
+The consequence is that the common VCF call ``REF=T ALT=C`` at chr11:64804546 (the sample
+carries the RefSeq allele, the genome's reference holds the other one) is named
+``NM_001370259.2:c.1621=`` with ``p.(Ala541=)``: relative to the transcript nothing changed,
+and naming it ``c.1621A>G`` would invent a reference base that NM_001370259.2 does not have.
+Conversely, an allele equal to the genome base (for instance ClinVar's no-op record
+``REF=T ALT=T``) is named ``c.1621G>A p.(Ala541Thr)``, exactly as ClinVar and the literature
+name the polymorphism. Either way :attr:`Annotation.refseq_genome_mismatch` is True so that
+pathogenicity can call it benign. A third allele at such a site (neither the genome nor the
+RefSeq base) is an ordinary change relative to the transcript and is not flagged.
+
+The 3' rule
+-----------
+The reader hands over left-aligned plus-strand alleles; on this minus-strand gene that is the
+transcript's 3'-most placement. :func:`annotate` nevertheless normalises again in transcript
+orientation (so callers that did not left-align still get the right name), with one exception
+taken from HGVS practice: a deletion or duplication is never shifted out of the exon (or
+intron) it starts in, so that an exonic duplication at a donor is not renamed as an intronic
+one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib import resources
+
+from Bio.Seq import Seq
+from Bio.SeqUtils import seq3
+
+from . import reference
+from .errors import Men1Error
+
+MANE = "NM_001370259.2"
+TRANSCRIPTS = ("NM_001370259.2", "NM_130799.2", "NM_000244.3")
+
+# Documented in README facts #1; the data must agree (checked in _model()).
+REFSEQ_GENOME_MISMATCH_SITES: dict[str, tuple[int, ...]] = {
+    "GRCh38": (64804546, 64805085),
+    "GRCh37": (64572018, 64572557),
+}
+
+# Consequences from most to least severe (Ensembl VEP's ranking, restricted to the terms used).
+SEVERITY = (
+    "splice_acceptor_variant",
+    "splice_donor_variant",
+    "stop_gained",
+    "frameshift_variant",
+    "stop_lost",
+    "start_lost",
+    "inframe_insertion",
+    "inframe_deletion",
+    "missense_variant",
+    "splice_region_variant",
+    "synonymous_variant",
+    "5_prime_UTR_variant",
+    "3_prime_UTR_variant",
+    "intron_variant",
+    "upstream_gene_variant",
+    "downstream_gene_variant",
+)
+
+# Splice-site windows (VEP / Sequence Ontology definitions).
+CANONICAL_SPLICE_MAX = 2  # intronic +1/+2 donor, -1/-2 acceptor
+SPLICE_REGION_INTRON_MAX = 8  # intronic 3..8
+SPLICE_REGION_EXON_MAX = 3  # exonic 1..3 bases from an internal exon boundary
+# A premature stop this close to (or beyond) the last exon-exon junction escapes
+# nonsense-mediated decay (the 50-nt rule used by ClinGen SVI for PVS1).
+NMD_BOUNDARY_NT = 50
+# How far outside the MANE transcript region() reaches (VEP's default up/downstream distance is
+# 5 kb; the shipped window has ~5.7 kb upstream and ~2 kb downstream of MANE).
+REGION_UPSTREAM = 5000
+REGION_DOWNSTREAM = 2000
+
+
+class HgvsError(Men1Error):
+    """A variant or an HGVS name cannot be placed on the MEN1 transcript model."""
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A variant described on NM_001370259.2.
+
+    ``exon``/``intron`` are MANE numbers of the first (transcript 5'-most) exon or intron the
+    variant touches; both are set when it spans a boundary. ``protein_position`` is the first
+    residue changed. ``nmd_escape`` is only set for truncating variants (stop_gained,
+    frameshift_variant): True when the premature stop lies in the last exon or within the last
+    50 nt of the penultimate exon.
+    """
+
+    hgvs_c: str
+    hgvs_p: str | None
+    consequence: str
+    exon: int | None
+    intron: int | None
+    protein_position: int | None
+    refseq_genome_mismatch: bool
+    nmd_escape: bool | None = None
+
+
+@dataclass(frozen=True)
+class _Exon:
+    number: int
+    tx_start: int  # 1-based position in the mature transcript
+    tx_end: int
+    idx_start: int  # 0-based index in the transcript-oriented window
+    idx_end: int
+
+
+@dataclass(frozen=True)
+class _Transcript:
+    accession: str
+    exons: tuple[_Exon, ...]
+    cdna: str
+    cds_start: int  # transcript position of c.1
+    cds_end: int  # transcript position of the last base of the stop codon
+
+    @property
+    def length(self) -> int:
+        return len(self.cdna)
+
+
+@dataclass(frozen=True)
+class _Model:
+    seq: str  # transcript reference, transcript orientation (RefSeq bases at mismatch sites)
+    genome_seq: str  # the genome window itself, transcript orientation
+    transcripts: dict[str, _Transcript]
+    mismatch_idx: frozenset[int]
+
+
+_COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
+_BASES = re.compile(r"^[ACGT]+$")
+
+
+def _revcomp(s: str) -> str:
+    return s.translate(_COMPLEMENT)[::-1]
+
+
+def _read_fasta(name: str) -> dict[str, str]:
+    text = resources.files("variant_calling").joinpath("data", name).read_text("ascii")
+    records: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(">"):
+            current = records.setdefault(line[1:].split()[0], [])
+        elif line.strip():
+            current.append(line.strip().upper())
+    return {k: "".join(v) for k, v in records.items()}
+
+
+def _win_end(build: str) -> int:
+    return reference.window(build).end
+
+
+@cache
+def _model() -> _Model:
+    w38 = reference.window("GRCh38")
+    genome = _revcomp(reference.sequence("GRCh38", w38.start, w38.end))
+    table = resources.files("variant_calling").joinpath("data", "MEN1_exons.tsv")
+    rows = [
+        line.split("\t")
+        for line in table.read_text("ascii").splitlines()
+        if line and not line.startswith(("#", "transcript\t"))
+    ]
+    cdnas = _read_fasta("MEN1_transcripts_cDNA.fa")
+    cdss = _read_fasta("MEN1_transcripts_CDS.fa")
+    exons: dict[str, list[_Exon]] = {}
+    for r in rows:
+        acc, number = r[0], int(r[1])
+        g38_start, g38_end, g37_start, g37_end = (int(x) for x in r[5:9])
+        idx_start = _win_end("GRCh38") - g38_end
+        # Both builds must index the same LRG sequence, or names would depend on the build.
+        if _win_end("GRCh37") - g37_end != idx_start or g37_end - g37_start != g38_end - g38_start:
+            raise HgvsError(f"MEN1_exons.tsv: {acc} exon {number} differs between builds")
+        exons.setdefault(acc, []).append(
+            _Exon(number, int(r[9]), int(r[10]), idx_start, _win_end("GRCh38") - g38_start)
+        )
+    transcripts: dict[str, _Transcript] = {}
+    seq = list(genome)
+    mismatches: set[int] = set()
+    for acc in TRANSCRIPTS:
+        ex = tuple(sorted(exons[acc], key=lambda e: e.number))
+        cdna = cdnas[acc]
+        cds_start = cdna.find(cdss[acc]) + 1
+        if cds_start <= 0:
+            raise HgvsError(f"{acc}: CDS not found in the cDNA")
+        transcripts[acc] = _Transcript(acc, ex, cdna, cds_start, cds_start + len(cdss[acc]) - 1)
+        for e in ex:
+            for k in range(e.tx_end - e.tx_start + 1):
+                i = e.idx_start + k
+                base = cdna[e.tx_start - 1 + k]
+                if genome[i] != base:
+                    mismatches.add(i)
+                    seq[i] = base
+    documented = {_win_end("GRCh38") - g for g in REFSEQ_GENOME_MISMATCH_SITES["GRCh38"]}
+    if mismatches != documented:
+        raise HgvsError(
+            "transcript/genome mismatches in the shipped data "
+            f"{sorted(_win_end('GRCh38') - i for i in mismatches)} differ from the documented "
+            f"sites {REFSEQ_GENOME_MISMATCH_SITES['GRCh38']}"
+        )
+    return _Model("".join(seq), genome, transcripts, frozenset(mismatches))
+
+
+def _tx(accession: str = MANE) -> _Transcript:
+    try:
+        return _model().transcripts[accession]
+    except KeyError:
+        raise HgvsError(
+            f"transcript {accession!r} is not modelled; use one of {', '.join(TRANSCRIPTS)}"
+        ) from None
+
+
+def region(build: str) -> tuple[int, int]:
+    """The MEN1 region to fetch from a VCF: the MANE transcript, 5 kb upstream, 2 kb downstream.
+
+    1-based inclusive plus-strand coordinates, clipped to the shipped reference window so that
+    everything inside can be annotated.
+    """
+    w = reference.window(build)
+    tx = _tx()
+    lo = w.end - tx.exons[-1].idx_end - REGION_DOWNSTREAM
+    hi = w.end - tx.exons[0].idx_start + REGION_UPSTREAM
+    return max(lo, w.start), min(hi, w.end)
+
+
+# ---------------------------------------------------------------------------------------------
+# Positions
+
+
+@dataclass(frozen=True)
+class _Pos:
+    """A window index described on a transcript: an anchor transcript position and an offset.
+
+    ``tx_pos`` runs beyond 1..length for up/downstream bases (c.-62 is one base before a
+    transcript starting at c.-61), and ``offset`` is the intronic distance from ``tx_pos``.
+    """
+
+    kind: str  # "exon", "intron", "upstream", "downstream"
+    tx_pos: int
+    offset: int
+    exon: int | None
+    intron: int | None
+
+
+def _locate(tx: _Transcript, idx: int) -> _Pos:
+    first, last = tx.exons[0], tx.exons[-1]
+    if idx < first.idx_start:
+        return _Pos("upstream", 1 - (first.idx_start - idx), 0, None, None)
+    if idx > last.idx_end:
+        return _Pos("downstream", tx.length + (idx - last.idx_end), 0, None, None)
+    for k, e in enumerate(tx.exons):
+        if e.idx_start <= idx <= e.idx_end:
+            return _Pos("exon", e.tx_start + idx - e.idx_start, 0, e.number, None)
+        nxt = tx.exons[k + 1]
+        if e.idx_end < idx < nxt.idx_start:
+            length = nxt.idx_start - e.idx_end - 1
+            d5, d3 = idx - e.idx_end, nxt.idx_start - idx
+            # HGVS: the middle base of an odd-length intron takes the "+" (donor) side.
+            if d5 <= (length + 1) // 2:
+                return _Pos("intron", e.tx_end, d5, None, e.number)
+            return _Pos("intron", nxt.tx_start, -d3, None, e.number)
+    raise AssertionError("unreachable: exons are contiguous in index order")
+
+
+def _c_number(tx: _Transcript, tx_pos: int) -> str:
+    if tx_pos < tx.cds_start:
+        return f"-{tx.cds_start - tx_pos}"
+    if tx_pos > tx.cds_end:
+        return f"*{tx_pos - tx.cds_end}"
+    return str(tx_pos - tx.cds_start + 1)
+
+
+def _c_pos(tx: _Transcript, idx: int) -> str:
+    p = _locate(tx, idx)
+    text = _c_number(tx, p.tx_pos)
+    if p.offset > 0:
+        return f"{text}+{p.offset}"
+    if p.offset < 0:
+        return f"{text}{p.offset}"
+    return text
+
+
+def _c_range(tx: _Transcript, first: int, last: int) -> str:
+    if first == last:
+        return _c_pos(tx, first)
+    return f"{_c_pos(tx, first)}_{_c_pos(tx, last)}"
+
+
+_POS_RE = re.compile(r"^(?P<base>[-*]?\d+)(?P<offset>[+-]\d+)?$")
+
+
+def _parse_pos(tx: _Transcript, text: str) -> int:
+    """Transcript-oriented window index of one HGVS c. position on ``tx``."""
+    m = _POS_RE.match(text)
+    if not m:
+        raise HgvsError(f"cannot read HGVS position {text!r}")
+    base, offset = m["base"], int(m["offset"] or 0)
+    if base.startswith("*"):
+        tx_pos = tx.cds_end + int(base[1:])
+    elif base.startswith("-"):
+        tx_pos = tx.cds_start - int(base[1:])
+    else:
+        if int(base) == 0:
+            raise HgvsError("c.0 does not exist")
+        tx_pos = tx.cds_start + int(base) - 1
+    first, last = tx.exons[0], tx.exons[-1]
+    if tx_pos < 1:
+        idx = first.idx_start - (1 - tx_pos)
+    elif tx_pos > tx.length:
+        idx = last.idx_end + (tx_pos - tx.length)
+    else:
+        exon = next(e for e in tx.exons if e.tx_start <= tx_pos <= e.tx_end)
+        idx = exon.idx_start + tx_pos - exon.tx_start
+    if offset:
+        ok = (offset > 0 and tx_pos == _exon_of_tx(tx, tx_pos).tx_end) or (
+            offset < 0 and tx_pos == _exon_of_tx(tx, tx_pos).tx_start
+        )
+        if not ok or tx_pos < 1 or tx_pos > tx.length:
+            raise HgvsError(f"c.{text}: an intronic offset must hang off an exon boundary")
+        idx += offset
+        if _locate(tx, idx).kind != "intron":
+            raise HgvsError(f"c.{text} is not inside an intron of {tx.accession}")
+    if not 0 <= idx < len(_model().seq):
+        raise HgvsError(f"c.{text} lies outside the shipped MEN1 reference window")
+    return idx
+
+
+def _exon_of_tx(tx: _Transcript, tx_pos: int) -> _Exon:
+    for e in tx.exons:
+        if e.tx_start <= tx_pos <= e.tx_end:
+            return e
+    raise HgvsError(f"transcript position {tx_pos} is outside {tx.accession}")
+
+
+def _unit(tx: _Transcript, idx: int) -> tuple[str, int | None]:
+    p = _locate(tx, idx)
+    return p.kind, p.exon if p.kind == "exon" else p.intron
+
+
+# ---------------------------------------------------------------------------------------------
+# Variant normalisation in transcript orientation
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """A minimal edit of the transcript-oriented reference: replace seq[start:end] by ``ins``.
+
+    ``start == end`` is an insertion between ``start - 1`` and ``start``.
+    """
+
+    start: int
+    end: int
+    ins: str
+
+
+def _placements(seq: str, edit: _Edit) -> list[_Edit]:
+    """Every equivalent placement of a pure deletion or insertion, transcript 5' to 3'."""
+    start, end, ins = edit.start, edit.end, edit.ins
+    out: list[_Edit] = []
+    if end > start:
+        while start > 0 and seq[start - 1] == seq[end - 1]:
+            start, end = start - 1, end - 1
+        out.append(_Edit(start, end, ""))
+        while end < len(seq) and seq[start] == seq[end]:
+            start, end = start + 1, end + 1
+            out.append(_Edit(start, end, ""))
+    else:
+        while start > 0 and seq[start - 1] == ins[-1]:
+            ins, start = ins[-1] + ins[:-1], start - 1
+        out.append(_Edit(start, start, ins))
+        while start < len(seq) and seq[start] == ins[0]:
+            ins, start = ins[1:] + ins[0], start + 1
+            out.append(_Edit(start, start, ins))
+    return out
+
+
+def _exonic(seq: str, tx: _Transcript, edit: _Edit) -> bool:
+    if edit.end > edit.start:
+        touched = [edit.start, edit.end - 1]
+    else:
+        n = len(edit.ins)
+        is_dup = edit.start >= n and seq[edit.start - n : edit.start] == edit.ins
+        touched = [edit.start - n, edit.start - 1] if is_dup else [edit.start - 1, edit.start]
+    units = {_unit(tx, i) for i in touched}
+    return len(units) == 1 and next(iter(units))[0] == "exon"
+
+
+def _shift_3prime(seq: str, edit: _Edit, tx: _Transcript) -> _Edit:
+    """The 3'-most equivalent placement of a pure deletion or insertion (HGVS 3' rule).
+
+    A variant that can be placed wholly inside an exon is kept there, at its 3'-most exonic
+    placement: as in Mutalyzer and VariantValidator, which apply the rule to the transcript,
+    an exonic duplication next to a donor is not renamed as an intronic one.
+    """
+    if edit.end > edit.start and edit.ins:
+        return edit
+    options = _placements(seq, edit)
+    exonic = [e for e in options if _exonic(seq, tx, e)]
+    return (exonic or options)[-1]
+
+
+def _to_edit(build: str, pos: int, ref: str, alt: str) -> tuple[_Edit, bool]:
+    """Transcript-oriented minimal edit for a VCF allele, and whether it hit a mismatch site."""
+    m = _model()
+    ref, alt = ref.upper(), alt.upper()
+    if not _BASES.match(ref) or not _BASES.match(alt):
+        raise HgvsError(f"only A/C/G/T alleles can be named, got REF={ref!r} ALT={alt!r}")
+    end_pos = pos + len(ref) - 1
+    w = reference.window(build)
+    if not (w.start <= pos and end_pos <= w.end):
+        raise HgvsError(
+            f"chr11:{pos}-{end_pos} is outside the shipped {build} MEN1 window "
+            f"chr11:{w.start}-{w.end}"
+        )
+    lo, hi = w.end - end_pos, w.end - pos  # inclusive indices, transcript orientation
+    genome_ref = _revcomp(reference.sequence(build, pos, end_pos))
+    tx_ref = m.seq[lo : hi + 1]
+    given = _revcomp(ref)
+    if given not in (genome_ref, tx_ref):
+        raise HgvsError(
+            f"REF {ref} at {build} chr11:{pos} does not match the reference "
+            f"({_revcomp(genome_ref)})"
+        )
+    touched = any(lo <= i <= hi for i in m.mismatch_idx)
+    r, a = tx_ref, _revcomp(alt)
+    start = lo
+    # The VCF anchor base sits at the transcript-3' end here, so trim suffixes first.
+    while r and a and r[-1] == a[-1]:
+        r, a = r[:-1], a[:-1]
+    while r and a and r[0] == a[0]:
+        r, a = r[1:], a[1:]
+        start += 1
+    return _Edit(start, start + len(r), a), touched
+
+
+# ---------------------------------------------------------------------------------------------
+# Protein consequence
+
+
+def _aa(letter: str) -> str:
+    return "*" if letter == "*" else seq3(letter)
+
+
+def _translate(cds: str) -> str:
+    """Translate up to and including the first stop (no stop: the whole readable frame)."""
+    usable = len(cds) - len(cds) % 3
+    protein = str(Seq(cds[:usable]).translate())
+    stop = protein.find("*")
+    return protein if stop < 0 else protein[: stop + 1]
+
+
+@dataclass(frozen=True)
+class _Protein:
+    hgvs_p: str
+    consequence: str
+    position: int
+    ptc_tx_pos: int | None = None  # reference-transcript position of a premature stop
+
+
+def _protein_effect(tx: _Transcript, t_start: int, t_end: int, ins: str) -> _Protein | None:
+    """Effect of replacing transcript positions [t_start, t_end) (0-based) by ``ins``.
+
+    None when the edit lies wholly in a UTR.
+    """
+    cds0, cds1 = tx.cds_start - 1, tx.cds_end  # 0-based half-open CDS
+    if t_start == t_end:  # insertion before index t_start
+        if t_start <= cds0 or t_start >= cds1:
+            return None
+        hits_start = t_start < cds0 + 3
+    else:
+        if t_end <= cds0 or t_start >= cds1:
+            return None
+        hits_start = t_start < cds0 + 3
+    ref_protein = _translate(tx.cdna[cds0:cds1])
+    mutant = tx.cdna[:t_start] + ins + tx.cdna[t_end:]
+    if hits_start and (t_start < cds0 or mutant[cds0 : cds0 + 3] != "ATG"):
+        return _Protein("p.(Met1?)", "start_lost", 1)
+    mut_protein = _translate(mutant[cds0:])
+    delta = len(ins) - (t_end - t_start)
+    frameshift = delta % 3 != 0 and t_start < cds1
+    i = 0
+    while i < min(len(ref_protein), len(mut_protein)) and ref_protein[i] == mut_protein[i]:
+        i += 1
+    if i == len(ref_protein) == len(mut_protein):
+        codon = min((max(t_start, cds0) - cds0) // 3, len(ref_protein) - 1)
+        same = f"p.({_aa(ref_protein[codon])}{codon + 1}=)"
+        return _Protein(same, "synonymous_variant", codon + 1)
+    ref_aa = ref_protein[i] if i < len(ref_protein) else "*"
+    stop = mut_protein.find("*")
+    if ref_aa == "*":
+        # The stop codon changed: extension (or, when a new stop follows at once, synonymous).
+        new = mut_protein[i] if i < len(mut_protein) else "X"
+        tail = f"*{stop - i + 1}" if stop >= 0 else "*?"
+        kind = "frameshift_variant" if frameshift else "stop_lost"
+        return _Protein(f"p.(*{i + 1}{_aa(new)}ext{tail})", kind, i + 1)
+    ptc = None
+    if stop >= 0:
+        # Reference-transcript position of the new stop: premature (and relevant to the NMD
+        # rule) only if it comes before the reference stop codon.
+        m0 = cds0 + 3 * stop
+        ref0 = m0 - delta if m0 >= t_start + len(ins) else m0
+        if ref0 < cds1 - 3:
+            ptc = ref0 + 1
+    if frameshift:
+        if i < len(mut_protein) and mut_protein[i] == "*":
+            return _Protein(f"p.({_aa(ref_aa)}{i + 1}*)", "frameshift_variant", i + 1, ptc)
+        tail = f"fs*{stop - i + 1}" if stop >= 0 else "fs*?"
+        new = mut_protein[i] if i < len(mut_protein) else "X"
+        fs = f"p.({_aa(ref_aa)}{i + 1}{_aa(new)}{tail})"
+        return _Protein(fs, "frameshift_variant", i + 1, ptc)
+    if ptc is not None:
+        if mut_protein[i] == "*":
+            return _Protein(f"p.({_aa(ref_aa)}{i + 1}*)", "stop_gained", i + 1, ptc)
+        # In-frame change whose new residues end in a stop.
+        last_codon = (t_end - 1 - cds0) // 3 if t_end > t_start else i
+        last_codon = max(last_codon, i)
+        span = _aa_range(ref_protein, i, last_codon)
+        inserted = "".join(_aa(x) for x in mut_protein[i : stop + 1])
+        return _Protein(f"p.({span}delins{inserted})", "stop_gained", i + 1, ptc)
+    # In-frame: trim the common suffix too (prefix first puts the change 3'-most).
+    r_rest, m_rest = ref_protein[i:], mut_protein[i:]
+    while r_rest and m_rest and r_rest[-1] == m_rest[-1]:
+        r_rest, m_rest = r_rest[:-1], m_rest[:-1]
+    if delta < 0:
+        kind = "inframe_deletion"
+    elif delta > 0:
+        kind = "inframe_insertion"
+    else:
+        kind = "missense_variant"
+    if r_rest and not m_rest:
+        return _Protein(f"p.({_aa_range(ref_protein, i, i + len(r_rest) - 1)}del)", kind, i + 1)
+    if m_rest and not r_rest:
+        n = len(m_rest)
+        if i >= n and ref_protein[i - n : i] == m_rest:
+            return _Protein(f"p.({_aa_range(ref_protein, i - n, i - 1)}dup)", kind, i - n + 1)
+        inserted = "".join(_aa(x) for x in m_rest)
+        flank = f"{_aa(ref_protein[i - 1])}{i}_{_aa(ref_protein[i])}{i + 1}"
+        return _Protein(f"p.({flank}ins{inserted})", kind, i)
+    if len(r_rest) == 1 and len(m_rest) == 1:
+        return _Protein(f"p.({_aa(r_rest)}{i + 1}{_aa(m_rest)})", kind, i + 1)
+    inserted = "".join(_aa(x) for x in m_rest)
+    return _Protein(
+        f"p.({_aa_range(ref_protein, i, i + len(r_rest) - 1)}delins{inserted})", kind, i + 1
+    )
+
+
+def _aa_range(protein: str, first: int, last: int) -> str:
+    if first == last:
+        return f"{_aa(protein[first])}{first + 1}"
+    return f"{_aa(protein[first])}{first + 1}_{_aa(protein[last])}{last + 1}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Splice and region terms
+
+
+def _splice_term(tx: _Transcript, p: _Pos) -> str | None:
+    if p.kind == "intron":
+        d = abs(p.offset)
+        if d <= CANONICAL_SPLICE_MAX:
+            return "splice_donor_variant" if p.offset > 0 else "splice_acceptor_variant"
+        if d <= SPLICE_REGION_INTRON_MAX:
+            return "splice_region_variant"
+        return None
+    if p.kind == "exon":
+        e = _exon_of_tx(tx, p.tx_pos)
+        last = tx.exons[-1].number
+        near_donor = e.number != last and e.tx_end - p.tx_pos < SPLICE_REGION_EXON_MAX
+        near_acceptor = e.number != 1 and p.tx_pos - e.tx_start < SPLICE_REGION_EXON_MAX
+        if near_donor or near_acceptor:
+            return "splice_region_variant"
+    return None
+
+
+def _most_severe(terms: set[str]) -> str:
+    return min(terms, key=SEVERITY.index)
+
+
+def _nmd_escape(tx: _Transcript, ptc_tx_pos: int) -> bool:
+    last_junction = tx.exons[-2].tx_end  # last base before the last exon-exon junction
+    return ptc_tx_pos > last_junction - NMD_BOUNDARY_NT
+
+
+def _region_term(tx: _Transcript, p: _Pos) -> str:
+    if p.kind == "upstream":
+        return "upstream_gene_variant"
+    if p.kind == "downstream":
+        return "downstream_gene_variant"
+    if p.kind == "intron":
+        return "intron_variant"
+    if p.tx_pos < tx.cds_start:
+        return "5_prime_UTR_variant"
+    if p.tx_pos > tx.cds_end:
+        return "3_prime_UTR_variant"
+    return "synonymous_variant"  # coding positions are refined by _protein_effect
+
+
+def _describe(edit: _Edit) -> Annotation:
+    tx = _tx()
+    seq = _model().seq
+    deleted = seq[edit.start : edit.end]
+    if not deleted and not edit.ins:
+        # No change relative to the transcript (a RefSeq allele called against the genome).
+        p = _locate(tx, edit.start)
+        same_p: str | None = None
+        codon: int | None = None
+        if p.kind == "exon" and tx.cds_start <= p.tx_pos <= tx.cds_end:
+            codon = (p.tx_pos - tx.cds_start) // 3 + 1
+            ref_protein = _translate(tx.cdna[tx.cds_start - 1 : tx.cds_end])
+            same_p = f"p.({_aa(ref_protein[codon - 1])}{codon}=)"
+        return Annotation(
+            f"{MANE}:c.{_c_pos(tx, edit.start)}=",
+            same_p,
+            _region_term(tx, p),
+            p.exon,
+            p.intron,
+            codon,
+            False,
+        )
+    if deleted and not edit.ins:
+        name = f"{_c_range(tx, edit.start, edit.end - 1)}del"
+        points = list(range(edit.start, edit.end))
+    elif edit.ins and not deleted:
+        n = len(edit.ins)
+        if edit.start >= n and seq[edit.start - n : edit.start] == edit.ins:
+            name = f"{_c_range(tx, edit.start - n, edit.start - 1)}dup"
+        else:
+            name = f"{_c_pos(tx, edit.start - 1)}_{_c_pos(tx, edit.start)}ins{edit.ins}"
+        points = [edit.start - 1, edit.start]
+    elif len(deleted) == 1 and len(edit.ins) == 1:
+        name = f"{_c_pos(tx, edit.start)}{deleted}>{edit.ins}"
+        points = [edit.start]
+    else:
+        name = f"{_c_range(tx, edit.start, edit.end - 1)}delins{edit.ins}"
+        points = list(range(edit.start, edit.end))
+    positions = [_locate(tx, i) for i in points]
+    is_insertion = not deleted
+    terms: set[str] = set()
+    for p in positions:
+        term = _splice_term(tx, p)
+        # An insertion only breaks a canonical dinucleotide when both flanks lie inside it.
+        if is_insertion and term in ("splice_donor_variant", "splice_acceptor_variant"):
+            both = all(
+                q.kind == "intron" and abs(q.offset) <= CANONICAL_SPLICE_MAX for q in positions
+            )
+            term = term if both else "splice_region_variant"
+        if term:
+            terms.add(term)
+    kinds = {p.kind for p in positions}
+    if is_insertion and kinds == {"exon", "intron"}:
+        terms.add("splice_region_variant")
+    hgvs_p: str | None = None
+    protein_position: int | None = None
+    nmd: bool | None = None
+    exonic = [p for p in positions if p.kind == "exon"]
+    if exonic and len(exonic) == len(positions):
+        t_points = [p.tx_pos for p in positions]
+        if is_insertion:
+            if t_points[1] != t_points[0] + 1:
+                # Between two exons in the mature transcript: the junction itself.
+                terms.add("splice_region_variant")
+            t_start = t_end = t_points[1] - 1
+        else:
+            t_start, t_end = t_points[0] - 1, t_points[-1]
+        effect = _protein_effect(tx, t_start, t_end, edit.ins)
+        if effect is None:
+            terms.update(_region_term(tx, p) for p in positions)
+        else:
+            terms.add(effect.consequence)
+            hgvs_p, protein_position = effect.hgvs_p, effect.position
+            if effect.consequence in ("stop_gained", "frameshift_variant"):
+                nmd = _nmd_escape(tx, effect.ptc_tx_pos) if effect.ptc_tx_pos else True
+    else:
+        terms.update(_region_term(tx, p) for p in positions if p.kind != "exon")
+        if exonic:
+            cds = [p for p in exonic if tx.cds_start <= p.tx_pos <= tx.cds_end]
+            if cds:
+                hgvs_p = "p.?"  # crosses an exon-intron junction: effect on splicing unknown
+            else:
+                terms.update(_region_term(tx, p) for p in exonic)
+    exon = next((p.exon for p in positions if p.exon is not None), None)
+    intron = next((p.intron for p in positions if p.intron is not None), None)
+    return Annotation(
+        f"{MANE}:c.{name}",
+        hgvs_p,
+        _most_severe(terms),
+        exon,
+        intron,
+        protein_position,
+        False,
+        nmd,
+    )
+
+
+def annotate(build: str, pos: int, ref: str, alt: str) -> Annotation:
+    """Name a VCF-style plus-strand variant on NM_001370259.2 and give its consequence.
+
+    ``pos``/``ref``/``alt`` are as in VCF (indels carry their anchor base). ``ref`` must match
+    the genome, or, at the two RefSeq-vs-genome sites, the RefSeq base. Raises
+    :class:`HgvsError` for anything that cannot be named (symbolic alleles, outside the window).
+    """
+    edit, touched = _to_edit(build, pos, ref, alt)
+    m = _model()
+    deleted = m.seq[edit.start : edit.end]
+    if deleted or edit.ins:
+        edit = _shift_3prime(m.seq, edit, _tx())
+    ann = _describe(edit)
+    if touched and len(ref) == len(alt) == 1:
+        # The known polymorphism itself: the sample allele is the genome's or RefSeq's base.
+        idx = reference.window(build).end - pos
+        if _revcomp(alt.upper()) in (m.seq[idx], m.genome_seq[idx]):
+            ann = replace(ann, refseq_genome_mismatch=True)
+    return ann
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing names
+
+
+_NAME_RE = re.compile(
+    r"^\s*(?:(?P<acc>[A-Z]{2}_\d+(?:\.\d+)?)(?:\([^)]*\))?:)?c\."
+    r"(?P<p1>[-*]?\d+(?:[+-]\d+)?)(?:_(?P<p2>[-*]?\d+(?:[+-]\d+)?))?"
+    r"(?P<edit>[^\s(]*)"
+)
+_EDIT_RE = re.compile(
+    r"^(?:(?P<sub_ref>[ACGT])>(?P<sub_alt>[ACGT])"
+    r"|(?P<same>=)"
+    r"|del(?P<del_seq>[ACGT]*)(?:ins(?P<delins_seq>[ACGT]+))?"
+    r"|dup(?P<dup_seq>[ACGT]*)"
+    r"|ins(?P<ins_seq>[ACGT]+))$"
+)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    tx: _Transcript
+    first: int  # transcript-oriented window index
+    last: int
+    kind: str  # "sub", "same", "del", "delins", "dup", "ins"
+    ref_seq: str  # bases stated in the name ("" when omitted)
+    alt_seq: str
+    p1: str
+    p2: str | None
+
+
+def _parse(name: str) -> _Parsed:
+    m = _NAME_RE.match(name)
+    if not m:
+        raise HgvsError(f"cannot read {name!r} as an HGVS c. name")
+    if m["acc"] is None:
+        raise HgvsError(
+            f"{name!r}: give the transcript (e.g. {MANE}:c....); numbering differs between "
+            "NM_000244.3 and NM_130799.2/NM_001370259.2"
+        )
+    tx = _tx(m["acc"])
+    e = _EDIT_RE.match(m["edit"])
+    if not e:
+        raise HgvsError(f"{name!r}: unsupported HGVS edit {m['edit']!r}")
+    first = _parse_pos(tx, m["p1"])
+    last = _parse_pos(tx, m["p2"]) if m["p2"] else first
+    if last < first:
+        raise HgvsError(f"{name!r}: range runs backwards")
+    if e["sub_ref"]:
+        kind, ref_seq, alt_seq = "sub", e["sub_ref"], e["sub_alt"]
+    elif e["same"]:
+        kind, ref_seq, alt_seq = "same", "", ""
+    elif e["delins_seq"] is not None:
+        kind, ref_seq, alt_seq = "delins", e["del_seq"], e["delins_seq"]
+    elif e["ins_seq"] is not None:
+        kind, ref_seq, alt_seq = "ins", "", e["ins_seq"]
+        if last != first + 1:
+            raise HgvsError(f"{name!r}: an insertion needs two adjacent flanking positions")
+    elif e["dup_seq"] is not None:
+        kind, ref_seq, alt_seq = "dup", e["dup_seq"], ""
+    else:
+        kind, ref_seq, alt_seq = "del", e["del_seq"] or "", ""
+    if kind == "sub" and last != first:
+        raise HgvsError(f"{name!r}: a substitution names one position")
+    if ref_seq:
+        actual = _model().seq[first : last + 1]
+        if actual != ref_seq:
+            raise HgvsError(
+                f"{name!r}: the reference at c.{m['p1']} on {tx.accession} is {actual}, "
+                f"not {ref_seq}"
+            )
+    return _Parsed(tx, first, last, kind, ref_seq, alt_seq, m["p1"], m["p2"])
+
+
+def _left_align(build: str, pos: int, ref: str, alt: str) -> tuple[int, str, str]:
+    """Trim and left-align a VCF allele on the genome (plus strand), keeping an anchor base."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    if len(ref) == 1 or len(alt) == 1:
+        w = reference.window(build)
+        while ref[-1] == alt[-1] and pos - 1 >= w.start:
+            before = reference.sequence(build, pos - 1, pos - 1)
+            ref, alt, pos = before + ref[:-1], before + alt[:-1], pos - 1
+    return pos, ref, alt
+
+
+def to_genomic(build: str, name: str) -> tuple[int, str, str] | None:
+    """VCF-style (pos, ref, alt) for an HGVS c. name on any of the modelled transcripts.
+
+    The result is left-aligned on the genome, as the reader normalises. Returns None when the
+    named allele is what the genome already carries (``c.N=`` or the genome's base at a
+    RefSeq-vs-genome site, e.g. NM_001370259.2:c.1621G>A): there is no VCF record for it.
+    """
+    p = _parse(name)
+    w_end = reference.window(build).end
+    g_lo, g_hi = w_end - p.last, w_end - p.first  # plus-strand span of [first, last]
+    genome = reference.sequence
+    if p.kind == "same":
+        return None
+    if p.kind == "sub":
+        alt = _revcomp(p.alt_seq)
+        ref = genome(build, g_lo, g_lo)
+        if alt == ref:
+            return None
+        return g_lo, ref, alt
+    if p.kind == "del":
+        anchor = g_lo - 1
+        ref = genome(build, anchor, g_hi)
+        return _left_align(build, anchor, ref, ref[0])
+    if p.kind == "dup":
+        anchor = g_lo - 1
+        base = genome(build, anchor, anchor)
+        return _left_align(build, anchor, base, base + genome(build, g_lo, g_hi))
+    if p.kind == "ins":
+        base = genome(build, g_lo, g_lo)
+        return _left_align(build, g_lo, base, base + _revcomp(p.alt_seq))
+    anchor = g_lo - 1
+    ref = genome(build, anchor, g_hi)
+    alt = ref[0] + _revcomp(p.alt_seq)
+    if ref == alt:
+        return None
+    return _left_align(build, anchor, ref, alt)
+
+
+def translate_name(name: str) -> str:
+    """The NM_001370259.2 name of a c. name on NM_000244.3, NM_130799.2 or NM_001370259.2.
+
+    The name is placed on the genome and renamed, so the result is 3'-normalised and follows
+    current HGVS style (``c.1546dupC`` on NM_000244.3 becomes ``c.1531dup``). Positions inside
+    NM_000244.3's longer exon 2 (c.446-c.460) are intronic on MANE (c.445+1-c.445+15). A name
+    that is a no-op against the genome keeps its edit and only has its positions renumbered.
+    """
+    p = _parse(name)
+    vcf = to_genomic("GRCh38", name)
+    if vcf is not None:
+        return annotate("GRCh38", *vcf).hgvs_c
+    mane = _tx()
+    where = _c_range(mane, p.first, p.last)
+    if p.kind == "sub":
+        edit = f"{p.ref_seq}>{p.alt_seq}"
+    elif p.kind == "same":
+        edit = "="
+    else:
+        edit = {"del": "del", "dup": "dup", "ins": f"ins{p.alt_seq}"}.get(
+            p.kind, f"delins{p.alt_seq}"
+        )
+    return f"{MANE}:c.{where}{edit}"
+
+
+def exon_boundaries(accession: str = MANE) -> list[tuple[int, str, str]]:
+    """(exon number, c. name of its first base, c. name of its last base) for a transcript."""
+    tx = _tx(accession)
+    return [(e.number, _c_pos(tx, e.idx_start), _c_pos(tx, e.idx_end)) for e in tx.exons]
+
+
+def genomic_position(build: str, name_position: str, accession: str = MANE) -> int:
+    """Plus-strand genomic coordinate of one c. position (e.g. ``"784-9"``, ``"*5"``)."""
+    return reference.window(build).end - _parse_pos(_tx(accession), name_position)
+
+
+def c_position(build: str, pos: int) -> str:
+    """The MANE c. position (without ``c.``) of a genomic coordinate in the shipped window."""
+    w = reference.window(build)
+    if not w.start <= pos <= w.end:
+        raise HgvsError(f"{build} chr11:{pos} is outside the shipped MEN1 window")
+    return _c_pos(_tx(), w.end - pos)
