@@ -317,8 +317,9 @@ def classify(
     rules: Rules = DEFAULT_RULES,
 ) -> dict[str, Any]:
     """Classify MEN1 variants in ``inputs``; returns the ``men1 classify`` JSON object."""
-    from . import known as known_mod
-    from . import locus, pathogenicity
+    from .known import KnownVariantTable
+    from .locus import annotate
+    from .pathogenicity import classify as classify_pathogenicity
 
     files = [i if isinstance(i, InputFile) else InputFile(str(i)) for i in inputs]
     if not files:
@@ -347,9 +348,9 @@ def classify(
         warnings.extend(d.warnings)
 
     if clinvar is not None:
-        known = known_mod.KnownVariantTable.from_clinvar_vcf(clinvar, the_build)
+        known = KnownVariantTable.from_clinvar_vcf(clinvar, the_build)
     else:
-        known = known_mod.KnownVariantTable.shipped()
+        known = KnownVariantTable.shipped()
 
     merged = _collect(sources, the_build, warnings)
     out_variants: list[dict[str, Any]] = []
@@ -360,13 +361,13 @@ def classify(
             ignored += 1
             continue
         try:
-            ann = locus.annotate(the_build, v.pos, v.ref, v.alt)
+            ann = annotate(the_build, v.pos, v.ref, v.alt)
         except Men1Error as exc:
             warnings.append(f"chr11:{v.pos} {v.ref}>{v.alt}: not annotated ({exc})")
             continue
         pops = [c.population_af for c in v.calls if c.population_af is not None]
         pop = max(pops) if pops else None
-        cls = pathogenicity.classify(the_build, v.pos, v.ref, v.alt, ann, known, pop)
+        cls = classify_pathogenicity(the_build, v.pos, v.ref, v.alt, ann, known, pop)
         passes, filters, qev = _quality(v, origin, rules)
         plp = cls.tier in PATHOGENIC_TIERS
         qualifying = (
