@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,7 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
+@with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply migrations (creates the database if it does not exist)."""
     engine = get_db(current_app).engine
@@ -43,6 +45,7 @@ def db_upgrade(revision: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Load the demo trial, sites, users and participants (idempotent)."""
     with _transaction() as session:
@@ -60,6 +63,7 @@ def seed_demo() -> None:
     ["technician", "pathologist", "coordinator", "monitor", "admin"]))
 @click.option("--site", "site_code", required=True)
 @click.password_option()
+@with_appcontext
 def create_user(username: str, display_name: str, role: str, site_code: str,
                 password: str) -> None:
     """Create a user at a site with a role."""
@@ -72,6 +76,7 @@ def create_user(username: str, display_name: str, role: str, site_code: str,
 @click.command("create-token")
 @click.argument("username")
 @click.option("--name", required=True, help="what the token is for (instrument, script)")
+@with_appcontext
 def create_token(username: str, name: str) -> None:
     """Create an API token for a user; the token is printed once."""
     with _transaction() as session:
@@ -83,6 +88,7 @@ def create_token(username: str, name: str) -> None:
 
 
 @click.command("verify-audit")
+@with_appcontext
 def verify_audit() -> None:
     """Check the audit trail's hash chain; exit 1 naming each edited or deleted row."""
     session = get_db(current_app).session(write=False)

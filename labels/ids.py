@@ -47,7 +47,7 @@ KINDS: dict[str, str] = {
 
 DIGITS = 8
 LENGTH = 2 + DIGITS + 1
-_SHAPE = re.compile(r"^([A-Z]{2})([0-9]{%d})([0-9A-Z])$" % DIGITS)
+_SHAPE = re.compile(rf"^([A-Z]{{2}})([0-9]{{{DIGITS}}})([0-9A-Z])$")
 
 
 class IdError(ValueError):

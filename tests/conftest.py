@@ -147,8 +147,9 @@ def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def db(app: Flask) -> Iterator[Any]:
-    """A session on the test database for arranging and checking state."""
-    session = get_db(app).session()
+    """A read session on the test database for checking state (writes go through
+    ``get_db(app).transaction()`` so that they never hold SQLite's write lock open)."""
+    session = get_db(app).session(write=False)
     yield session
     session.rollback()
     session.close()
@@ -200,3 +201,64 @@ def api_token(app: Flask) -> Any:
         return plaintext
 
     return make
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+class LiveServer:
+    def __init__(self, app: Flask) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    """The app served over real HTTP on 127.0.0.1 (SQLite, seeded demo data)."""
+    path = tmp_path / "live.db"
+    shutil.copy(sqlite_template, path)
+    app = make_app(f"sqlite:///{path}", tmp_path)
+    server = LiveServer(app)
+    yield server
+    server.stop()
+    get_db(app).dispose()
+
+
+@pytest.fixture
+def page(live_server: LiveServer) -> Iterator[Any]:
+    """A Playwright page in Debian's Chromium (headless; no downloaded browsers)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} not installed (make test installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(base_url=live_server.url, accept_downloads=True)
+        pg = context.new_page()
+        pg.set_default_timeout(10_000)
+        yield pg
+        context.close()
+        browser.close()
+
+
+def browser_login(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)

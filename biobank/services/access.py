@@ -27,7 +27,7 @@ def require_write(user: User) -> None:
         raise PermissionDenied(f"your role ({user.role}) is read-only")
 
 
-def participants_query(user: User) -> Select[tuple[Participant]]:
+def participants_query(user: User) -> Select[Participant]:
     q = select(Participant).order_by(Participant.code)
     if not user.sees_all_sites:
         q = q.where(Participant.site_id == user.site_id)

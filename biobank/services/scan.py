@@ -74,10 +74,12 @@ def resolve(
         register
         and specimen.status == "expected"
         and user.role in {"technician", "admin"}
-        and access.can_see_site(user, specimen.participant.site_id)
         and specimen.participant.site_id == user.site_id
     ):
-        specimens.register_collection(session, user, specimen)
-        return ScanResult(code, kind, "collected",
-                          f"{code} registered as collected", specimen)
+        specimens.lock(session, specimen)
+        # A double read or a second technician may have registered it a moment ago.
+        if specimen.status == "expected":
+            specimens.register_collection(session, user, specimen)
+            return ScanResult(code, kind, "collected",
+                              f"{code} registered as collected", specimen)
     return ScanResult(code, kind, "found", f"{code}", specimen)

@@ -165,6 +165,16 @@ def visit_kit(
     return list(session.execute(query).scalars())
 
 
+def lock(session: Session, specimen: Specimen) -> None:
+    """Re-read the specimen under a row lock so that two scans of the same tube racing on
+    PostgreSQL cannot both act on the old status (SQLite is serialised by BEGIN IMMEDIATE)."""
+    current = session.execute(
+        select(Specimen.status).where(Specimen.id == specimen.id).with_for_update()
+    ).scalar_one()
+    if current != specimen.status:
+        session.refresh(specimen)
+
+
 def transition(
     session: Session,
     actor: User | None,
@@ -181,9 +191,7 @@ def transition(
     rule = TRANSITIONS.get(action)
     if rule is None:
         raise ValidationError(f"unknown action {action!r}")
-    # Re-read under a row lock: two scans of the same tube racing on PostgreSQL must not both
-    # see the old status (SQLite is already serialised by BEGIN IMMEDIATE).
-    session.refresh(specimen, with_for_update=True)
+    lock(session, specimen)
     if specimen.status not in rule.sources:
         allowed = ", ".join(sorted(vocabulary.STATUSES[s] for s in rule.sources))
         raise InvalidTransition(

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, ValidationError
-from ..models import SCREENING_STATUSES, ExpectedSpecimen, Participant, Site, Trial, User, VisitDefinition
+from ..models import (
+    SCREENING_STATUSES,
+    ExpectedSpecimen,
+    Participant,
+    Site,
+    Trial,
+    User,
+    VisitDefinition,
+)
 from . import access, audit
 
 NCT = "NCT06540937"
@@ -72,7 +81,8 @@ def ensure_trial(session: Session) -> Trial:
         )
         session.add(visit)
         session.flush()
-        for stype, alts, container, qty, unit, purpose, required in v["expected"]:  # type: ignore[attr-defined]
+        expected: list[tuple[Any, ...]] = v["expected"]  # type: ignore[assignment]
+        for stype, alts, container, qty, unit, purpose, required in expected:
             session.add(ExpectedSpecimen(
                 visit_id=visit.id, specimen_type=stype, alternatives=alts, container=container,
                 quantity=qty, unit=unit, purpose=purpose, required_for_enrolment=required,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from datetime import timedelta
@@ -20,7 +21,7 @@ _hasher = PasswordHasher()
 # tell an attacker which usernames are real.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 MIN_PASSWORD_LENGTH = 10
-TOKEN_PREFIX = "bbk_"
+TOKEN_PREFIX = "bbk_"  # noqa: S105 - a public marker, not a secret
 
 
 def hash_password(password: str) -> str:
@@ -86,10 +87,8 @@ def authenticate(
     ).scalar_one_or_none()
     now = utcnow()
     if user is None:
-        try:
+        with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
         raise Unauthenticated("wrong username or password", code="bad_credentials")
     if user.locked_until and user.locked_until > now:
         raise Unauthenticated(

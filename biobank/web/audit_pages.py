@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, stream_with_context
 from sqlalchemy import select
 
 from ..models import AuditEvent
@@ -55,5 +55,5 @@ def export() -> Response:
                         row.prev_hash, row.hash])
             yield buf.getvalue()
 
-    return Response(generate(), mimetype="text/csv",
+    return Response(stream_with_context(generate()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})

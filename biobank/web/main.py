@@ -28,7 +28,7 @@ def index() -> str:
     status_q = select(Specimen.status, func.count()).join(Participant).group_by(Specimen.status)
     if not user.sees_all_sites:
         status_q = status_q.where(Participant.site_id == user.site_id)
-    counts = dict(s.execute(status_q).tuples().all())
+    counts = {status: n for status, n in s.execute(status_q).all()}
     return render_template("index.html", n_participants=n_participants, counts=counts)
 
 

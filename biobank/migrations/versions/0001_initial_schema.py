@@ -4,11 +4,10 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-24 13:57:40.000021
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import biobank.models.base
-
 
 revision = '0001'
 down_revision = None

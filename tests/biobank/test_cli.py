@@ -1,0 +1,63 @@
+"""Operator commands through Flask's CLI runner, against the same services as the web."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from biobank import get_db
+from biobank.models import AuditEvent, Participant, Specimen, User
+from tests.conftest import make_app
+
+
+def _counts(app: Flask) -> tuple[int, int, int, int]:
+    with get_db(app).transaction() as s:
+        return tuple(  # type: ignore[return-value]
+            s.execute(select(func.count()).select_from(m)).scalar_one()
+            for m in (User, Participant, Specimen, AuditEvent)
+        )
+
+
+def test_upgrade_and_seed_from_empty_is_idempotent(tmp_path: Path) -> None:
+    app = make_app(f"sqlite:///{tmp_path / 'new.db'}", tmp_path)
+    runner = app.test_cli_runner()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0 and "revision 0001" in up.output
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and "demo data loaded" in first.output
+    assert "cb.tech" in first.output and "pathologist" in first.output
+    counts = _counts(app)
+    assert counts[0] == 8 and counts[1] == 12
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "already present" in second.output
+    assert _counts(app) == counts
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_create_user_and_token(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["create-user", "lab.two", "--name", "Lab Two", "--role",
+                             "technician", "--site", "S02", "--password", "long-enough-pw"])
+    assert ok.exit_code == 0, ok.output
+    dup = runner.invoke(args=["create-user", "lab.two", "--name", "Lab Two", "--role",
+                              "technician", "--site", "S02", "--password", "long-enough-pw"])
+    assert dup.exit_code == 1 and "already exists" in dup.output
+    weak = runner.invoke(args=["create-user", "lab.three", "--name", "x", "--role",
+                               "technician", "--site", "S02", "--password", "short"])
+    assert weak.exit_code == 1 and "at least" in weak.output
+    nosite = runner.invoke(args=["create-user", "lab.four", "--name", "x", "--role",
+                                 "technician", "--site", "ZZ", "--password", "long-enough-pw"])
+    assert nosite.exit_code == 1 and "no site" in nosite.output
+    tok = runner.invoke(args=["create-token", "lab.two", "--name", "rack scanner"])
+    assert tok.exit_code == 0
+    token = tok.output.strip()
+    me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json["username"] == "lab.two" and me.json["site"] == "S02"
+
+
+def test_cli_errors_are_one_line(app: Any) -> None:
+    r = app.test_cli_runner().invoke(args=["create-token", "ghost", "--name", "x"])
+    assert r.exit_code != 0 and "no user 'ghost'" in r.output and "Traceback" not in r.output
