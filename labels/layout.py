@@ -7,6 +7,7 @@ the printer's dot grid. Text is sized with Helvetica's metrics (Zebra font 0 is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -14,7 +15,7 @@ from typing import Final, Literal
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from labels._fonts import needs_cjk
-from labels.errors import LayoutError
+from labels.errors import EncodeError, LayoutError
 from labels.spec import LabelSpec
 from labels.symbols import QUIET, Symbol, Symbology, make_symbol, module_dots
 
@@ -134,17 +135,24 @@ class Layout:
     lines: tuple[TextLine, ...]
 
 
-def label_lines(spec: LabelSpec, type_names: Mapping[str, str] | None = None) -> list[str]:
-    """The human-readable lines after the ID, in print order (empty parts left out)."""
+def label_lines(
+    spec: LabelSpec, type_names: Mapping[str, str] | None = None
+) -> list[tuple[str, ...]]:
+    """The human-readable lines after the ID, in print order, each as its parts; a layout joins
+    a line's parts with two spaces, or gives each part a line when they do not fit together."""
     if spec.kind not in ("specimen", "aliquot", "slide"):
-        return [spec.kind.upper()]
-    first = "  ".join(p for p in (spec.participant_code, spec.visit) if p)
+        return [(spec.kind.upper(),)]
     type_text = None
     if spec.specimen_type:
-        type_text = (type_names or {}).get(spec.specimen_type, spec.specimen_type.upper())
+        type_text = (type_names or {}).get(spec.specimen_type)
+        if type_text is None:
+            type_text = spec.specimen_type.replace("_", " ").upper()
     date_text = spec.collection_date.isoformat() if spec.collection_date else None
-    second = "  ".join(p for p in (type_text, date_text) if p)
-    return [line for line in (first, second) if line]
+    lines = [
+        tuple(p for p in (spec.participant_code, spec.visit) if p),
+        tuple(p for p in (type_text, date_text) if p),
+    ]
+    return [line for line in lines if line]
 
 
 def _text_width(text: str, size: float, bold: bool) -> float:
@@ -180,29 +188,38 @@ def layout_label(
     symbol = make_symbol(spec.id, sym_kind)
     w, h = _mm(st.label_mm[0], dpi), _mm(st.label_mm[1], dpi)
     m = max(1, _mm(st.margin_mm, dpi))
-    min_text = max(8, _mm(1.2, dpi))
+    min_text = max(8, _mm(1.0, dpi))
     rest = label_lines(spec, type_names)
     lines: list[TextLine] = []
 
+    def plan(texts: list[tuple[str, bool]], sizes: list[int], width: int, room: int) -> list[int]:
+        """Sizes shrunk to fit ``room`` dots of height, then each line to ``width``."""
+        total = sum(round(s * 1.2) for s in sizes)
+        if total > room:
+            sizes = [int(s * room / total) for s in sizes]
+        return [_fit_size(t, s, width, b) for (t, b), s in zip(texts, sizes, strict=True)]
+
     def add_lines(x: int, y: int, width: int, bottom: int, align: Literal["left", "center"],
                   id_mm: float, other_mm: float) -> None:  # fmt: skip
-        texts = [(spec.id, True), *((t, False) for t in rest)]
-        sizes = [_mm(id_mm, dpi)] + [_mm(other_mm, dpi)] * len(rest)
-        total = sum(round(s * 1.2) for s in sizes)
-        if total > bottom - y:
-            scale = (bottom - y) / total
-            sizes = [int(s * scale) for s in sizes]
+        id_size, other = _mm(id_mm, dpi), _mm(other_mm, dpi)
+        # Two candidates: parts joined on one line each, or every part on its own line; the
+        # one whose smallest text is larger wins (narrow labels favour joining, tall ones not).
+        candidates = []
+        for variant in (["  ".join(p) for p in rest], [t for p in rest for t in p]):
+            texts = [(spec.id, True), *((t, False) for t in variant)]
+            sizes = plan(texts, [id_size] + [other] * len(variant), width, bottom - y)
+            candidates.append((min(sizes), texts, sizes))
+        smallest, texts, sizes = max(candidates, key=lambda c: c[0])
+        if smallest < min_text:
+            worst = texts[sizes.index(smallest)][0]
+            raise LayoutError(
+                "text_too_long",
+                f"{worst!r} does not fit a {st.label_mm[0]:g} × {st.label_mm[1]:g} mm label "
+                "at a legible size",
+            )
         for (text, bold), size in zip(texts, sizes, strict=True):
-            size = _fit_size(text, size, width, bold)
-            if size < min_text:
-                raise LayoutError(
-                    "text_too_long",
-                    f"{text!r} does not fit a {st.label_mm[0]:g} × {st.label_mm[1]:g} mm label "
-                    "at a legible size",
-                )
-            step = round(size * 1.2)
             lines.append(TextLine(x, y + round(size * 0.95), width, size, text, bold, align))
-            y += step
+            y += round(size * 1.2)
 
     if sym_kind == "code128":
         q = QUIET["code128"]
@@ -229,14 +246,20 @@ def layout_label(
 
 
 def _fit(symbol: Symbol, dpi: int, target_mm: float, modules: int, dots: int) -> int:
+    # Below these module sizes ordinary handheld scanners stop reading (Code128 ~5 mil).
+    min_mm = 0.12 if symbol.symbology == "code128" else 0.25
+    least = math.ceil(min_mm * dpi / MM_PER_INCH - 1e-9)
     try:
-        return module_dots(dpi, target_mm, fit_modules=modules, fit_dots=dots)
-    except Exception as exc:
+        size = module_dots(dpi, target_mm, fit_modules=modules, fit_dots=dots)
+    except EncodeError:
+        size = 0
+    if size < least:
         raise LayoutError(
             "symbol_too_big",
-            f"{symbol.text!r} as {symbol.symbology} needs {modules} modules; the label has "
-            f"room for {dots} dots at {dpi} dpi",
-        ) from exc
+            f"{symbol.text!r} as {symbol.symbology} needs {modules} modules of at least "
+            f"{min_mm} mm; the label has room for {dots} dots at {dpi} dpi",
+        )
+    return size
 
 
 def layout_symbol(
