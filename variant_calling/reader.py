@@ -964,7 +964,16 @@ def _check_contigs(
     h: Header, lines: list[tuple[int | None, str]], build: str, data: VcfData, name: str
 ) -> None:
     used: set[str] = set()
+    want = 9 + len(h.samples) if h.samples else 8
     for ln, text in lines:
+        ncols = text.count("\t") + 1
+        if ncols != want and not (not h.samples and ncols == 9):
+            raise InputError(
+                f"{ncols} tab-separated columns, expected {want} "
+                f"({len(h.samples)} sample(s) in the #CHROM line)",
+                file=name,
+                line=ln,
+            )
         contig = text.split("\t", 1)[0]
         if h.contigs and contig not in h.contigs:
             declared = ", ".join(c for c in CHR11_NAMES if c in h.contigs) or "none"
@@ -1020,7 +1029,7 @@ def _parse_region(h: Header, lines: list[tuple[int | None, str]], data: VcfData)
                     _record(rec, h, data, ln)
             except InputError:
                 raise
-            except (OSError, ValueError, TypeError, KeyError) as exc:
+            except (OSError, ValueError, TypeError, KeyError, IndexError) as exc:
                 ln = lines[min(index + 1, len(lines) - 1)][0] if lines else None
                 raise InputError(
                     f"invalid record: {_htslib_reason(err) or exc}", file=name, line=ln
