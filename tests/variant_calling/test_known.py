@@ -1,0 +1,178 @@
+"""The known-variant table (variant_calling.known)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pysam
+import pytest
+
+from variant_calling import locus
+from variant_calling.errors import InputError
+from variant_calling.known import KnownVariantTable, tier_of
+from variant_calling.locus import MANE, annotate
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+CLINVAR38 = DATA / "clinvar_MEN1_GRCh38_2021-01_partial.vcf"
+CLINVAR37 = DATA / "clinvar_MEN1_GRCh37_2021-01_partial.vcf"
+
+
+def records(path: Path) -> list[tuple[int, str, str, str, str]]:
+    """(pos, ref, alt, VariationID, CLNSIG) of every record, read without pysam."""
+    out = []
+    for line in path.read_text().splitlines():
+        if line.startswith("#"):
+            continue
+        f = line.split("\t")
+        info = dict(kv.split("=", 1) for kv in f[7].split(";"))
+        out.append((int(f[1]), f[3], f[4], f[2], info["CLNSIG"]))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("clnsig", "tier"),
+    [
+        ("Pathogenic", "pathogenic"),
+        ("Likely_pathogenic", "likely_pathogenic"),
+        ("Pathogenic/Likely_pathogenic", "likely_pathogenic"),
+        ("Uncertain_significance", "uncertain_significance"),
+        ("Conflicting_interpretations_of_pathogenicity", "uncertain_significance"),
+        ("Conflicting_classifications_of_pathogenicity", "uncertain_significance"),
+        ("Benign/Likely_benign", "likely_benign"),
+        ("Likely_benign", "likely_benign"),
+        ("Benign", "benign"),
+        ("Pathogenic|risk_factor", "pathogenic"),
+        ("Pathogenic/Likely_pathogenic/Pathogenic,_low_penetrance", "likely_pathogenic"),
+        ("Likely_pathogenic/Likely_benign", "uncertain_significance"),
+        ("Conflicting interpretations of pathogenicity", "uncertain_significance"),
+        ("drug_response", None),
+        ("not_provided", None),
+        ("", None),
+    ],
+)
+def test_clinvar_significance_maps_to_five_tiers(clnsig: str, tier: str | None) -> None:
+    assert tier_of(clnsig) == tier
+
+
+def test_shipped_table_holds_every_clinvar_record_of_both_builds() -> None:
+    table = KnownVariantTable.shipped()
+    assert "2021-01" in table.version and "shipped" in table.version
+    assert table.skipped == ()
+    for path, build in ((CLINVAR38, "GRCh38"), (CLINVAR37, "GRCh37")):
+        recs = records(path)
+        assert len(recs) == 53
+        for pos, ref, alt, vid, clnsig in recs:
+            hit = table.lookup(build, pos, ref, alt)
+            assert hit is not None, (build, pos, ref, alt)
+            assert hit.id == f"ClinVar:VCV{int(vid):09d}"
+            assert hit.significance == tier_of(clnsig)
+    assert len(table) == 53  # the two builds describe the same 53 alleles
+
+
+def test_shipped_entries_are_named_on_mane() -> None:
+    table = KnownVariantTable.shipped()
+    r460 = table.lookup("GRCh38", 64804789, "G", "A")
+    assert r460 is not None
+    assert (r460.hgvs_c, r460.protein_change) == (f"{MANE}:c.1378C>T", "p.(Arg460*)")
+    assert r460.significance == "pathogenic"
+    assert r460.review == "criteria provided, multiple submitters, no conflicts"
+    assert r460.source_name == "NM_000244.3(MEN1):c.1393C>T (p.Arg465Ter)"
+    assert table.by_hgvs("NM_000244.3:c.1393C>T") == r460
+
+
+def test_refseq_site_record_is_kept_under_its_transcript_name() -> None:
+    table = KnownVariantTable.shipped()
+    # ClinVar's REF=T ALT=T record is the genome allele, i.e. c.1621G>A on the transcript.
+    entry = table.by_hgvs("NM_000244.3:c.1636G>A")
+    assert entry is not None and entry.id == "ClinVar:VCV000041852"
+    assert entry.significance == "uncertain_significance"
+    # A sample carrying the RefSeq allele is c.1621=, which is not that record.
+    assert table.lookup("GRCh38", 64804546, "T", "C") is None
+
+
+def test_lookup_normalises_the_query() -> None:
+    table = KnownVariantTable.shipped()
+    # VCV 36521 (c.1174dup) is T>TC at 64805645, before a run of five C (64805646-64805650).
+    left = table.lookup("GRCh38", 64805645, "T", "TC")
+    right = table.lookup("GRCh38", 64805650, "C", "CC")
+    assert left is not None and left == right
+    assert left.hgvs_c == f"{MANE}:c.1174dup"
+    # Build independent: the GRCh37 coordinates find the same entry.
+    assert table.lookup("GRCh37", 64805645 - 232528, "T", "TC") == left
+    assert table.lookup("GRCh38", 64805645, "T", "TG") is None
+    assert table.lookup("GRCh38", 1000, "A", "C") is None  # outside the window
+
+
+def test_user_clinvar_vcf_replaces_the_shipped_table(tmp_path: Path) -> None:
+    text = CLINVAR38.read_text().splitlines()
+    body = [ln for ln in text if not ln.startswith("#")]
+    header = [ln for ln in text if ln.startswith("#")]
+    header.insert(1, "##fileDate=2099-12-31")
+    r460 = next(ln for ln in body if "\t64804789\t" in ln)
+    kept = [
+        r460.replace("CLNSIG=Pathogenic", "CLNSIG=Likely_benign"),
+        next(ln for ln in body if "\t64810109\t" in ln),  # c.1A>G
+        "11\t64804700\t999\tG\tA\t.\t.\tALLELEID=1;CLNSIG=drug_response;CLNREVSTAT=x",
+        "11\t1000\t998\tA\tC\t.\t.\tALLELEID=2;CLNSIG=Pathogenic;CLNREVSTAT=x",  # not MEN1
+    ]
+    path = tmp_path / "clinvar_user.vcf"
+    path.write_text("\n".join(header + sorted(kept, key=lambda ln: int(ln.split("\t")[1]))) + "\n")
+    table = KnownVariantTable.from_clinvar_vcf(str(path), "GRCh38")
+    assert "clinvar_user.vcf" in table.version and "2099-12-31" in table.version
+    assert len(table) == 2
+    hit = table.lookup("GRCh38", 64804789, "G", "A")
+    assert hit is not None and hit.significance == "likely_benign"
+    # Shipped entries are gone: the user's file replaces, it does not add.
+    assert table.lookup("GRCh38", 64804588, "G", "A") is None
+    assert [s.reason for s in table.skipped] == ["CLNSIG drug_response is not a pathogenicity tier"]
+
+
+def test_indexed_clinvar_vcf_is_fetched_by_region(tmp_path: Path) -> None:
+    plain = tmp_path / "clinvar37.vcf"
+    shutil.copy(CLINVAR37, plain)
+    indexed = pysam.tabix_index(str(plain), preset="vcf", force=True)
+    table = KnownVariantTable.from_clinvar_vcf(indexed, "GRCh37")
+    assert len(table) == 53
+    # The GRCh37 file answers for GRCh38 coordinates too (keys are MANE names).
+    assert table.lookup("GRCh38", 64804789, "G", "A") is not None
+
+
+def test_whole_clinvar_vcf_table_matches_the_shipped_one() -> None:
+    shipped = KnownVariantTable.shipped()
+    user = KnownVariantTable.from_clinvar_vcf(str(CLINVAR38), "GRCh38")
+    assert {(v.hgvs_c, v.id, v.significance) for v in user} == {
+        (v.hgvs_c, v.id, v.significance) for v in shipped
+    }
+    assert user.version.startswith("clinvar_MEN1_GRCh38_2021-01_partial.vcf")
+
+
+def test_unreadable_clinvar_file_is_an_input_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.vcf"
+    bad.write_text("this is not a VCF\n")
+    with pytest.raises(InputError):
+        KnownVariantTable.from_clinvar_vcf(str(bad), "GRCh38")
+
+
+def test_same_protein_change_and_same_residue() -> None:
+    table = KnownVariantTable.shipped()
+    # c.1306T>A p.(Trp436Arg) is a known pathogenic missense (TGG -> AGG); TGG -> CGG is
+    # another way to the same Arg, TGG -> TCG a different missense at the same residue.
+    same_aa = annotate("GRCh38", *_vcf("c.1306T>C"))
+    assert same_aa.hgvs_p == "p.(Trp436Arg)"
+    assert [v.id for v in table.same_protein_change(same_aa)] == ["ClinVar:VCV000016686"]
+    assert table.same_residue(same_aa) == []
+    other_aa = annotate("GRCh38", *_vcf("c.1307G>C"))
+    assert other_aa.hgvs_p == "p.(Trp436Ser)"
+    assert table.same_protein_change(other_aa) == []
+    # Only the missense entry counts for PM5, not the nonsense p.(Trp436*) at the same residue.
+    assert [v.id for v in table.same_residue(other_aa)] == ["ClinVar:VCV000016686"]
+    # The variant itself is not its own PS1 evidence.
+    known = annotate("GRCh38", *_vcf("c.1306T>A"))
+    assert table.same_protein_change(known) == []
+
+
+def _vcf(c_name: str) -> tuple[int, str, str]:
+    vcf = locus.to_genomic("GRCh38", f"{MANE}:{c_name}")
+    assert vcf is not None
+    return vcf
