@@ -10,7 +10,7 @@ from labels import ids
 
 from ..errors import NotFound, ValidationError
 from ..models import Specimen, User
-from . import access, specimens
+from . import access, shipments, specimens, storage
 
 MAX_SCAN_LENGTH = 64
 
@@ -45,6 +45,8 @@ class ScanResult:
     outcome: str  # "found" | "collected"
     message: str
     specimen: Specimen | None = None
+    # A box, location or shipment (their areas' own model objects) when that was scanned.
+    target: object | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -61,10 +63,12 @@ def resolve(
     technician of its site, registers the collection (time and technician)."""
     code = clean(raw, prefixes, suffixes)
     kind = ids.KINDS[code[:2]]
-    if kind != "specimen":
-        # Boxes, shipments and locations are recognised once their areas exist.
-        raise NotFound(f"{code} is a {kind} label, but no {kind} with that code is on record",
-                       code="unknown_code")
+    if kind == "shipment":
+        return ScanResult(code, kind, "found", code,
+                          target=shipments.resolve_scan(session, user, code))
+    if kind in {"box", "location"}:
+        return ScanResult(code, kind, "found", code,
+                          target=storage.resolve_scan(session, user, code))
     try:
         specimen = access.get_specimen(session, user, code)
     except NotFound as exc:

@@ -39,7 +39,20 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%Y-%m-
 
 
 def init_web(app: Flask) -> None:
-    from . import account, audit_pages, auth, errors, main, participants, specimens, transaction
+    from . import (
+        account,
+        audit_pages,
+        auth,
+        errors,
+        genotyping,
+        labels,
+        main,
+        participants,
+        shipments,
+        specimens,
+        storage,
+        transaction,
+    )
     from .api import init_api
 
     csrf.init_app(app)
@@ -47,7 +60,8 @@ def init_web(app: Flask) -> None:
     transaction.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    for module in (main, specimens, participants, audit_pages, account):
+    for module in (main, specimens, participants, audit_pages, account, shipments, storage,
+                   genotyping, labels):
         app.register_blueprint(module.bp)
     init_api(app, csrf)
 

@@ -121,7 +121,15 @@ def _openapi() -> Any:
 
 
 def init_api(app: Flask, csrf: CSRFProtect) -> None:
-    from . import account, participants, specimens  # noqa: F401  (registers routes)
+    from . import (  # noqa: F401  (importing registers the routes)
+        account,
+        genotyping,
+        labels,
+        participants,
+        shipments,
+        specimens,
+        storage,
+    )
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -1,0 +1,3 @@
+"""Shipment models (owned by the shipment area; see its issue)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Storage models (owned by the storage area; see its issue)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Labels JSON API routes (stub until the area lands)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Shipments JSON API routes (stub until the area lands)."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""Labels pages (stub until the area lands)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("labels", __name__, url_prefix="/labels")

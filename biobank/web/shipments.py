@@ -1,0 +1,7 @@
+"""Shipments pages (stub until the area lands)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("shipments", __name__, url_prefix="/shipments")

@@ -1,0 +1,7 @@
+"""Storage pages (stub until the area lands)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("storage", __name__, url_prefix="/storage")
