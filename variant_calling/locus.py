@@ -471,6 +471,12 @@ def _translate(cds: str) -> str:
     return protein if stop < 0 else protein[: stop + 1]
 
 
+@cache
+def _reference_protein(accession: str) -> str:
+    tx = _tx(accession)
+    return _translate(tx.cdna[tx.cds_start - 1 : tx.cds_end])
+
+
 @dataclass(frozen=True)
 class _Protein:
     hgvs_p: str
@@ -493,7 +499,7 @@ def _protein_effect(tx: _Transcript, t_start: int, t_end: int, ins: str) -> _Pro
         if t_end <= cds0 or t_start >= cds1:
             return None
         hits_start = t_start < cds0 + 3
-    ref_protein = _translate(tx.cdna[cds0:cds1])
+    ref_protein = _reference_protein(tx.accession)
     mutant = tx.cdna[:t_start] + ins + tx.cdna[t_end:]
     if hits_start and (t_start < cds0 or mutant[cds0 : cds0 + 3] != "ATG"):
         return _Protein("p.(Met1?)", "start_lost", 1)
@@ -510,9 +516,10 @@ def _protein_effect(tx: _Transcript, t_start: int, t_end: int, ins: str) -> _Pro
     ref_aa = ref_protein[i] if i < len(ref_protein) else "*"
     stop = mut_protein.find("*")
     if ref_aa == "*":
-        # The stop codon changed: extension (or, when a new stop follows at once, synonymous).
+        # The stop codon itself changed: a C-terminal extension.
         new = mut_protein[i] if i < len(mut_protein) else "X"
-        tail = f"*{stop - i + 1}" if stop >= 0 else "*?"
+        # Extension residues are numbered like 3' UTR bases: the new stop is at *N after it.
+        tail = f"*{stop - i}" if stop >= 0 else "*?"
         kind = "frameshift_variant" if frameshift else "stop_lost"
         return _Protein(f"p.(*{i + 1}{_aa(new)}ext{tail})", kind, i + 1)
     ptc = None
@@ -628,7 +635,7 @@ def _describe(edit: _Edit) -> Annotation:
         codon: int | None = None
         if p.kind == "exon" and tx.cds_start <= p.tx_pos <= tx.cds_end:
             codon = (p.tx_pos - tx.cds_start) // 3 + 1
-            ref_protein = _translate(tx.cdna[tx.cds_start - 1 : tx.cds_end])
+            ref_protein = _reference_protein(tx.accession)
             same_p = f"p.({_aa(ref_protein[codon - 1])}{codon}=)"
         return Annotation(
             f"{MANE}:c.{_c_pos(tx, edit.start)}=",
@@ -639,6 +646,7 @@ def _describe(edit: _Edit) -> Annotation:
             codon,
             False,
         )
+    exonic_dup = False
     if deleted and not edit.ins:
         name = f"{_c_range(tx, edit.start, edit.end - 1)}del"
         points = list(range(edit.start, edit.end))
@@ -646,6 +654,9 @@ def _describe(edit: _Edit) -> Annotation:
         n = len(edit.ins)
         if edit.start >= n and seq[edit.start - n : edit.start] == edit.ins:
             name = f"{_c_range(tx, edit.start - n, edit.start - 1)}dup"
+            # A duplication of exonic bases ending at a donor is read by the spliceosome as
+            # an exonic insertion: the GT after it is intact.
+            exonic_dup = _exonic(seq, tx, edit)
         else:
             name = f"{_c_pos(tx, edit.start - 1)}_{_c_pos(tx, edit.start)}ins{edit.ins}"
         points = [edit.start - 1, edit.start]
@@ -675,15 +686,11 @@ def _describe(edit: _Edit) -> Annotation:
     protein_position: int | None = None
     nmd: bool | None = None
     exonic = [p for p in positions if p.kind == "exon"]
-    if exonic and len(exonic) == len(positions):
-        t_points = [p.tx_pos for p in positions]
+    if exonic_dup or (exonic and len(exonic) == len(positions)):
         if is_insertion:
-            if t_points[1] != t_points[0] + 1:
-                # Between two exons in the mature transcript: the junction itself.
-                terms.add("splice_region_variant")
-            t_start = t_end = t_points[1] - 1
+            t_start = t_end = positions[0].tx_pos  # 0-based: right after the left flank
         else:
-            t_start, t_end = t_points[0] - 1, t_points[-1]
+            t_start, t_end = positions[0].tx_pos - 1, positions[-1].tx_pos
         effect = _protein_effect(tx, t_start, t_end, edit.ins)
         if effect is None:
             terms.update(_region_term(tx, p) for p in positions)
@@ -702,6 +709,8 @@ def _describe(edit: _Edit) -> Annotation:
                 terms.update(_region_term(tx, p) for p in exonic)
     exon = next((p.exon for p in positions if p.exon is not None), None)
     intron = next((p.intron for p in positions if p.intron is not None), None)
+    if exonic_dup:
+        intron = None
     return Annotation(
         f"{MANE}:c.{name}",
         hgvs_p,

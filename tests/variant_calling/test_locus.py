@@ -256,12 +256,46 @@ def test_consequences(build: str, case: tuple) -> None:  # type: ignore[type-arg
     assert ann.refseq_genome_mismatch is False
 
 
+EDGE_CASES = [
+    # name in, name out, consequence, exon, intron
+    # c.445 and c.445+1 are both G: the duplicated G stays exonic (the GT after it is intact).
+    ("c.445dup", "c.445dup", "frameshift_variant", 2, None),
+    # +2 and +3 are both T: an inserted T is a 3'-shifted duplication of +3, GT intact.
+    ("c.445+1_445+2insT", "c.445+3dup", "splice_region_variant", None, 2),
+    ("c.445+1_445+2del", "c.445+1_445+2del", "splice_donor_variant", None, 2),
+    ("c.445_445+1insT", "c.445_445+1insT", "splice_region_variant", 2, 2),
+    ("c.-24+5del", "c.-24+5del", "splice_region_variant", None, 1),  # 5' UTR intron
+    ("c.-23-12del", "c.-23-12del", "intron_variant", None, 1),
+    ("c.-1_1del", "c.-1_1del", "start_lost", 2, None),
+    ("c.-3_-1del", "c.-3_-1del", "5_prime_UTR_variant", 2, None),
+    ("c.1833_*1insA", "c.*1dup", "3_prime_UTR_variant", 10, None),
+]
+
+
+@pytest.mark.parametrize("case", EDGE_CASES, ids=lambda c: c[0])
+def test_junction_and_utr_edge_cases(case: tuple) -> None:  # type: ignore[type-arg]
+    name, expected, consequence, exon, intron = case
+    ann = annotate("GRCh38", *case_vcf("GRCh38", name))
+    assert ann.hgvs_c == f"{MANE}:{expected}"
+    assert (ann.consequence, ann.exon, ann.intron) == (consequence, exon, intron)
+
+
+def test_donor_context_used_by_the_edge_cases() -> None:
+    # The facts the edge cases rely on, read from the genome (minus strand) directly.
+    g445 = int(
+        next(r for r in exon_rows() if r["transcript"] == MANE and r["exon"] == "2")["grch38_start"]
+    )
+    tx_strand = "".join(comp(genome("GRCh38", g)) for g in range(g445, g445 - 4, -1))
+    assert tx_strand == "GGTT"  # c.445, +1, +2, +3
+
+
 def test_stop_loss_extends_to_the_next_in_frame_stop_in_the_utr() -> None:
     seq, cds_start = cdna(MANE)
     stop = cds_start - 1 + 1830  # 0-based first base of the TGA
     mutated = seq[:stop] + "C" + seq[stop + 1 :]  # c.1831T>C: TGA -> CGA (Arg)
     tail = str(Seq(mutated[stop : stop + (len(mutated) - stop) // 3 * 3]).translate())
-    expected = f"p.(*611Argext*{tail.index('*') + 1})"
+    # HGVS numbers extension residues after the old stop: Arg611 then *1, *2 ... the new stop.
+    expected = f"p.(*611Argext*{tail.index('*')})"
     ann = annotate("GRCh38", *case_vcf("GRCh38", "c.1831T>C"))
     assert (ann.hgvs_p, ann.consequence) == (expected, "stop_lost")
 
