@@ -28,7 +28,7 @@ PDF_CJK_FONT: Final = "STSong-Light"
 
 def needs_cjk(text: str) -> bool:
     """True when ``text`` has characters outside Latin-1 (what Helvetica/WinAnsi can show)."""
-    return not all(ord(c) < 0x100 for c in text)
+    return bool(text) and max(text) >= "\u0100"
 
 
 @functools.lru_cache(maxsize=64)

@@ -7,6 +7,7 @@ the printer's dot grid. Text is sized with Helvetica's metrics (Zebra font 0 is 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -155,11 +156,32 @@ def label_lines(
     return [line for line in lines if line]
 
 
+_UNIT_WIDTHS: dict[bool, dict[str, float]] = {}
+
+
+def _unit_widths(bold: bool) -> dict[str, float]:
+    # Per-character Helvetica advance widths at size 1, built once: reportlab's stringWidth per
+    # call costs more than the rest of a ZPL label's layout.
+    table = _UNIT_WIDTHS.get(bold)
+    if table is None:
+        font = "Helvetica-Bold" if bold else "Helvetica"
+        table = {chr(c): stringWidth(chr(c), font, 1000) / 1000 for c in range(0x20, 0x100)}
+        _UNIT_WIDTHS[bold] = table
+    return table
+
+
 def _text_width(text: str, size: float, bold: bool) -> float:
     if needs_cjk(text):
         # CJK glyphs are full-width squares; Latin ones in a CJK font about half that.
         return sum(size if ord(c) >= 0x2E80 else size * 0.6 for c in text)
-    return stringWidth(text, "Helvetica-Bold" if bold else "Helvetica", size)
+    return size * _unit_width(text, bold)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit_width(text: str, bold: bool) -> float:
+    # Participant codes, visits, types and dates repeat across a batch; IDs do not but are short.
+    table = _unit_widths(bold)
+    return sum([table.get(c, 0.6) for c in text])
 
 
 def _fit_size(text: str, size: int, width: int, bold: bool) -> int:
@@ -207,8 +229,11 @@ def layout_label(
         candidates = []
         for variant in (["  ".join(p) for p in rest], [t for p in rest for t in p]):
             texts = [(spec.id, True), *((t, False) for t in variant)]
-            sizes = plan(texts, [id_size] + [other] * len(variant), width, bottom - y)
+            wanted = [id_size] + [other] * len(variant)
+            sizes = plan(texts, wanted, width, bottom - y)
             candidates.append((min(sizes), texts, sizes))
+            if sizes == wanted:  # nothing had to shrink: no layout can do better
+                break
         smallest, texts, sizes = max(candidates, key=lambda c: c[0])
         if smallest < min_text:
             worst = texts[sizes.index(smallest)][0]

@@ -27,18 +27,19 @@ def _draw(canvas: Canvas, lay: Layout, ox: int, oy: int, page_h: float, k: float
     """Draw ``lay`` with its top-left at dot ``(ox, oy)``; ``k`` points per dot."""
     sx, sy = lay.symbol_xy
     d = lay.module
-    path = canvas.beginPath()
+    # The modules go in as literal path operators in a dot coordinate system (y down from the
+    # label's top): whole numbers, no per-rectangle float formatting, which is most of the
+    # time reportlab's own path API takes for a sheet of barcodes.
+    ops = [f"q {k:.6f} 0 0 {-k:.6f} {ox * k:.4f} {page_h - oy * k:.4f} cm"]
     if lay.symbol.symbology == "code128":
-        top = page_h - (oy + sy + lay.bar_height) * k
-        hgt = lay.bar_height * k
-        for x, n in dark_runs(lay.symbol.rows[0]):
-            path.rect((ox + sx + x * d) * k, top, n * d * k, hgt)
+        bottom, hgt = sy, lay.bar_height
+        ops += [f"{sx + x * d} {bottom} {n * d} {hgt} re" for x, n in dark_runs(lay.symbol.rows[0])]
     else:
         for r, row in enumerate(lay.symbol.rows):
-            top = page_h - (oy + sy + (r + 1) * d) * k
-            for x, n in dark_runs(row):
-                path.rect((ox + sx + x * d) * k, top, n * d * k, d * k)
-    canvas.drawPath(path, stroke=0, fill=1)
+            top = sy + r * d
+            ops += [f"{sx + x * d} {top} {n * d} {d} re" for x, n in dark_runs(row)]
+    ops.append("f Q")
+    canvas.addLiteral("\n".join(ops))
     for line in lay.lines:
         font = pdf_font(bold=line.bold, cjk=needs_cjk(line.text))
         canvas.setFont(font, line.size * k)

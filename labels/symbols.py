@@ -13,7 +13,9 @@ not at all.
 
 from __future__ import annotations
 
+import functools
 import io
+import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal, cast
 from xml.sax.saxutils import escape
@@ -21,6 +23,7 @@ from xml.sax.saxutils import escape
 import zxingcpp
 from barcode.charsets import code128 as _tables
 from barcode.codex import Code128 as _PyBarcodeCode128
+from barcode.writer import SVGWriter
 from PIL import Image, ImageDraw
 
 from labels._fonts import needs_cjk, pil_font
@@ -78,6 +81,9 @@ class Symbol:
         return QUIET[self.symbology]
 
 
+_PRINTABLE: Final = re.compile(r"[ -~]+")
+
+
 def check_encodable(text: str, symbology: str) -> None:
     """Raise :class:`EncodeError` unless ``text`` can go into a ``symbology`` symbol.
 
@@ -95,6 +101,8 @@ def check_encodable(text: str, symbology: str) -> None:
         raise EncodeError(
             "too_long", f"text is {len(text)} characters long; at most {MAX_TEXT} fit a label"
         )
+    if _PRINTABLE.fullmatch(text):
+        return
     for i, ch in enumerate(text):
         if not " " <= ch <= "~":
             raise EncodeError(
@@ -112,6 +120,49 @@ _START: Final = {_A: _tables.START_CODES["A"], _B: _tables.START_CODES["B"],
 _INF: Final = 1 << 30
 
 
+def _char_class(ch: str) -> str:
+    if ch.isdigit():
+        return "d"
+    return "c" if ch in _tables.A else "b"
+
+
+@functools.lru_cache(maxsize=1024)
+def _code128_plan(shape: str) -> tuple[tuple[int, int], ...]:
+    """(position, code set) for each codeword of data with this shape of character classes.
+
+    The best choice of code sets depends only on which characters are digits, which exist in
+    both sets A and B, and which only in B, so all IDs of one scheme share one plan.
+    """
+    n = len(shape)
+    # cost[i*3 + s]: fewest codewords for shape[i:] when already in code set s; how[] records
+    # the set to encode position i in (a switch first when it differs from s).
+    cost = [0] * (3 * n + 3)
+    how = [0] * (3 * n + 3)
+    for i in range(n - 1, -1, -1):
+        ch = shape[i]
+        nxt = 3 * (i + 1)
+        own_a = 1 + cost[nxt + _A] if ch != "b" else _INF
+        own_b = 1 + cost[nxt + _B]
+        own_c = 1 + cost[nxt + 3 + _C] if ch == "d" and shape[i + 1 : i + 2] == "d" else _INF
+        own = (own_a, own_b, own_c)
+        best_set = min(_C, _B, _A, key=own.__getitem__)  # ties favour C, then B
+        switched = own[best_set] + 1
+        base = 3 * i
+        for s in (_A, _B, _C):
+            if own[s] <= switched:
+                cost[base + s], how[base + s] = own[s], s
+            else:
+                cost[base + s], how[base + s] = switched, best_set
+    s = min(_C, _B, _A, key=lambda s: cost[s] if how[s] == s else _INF)
+    plan = [(-1, s)]
+    i = 0
+    while i < n:
+        s = how[3 * i + s]
+        plan.append((i, s))
+        i += 2 if s == _C else 1
+    return tuple(plan)
+
+
 def code128_codewords(text: str) -> list[int]:
     """Start code and data codewords (no checksum) for ``text``, fewest codewords first.
 
@@ -120,49 +171,32 @@ def code128_codewords(text: str) -> list[int]:
     set-choice code, which is where the "99" defect lives.
     """
     check_encodable(text, "code128")
-    n = len(text)
-    # cost[i][s]: fewest codewords for text[i:] when already in code set s.
-    cost = [[0, 0, 0] for _ in range(n + 1)]
-    step: list[list[tuple[int, int]]] = [[(0, 0)] * 3 for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        ch = text[i]
-        own = [_INF, _INF, _INF]
-        if ch in _tables.A:
-            own[_A] = 1 + cost[i + 1][_A]
-        if ch in _tables.B:
-            own[_B] = 1 + cost[i + 1][_B]
-        if i + 1 < n and ch.isdigit() and text[i + 1].isdigit():
-            own[_C] = 1 + cost[i + 2][_C]
-        for s in (_A, _B, _C):
-            best, how = own[s], (0, s)
-            for t in (_A, _B, _C):
-                if t != s and own[t] + 1 < best:
-                    best, how = own[t] + 1, (1, t)
-            cost[i][s] = best
-            step[i][s] = how
-    start = min((_C, _B, _A), key=lambda s: cost[0][s] if step[0][s][0] == 0 else _INF)
-    words = [_START[start]]
-    i, s = 0, start
-    while i < n:
-        switch, target = step[i][s]
-        if switch:
-            table = _tables.C if s == _C else (_tables.A if s == _A else _tables.B)
+    plan = _code128_plan("".join([_char_class(c) for c in text]))
+    table_a, table_b, table_c = _tables.A, _tables.B, _tables.C
+    s = plan[0][1]
+    words = [_START[s]]
+    for i, target in plan[1:]:
+        if target != s:
+            table = table_c if s == _C else (table_a if s == _A else table_b)
             words.append(table[_SWITCH[target]])
             s = target
         if s == _C:
             words.append(int(text[i : i + 2]))
-            i += 2
         else:
-            words.append((_tables.A if s == _A else _tables.B)[text[i]])
-            i += 1
+            words.append((table_a if s == _A else table_b)[text[i]])
     return words
+
+
+_UNUSED_WRITER: Final = SVGWriter()
 
 
 class _Code128(_PyBarcodeCode128):
     """python-barcode's Code128 fed with codewords chosen by :func:`code128_codewords`."""
 
     def __init__(self, code: str, words: list[int]) -> None:
-        super().__init__(code)
+        # A shared writer: python-barcode would build a new SVGWriter per symbol, which we
+        # never use (the renderers here draw from the module pattern).
+        super().__init__(code, _UNUSED_WRITER)
         self._words = words
 
     def _build(self) -> list[int]:
@@ -176,6 +210,9 @@ def _code128(text: str) -> Symbol:
     return Symbol("code128", text, (pattern.rstrip("0"),))
 
 
+_DARK: Final = bytes(ord("1") if v < 128 else ord("0") for v in range(256))
+
+
 def _datamatrix(text: str) -> Symbol:
     try:
         bc = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.DataMatrix)
@@ -185,7 +222,8 @@ def _datamatrix(text: str) -> Symbol:
     h, w = img.shape
     # zxing-cpp's Image exports the buffer protocol, which its type stubs do not declare.
     data = bytes(memoryview(cast(Any, img)))
-    rows = tuple("".join("1" if data[r * w + c] < 128 else "0" for c in range(w)) for r in range(h))
+    flat = data.translate(_DARK).decode("ascii")
+    rows = tuple(flat[r * w : (r + 1) * w] for r in range(h))
     return Symbol("datamatrix", text, rows)
 
 
