@@ -1,7 +1,7 @@
 """Run every benchmark in bench/ (``bench_*.py``), one process each, and print their reports.
 
-``--quick`` passes ``--quick`` to each script (smaller inputs, for a smoke run); figures that
-matter come from the full run. Each script prints its own ratios against its named baseline.
+``--quick`` passes ``--quick`` to each script that accepts it (smaller inputs, for a smoke
+run); figures that matter come from the full run. Each script prints its own ratios against its named baseline.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ def main() -> int:
         scripts = [s for s in scripts if any(o in s.stem for o in args.only)]
     failed = []
     for script in scripts:
-        cmd = [sys.executable, str(script)] + (["--quick"] if args.quick else [])
+        quick = args.quick and "--quick" in script.read_text()
+        cmd = [sys.executable, str(script)] + (["--quick"] if quick else [])
         print(f"== {script.name} ({' '.join(cmd[2:]) or 'full'})", flush=True)
         start = time.perf_counter()
         code = subprocess.call(cmd, cwd=HERE.parent)
