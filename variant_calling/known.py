@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -188,6 +188,15 @@ def _shipped() -> KnownVariantTable:
     return KnownVariantTable(tuple(variants), SHIPPED_VERSION, tuple(skipped))
 
 
+def _info(info: Any, key: str) -> str:
+    """An INFO value as text; "" when absent (pysam raises for keys the header lacks)."""
+    try:
+        value = info.get(key)
+    except (KeyError, ValueError):
+        return ""
+    return _info_text(value)
+
+
 def _info_text(value: object) -> str:
     if value is None:
         return ""
@@ -203,6 +212,11 @@ def _read_clinvar(
 
     try:
         vcf = pysam.VariantFile(path)
+    except NotImplementedError:
+        # htslib cannot seek in plain gzip; ClinVar ships BGZF, a re-compressed copy may not.
+        raise InputError(
+            "compressed with plain gzip; recompress with bgzip (or gunzip it)", file=path
+        ) from None
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot open as a VCF: {exc}", file=path) from None
     header: dict[str, str] = {}
@@ -243,14 +257,14 @@ _DIGITS = re.compile(r"^\d+$")
 def _entry(rec: Any, alt: str, build: str) -> KnownVariant | Skipped:
     info = rec.info
     vid = str(rec.id or "")
-    allele_id = _info_text(info.get("ALLELEID"))
+    allele_id = _info(info, "ALLELEID")
     if _DIGITS.match(vid):
         ident = f"ClinVar:VCV{int(vid):09d}"
     elif allele_id:
         ident = f"ClinVar:AlleleID:{allele_id}"
     else:
         ident = f"ClinVar:{rec.chrom}:{rec.pos}:{rec.ref}>{alt}"
-    clnsig = unquote(_info_text(info.get("CLNSIG")))
+    clnsig = unquote(_info(info, "CLNSIG"))
     tier = tier_of(clnsig)
     if tier is None:
         return Skipped(ident, f"CLNSIG {clnsig or '(none)'} is not a pathogenicity tier")
@@ -260,8 +274,8 @@ def _entry(rec: Any, alt: str, build: str) -> KnownVariant | Skipped:
         return Skipped(ident, str(exc))
     if ann.hgvs_c.endswith("="):
         return Skipped(ident, "no change relative to the transcript")
-    review = unquote(_info_text(info.get("CLNREVSTAT"))).replace("_", " ")
-    name = _info_text(info.get("NAME")) or _info_text(info.get("CLNHGVS"))
+    review = unquote(_info(info, "CLNREVSTAT")).replace("_", " ")
+    name = _info(info, "NAME") or _info(info, "CLNHGVS")
     return KnownVariant(
         id=ident,
         hgvs_c=ann.hgvs_c,
@@ -272,11 +286,3 @@ def _entry(rec: Any, alt: str, build: str) -> KnownVariant | Skipped:
         consequence=ann.consequence,
         protein_position=ann.protein_position,
     )
-
-
-def merge(tables: Iterable[KnownVariantTable]) -> KnownVariantTable:
-    """One table from several (the first table's entry wins for a shared allele)."""
-    tables = list(tables)
-    variants = tuple(v for t in tables for v in t)
-    version = " + ".join(t.version for t in tables)
-    return KnownVariantTable(variants, version, tuple(s for t in tables for s in t.skipped))

@@ -222,8 +222,3 @@ def classify(
         elif match.significance in _BENIGN_TIERS:
             tier = match.significance
     return Classification(tier, tuple(evidence))
-
-
-def is_pathogenic(tier: str) -> bool:
-    """True for the two tiers that can qualify a participant."""
-    return tier in _PATHOGENIC_TIERS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 
@@ -152,6 +153,62 @@ def test_unreadable_clinvar_file_is_an_input_error(tmp_path: Path) -> None:
     bad.write_text("this is not a VCF\n")
     with pytest.raises(InputError):
         KnownVariantTable.from_clinvar_vcf(str(bad), "GRCh38")
+
+
+CLINVAR_STYLE_HEADER = """##fileformat=VCFv4.1
+##fileDate=2024-05-01
+##source=ClinVar
+##reference=GRCh38
+##ID=<Description="ClinVar Variation ID">
+##INFO=<ID=ALLELEID,Number=1,Type=Integer,Description="the ClinVar Allele ID">
+##INFO=<ID=CLNHGVS,Number=.,Type=String,Description="Top-level HGVS expression.">
+##INFO=<ID=CLNREVSTAT,Number=.,Type=String,Description="ClinVar review status">
+##INFO=<ID=CLNSIG,Number=.,Type=String,Description="Aggregate germline classification">
+##INFO=<ID=GENEINFO,Number=1,Type=String,Description="Gene(s)">
+#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO
+"""
+
+
+def test_clinvar_release_layout_is_read(tmp_path: Path) -> None:
+    # The layout of ClinVar's own VCF releases: no contig lines, Number=. list fields with
+    # commas inside values, VariationID in the ID column.
+    rows = [
+        "11\t64804789\t16692\tG\tA\t.\t.\tALLELEID=31731;"
+        "CLNHGVS=NC_000011.10:g.64804789G>A;"
+        "CLNREVSTAT=criteria_provided,_multiple_submitters,_no_conflicts;"
+        "CLNSIG=Pathogenic;GENEINFO=MEN1:4221",
+        "11\t64810129\t36517\tC\tT\t.\t.\tALLELEID=45179;"
+        "CLNHGVS=NC_000011.10:g.64810129C>T;CLNREVSTAT=criteria_provided,_single_submitter;"
+        "CLNSIG=Benign/Likely_benign;GENEINFO=MEN1:4221",
+        "11\t64807952\t.\tC\tT\t.\t.\tALLELEID=31721;CLNSIG=Pathogenic,_low_penetrance",
+    ]
+    path = tmp_path / "clinvar_20240501.vcf"
+    path.write_text(CLINVAR_STYLE_HEADER + "\n".join(rows) + "\n")
+    table = KnownVariantTable.from_clinvar_vcf(str(path), "GRCh38")
+    assert table.version == "clinvar_20240501.vcf (fileDate 2024-05-01; source ClinVar)"
+    r460 = table.lookup("GRCh38", 64804789, "G", "A")
+    assert r460 is not None
+    assert (r460.id, r460.significance) == ("ClinVar:VCV000016692", "pathogenic")
+    assert r460.review == "criteria provided, multiple submitters, no conflicts"
+    assert r460.source_name == "NC_000011.10:g.64804789G>A"
+    utr = table.lookup("GRCh38", 64810129, "C", "T")
+    assert utr is not None and utr.significance == "likely_benign"
+    no_id = table.lookup("GRCh38", 64807952, "C", "T")
+    assert no_id is not None
+    assert (no_id.id, no_id.significance) == ("ClinVar:AlleleID:31721", "pathogenic")
+
+
+def test_plain_gzip_clinvar_file_is_refused_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "clinvar.vcf.gz"
+    path.write_bytes(gzip.compress(CLINVAR38.read_bytes()))
+    with pytest.raises(InputError, match="bgzip"):
+        KnownVariantTable.from_clinvar_vcf(str(path), "GRCh38")
+
+
+def test_bgzipped_unindexed_clinvar_file_is_streamed(tmp_path: Path) -> None:
+    path = tmp_path / "clinvar.vcf.gz"
+    pysam.tabix_compress(str(CLINVAR38), str(path))
+    assert len(KnownVariantTable.from_clinvar_vcf(str(path), "GRCh38")) == 53
 
 
 def test_same_protein_change_and_same_residue() -> None:
