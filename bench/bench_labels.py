@@ -45,10 +45,16 @@ def make_specs(n: int = N) -> list[LabelSpec]:
 
     ids = (format_id("SP", k) for k in range(1, 3 * n) if is_issuable("SP", k))
     return [
-        LabelSpec("specimen", i, f"MEN1-{j % 7:02d}-{j:04d}", "C1D1", TYPES[j % len(TYPES)],
-                  date(2025, 3, 14))
+        LabelSpec(
+            "specimen",
+            i,
+            f"MEN1-{j % 7:02d}-{j:04d}",
+            "C1D1",
+            TYPES[j % len(TYPES)],
+            date(2025, 3, 14),
+        )
         for j, i in zip(range(n), ids, strict=False)
-    ]  # fmt: skip
+    ]
 
 
 def reportlab_pdf(ids: list[str]) -> bytes:
@@ -121,12 +127,29 @@ def main() -> int:
         base_proc = process_time(
             [exe, __file__, "--reportlab-only", str(src), "-o", str(Path(tmp) / "rl.pdf")]
         )
-        ours_proc = process_time([exe, "-m", "labels", "batch", "--csv", str(src),
-                                  "--format", "pdf", "-o", str(Path(tmp) / "l.pdf")])  # fmt: skip
+        ours_proc = process_time(
+            [
+                exe,
+                "-m",
+                "labels",
+                "batch",
+                "--csv",
+                str(src),
+                "--format",
+                "pdf",
+                "-o",
+                str(Path(tmp) / "l.pdf"),
+            ]
+        )
     ratio = ours_proc / base_proc
     rows.append(("reportlab alone, whole process", N / base_proc, f"{base_proc:.2f} s"))
-    rows.append(("python -m labels batch → PDF, whole process", N / ours_proc,
-                 f"{ours_proc:.2f} s, {ratio:.2f}x"))  # fmt: skip
+    rows.append(
+        (
+            "python -m labels batch → PDF, whole process",
+            N / ours_proc,
+            f"{ours_proc:.2f} s, {ratio:.2f}x",
+        )
+    )
     goals.append(("PDF whole process ≤ 1.5x reportlab", ratio <= 1.5))
     goals.append(("PDF in-process ≤ 1.5x reportlab", ours / base <= 1.5))
 

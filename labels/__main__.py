@@ -106,8 +106,9 @@ def _batch(args: argparse.Namespace) -> None:
         raise LabelError("empty", f"{args.csv} has no label rows")
     stock = args.stock or ("roll-25x10" if fmt == "zpl" else "cryovial-a4")
     if fmt == "pdf":
-        _write(args.output, render_pdf(specs, stock, dpi=dpi, symbology=args.symbology,
-                                       skip=args.skip))  # fmt: skip
+        _write(
+            args.output, render_pdf(specs, stock, dpi=dpi, symbology=args.symbology, skip=args.skip)
+        )
     elif fmt == "zpl":
         _write(args.output, render_zpl(specs, stock, dpi, symbology=args.symbology))
     else:

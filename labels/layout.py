@@ -52,6 +52,8 @@ class Stock:
     origin_mm: tuple[float, float] = (0.0, 0.0)
     pitch_mm: tuple[float, float] = (0.0, 0.0)
     margin_mm: float = 1.0
+    #: False for stocks too small for more than the ID beneath the symbol (tube tops, caps).
+    details: bool = True
 
     @property
     def per_page(self) -> int:
@@ -87,6 +89,12 @@ STOCKS: Final[dict[str, Stock]] = {
             "slide-a4",
             "Slide labels 22 × 22 mm, 8 × 12 on A4 (DataMatrix)",
             (22.0, 22.0), "datamatrix", _A4, 8, 12, (6.5, 5.5), (25.0, 24.0),
+        ),
+        Stock(
+            "cap-a4",
+            "Tube-top / cap labels 10 × 10 mm, 15 × 21 on A4 (DataMatrix and ID only)",
+            (10.0, 10.0), "datamatrix", _A4, 15, 21, (12.5, 15.5), (12.5, 12.8),
+            margin_mm=0.6, details=False,
         ),
         Stock(
             "roll-25x10",
@@ -211,7 +219,7 @@ def layout_label(
     w, h = _mm(st.label_mm[0], dpi), _mm(st.label_mm[1], dpi)
     m = max(1, _mm(st.margin_mm, dpi))
     min_text = max(8, _mm(1.0, dpi))
-    rest = label_lines(spec, type_names)
+    rest = label_lines(spec, type_names) if st.details else []
     lines: list[TextLine] = []
 
     def plan(texts: list[tuple[str, bool]], sizes: list[int], width: int, room: int) -> list[int]:
@@ -221,8 +229,15 @@ def layout_label(
             sizes = [int(s * room / total) for s in sizes]
         return [_fit_size(t, s, width, b) for (t, b), s in zip(texts, sizes, strict=True)]
 
-    def add_lines(x: int, y: int, width: int, bottom: int, align: Literal["left", "center"],
-                  id_mm: float, other_mm: float) -> None:  # fmt: skip
+    def add_lines(
+        x: int,
+        y: int,
+        width: int,
+        bottom: int,
+        align: Literal["left", "center"],
+        id_mm: float,
+        other_mm: float,
+    ) -> None:
         id_size, other = _mm(id_mm, dpi), _mm(other_mm, dpi)
         # Two candidates: parts joined on one line each, or every part on its own line; the
         # one whose smallest text is larger wins (narrow labels favour joining, tall ones not).
@@ -264,7 +279,9 @@ def layout_label(
         tx = m + side_modules * dots + _mm(0.5, dpi)
         add_lines(tx, m, w - m - tx, h - m, "left", 2.2, 1.7)
     else:
-        dots = _fit(symbol, dpi, 0.5, side_modules, (h - 2 * m) // 2)
+        # With only the ID beneath it the symbol may take most of the height.
+        share = 0.5 if rest else 0.72
+        dots = _fit(symbol, dpi, 0.5, side_modules, int((h - 2 * m) * share))
         sx, sy = (w - symbol.width * dots) // 2, m + dots
         add_lines(m, m + side_modules * dots, w - 2 * m, h - m, "center", 2.4, 1.9)
     return Layout(dpi, w, h, symbol, (sx, sy), dots, symbol.height * dots, tuple(lines))

@@ -115,8 +115,11 @@ def check_encodable(text: str, symbology: str) -> None:
 # Code sets as indexes into the search below.
 _A, _B, _C = 0, 1, 2
 _SWITCH: Final = {_A: "TO_A", _B: "TO_B", _C: "TO_C"}
-_START: Final = {_A: _tables.START_CODES["A"], _B: _tables.START_CODES["B"],
-                 _C: _tables.START_CODES["C"]}  # fmt: skip
+_START: Final = {
+    _A: _tables.START_CODES["A"],
+    _B: _tables.START_CODES["B"],
+    _C: _tables.START_CODES["C"],
+}
 _INF: Final = 1 << 30
 
 
@@ -314,8 +317,9 @@ def render_image(
     img.paste(sym, ((width - sym.width) // 2, q))
     if font is not None:
         draw = ImageDraw.Draw(img)
-        draw.text((width / 2, q + sym.height + text_h * 0.15), symbol.text, fill=0, font=font,
-                  anchor="mt")  # fmt: skip
+        draw.text(
+            (width / 2, q + sym.height + text_h * 0.15), symbol.text, fill=0, font=font, anchor="mt"
+        )
     return img
 
 
@@ -329,9 +333,11 @@ def render_png(
 ) -> bytes:
     """PNG bytes of ``text`` as a symbol at ``dpi`` (recorded in the file's pHYs chunk)."""
     img = render_image(
-        make_symbol(text, symbology), dpi, bar_height_mm=bar_height_mm,
+        make_symbol(text, symbology),
+        dpi,
+        bar_height_mm=bar_height_mm,
         human_readable=human_readable,
-    )  # fmt: skip
+    )
     buf = io.BytesIO()
     # Level 1: barcode rasters are long runs of one value, so stronger levels gain little
     # and cost most of the render time.

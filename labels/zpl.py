@@ -113,6 +113,8 @@ def send_zpl(host: str, port: int, zpl: str | bytes, timeout: float = 5.0) -> No
     ``timeout`` bounds the connect and each send, so a printer that is off or asleep costs the
     caller at most that long per step instead of hanging a technician's screen.
     """
+    if not host or not 0 < port < 65536:
+        raise PrinterError("bad_address", f"not a printer address: {host!r} port {port}")
     payload = zpl.encode("utf-8") if isinstance(zpl, str) else zpl
     started = time.monotonic()
     try:

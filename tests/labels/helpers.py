@@ -12,6 +12,8 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image, ImageDraw, ImageOps
 
+from labels.layout import Stock
+
 PDFTOPPM = shutil.which("pdftoppm")
 
 SPECIMEN_TYPES = (
@@ -145,3 +147,15 @@ def bar_runs(img: Image.Image, y: int) -> list[int]:
     if dark is False:
         runs.pop()
     return runs
+
+
+def decode_sheet(page: Image.Image, stock: Stock, count: int, dpi: int = 300) -> list[list[str]]:
+    """What each of the first ``count`` label positions of a sheet decodes to, one crop each
+    (zxing-cpp stops looking after a few hundred symbols on one image)."""
+    found = []
+    for k in range(count):
+        x, y = stock.position_mm(k)
+        w, h = stock.label_mm
+        left, top, right, bottom = (round(v * dpi / 25.4) for v in (x, y, x + w, y + h))
+        found.append(decode(page.crop((left, top, right, bottom))))
+    return found

@@ -113,3 +113,14 @@ def test_csv_unknown_column_and_bad_row_name_the_problem() -> None:
         read_csv("id,visit\nSP00000042N,C1D1\nSP00000042X,C1D1\n")
     with pytest.raises(SpecError, match="no id column"):
         read_csv("visit\nC1D1\n")
+
+
+def test_every_biobank_specimen_type_is_a_valid_code() -> None:
+    from tests.labels.helpers import SPECIMEN_TYPES
+
+    for code in SPECIMEN_TYPES:
+        assert LabelSpec("specimen", "SP00000042N", specimen_type=code).specimen_type == code
+    # The copy in the helpers must follow the application's vocabulary (tests may import it;
+    # the library never does).
+    vocabulary = pytest.importorskip("biobank.vocabulary")
+    assert set(SPECIMEN_TYPES) == set(vocabulary.SPECIMEN_TYPES)

@@ -183,3 +183,10 @@ def test_printer_that_stops_reading_times_out_instead_of_hanging() -> None:
         assert time.monotonic() - started < 3
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(("host", "port"), [("", 9100), ("127.0.0.1", 0), ("127.0.0.1", 70000)])
+def test_bad_printer_address(host: str, port: int) -> None:
+    with pytest.raises(PrinterError) as exc:
+        send_zpl(host, port, "^XA^XZ", timeout=0.5)
+    assert exc.value.code == "bad_address"
