@@ -24,6 +24,7 @@ class Defaults:
     IDLE_TIMEOUT_SECONDS = 30 * 60
     MAX_FAILED_LOGINS = 5
     LOCKOUT_MINUTES = 15
+    LOGIN_RATE_LIMIT = 20  # sign-in attempts per minute per client address
     # Flask's default is unlimited; uploads larger than this get 413 before the body is read.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a bench station stays open all shift; session expiry bounds it

@@ -47,6 +47,11 @@ class InvalidTransition(Conflict):
     code = "invalid_transition"
 
 
+class TooManyRequests(BiobankError):
+    status = 429
+    code = "rate_limited"
+
+
 class ServiceUnavailable(BiobankError):
     """The database is busy beyond its timeout: the client should retry."""
 

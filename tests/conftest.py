@@ -3,6 +3,7 @@ trial; clients that sign in like a person (CSRF token included) or with an API t
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -262,3 +263,59 @@ def browser_login(page: Any, username: str, password: str = DEMO_PASSWORD) -> No
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+# --- Log hygiene: every log record emitted during the whole suite is kept and, at the end,
+# searched for secrets and clinical data. A hit fails the run (see pytest_sessionfinish).
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(f"{record.name}: {record.getMessage()}")
+        except Exception:  # a record that cannot format is not our concern here
+            self.lines.append(f"{record.name}: {record.msg!r}")
+
+
+LOG_COLLECTOR = _Collector()
+TEST_PASSWORDS = (DEMO_PASSWORD, "long-enough-pw")
+_TOKEN = re.compile(r"bbk_[A-Za-z0-9_\-]{16,}")
+_VCF_RECORD = re.compile(r"(^|\s)(chr)?[0-9XYM]{1,2}\t\d+\t[^\t]*\t[ACGTN]+\t")
+_PARTICIPANT = re.compile(r"\b[A-Z]{1,3}\d{2}-\d{4}\b")
+_GENOTYPE = re.compile(r"c\.[-*]?\d|p\.\(|pathogenic|germline|somatic|\b[01][/|][01]\b", re.I)
+
+
+def log_hygiene_violations(lines: list[str]) -> list[str]:
+    bad = []
+    for line in lines:
+        if any(p in line for p in TEST_PASSWORDS):
+            bad.append(f"password in log: {line[:200]}")
+        elif _TOKEN.search(line):
+            bad.append(f"API token in log: {line[:200]}")
+        elif _VCF_RECORD.search(line):
+            bad.append(f"VCF record in log: {line[:200]}")
+        elif _PARTICIPANT.search(line) and _GENOTYPE.search(line):
+            bad.append(f"participant code next to a genotype in log: {line[:200]}")
+    return bad
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(LOG_COLLECTOR)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    logging.getLogger().removeHandler(LOG_COLLECTOR)
+    bad = log_hygiene_violations(LOG_COLLECTOR.lines)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_line(
+            f"log hygiene: {len(LOG_COLLECTOR.lines)} log records checked, "
+            f"{len(bad)} violation(s)"
+        )
+        for line in bad[:20]:
+            reporter.write_line(f"  {line}", red=True)
+    if bad:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

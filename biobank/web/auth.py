@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -25,7 +27,7 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..errors import PermissionDenied, Unauthenticated
+from ..errors import PermissionDenied, TooManyRequests, Unauthenticated
 from ..models import User
 from ..services import users
 from .transaction import db_session
@@ -98,9 +100,36 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+class LoginRateLimiter:
+    """Attempts per client address in a sliding window, in process memory. Per-account lockout
+    stops guessing one password; this stops one address spraying many accounts."""
+
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, limit: int, window: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and now - hits[0] > window:
+                hits.popleft()
+            if len(hits) >= limit:
+                return False
+            hits.append(now)
+            if len(self._hits) > 10_000:  # bound memory under a spray from many addresses
+                self._hits = {k: v for k, v in self._hits.items() if v}
+            return True
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "POST":
+        limiter: LoginRateLimiter = current_app.extensions["biobank.login_limiter"]
+        if not limiter.allow(request.remote_addr or "-", current_app.config["LOGIN_RATE_LIMIT"],
+                             60.0):
+            security_log.warning("login rate limit hit from %s", request.remote_addr)
+            raise TooManyRequests(_("Too many sign-in attempts; wait a minute and try again."))
         username = request.form.get("username", "")[:64]
         password = request.form.get("password", "")[:256]
         g.commit_on_error = True  # failed-login counters must persist with the refusal
@@ -135,6 +164,7 @@ def logout() -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["biobank.login_limiter"] = LoginRateLimiter()
     login_manager.init_app(app)
     app.register_blueprint(bp)
 

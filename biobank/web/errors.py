@@ -37,6 +37,8 @@ def _respond(status: int, code: str, message: str) -> Response:
     resp.status_code = status
     if status == 503:
         resp.headers["Retry-After"] = "2"
+    if status == 429:
+        resp.headers["Retry-After"] = "60"
     if status == 401 and request.path.startswith("/api/"):
         resp.headers["WWW-Authenticate"] = 'Bearer realm="biobank"'
     return resp
