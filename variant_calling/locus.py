@@ -334,10 +334,11 @@ def _parse_pos(tx: _Transcript, text: str) -> int:
         exon = next(e for e in tx.exons if e.tx_start <= tx_pos <= e.tx_end)
         idx = exon.idx_start + tx_pos - exon.tx_start
     if offset:
-        ok = (offset > 0 and tx_pos == _exon_of_tx(tx, tx_pos).tx_end) or (
-            offset < 0 and tx_pos == _exon_of_tx(tx, tx_pos).tx_start
-        )
-        if not ok or tx_pos < 1 or tx_pos > tx.length:
+        boundary = None
+        if 1 <= tx_pos <= tx.length:
+            exon = _exon_of_tx(tx, tx_pos)
+            boundary = exon.tx_end if offset > 0 else exon.tx_start
+        if tx_pos != boundary:
             raise HgvsError(f"c.{text}: an intronic offset must hang off an exon boundary")
         idx += offset
         if _locate(tx, idx).kind != "intron":
@@ -444,15 +445,25 @@ def _to_edit(build: str, pos: int, ref: str, alt: str) -> tuple[_Edit, bool]:
             f"({_revcomp(genome_ref)})"
         )
     touched = any(lo <= i <= hi for i in m.mismatch_idx)
-    r, a = tx_ref, _revcomp(alt)
-    start = lo
+    # First the bases this record changes relative to the genome (a VCF anchor base asserts
+    # nothing), then that edit described against the transcript reference.
+    start, r, a = _trim(lo, genome_ref, _revcomp(alt))
+    if not r and not a:
+        # A no-op against the genome (ClinVar's REF=ALT record at a RefSeq site): the sample
+        # carries the genome's bases, which differ from the transcript's.
+        start, r, a = lo, genome_ref, genome_ref
+    start, r, a = _trim(start, m.seq[start : start + len(r)], a)
+    return _Edit(start, start + len(r), a), touched
+
+
+def _trim(start: int, r: str, a: str) -> tuple[int, str, str]:
     # The VCF anchor base sits at the transcript-3' end here, so trim suffixes first.
     while r and a and r[-1] == a[-1]:
         r, a = r[:-1], a[:-1]
     while r and a and r[0] == a[0]:
         r, a = r[1:], a[1:]
         start += 1
-    return _Edit(start, start + len(r), a), touched
+    return start, r, a
 
 
 # ---------------------------------------------------------------------------------------------
@@ -730,6 +741,18 @@ def annotate(build: str, pos: int, ref: str, alt: str) -> Annotation:
     the genome, or, at the two RefSeq-vs-genome sites, the RefSeq base. Raises
     :class:`HgvsError` for anything that cannot be named (symbolic alleles, outside the window).
     """
+    ref, alt = ref.upper(), alt.upper()
+    end = pos + len(ref) - 1
+    if (
+        len(ref) != len(alt)
+        and _BASES.match(ref)
+        and _BASES.match(alt)
+        and reference.contains(build, pos, end)
+        and reference.sequence(build, pos, end) == ref
+    ):
+        # Place indels on the genome first, so that equivalent VCF spellings name the same
+        # event even beside a RefSeq-vs-genome site (which only the transcript reference has).
+        pos, ref, alt = _left_align(build, pos, ref, alt)
     edit, touched = _to_edit(build, pos, ref, alt)
     m = _model()
     deleted = m.seq[edit.start : edit.end]
@@ -857,7 +880,10 @@ def to_genomic(build: str, name: str) -> tuple[int, str, str] | None:
     if p.kind == "dup":
         anchor = g_lo - 1
         base = genome(build, anchor, anchor)
-        return _left_align(build, anchor, base, base + genome(build, g_lo, g_hi))
+        # The duplicated bases are the transcript's (they differ from the genome's at the
+        # RefSeq-vs-genome sites).
+        copy = _revcomp(_model().seq[p.first : p.last + 1])
+        return _left_align(build, anchor, base, base + copy)
     if p.kind == "ins":
         base = genome(build, g_lo, g_lo)
         return _left_align(build, g_lo, base, base + _revcomp(p.alt_seq))

@@ -378,6 +378,28 @@ def test_third_allele_at_the_site_is_an_ordinary_change() -> None:
     assert to_genomic("GRCh38", f"{MANE}:c.1621G>T") == (64804546, "T", "A")
 
 
+def test_indels_beside_a_refseq_site_name_only_the_recorded_event() -> None:
+    # 64804546 is c.1621 (genome T, RefSeq C on the plus strand), 64804547 is c.1620.
+    # A VCF anchor base asserts nothing, so deleting 64804547 is c.1620del, not a delins.
+    assert annotate("GRCh38", 64804546, "TG", "T").hgvs_c == f"{MANE}:c.1620del"
+    assert annotate("GRCh38", 64804545, "GT", "G").hgvs_c == f"{MANE}:c.1621del"
+    # Two VCF spellings of one genomic insertion get one name.
+    assert annotate("GRCh38", 64804546, "T", "TT") == annotate("GRCh38", 64804545, "G", "GT")
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_indels_around_the_refseq_sites_round_trip(build: str) -> None:
+    for site in locus.REFSEQ_GENOME_MISMATCH_SITES[build]:
+        for g in range(site - 4, site + 4):
+            b = genome(build, g)
+            r = reference.sequence(build, g, g + 2)
+            for alleles in ((r[:2], r[0]), (r, r[0]), (b, b + "T"), (b, b + "GC")):
+                name = annotate(build, g, *alleles).hgvs_c
+                vcf = to_genomic(build, name)
+                assert vcf is not None
+                assert annotate(build, *vcf).hgvs_c == name
+
+
 # ---------------------------------------------------------------------------------------------
 # translate_name / to_genomic
 
@@ -473,13 +495,21 @@ def test_both_builds_give_the_same_annotation(offset: int, kind: str) -> None:
     assert annotate("GRCh38", g38, *alleles) == annotate("GRCh37", g37, *alleles)
 
 
-@settings(max_examples=100, deadline=None)
-@given(offset=st.integers(min_value=0, max_value=14_000), n=st.integers(min_value=1, max_value=4))
-def test_deletions_round_trip_through_their_names(offset: int, n: int) -> None:
+@settings(max_examples=200, deadline=None)
+@given(
+    offset=st.integers(min_value=0, max_value=14_000),
+    n=st.integers(min_value=1, max_value=4),
+    inserted=st.sampled_from(["", "A", "C", "G", "T", "AG", "TTT", "GCA"]),
+)
+def test_indels_round_trip_through_their_names(offset: int, n: int, inserted: str) -> None:
     start, end = locus.region("GRCh38")
     g = min(start + 5 + offset, end - 10)
-    ref = reference.sequence("GRCh38", g, g + n)
-    ann = annotate("GRCh38", g, ref, ref[0])
+    if inserted:
+        ref = genome("GRCh38", g)
+        ann = annotate("GRCh38", g, ref, ref + inserted)
+    else:
+        ref = reference.sequence("GRCh38", g, g + n)
+        ann = annotate("GRCh38", g, ref, ref[0])
     vcf = to_genomic("GRCh38", ann.hgvs_c)
     assert vcf is not None
     assert annotate("GRCh38", *vcf).hgvs_c == ann.hgvs_c
