@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Final
 
+from labels._fonts import needs_cjk
 from labels.errors import EncodeError, PrinterError
 from labels.layout import Layout, Stock, get_stock, layout_label, layout_symbol
 from labels.spec import LabelSpec
@@ -47,8 +48,13 @@ def _check_dpi(dpi: int) -> None:
         raise EncodeError("bad_dpi", f"ZPL is made for 203 or 300 dpi printers, not {dpi}")
 
 
-def layout_to_zpl(lay: Layout) -> str:
-    """One ``^XA … ^XZ`` label format for a laid-out label."""
+def layout_to_zpl(lay: Layout, cjk_font: str | None = None) -> str:
+    """One ``^XA … ^XZ`` label format for a laid-out label.
+
+    Text that needs CJK glyphs is printed with ``cjk_font`` (a font stored on the printer, e.g.
+    ``E:SIMSUN.TTF``) through ``^A@``; Zebra's resident font 0 has no CJK glyphs, so without
+    one such text raises :class:`EncodeError` rather than printing blank boxes.
+    """
     sx, sy = lay.symbol_xy
     out = [f"^XA^CI28^PW{lay.width}^LL{lay.height}^LH0,0"]
     data = lay.symbol.text
@@ -65,9 +71,18 @@ def layout_to_zpl(lay: Layout) -> str:
     for line in lay.lines:
         top = line.y - round(line.size * 0.95)
         align = "C" if line.align == "center" else "L"
+        if needs_cjk(line.text):
+            if not cjk_font:
+                raise EncodeError(
+                    "no_cjk_font",
+                    f"{line.text!r} needs a CJK font on the printer; pass cjk_font "
+                    "(e.g. 'E:SIMSUN.TTF') or use Latin display names",
+                )
+            font = f"^A@N,{line.size},{line.size},{cjk_font}"
+        else:
+            font = f"^A0N,{line.size},{line.size}"
         out.append(
-            f"^FO{line.x},{top}^A0N,{line.size},{line.size}^FB{line.width},1,0,{align},0"
-            f"^FH^FD{fh_escape(line.text)}^FS"
+            f"^FO{line.x},{top}{font}^FB{line.width},1,0,{align},0^FH^FD{fh_escape(line.text)}^FS"
         )
     out.append("^XZ\n")
     return "".join(out)
@@ -80,12 +95,18 @@ def render_zpl(
     *,
     symbology: Symbology | None = None,
     type_names: Mapping[str, str] | None = None,
+    cjk_font: str | None = None,
 ) -> str:
-    """ZPL for ``specs`` on a ``stock``-sized label at ``dpi`` (203 or 300), one format each."""
+    """ZPL for ``specs`` on a ``stock``-sized label at ``dpi`` (203 or 300), one format each.
+
+    ``cjk_font`` names a printer-resident font for CJK text (see :func:`layout_to_zpl`).
+    """
     _check_dpi(dpi)
     st = get_stock(stock)
     return "".join(
-        layout_to_zpl(layout_label(s, st, dpi, symbology=symbology, type_names=type_names))
+        layout_to_zpl(
+            layout_label(s, st, dpi, symbology=symbology, type_names=type_names), cjk_font
+        )
         for s in specs
     )
 

@@ -62,7 +62,7 @@ def pdf_pages(pdf: bytes, tmp: Path, dpi: int = 300) -> list[Image.Image]:
     return [Image.open(p) for p in sorted(tmp.glob("page*.png"))]
 
 
-_FIELD = re.compile(r"\^FO(\d+),(\d+)((?:\^(?!FD)[A-Z0-9]{2}[^\^]*)*)\^FH\^FD(.*?)\^FS")
+_FIELD = re.compile(r"\^FO(\d+),(\d+)((?:\^(?!FD)[A-Z0-9@]{2}[^\^]*)*)\^FH\^FD(.*?)\^FS")
 
 
 def fh_unescape(data: str) -> bytes:

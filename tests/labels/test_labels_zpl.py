@@ -43,7 +43,7 @@ GOLDEN_CRYO_300 = (
     "^FO61,12^BY2^BCN,65,N,N,N,A^FH^FDSP00000042N^FS"
     "^FO12,81^A0N,20,20^FB366,1,0,C,0^FH^FDSP00000042N^FS"
     "^FO12,105^A0N,15,15^FB366,1,0,C,0^FH^FDMEN1-01-0042  C1D1^FS"
-    "^FO12,123^A0N,15,15^FB366,1,0,C,0^FH^FD_E8_A1_80_E6_B8_85  2025-03-14^FS"
+    "^FO12,123^A@N,15,15,E:SIMSUN.TTF^FB366,1,0,C,0^FH^FD_E8_A1_80_E6_B8_85  2025-03-14^FS"
     "^XZ\n"
 )
 
@@ -53,7 +53,14 @@ def test_golden_roll_203() -> None:
 
 
 def test_golden_cryovial_300_with_utf8_type_name() -> None:
-    assert render_zpl([SPEC], "cryovial-a4", 300, type_names={"serum": "血清"}) == GOLDEN_CRYO_300
+    names = {"serum": "血清"}
+    zpl = render_zpl([SPEC], "cryovial-a4", 300, type_names=names, cjk_font="E:SIMSUN.TTF")
+    assert zpl == GOLDEN_CRYO_300
+    # ^FH escapes of UTF-8 bytes come back as the exact text under ^CI28
+    assert [data for *_, data in zpl_fields(zpl)][-1] == "血清  2025-03-14"
+    with pytest.raises(EncodeError) as exc:
+        render_zpl([SPEC], "cryovial-a4", 300, type_names=names)
+    assert exc.value.code == "no_cjk_font"
 
 
 def test_golden_free_text_escapes_command_characters() -> None:
@@ -154,7 +161,9 @@ def printer() -> Iterator[FakePrinter]:
 
 
 def test_send_zpl_delivers_every_byte(printer: FakePrinter) -> None:
-    zpl = render_zpl([SPEC] * 50, "cryovial-a4", 300, type_names={"serum": "血清"})
+    zpl = render_zpl(
+        [SPEC] * 50, "cryovial-a4", 300, type_names={"serum": "血清"}, cjk_font="E:X.TTF"
+    )
     send_zpl("127.0.0.1", printer.port, zpl, timeout=2)
     printer.thread.join(5)
     assert printer.received == zpl.encode("utf-8")
