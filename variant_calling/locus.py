@@ -29,14 +29,19 @@ name the polymorphism. Either way :attr:`Annotation.refseq_genome_mismatch` is T
 pathogenicity can call it benign. A third allele at such a site (neither the genome nor the
 RefSeq base) is an ordinary change relative to the transcript and is not flagged.
 
+Indels are first placed on the genome (trimmed and left-aligned), and only the bases a record
+changes relative to the genome are then described against the transcript: a VCF anchor base
+that happens to sit on a RefSeq site asserts nothing, so ``chr11:64804546 TG>T`` is
+``c.1620del``, not a deletion-insertion that drags the polymorphism in.
+
 The 3' rule
 -----------
 The reader hands over left-aligned plus-strand alleles; on this minus-strand gene that is the
 transcript's 3'-most placement. :func:`annotate` nevertheless normalises again in transcript
 orientation (so callers that did not left-align still get the right name), with one exception
-taken from HGVS practice: a deletion or duplication is never shifted out of the exon (or
-intron) it starts in, so that an exonic duplication at a donor is not renamed as an intronic
-one.
+taken from HGVS practice (Mutalyzer and VariantValidator apply the rule to the transcript): a
+deletion or duplication that can lie wholly inside an exon is kept at its 3'-most exonic
+placement, so an exonic duplication at a donor is not renamed as an intronic one.
 """
 
 from __future__ import annotations
