@@ -193,7 +193,7 @@ def _unit_width(text: str, bold: bool) -> float:
 
 
 def _fit_size(text: str, size: int, width: int, bold: bool) -> int:
-    """``size`` shrunk until ``text`` fits ``width`` dots; :class:`LayoutError` below legible."""
+    """``size`` shrunk until ``text`` fits ``width`` dots (the caller judges legibility)."""
     w = _text_width(text, size, bold)
     if w > width:
         size = int(size * width / w)

@@ -110,3 +110,10 @@ def test_skip_leaves_positions_empty_and_is_bounded(tmp_path: Path) -> None:
 def test_symbol_pdf_decodes(text: str, symbology: Symbology, tmp_path: Path) -> None:
     (page,) = pdf_pages(render_symbol_pdf(text, symbology), tmp_path)
     assert decode(page) == [text]
+
+
+@pytest.mark.parametrize("stock", ["cryovial-letter", "slide-a4"])
+def test_sheet_for_a_203_dpi_printer_decodes_at_203_dpi(stock: str, tmp_path: Path) -> None:
+    specs = _specs(12)
+    (page,) = pdf_pages(render_pdf(specs, stock, dpi=203), tmp_path, dpi=203)
+    assert decode_sheet(page, STOCKS[stock], len(specs), dpi=203) == [[s.id] for s in specs]
