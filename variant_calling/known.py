@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import locus
-from .errors import InputError
+from .errors import BuildError, InputError
 from .locus import Annotation, HgvsError
 
 TIERS = ("pathogenic", "likely_pathogenic", "uncertain_significance", "likely_benign", "benign")
@@ -223,6 +223,10 @@ def _read_clinvar(
     for rec in vcf.header.records:
         if rec.key in ("fileDate", "source", "reference") and rec.value:
             header.setdefault(rec.key, str(rec.value))
+    stated = _stated_build(header.get("reference", ""))
+    if stated is not None and stated != build:
+        vcf.close()
+        raise BuildError(f"##reference says {stated}, not {build}", file=path)
     start, end = locus.region(build)
     variants: list[KnownVariant] = []
     skipped: list[Skipped] = []
@@ -234,7 +238,24 @@ def _read_clinvar(
                     skipped.append(entry)
                 else:
                     variants.append(entry)
+    mismatched = sum(1 for s in skipped if s.reason.startswith("REF "))
+    # With no ##reference line, a file on the other build shows itself by its REF alleles.
+    if mismatched and mismatched * 2 > mismatched + len(variants):
+        raise BuildError(
+            f"{mismatched} of {mismatched + len(variants)} MEN1 REF alleles do not match "
+            f"{build}; is the file on the other build?",
+            file=path,
+        )
     return variants, skipped, header
+
+
+def _stated_build(reference_line: str) -> str | None:
+    text = reference_line.lower()
+    if any(k in text for k in ("grch38", "hg38")):
+        return "GRCh38"
+    if any(k in text for k in ("grch37", "hg19", "b37", "hs37")):
+        return "GRCh37"
+    return None
 
 
 def _records_in_region(vcf: Any, path: str, start: int, end: int) -> Iterator[Any]:

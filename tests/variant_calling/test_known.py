@@ -10,7 +10,7 @@ import pysam
 import pytest
 
 from variant_calling import locus
-from variant_calling.errors import InputError
+from variant_calling.errors import BuildError, InputError
 from variant_calling.known import KnownVariantTable, tier_of
 from variant_calling.locus import MANE, annotate
 
@@ -146,6 +146,28 @@ def test_whole_clinvar_vcf_table_matches_the_shipped_one() -> None:
         (v.hgvs_c, v.id, v.significance) for v in shipped
     }
     assert user.version.startswith("clinvar_MEN1_GRCh38_2021-01_partial.vcf")
+
+
+def _shift(line: str, by: int) -> str:
+    if line.startswith("#"):
+        return line
+    f = line.split("\t")
+    return "\t".join([f[0], str(int(f[1]) + by), *f[2:]])
+
+
+def test_clinvar_file_on_the_other_build_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match="##reference says GRCh38"):
+        KnownVariantTable.from_clinvar_vcf(str(CLINVAR38), "GRCh37")
+    text = CLINVAR37.read_text().replace("##reference=GRCh37\n", "")
+    unlabelled = tmp_path / "unlabelled.vcf"
+    unlabelled.write_text(text)
+    # Unlabelled GRCh37 positions read as GRCh38 lie outside the MEN1 window: no entries.
+    assert len(KnownVariantTable.from_clinvar_vcf(str(unlabelled), "GRCh38")) == 0
+    # Unlabelled records whose REF alleles mostly disagree with the genome: refused.
+    shifted = tmp_path / "shifted.vcf"
+    shifted.write_text("\n".join(_shift(ln, 7) for ln in text.splitlines()) + "\n")
+    with pytest.raises(BuildError, match="do not match GRCh37"):
+        KnownVariantTable.from_clinvar_vcf(str(shifted), "GRCh37")
 
 
 def test_unreadable_clinvar_file_is_an_input_error(tmp_path: Path) -> None:
