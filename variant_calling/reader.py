@@ -23,7 +23,9 @@ import os
 import re
 import tempfile
 import zlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ _REFERENCE_HINTS = (
 MAX_HEADER_BYTES = 16 * 1024 * 1024
 MAX_LINE_BYTES = 16 * 1024 * 1024
 CHUNK = 4 * 1024 * 1024
+BGZF_GROUP = 1024 * 1024  # compressed bytes inflated per task
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
 
@@ -147,38 +150,102 @@ def _sniff(path: Path) -> str:
 
 
 def _iter_chunks(path: Path, kind: str) -> Iterator[bytes]:
-    """Decompressed content of the file in chunks of roughly ``CHUNK`` bytes."""
+    """Decompressed content of the file, in chunks that grow from 64 KiB to ``CHUNK``.
+
+    Reading starts small so that reading only the header (the indexed path) decompresses
+    little. BGZF blocks are independent deflate streams, so once past the header groups of
+    blocks are inflated on a two-thread pool (zlib releases the GIL) while the caller scans the
+    previous group: decompression is the floor of an unindexed scan.
+    """
     name = str(path)
     with path.open("rb") as fh:
+        size = 1 << 16
         if kind == "plain":
-            while chunk := fh.read(CHUNK):
+            while chunk := fh.read(size):
+                size = min(size * 4, CHUNK)
                 yield chunk
             return
-        d = zlib.decompressobj(31)
-        in_member = False
-        while raw := fh.read(CHUNK):
-            out = []
-            while raw:
-                in_member = True
-                try:
-                    out.append(d.decompress(raw))
-                except zlib.error as exc:
-                    raise InputError(f"corrupt compressed data ({exc})", file=name) from None
-                if d.eof:
-                    # Every BGZF block is a gzip member of its own.
-                    raw = d.unused_data
-                    d = zlib.decompressobj(31)
-                    in_member = False
-                else:
-                    raw = b""
-            yield b"".join(out)
-    if in_member:
-        raise InputError("truncated compressed file (it ends inside a block)", file=name)
-    if kind == "bgzf":
-        with path.open("rb") as fh:
-            fh.seek(max(0, path.stat().st_size - len(BGZF_EOF)))
-            if fh.read() != BGZF_EOF:
-                raise InputError("truncated bgzip file: no BGZF end-of-file marker", file=name)
+        pending: deque[Future[bytes]] = deque()
+        carry = b""
+        offset = 0  # file offset of carry[0], for messages
+        total = 0
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            while raw := fh.read(size):
+                total += len(raw)
+                size = min(size * 4, BGZF_GROUP)
+                buf = carry + raw if carry else raw
+                blocks, used = _split_blocks(buf, offset, name)
+                carry = buf[used:]
+                if blocks:
+                    pending.append(pool.submit(_inflate, buf, blocks, offset, name))
+                offset += used
+                depth = 3 if total >= BGZF_GROUP else 0
+                while len(pending) > depth:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+    if carry:
+        raise InputError(
+            f"truncated bgzip file: it ends inside the block at byte {offset}", file=name
+        )
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - len(BGZF_EOF)))
+        if fh.read() != BGZF_EOF:
+            raise InputError("truncated bgzip file: no BGZF end-of-file marker", file=name)
+
+
+_BGZF_MAGIC = b"\x1f\x8b\x08\x04"
+
+
+def _split_blocks(
+    buf: bytes, offset: int, name: str
+) -> tuple[list[tuple[int, int, int]], int]:
+    """Complete BGZF blocks in ``buf`` as (deflate start, deflate end, ISIZE), and the number of
+    bytes they span (the rest is an incomplete block, carried over to the next read)."""
+    blocks: list[tuple[int, int, int]] = []
+    o, n = 0, len(buf)
+    while o + 18 <= n:
+        if buf[o : o + 4] != _BGZF_MAGIC:
+            raise InputError(f"corrupt bgzip data: no BGZF block at byte {offset + o}", file=name)
+        xlen = int.from_bytes(buf[o + 10 : o + 12], "little")
+        extra_end = o + 12 + xlen
+        if extra_end > n:
+            break
+        bsize = None
+        p = o + 12
+        while p + 4 <= extra_end:
+            slen = int.from_bytes(buf[p + 2 : p + 4], "little")
+            if buf[p : p + 2] == b"BC" and slen == 2:
+                bsize = int.from_bytes(buf[p + 4 : p + 6], "little") + 1
+            p += 4 + slen
+        if bsize is None or bsize < extra_end - o + 8:
+            raise InputError(
+                f"corrupt bgzip data: bad block header at byte {offset + o}", file=name
+            )
+        if o + bsize > n:
+            break
+        isize = int.from_bytes(buf[o + bsize - 4 : o + bsize], "little")
+        blocks.append((extra_end, o + bsize - 8, isize))
+        o += bsize
+    return blocks, o
+
+
+def _inflate(buf: bytes, blocks: list[tuple[int, int, int]], offset: int, name: str) -> bytes:
+    view = memoryview(buf)
+    out = []
+    for start, end, isize in blocks:
+        try:
+            data = zlib.decompress(view[start:end], -15, max(isize, 1))
+        except zlib.error as exc:
+            raise InputError(
+                f"corrupt bgzip block at byte {offset + start} ({exc})", file=name
+            ) from None
+        if len(data) != isize:
+            raise InputError(
+                f"corrupt bgzip block at byte {offset + start} (size mismatch)", file=name
+            )
+        out.append(data)
+    return b"".join(out)
 
 
 # ---------------------------------------------------------------------------------------------
