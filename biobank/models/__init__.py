@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
+from .idempotency import IdempotencyRecord
 from .participant import SCREENING_STATUSES, Participant
 from .site import SITE_KINDS, Site
 from .specimen import SPECIMEN_STATUSES, IdCounter, Specimen, SpecimenEvent
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "ExpectedSpecimen",
     "IdCounter",
+    "IdempotencyRecord",
     "Participant",
     "Site",
     "Specimen",

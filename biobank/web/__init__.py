@@ -45,6 +45,7 @@ def init_web(app: Flask) -> None:
         auth,
         errors,
         genotyping,
+        idempotency,
         labels,
         main,
         participants,
@@ -60,6 +61,7 @@ def init_web(app: Flask) -> None:
     transaction.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    idempotency.init_app(app)
     for module in (main, specimens, participants, audit_pages, account, shipments, storage,
                    genotyping, labels):
         app.register_blueprint(module.bp)
