@@ -713,8 +713,10 @@ def _describe(edit: _Edit) -> Annotation:
         else:
             terms.add(effect.consequence)
             hgvs_p, protein_position = effect.hgvs_p, effect.position
-            if effect.consequence in ("stop_gained", "frameshift_variant"):
-                nmd = _nmd_escape(tx, effect.ptc_tx_pos) if effect.ptc_tx_pos else True
+            if effect.ptc_tx_pos is not None:
+                nmd = _nmd_escape(tx, effect.ptc_tx_pos)
+            elif effect.consequence == "frameshift_variant" and "ext" not in effect.hgvs_p:
+                nmd = True  # no stop before the transcript ends: nothing for NMD to see
     else:
         terms.update(_region_term(tx, p) for p in positions if p.kind != "exon")
         if exonic:

@@ -142,6 +142,9 @@ def _pvs1(annotation: Annotation) -> tuple[str | None, str | None]:
     if csq in ("stop_gained", "frameshift_variant"):
         if annotation.hgvs_p is None or annotation.protein_position is None:
             return None, "PVS1_not_applicable:no protein change"
+        if "ext" in annotation.hgvs_p:
+            # A frameshift through the stop codon lengthens menin: not a null allele (PM4).
+            return None, "PVS1_not_applicable:C-terminal extension"
         if not annotation.nmd_escape:
             return "PVS1", None
         lost = (MENIN_LENGTH - annotation.protein_position + 1) / MENIN_LENGTH
@@ -200,7 +203,8 @@ def classify(
         evidence.append(pvs1)
     if note:
         evidence.append(note)
-    if annotation.consequence in ("inframe_deletion", "inframe_insertion", "stop_lost"):
+    lengthened = annotation.hgvs_p is not None and "ext" in annotation.hgvs_p
+    if lengthened or annotation.consequence in ("inframe_deletion", "inframe_insertion"):
         evidence.append("PM4")
 
     ps1 = [v for v in known.same_protein_change(annotation) if v.significance in _PATHOGENIC_TIERS]

@@ -156,6 +156,16 @@ def test_inframe_deletion_is_pm4() -> None:
     assert c.tier == "uncertain_significance"
 
 
+def test_stop_loss_is_pm4_not_pvs1() -> None:
+    assert rules(run("c.1831T>C", 0.0, EMPTY)) == {"PM4", "PM2_Supporting"}
+    # A one-base deletion in the stop codon that reads on into the 3' UTR: an extension.
+    shifted = run("c.1831del", 0.0, EMPTY)
+    ann = annotate("GRCh38", *vcf("c.1831del"))
+    assert ann.consequence == "frameshift_variant" and "ext" in (ann.hgvs_p or "")
+    assert not rules(shifted) & {"PVS1", "PVS1_Strong", "PVS1_Moderate"}
+    assert {"PM4", "PVS1_not_applicable"} <= rules(shifted)
+
+
 def test_frequency_rules() -> None:
     missense = "c.1306T>G"  # p.(Trp436Gly), not in the table
     assert run(missense, 0.2, EMPTY) == Classification("benign", ("BA1",))
