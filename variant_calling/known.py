@@ -26,6 +26,15 @@ from . import locus
 from .errors import BuildError, InputError
 from .locus import Annotation, HgvsError
 
+__all__ = [
+    "SHIPPED_VERSION",
+    "TIERS",
+    "KnownVariant",
+    "KnownVariantTable",
+    "Skipped",
+    "tier_of",
+]
+
 TIERS = ("pathogenic", "likely_pathogenic", "uncertain_significance", "likely_benign", "benign")
 
 SHIPPED_VERSION = "clinvar-2021-01-24-partial (shipped)"

@@ -57,6 +57,22 @@ from Bio.SeqUtils import seq3
 from . import reference
 from .errors import Men1Error
 
+__all__ = [
+    "MANE",
+    "REFSEQ_GENOME_MISMATCH_SITES",
+    "SEVERITY",
+    "TRANSCRIPTS",
+    "Annotation",
+    "HgvsError",
+    "annotate",
+    "c_position",
+    "exon_boundaries",
+    "genomic_position",
+    "region",
+    "to_genomic",
+    "translate_name",
+]
+
 MANE = "NM_001370259.2"
 TRANSCRIPTS = ("NM_001370259.2", "NM_130799.2", "NM_000244.3")
 

@@ -120,6 +120,24 @@ def test_every_transcript_places_its_exon_ends_on_the_genome(
     assert locus.genomic_position(build, row["c_end"][2:], acc) == int(low)
 
 
+@pytest.mark.parametrize("acc", locus.TRANSCRIPTS)
+def test_exon_boundaries_listing_matches_the_table(acc: str) -> None:
+    table = [
+        (int(r["exon"]), r["c_start"][2:], r["c_end"][2:])
+        for r in exon_rows()
+        if r["transcript"] == acc
+    ]
+    assert locus.exon_boundaries(acc) == table
+
+
+def test_c_position_of_genomic_coordinates() -> None:
+    assert locus.c_position("GRCh38", 64810109) == "1"  # README facts #3
+    assert locus.c_position("GRCh37", 64577581) == "1"
+    assert locus.c_position("GRCh38", 64804546) == "1621"
+    with pytest.raises(HgvsError):
+        locus.c_position("GRCh38", 1)
+
+
 def test_transcript_reference_differs_from_the_genome_only_at_the_two_documented_sites() -> None:
     seq, _ = cdna(MANE)
     rows = sorted((r for r in exon_rows() if r["transcript"] == MANE), key=lambda r: int(r["exon"]))
