@@ -19,12 +19,14 @@ from labels._fonts import needs_cjk
 from labels.errors import EncodeError, LayoutError
 from labels.spec import LabelSpec
 from labels.symbols import QUIET, Symbol, Symbology, make_symbol, module_dots
+from labels.symbols import clear_caches as code128_plan_cache_clear
 
 __all__ = [
     "STOCKS",
     "Layout",
     "Stock",
     "TextLine",
+    "clear_caches",
     "get_stock",
     "label_lines",
     "layout_label",
@@ -204,6 +206,44 @@ def _mm(mm: float, dpi: int) -> int:
     return round(mm * dpi / MM_PER_INCH)
 
 
+@functools.lru_cache(maxsize=1024)
+def _line_plan(
+    id_unit_width: float,
+    rest: tuple[tuple[str, ...], ...],
+    width: int,
+    room: int,
+    id_size: int,
+    other: int,
+) -> tuple[tuple[str | None, ...], tuple[int, ...]]:
+    """The text lines (None standing for the ID, in bold) and their sizes in dots.
+
+    Two candidates: each line's parts joined, or every part on its own line; the one whose
+    smallest text is larger wins (narrow labels favour joining, tall ones not). Labels of a
+    batch differ only in the ID's width, so plans repeat and are memoised.
+    """
+    best: tuple[int, tuple[str | None, ...], tuple[int, ...]] | None = None
+    for variant in (tuple("  ".join(p) for p in rest), tuple(t for p in rest for t in p)):
+        wanted = [id_size] + [other] * len(variant)
+        total = sum(round(v * 1.2) for v in wanted)
+        sizes = [int(v * room / total) for v in wanted] if total > room else list(wanted)
+        fitted = [min(sizes[0], int(width / id_unit_width))] + [
+            _fit_size(t, v, width, False) for t, v in zip(variant, sizes[1:], strict=True)
+        ]
+        if best is None or min(fitted) > best[0]:
+            best = (min(fitted), (None, *variant), tuple(fitted))
+        if fitted == wanted:  # nothing had to shrink: no layout can do better
+            break
+    assert best is not None
+    return best[1], best[2]
+
+
+def clear_caches() -> None:
+    """Forget memoised layout plans (for benchmarks that must measure a cold start)."""
+    _line_plan.cache_clear()
+    _unit_width.cache_clear()
+    code128_plan_cache_clear()
+
+
 def layout_label(
     spec: LabelSpec,
     stock: str | Stock,
@@ -222,13 +262,6 @@ def layout_label(
     rest = label_lines(spec, type_names) if st.details else []
     lines: list[TextLine] = []
 
-    def plan(texts: list[tuple[str, bool]], sizes: list[int], width: int, room: int) -> list[int]:
-        """Sizes shrunk to fit ``room`` dots of height, then each line to ``width``."""
-        total = sum(round(s * 1.2) for s in sizes)
-        if total > room:
-            sizes = [int(s * room / total) for s in sizes]
-        return [_fit_size(t, s, width, b) for (t, b), s in zip(texts, sizes, strict=True)]
-
     def add_lines(
         x: int,
         y: int,
@@ -238,27 +271,21 @@ def layout_label(
         id_mm: float,
         other_mm: float,
     ) -> None:
-        id_size, other = _mm(id_mm, dpi), _mm(other_mm, dpi)
-        # Two candidates: parts joined on one line each, or every part on its own line; the
-        # one whose smallest text is larger wins (narrow labels favour joining, tall ones not).
-        candidates = []
-        for variant in (["  ".join(p) for p in rest], [t for p in rest for t in p]):
-            texts = [(spec.id, True), *((t, False) for t in variant)]
-            wanted = [id_size] + [other] * len(variant)
-            sizes = plan(texts, wanted, width, bottom - y)
-            candidates.append((min(sizes), texts, sizes))
-            if sizes == wanted:  # nothing had to shrink: no layout can do better
-                break
-        smallest, texts, sizes = max(candidates, key=lambda c: c[0])
-        if smallest < min_text:
-            worst = texts[sizes.index(smallest)][0]
+        id_w = _unit_width(spec.id, True)
+        texts, sizes = _line_plan(
+            id_w, tuple(rest), width, bottom - y, _mm(id_mm, dpi), _mm(other_mm, dpi)
+        )
+        if min(sizes) < min_text:
+            worst = texts[sizes.index(min(sizes))] or spec.id
             raise LayoutError(
                 "text_too_long",
                 f"{worst!r} does not fit a {st.label_mm[0]:g} × {st.label_mm[1]:g} mm label "
                 "at a legible size",
             )
-        for (text, bold), size in zip(texts, sizes, strict=True):
-            lines.append(TextLine(x, y + round(size * 0.95), width, size, text, bold, align))
+        for text, size in zip(texts, sizes, strict=True):
+            bold = text is None
+            line = spec.id if text is None else text
+            lines.append(TextLine(x, y + round(size * 0.95), width, size, line, bold, align))
             y += round(size * 1.2)
 
     if sym_kind == "code128":

@@ -35,6 +35,7 @@ __all__ = [
     "Symbol",
     "Symbology",
     "check_encodable",
+    "clear_caches",
     "code128_codewords",
     "dark_runs",
     "make_symbol",
@@ -164,6 +165,11 @@ def _code128_plan(shape: str) -> tuple[tuple[int, int], ...]:
         plan.append((i, s))
         i += 2 if s == _C else 1
     return tuple(plan)
+
+
+def clear_caches() -> None:
+    """Forget memoised Code128 code-set plans (for benchmarks measuring a cold start)."""
+    _code128_plan.cache_clear()
 
 
 def code128_codewords(text: str) -> list[int]:
