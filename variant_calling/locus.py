@@ -782,11 +782,15 @@ def annotate(build: str, pos: int, ref: str, alt: str) -> Annotation:
     if deleted or edit.ins:
         edit = _shift_3prime(m.seq, edit, _tx())
     ann = _describe(edit)
-    if touched and len(ref) == len(alt) == 1:
-        # The known polymorphism itself: the sample allele is the genome's or RefSeq's base.
-        idx = reference.window(build).end - pos
-        if _revcomp(alt.upper()) in (m.seq[idx], m.genome_seq[idx]):
-            ann = replace(ann, refseq_genome_mismatch=True)
+    deleted = m.seq[edit.start : edit.end]
+    # The polymorphism itself, however the record spells it: either no change relative to the
+    # transcript (the sample has the RefSeq base) or exactly the genome's base at the site.
+    is_refseq_allele = touched and not deleted and not edit.ins
+    is_genome_allele = (
+        len(deleted) == 1 and edit.start in m.mismatch_idx and edit.ins == m.genome_seq[edit.start]
+    )
+    if is_refseq_allele or is_genome_allele:
+        ann = replace(ann, refseq_genome_mismatch=True)
     return ann
 
 

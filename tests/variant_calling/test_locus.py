@@ -408,6 +408,15 @@ def test_genome_allele_at_the_site_is_named_as_the_polymorphism() -> None:
     assert translate_name("NM_000244.3:c.1636G>A") == f"{MANE}:c.1621G>A"
 
 
+def test_polymorphism_inside_a_multi_base_record_is_still_recognised() -> None:
+    # 64804546-7 is TG on the genome; the RefSeq allele at 546 (C) with 547 unchanged.
+    ann = annotate("GRCh38", 64804546, "TG", "CG")
+    assert (ann.hgvs_c, ann.refseq_genome_mismatch) == (f"{MANE}:c.1621=", True)
+    # A real change next to the site, spelled with the site's genome base, is not the site.
+    ann = annotate("GRCh38", 64804546, "TG", "TA")
+    assert ann.hgvs_c == f"{MANE}:c.1620C>T" and ann.refseq_genome_mismatch is False
+
+
 def test_third_allele_at_the_site_is_an_ordinary_change() -> None:
     ann = annotate("GRCh38", 64804546, "T", "A")  # GCC -> TCC
     assert (ann.hgvs_c, ann.hgvs_p) == (f"{MANE}:c.1621G>T", "p.(Ala541Ser)")
