@@ -138,6 +138,15 @@ def test_c_position_of_genomic_coordinates() -> None:
         locus.c_position("GRCh38", 1)
 
 
+def test_odd_length_intron_midpoint_takes_the_donor_side() -> None:
+    # Intron 2 is GRCh38 64808100-64809664: 1,565 bases, so 783 are named from c.445 (HGVS:
+    # the middle base of an odd-length intron gets the "+" name) and 782 from c.446.
+    assert locus.c_position("GRCh38", 64809664) == "445+1"
+    assert locus.c_position("GRCh38", 64809664 - 782) == "445+783"
+    assert locus.c_position("GRCh38", 64809664 - 783) == "446-782"
+    assert locus.c_position("GRCh38", 64808100) == "446-1"
+
+
 def test_transcript_reference_differs_from_the_genome_only_at_the_two_documented_sites() -> None:
     seq, _ = cdna(MANE)
     rows = sorted((r for r in exon_rows() if r["transcript"] == MANE), key=lambda r: int(r["exon"]))
