@@ -3,7 +3,8 @@
 Run::
 
     .venv/bin/python bench/bench_men1.py                 # 5,000,000 records (default)
-    .venv/bin/python bench/bench_men1.py --records 200000 --repeat 1   # quick check
+    .venv/bin/python bench/bench_men1.py --quick          # smoke run: 200,000 records, once
+    .venv/bin/python bench/bench_men1.py --records N --repeat R
 
 It writes ``bench/out/wgs_<N>.vcf.gz`` (+ ``.tbi``; git-ignored, reused when present), a
 tumour/normal pair in Mutect2's layout on GRCh38 with records spread over chr1..chrY in
@@ -153,7 +154,11 @@ def main() -> int:
     ap.add_argument("--records", type=int, default=5_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: 200,000 records, one repeat (figures not meaningful)")
     args = ap.parse_args()
+    if args.quick:
+        args.records, args.repeat = 200_000, 1
     for tool in ("bcftools", "bgzip", "tabix"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} not found on PATH")
