@@ -66,6 +66,8 @@ def render_pdf(
     ``outlines`` draws each label's border for checking alignment on plain paper.
     """
     st = get_stock(stock)
+    if not specs:
+        raise LayoutError("empty", "no labels to print")
     if skip < 0 or (st.page_mm is not None and skip >= st.per_page):
         raise LayoutError("bad_skip", f"skip must be 0 to {st.per_page - 1}, not {skip}")
     k = _PT_PER_INCH / dpi

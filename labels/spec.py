@@ -225,6 +225,8 @@ def read_csv(source: TextIO | str | Iterable[str]) -> list[LabelSpec]:
     for column in header:
         if column not in FIELDS:
             raise _unknown_column_error(column)
+    if len(set(header)) != len(header):
+        raise SpecError("duplicate_field", "the CSV header names a column twice")
     if "id" not in header:
         raise SpecError("missing_field", "the CSV has no id column")
     reader.fieldnames = header

@@ -103,6 +103,8 @@ def test_skip_leaves_positions_empty_and_is_bounded(tmp_path: Path) -> None:
         render_pdf(specs, "cryovial-a4", skip=100)
     with pytest.raises(LayoutError):
         render_pdf(specs, "no-such-stock")
+    with pytest.raises(LayoutError):
+        render_pdf([], "cryovial-a4")
 
 
 @pytest.mark.parametrize("text", ["9912345", "SP00000042N", "a^~_b"])

@@ -113,6 +113,8 @@ def test_csv_unknown_column_and_bad_row_name_the_problem() -> None:
         read_csv("id,visit\nSP00000042N,C1D1\nSP00000042X,C1D1\n")
     with pytest.raises(SpecError, match="no id column"):
         read_csv("visit\nC1D1\n")
+    with pytest.raises(SpecError, match="twice"):
+        read_csv("id,visit,visit\nSP00000042N,C1D1,C2D1\n")
 
 
 def test_every_biobank_specimen_type_is_a_valid_code() -> None:
