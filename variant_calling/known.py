@@ -111,6 +111,7 @@ class KnownVariantTable:
     variants: tuple[KnownVariant, ...]
     version: str
     skipped: tuple[Skipped, ...] = ()
+    warnings: tuple[str, ...] = ()
     _by_c: dict[str, KnownVariant] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -137,13 +138,13 @@ class KnownVariantTable:
         Uses the tabix/CSI index when there is one, otherwise streams the file. The version
         string names the file and its ``##fileDate`` / ``##source`` header lines.
         """
-        variants, skipped, header = _read_clinvar(path, build)
+        variants, skipped, header, warnings = _read_clinvar(path, build)
         name = os.path.basename(path)
         details = [f"fileDate {header['fileDate']}"] if "fileDate" in header else []
         if "source" in header:
             details.append(f"source {header['source']}")
         version = f"{name} ({'; '.join(details)})" if details else name
-        return cls(tuple(variants), version, tuple(skipped))
+        return cls(tuple(variants), version, tuple(skipped), tuple(dict.fromkeys(warnings)))
 
     def lookup(self, build: str, pos: int, ref: str, alt: str) -> KnownVariant | None:
         """The entry for exactly this allele (after normalisation), or None."""
@@ -185,7 +186,7 @@ def _shipped() -> KnownVariantTable:
     for build, filename in SHIPPED_FILES.items():
         ref = resources.files("variant_calling").joinpath("data", filename)
         with resources.as_file(ref) as path:
-            found, lost, _ = _read_clinvar(str(path), build)
+            found, lost, _, _ = _read_clinvar(str(path), build)
         skipped.extend(lost)
         for v in found:
             # Both builds describe the same alleles; a disagreement would mean a broken file.
@@ -215,6 +216,25 @@ def _info_text(value: object) -> str:
 
 
 def _read_clinvar(
+    path: str, build: str
+) -> tuple[list[KnownVariant], list[Skipped], dict[str, str], list[str]]:
+    """Records, skipped records, header values and htslib's warnings for one ClinVar VCF."""
+    from .reader import capture_stderr
+
+    # htslib prints its real reason on fd 2 and raises something vague: keep the reason.
+    try:
+        with capture_stderr() as err:
+            variants, skipped, header = _read_clinvar_records(path, build)
+    except InputError as exc:
+        reasons = [ln for ln in err if ln.startswith("[E::")]
+        if reasons and type(exc) is InputError:
+            raise InputError(f"{exc.message} ({reasons[-1]})", file=path) from None
+        raise
+    warnings = [f"{os.path.basename(path)}: {ln}" for ln in err if ln.startswith("[W::")]
+    return variants, skipped, header, warnings
+
+
+def _read_clinvar_records(
     path: str, build: str
 ) -> tuple[list[KnownVariant], list[Skipped], dict[str, str]]:
     import pysam  # imported here: the rest of the module is usable without htslib
