@@ -461,6 +461,8 @@ class _TextStream:
                     buf += nxt
                 continue
             raw = buf[pos:nl]
+            if not lines and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a UTF-8 byte-order mark from a Windows editor
             if not lines and not raw.startswith(b"##fileformat=VCF"):
                 if raw.startswith(b"%PDF"):
                     what = "it is a PDF document"
@@ -1146,9 +1148,16 @@ def _record(rec: Any, h: Header, data: VcfData, line: int | None) -> None:
                 line=line,
                 field="ALT",
             )
-        ev = {
-            s: sample_evidence(rec, s, i, h, data.caller, data.path, line) for s in samples
-        }
+        try:
+            ev = {
+                s: sample_evidence(rec, s, i, h, data.caller, data.path, line) for s in samples
+            }
+        except InputError as exc:
+            if exc.line is None:
+                # Indexed and BCF reads have no line numbers: name the record instead.
+                exc.message = f"record {rec.contig}:{rec.pos}: {exc.message}"
+                exc.args = (exc.message,)
+            raise
         terms, csq_af = _csq(rec, h, alt)
         pop = population_af(rec, i)
         if pop is None or (csq_af is not None and csq_af > pop):

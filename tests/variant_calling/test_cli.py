@@ -148,3 +148,27 @@ def test_entry_point_subprocess(make_vcf: Any) -> None:
                          text=True)
     assert bad.returncode == 3 and bad.stderr.count("\n") == 1
     assert "Traceback" not in bad.stderr
+
+
+REAL = sorted((Path(__file__).resolve().parents[1] / "data" / "vcf").glob("*.vcf"))
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: p.name)
+def test_every_real_file_classifies(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from variant_calling.reader import read_vcf
+
+    data = read_vcf(path, whole_file=True)
+    argv = ["classify"]
+    if data.build == "unknown":
+        argv += ["--build", "GRCh38"]
+    if not data.header_roles:
+        if len(data.samples) == 1:
+            argv += ["--tumor", str(path)]
+        else:
+            argv += [str(path), "--normal-sample", data.samples[0],
+                     "--tumor-sample", data.samples[1]]
+    else:
+        argv.append(str(path))
+    rc, out, err = run(argv, capsys)
+    assert rc == 0, err
+    assert json.loads(out)["men1_status"] == "none_detected"

@@ -351,3 +351,23 @@ def test_ref_not_acgt(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     assert "no such file" in str(_err(tmp_path / "nope.vcf"))
+
+
+def test_last_line_without_newline_and_bom(tmp_path: Path) -> None:
+    p = write_vcf(tmp_path / "m.vcf", "mutect2", [mutect2(*R532X, N_HET, T_LOH)])
+    p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes().rstrip(b"\n"))
+    assert [c.pos for c in read_vcf(p).calls] == [R532X[0]]
+
+
+def test_unsorted_file_streams(tmp_path: Path) -> None:
+    recs = [mutect2(*DEL4, N_HET, T_LOH), mutect2(*R532X, N_HET, T_LOH)]
+    p = tmp_path / "unsorted.vcf"
+    p.write_text("\n".join(header_of("mutect2_gatk4_filtered_tumor_normal_argo.vcf") + recs) + "\n")
+    assert sorted(c.pos for c in read_vcf(p).calls) == [R532X[0], DEL4[0]]
+
+
+def test_indexed_error_names_the_record(tmp_path: Path) -> None:
+    rec = mutect2(*R532X, N_HET, T_LOH).replace(":20,20:", ":20,20,3:")
+    gz = bgzip_index(write_vcf(tmp_path / "m.vcf", "mutect2", [rec]))
+    e = _err(gz)
+    assert e.line is None and f"chr11:{R532X[0]}" in str(e) and e.field == "AD"
