@@ -5,7 +5,7 @@ The application calls, for a list of :class:`LabelSpec`:
 
 * :func:`render_pdf` (sheet or roll PDF bytes for a stock in :data:`STOCKS`),
 * :func:`render_zpl` (ZPL text for a 203/300 dpi printer) and :func:`send_zpl`,
-* :func:`render_label_png` (a preview of one label),
+* :func:`render_label_png` / :func:`render_label_svg` (a preview of one label),
 
 and, for a bare text, :func:`render_png` / :func:`render_svg` / :func:`render_symbol_pdf` /
 :func:`render_symbol_zpl`.
@@ -25,7 +25,7 @@ from labels.ids import (
 )
 from labels.layout import STOCKS, Stock, get_stock
 from labels.pdf import render_pdf, render_symbol_pdf
-from labels.raster import render_label_png
+from labels.preview import render_label_png, render_label_svg
 from labels.spec import FIELDS, LABEL_KINDS, LabelSpec, read_csv, spec_from_row
 from labels.symbols import SYMBOLOGIES, Symbol, make_symbol, render_png, render_svg
 from labels.zpl import ZPL_DPIS, render_symbol_zpl, render_zpl, send_zpl
@@ -57,6 +57,7 @@ __all__ = [
     "parse",
     "read_csv",
     "render_label_png",
+    "render_label_svg",
     "render_pdf",
     "render_png",
     "render_svg",

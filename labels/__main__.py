@@ -15,7 +15,7 @@ from labels.errors import LabelError
 from labels.ids import IdError
 from labels.layout import STOCKS
 from labels.pdf import render_pdf, render_symbol_pdf
-from labels.raster import render_label_png
+from labels.preview import render_label_png, render_label_svg
 from labels.spec import read_csv
 from labels.symbols import SYMBOLOGIES, Symbology, render_png, render_svg
 from labels.zpl import ZPL_DPIS, render_symbol_zpl, render_zpl
@@ -118,7 +118,7 @@ def _batch(args: argparse.Namespace) -> None:
             if fmt == "png":
                 data: bytes | str = render_label_png(spec, stock, dpi, symbology=args.symbology)
             else:
-                data = render_svg(spec.id, args.symbology or STOCKS[stock].symbology, dpi)
+                data = render_label_svg(spec, stock, dpi, symbology=args.symbology)
             (folder / f"{spec.id}.{fmt}").write_bytes(
                 data.encode("utf-8") if isinstance(data, str) else data
             )

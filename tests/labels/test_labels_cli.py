@@ -118,6 +118,10 @@ def test_batch_csv_to_pdf_zpl_and_png(tmp_path: Path) -> None:
     )
     for name in ("SP00000042N", "SP00000050N"):
         assert decode(Image.open(tmp_path / "png" / f"{name}.png")) == [name]
+    assert main(["batch", "--csv", str(src), "--format", "svg", "-o", str(tmp_path / "svg")]) == 0
+    for name in ("SP00000042N", "SP00000050N"):
+        svg = (tmp_path / "svg" / f"{name}.svg").read_text()
+        assert decode(rasterise_svg(svg, scale=1)) == [name]
     if PDFTOPPM is not None:
         assert (
             main(["batch", "--csv", str(src), "--format", "pdf", "-o", str(tmp_path / "o.pdf")])

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from labels import STOCKS, LabelSpec, format_id, is_issuable, render_label_png
-from tests.labels.helpers import SPECIMEN_TYPES, decode
+from labels import STOCKS, LabelSpec, format_id, is_issuable, render_label_png, render_label_svg
+from tests.labels.helpers import SPECIMEN_TYPES, decode, rasterise_svg
 
 
 @pytest.mark.parametrize("dpi", [203, 300])
@@ -31,3 +31,11 @@ def test_cjk_type_names_render_in_the_preview() -> None:
     cjk = Image.open(io.BytesIO(render_label_png(spec, "slide-a4", type_names={"serum": "血清"})))
     assert decode(cjk) == ["SP00000042N"]
     assert latin.tobytes() != cjk.tobytes()
+
+
+@pytest.mark.parametrize("stock", sorted(STOCKS))
+def test_label_svg_preview_decodes(stock: str) -> None:
+    spec = LabelSpec("specimen", "SP00000042N", "MEN1-01-0042", "C1D1", "serum", date(2025, 3, 1))
+    svg = render_label_svg(spec, stock, 300, type_names={"serum": "血清 & <x>"})
+    assert "血清 &amp; &lt;x&gt;" in svg or stock == "cap-a4"
+    assert decode(rasterise_svg(svg, scale=1)) == ["SP00000042N"]
