@@ -46,6 +46,7 @@ MAX_HEADER_BYTES = 16 * 1024 * 1024
 MAX_LINE_BYTES = 16 * 1024 * 1024
 CHUNK = 4 * 1024 * 1024
 BGZF_GROUP = 1024 * 1024  # compressed bytes inflated per task
+GVCF_LOOKBACK = 500_000
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
 
@@ -820,7 +821,8 @@ _POP_AF_KEYS = (
 )
 _CSQ_POP_KEYS = ("gnomAD_AF", "gnomADe_AF", "gnomADg_AF", "MAX_AF", "AF_popmax", "gnomAD_AF_popmax")
 _VARSCAN_SS = {"0": "reference", "1": "germline", "2": "somatic", "3": "LOH", "5": "unknown"}
-_FMT_RX = re.compile(r"Format:\s*'?\s*([^'\"]+)")
+# VEP: "... Format: Allele|Consequence|..."; SnpEff: "Functional annotations: 'Allele | ...'".
+_FMT_RX = re.compile(r"(?:Format|annotations):\s*'?\s*([^'\"]+)")
 
 
 def _info_value(rec: Any, key: str, alt_index: int) -> Any:
@@ -985,7 +987,11 @@ def read_vcf(
             region_lines = _tabix_lines(p, w.start, w.end, warnings)
         else:
             wide = _maybe_gvcf(h)
-            prefix = b"" if wide else _position_prefix(w.start, w.end)
+            # A gVCF block covering MEN1 may start before the window. Blocks starting more than
+            # GVCF_LOOKBACK before it are not searched: such long blocks are no-call deserts, and
+            # missing one can only make coverage look worse, never better.
+            lo = max(1, w.start - GVCF_LOOKBACK) if wide else w.start
+            prefix = _position_prefix(lo, w.end)
             patterns = [b"\n" + c.encode() + b"\t" + prefix for c in CHR11_NAMES]
             keep = _region_filter(name, w.start, w.end, wide)
             region_lines = [

@@ -324,3 +324,17 @@ def test_result_contract_keys(make_vcf: Any) -> None:
                 "classification", "qualifying", "normal", "tumor", "filters", "evidence"):
         assert key in v
     assert CHR11_38  # the helper header line is importable for other modules
+
+
+def test_snpeff_ann_agreement_is_silent_and_disagreement_warns(make_vcf: Any) -> None:
+    ann = (
+        '##INFO=<ID=ANN,Number=.,Type=String,Description="Functional annotations: '
+        "'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID' \">"
+    )
+    agree = mutect2(*R532X, HET, T_HET).replace("TLOD=40.2", "TLOD=40.2;ANN=A|stop_gained|HIGH|"
+                                                "MEN1|4221")
+    r = classify([str(make_vcf("mutect2", [agree], extra=(ann,)))])
+    assert not any("disagrees" in w for w in r["warnings"])
+    other = agree.replace("stop_gained", "synonymous_variant")
+    r = classify([str(make_vcf("mutect2", [other], extra=(ann,)))])
+    assert any("disagrees" in w and "synonymous_variant" in w for w in r["warnings"])
