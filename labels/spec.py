@@ -218,7 +218,13 @@ def read_csv(source: TextIO | str | Iterable[str]) -> list[LabelSpec]:
     """
     if isinstance(source, str):
         source = io.StringIO(source)
-    reader = csv.DictReader(source)
+    try:
+        return _read_rows(csv.DictReader(source))
+    except csv.Error as exc:
+        raise SpecError("bad_csv", f"not a readable CSV: {exc}") from None
+
+
+def _read_rows(reader: csv.DictReader[str]) -> list[LabelSpec]:
     header = [h.strip().lstrip("\ufeff") for h in (reader.fieldnames or [])]
     if not header:
         raise SpecError("empty", "the CSV has no header row")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from labels import FIELDS, LabelSpec, SpecError, format_id, read_csv, spec_from_row
 
@@ -126,3 +128,29 @@ def test_every_biobank_specimen_type_is_a_valid_code() -> None:
     # the library never does).
     vocabulary = pytest.importorskip("biobank.vocabulary")
     assert set(SPECIMEN_TYPES) == set(vocabulary.SPECIMEN_TYPES)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    body=st.lists(
+        st.lists(st.text(max_size=14), min_size=1, max_size=7).map(
+            lambda cells: ",".join(f'"{c}"' if "," in c else c for c in cells)
+        ),
+        max_size=4,
+    ),
+    header=st.lists(st.sampled_from([*FIELDS, "name", "colour"]), min_size=1, max_size=7),
+)
+def test_property_any_csv_gives_specs_or_a_spec_error(body: list[str], header: list[str]) -> None:
+    text = "\n".join([",".join(header), *body]) + "\n"
+    try:
+        specs = read_csv(text)
+    except SpecError as exc:
+        assert exc.message and "\n" not in exc.message.strip()
+    else:
+        assert all(isinstance(s, LabelSpec) for s in specs)
+
+
+def test_unreadable_csv_is_a_spec_error() -> None:
+    with pytest.raises(SpecError) as exc:
+        read_csv('id,visit\n"SP00000042N\x00,C1D1\n')
+    assert exc.value.code in ("bad_csv", "id_bad_format", "id_non_ascii")
