@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from labels.__main__ import main
@@ -152,3 +154,24 @@ def test_batch_bad_data_exits_3_with_one_line(
 def test_stdout_output(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     assert main(["render", "--text", "SP00000042N", "--format", "png", "-o", "-"]) == 0
     assert decode(Image.open(io.BytesIO(capsysbinary.readouterr().out))) == ["SP00000042N"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(max_size=90),
+    fmt=st.sampled_from(["png", "svg", "pdf", "zpl"]),
+    symbology=st.sampled_from(["code128", "datamatrix"]),
+)
+def test_property_render_never_crashes(
+    text: str, fmt: str, symbology: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / f"out.{fmt}"
+    # "--text=…" so that a text starting with "-" is not taken for an option
+    args = ["render", f"--text={text}", "--symbology", symbology, "--format", fmt, "-o", str(out)]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code in (0, 3)
+    if code == 3:
+        assert err.count("\n") == 1 and "cannot encode" in err
