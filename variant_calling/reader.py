@@ -25,10 +25,12 @@ import tempfile
 import zlib
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 from . import reference
 from .errors import BuildError, InputError, UsageError
@@ -166,6 +168,9 @@ def _iter_chunks(path: Path, kind: str) -> Iterator[bytes]:
                 size = min(size * 4, CHUNK)
                 yield chunk
             return
+        # Imported here: the indexed path never needs a thread pool.
+        from concurrent.futures import ThreadPoolExecutor
+
         pending: deque[Future[bytes]] = deque()
         carry = b""
         offset = 0  # file offset of carry[0], for messages

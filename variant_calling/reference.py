@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from .errors import OutOfReferenceError
 
@@ -42,7 +42,9 @@ def window(build: str) -> Window:
 @cache
 def _window_sequence(build: str) -> str:
     w = window(build)
-    text = resources.files("variant_calling").joinpath("data", w.filename).read_text("ascii")
+    # Path(__file__), not importlib.resources: the package ships as plain files, and this import
+    # is on the start-up path of every `men1` run.
+    text = (Path(__file__).parent / "data" / w.filename).read_text("ascii")
     seq = "".join(line.strip() for line in text.splitlines() if not line.startswith(">"))
     seq = seq.upper()
     # A corrupted package data file would silently shift every coordinate: refuse it.
