@@ -56,7 +56,6 @@ class Rules:
     germline_compatible_filters: frozenset[str] = field(
         default_factory=lambda: frozenset(
             {
-                "germline",  # Mutect2
                 "normal_artifact",  # Mutect2: ALT reads in the normal
                 "panel_of_normals",  # Mutect2: seen in normals
                 "QSS_ref",  # Strelka: normal not hom-ref
@@ -66,8 +65,11 @@ class Rules:
             }
         )
     )
-    #: FILTER values that never disqualify, whatever the origin.
-    neutral_filters: frozenset[str] = field(default_factory=lambda: frozenset({"PASS", "."}))
+    #: FILTER values that never disqualify, whatever the origin. Mutect2's ``germline`` is a
+    #: statement about origin, not about the call being real (the issue's quality rule).
+    neutral_filters: frozenset[str] = field(
+        default_factory=lambda: frozenset({"PASS", ".", "germline"})
+    )
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Rules:

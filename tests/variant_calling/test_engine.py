@@ -338,3 +338,18 @@ def test_snpeff_ann_agreement_is_silent_and_disagreement_warns(make_vcf: Any) ->
     other = agree.replace("stop_gained", "synonymous_variant")
     r = classify([str(make_vcf("mutect2", [other], extra=(ann,)))])
     assert any("disagrees" in w and "synonymous_variant" in w for w in r["warnings"])
+
+
+def test_mutect2_germline_filter_never_disqualifies(make_vcf: Any) -> None:
+    # Tumour-only Mutect2 marks a carrier "germline" from population data; no normal to judge.
+    rec = mutect2(*R532X, HET, T_HET, "germline")
+    fields = rec.split("\t")
+    head = [ln.replace("\tARGO-evo\tARGO-evo_normal", "\tARGO-evo")
+            for ln in header_of("mutect2_gatk4_filtered_tumor_normal_argo.vcf")
+            if not ln.startswith("##normal_sample")]
+    p = make_vcf("mutect2", [])
+    p.write_text("\n".join([*head, "\t".join(fields[:10])]) + "\n")
+    r = classify([str(p)])
+    v = only(r)
+    assert v["origin"] == "undetermined" and v["qualifying"]
+    assert r["men1_status"] == "undetermined_origin" and r["normal_sample"] is None
