@@ -148,6 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Last resort: still one line, never a traceback.
         print(f"men1: invalid input: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except Exception as exc:  # the contract promises no traceback, ever
+        print(
+            f"men1: internal error (please report it with the input): "
+            f"{type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

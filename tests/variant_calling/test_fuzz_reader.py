@@ -95,3 +95,23 @@ def test_fuzz_bgzip(ops: list[tuple[str, int, int]], damage_compressed: bool) ->
 def test_fuzz_arbitrary_bytes(raw: bytes) -> None:
     check(raw, ".vcf")
     check(b"##fileformat=VCFv4.2\n" + raw, ".vcf")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(mutation.filter(lambda m: m[0] in ("insert", "data_flip")), min_size=1,
+                max_size=3))
+def test_fuzz_cli_never_tracebacks(ops: list[tuple[str, int, int]]) -> None:
+    import contextlib
+    import io
+
+    from variant_calling.cli import main
+
+    with tempfile.NamedTemporaryFile(suffix=".vcf") as tmp:
+        Path(tmp.name).write_bytes(mutate(GOOD, ops))
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            rc = main(["classify", tmp.name])
+    assert rc in (0, 2, 3)
+    assert "internal error" not in err.getvalue(), err.getvalue()
+    if rc:
+        assert err.getvalue().count("\n") == 1
