@@ -11,7 +11,7 @@ import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -118,8 +118,9 @@ def get_stock(stock: str | Stock) -> Stock:
         ) from None
 
 
-@dataclass(frozen=True, slots=True)
-class TextLine:
+# Layout records are NamedTuples: a batch builds five per label, and a frozen dataclass's
+# __init__ costs several times a tuple's on the ZPL path.
+class TextLine(NamedTuple):
     """One line of text: its box's left edge ``x`` and ``width``, baseline ``y``, size in dots."""
 
     x: int
@@ -131,8 +132,7 @@ class TextLine:
     align: Literal["left", "center"] = "center"
 
 
-@dataclass(frozen=True, slots=True)
-class Layout:
+class Layout(NamedTuple):
     """A label in dots (origin top-left): the symbol at ``symbol_xy``, ``module`` dots per
     module, Code128 bars ``bar_height`` dots tall; the text lines."""
 
@@ -181,25 +181,23 @@ def _unit_widths(bold: bool) -> dict[str, float]:
 
 
 def _text_width(text: str, size: float, bold: bool) -> float:
-    if needs_cjk(text):
-        # CJK glyphs are full-width squares; Latin ones in a CJK font about half that.
-        return sum(size if ord(c) >= 0x2E80 else size * 0.6 for c in text)
     return size * _unit_width(text, bold)
 
 
 @functools.lru_cache(maxsize=4096)
 def _unit_width(text: str, bold: bool) -> float:
-    # Participant codes, visits, types and dates repeat across a batch; IDs do not but are short.
+    """Width of ``text`` at size 1. Memoised: types, visits and dates repeat across a batch."""
+    if needs_cjk(text):
+        # CJK glyphs are full-width squares; Latin ones in a CJK font about half that.
+        return sum([1.0 if ord(c) >= 0x2E80 else 0.6 for c in text])
     table = _unit_widths(bold)
     return sum([table.get(c, 0.6) for c in text])
 
 
 def _fit_size(text: str, size: int, width: int, bold: bool) -> int:
     """``size`` shrunk until ``text`` fits ``width`` dots (the caller judges legibility)."""
-    w = _text_width(text, size, bold)
-    if w > width:
-        size = int(size * width / w)
-    return size
+    w = size * _unit_width(text, bold)
+    return size if w <= width else int(size * width / w)
 
 
 def _mm(mm: float, dpi: int) -> int:

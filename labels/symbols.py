@@ -16,8 +16,7 @@ from __future__ import annotations
 import functools
 import io
 import re
-from dataclasses import dataclass
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal, NamedTuple, cast
 from xml.sax.saxutils import escape
 
 import zxingcpp
@@ -58,8 +57,7 @@ QUIET: Final[dict[Symbology, int]] = {"code128": 10, "datamatrix": 2}
 TARGET_MODULE_MM: Final[dict[Symbology, float]] = {"code128": 0.25, "datamatrix": 0.40}
 
 
-@dataclass(frozen=True, slots=True)
-class Symbol:
+class Symbol(NamedTuple):
     """One encoded symbol: ``rows`` of '1' (dark) / '0' (light) modules, no quiet zone.
 
     Code128 has a single row, stretched to any bar height when drawn.
