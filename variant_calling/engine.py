@@ -351,6 +351,11 @@ def classify(
         known = KnownVariantTable.from_clinvar_vcf(clinvar, the_build)
     else:
         known = KnownVariantTable.shipped()
+    warnings.extend(known.warnings)
+    if clinvar is not None and known.skipped:
+        warnings.append(
+            f"{clinvar}: {len(known.skipped)} MEN1-region record(s) not usable as known variants"
+        )
 
     merged = _collect(sources, the_build, warnings)
     out_variants: list[dict[str, Any]] = []
