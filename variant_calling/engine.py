@@ -352,6 +352,8 @@ def classify(
     else:
         known = KnownVariantTable.shipped()
     warnings.extend(known.warnings)
+    if clinvar is not None and len(known) == 0:
+        warnings.append(f"{clinvar}: no MEN1 records; every variant is classified by rules alone")
     if clinvar is not None and known.skipped:
         warnings.append(
             f"{clinvar}: {len(known.skipped)} MEN1-region record(s) not usable as known variants"

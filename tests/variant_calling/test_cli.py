@@ -172,3 +172,19 @@ def test_every_real_file_classifies(path: Path, capsys: pytest.CaptureFixture[st
     rc, out, err = run(argv, capsys)
     assert rc == 0, err
     assert json.loads(out)["men1_status"] == "none_detected"
+
+
+def test_clinvar_without_men1_records_warns(
+    make_vcf: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = make_vcf("mutect2", [mutect2(*R532X, HET, T_LOH)])
+    empty = REAL[0]  # any VCF without MEN1 records
+    rc, out, _ = run(["classify", str(p), "--clinvar", str(empty)], capsys)
+    r = json.loads(out)
+    assert rc == 0 and r["known_variants_version"].startswith(empty.name)
+    assert any("no MEN1 records" in w for w in r["warnings"])
+
+
+def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = run(["--version"], capsys)
+    assert rc == 0 and out.strip() == "0.1.0"
