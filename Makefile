@@ -23,14 +23,16 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 # Debian packages the tests and tools use: Chromium for e2e tests, poppler for PDF
-# rasterising, CJK fonts for Chinese PDFs, bcftools/tabix for benchmarks. Installed only when
+# rasterising, CJK fonts (Noto for screens and PNG, WenQuanYi Micro Hei because reportlab can
+# embed TrueType outlines but not Noto's CFF ones) for Chinese PDFs, bcftools/tabix for
+# benchmarks. Installed only when
 # missing, and only where apt-get can run (root on Debian).
-SYSTEM_PACKAGES := chromium poppler-utils fonts-noto-cjk bcftools tabix
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc || missing="$$missing fonts-noto-cjk"; \
+	test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
 	command -v bcftools >/dev/null || missing="$$missing bcftools"; \
 	command -v tabix >/dev/null || missing="$$missing tabix"; \
 	if [ -n "$$missing" ]; then \
