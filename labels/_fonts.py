@@ -21,8 +21,12 @@ _LATIN_BOLD_TTF: Final = (
 #: Debian's fonts-noto-cjk; face 2 of the collection is Simplified Chinese.
 NOTO_CJK: Final = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 _NOTO_CJK_SC: Final = 2
-#: reportlab cannot embed Noto CJK (CFF outlines), so PDFs name Adobe's standard GB1 CID font;
-#: viewers substitute an installed CJK face (poppler picks Noto CJK through fontconfig).
+#: reportlab cannot embed Noto CJK (CFF outlines). Debian's fonts-wqy-microhei has TrueType
+#: outlines, which reportlab embeds (subset), so a printed manifest or report shows the same
+#: Chinese on every viewer. Without it, PDFs name Adobe's standard GB1 CID font unembedded and
+#: the viewer substitutes an installed face.
+WQY_MICROHEI: Final = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+PDF_EMBEDDED_CJK_FONT: Final = "WenQuanYiMicroHei"
 PDF_CJK_FONT: Final = "STSong-Light"
 
 
@@ -50,6 +54,11 @@ def pdf_font(*, bold: bool = False, cjk: bool = False) -> str:
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
+        if os.path.exists(WQY_MICROHEI):
+            from reportlab.pdfbase.ttfonts import TTFont
+
+            pdfmetrics.registerFont(TTFont(PDF_EMBEDDED_CJK_FONT, WQY_MICROHEI, subfontIndex=0))
+            return PDF_EMBEDDED_CJK_FONT
         try:
             pdfmetrics.registerFont(UnicodeCIDFont(PDF_CJK_FONT))
         except Exception:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from collections import Counter
 from datetime import date
@@ -83,14 +85,23 @@ def test_bars_are_whole_dots_at_300_dpi(tmp_path: Path) -> None:
 
 def test_cjk_type_names_use_a_cjk_font_only_when_needed(tmp_path: Path) -> None:
     specs = _specs(2)
+    from labels._fonts import PDF_CJK_FONT, PDF_EMBEDDED_CJK_FONT, WQY_MICROHEI
+
     latin = render_pdf(specs, "slide-a4")
     cjk = render_pdf(specs, "slide-a4", type_names={"whole_blood_edta": "全血", "serum": "血清"})
-    assert b"STSong-Light" not in latin and b"STSong-Light" in cjk
+    for name in (PDF_CJK_FONT, PDF_EMBEDDED_CJK_FONT):
+        assert name.encode() not in latin
     (tmp_path / "cjk.pdf").write_bytes(cjk)
-    fonts = subprocess.run(
-        ["pdffonts", str(tmp_path / "cjk.pdf")], capture_output=True, text=True, check=False
-    ).stdout
-    assert "STSong-Light" in fonts or not fonts
+    if os.path.exists(WQY_MICROHEI) and shutil.which("pdffonts"):
+        fonts = subprocess.run(["pdffonts", str(tmp_path / "cjk.pdf")], capture_output=True,
+                               text=True, check=True).stdout
+        line = next(ln for ln in fonts.splitlines() if PDF_EMBEDDED_CJK_FONT in ln)
+        assert " yes " in line  # embedded: the same glyphs on every viewer
+        text = subprocess.run(["pdftotext", str(tmp_path / "cjk.pdf"), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "全血" in text and "血清" in text
+    else:
+        assert PDF_CJK_FONT.encode() in cjk
     found = Counter(t for p in pdf_pages(cjk, tmp_path) for t in decode(p))
     assert found == Counter(s.id for s in specs)
 
