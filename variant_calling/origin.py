@@ -10,7 +10,7 @@ het / hom                    present, VAF gain       ``germline_loh``
 het / hom                    anything else           ``germline``
 mosaic                       any                     ``germline_mosaic``
 absent (adequately covered)  present                 ``somatic``
-no normal / shallow / low    any                     ``undetermined``
+anything else                any                     ``undetermined``
 ===========================  ======================  ==================
 
 Every step leaves a rule code in ``evidence`` (``ORIGIN_...``) with the numbers it used.
@@ -48,10 +48,12 @@ def _alt(e: SampleEvidence) -> int:
 
 
 def normal_state(e: SampleEvidence | None, r: Rules) -> str:
-    """One of no_normal, shallow, hom, het, mosaic, absent, low."""
+    """One of no_normal, no_counts, shallow, hom, het, mosaic, absent, low."""
     if e is None:
         return "no_normal"
-    if e.depth is None or e.depth < r.min_normal_depth or e.vaf is None:
+    if e.vaf is None:
+        return "no_counts"
+    if e.depth is None or e.depth < r.min_normal_depth:
         return "shallow"
     alt = _alt(e)
     if alt >= r.min_normal_alt_reads:
@@ -87,6 +89,7 @@ def decide(
         ev.append("ORIGIN_NO_NORMAL")
     else:
         code = {
+            "no_counts": "ORIGIN_NORMAL_NO_READ_COUNTS",
             "shallow": f"ORIGIN_NORMAL_SHALLOW (depth<{r.min_normal_depth})",
             "hom": "ORIGIN_NORMAL_HOM",
             "het": "ORIGIN_NORMAL_HET",

@@ -67,7 +67,8 @@ def test_unknown_rule_rejected() -> None:
 def test_states() -> None:
     r = DEFAULT_RULES
     assert normal_state(None, r) == "no_normal"
-    assert normal_state(SampleEvidence(None, None, None, None), r) == "shallow"
+    assert normal_state(SampleEvidence(None, None, None, None), r) == "no_counts"
+    assert normal_state(ev(5, 5), r) == "shallow"
     assert tumor_state(ev(5, 0), r) == "shallow"
     assert tumor_state(ev(5, 3), r) == "present"  # presence does not need depth
     assert tumor_state(ev(50, 0), r) == "absent"
