@@ -104,7 +104,34 @@ def verify_audit() -> None:
     click.echo(f"audit trail intact: {count} rows verified")
 
 
+@click.command("enrollment-gate")
+@click.argument("code")
+@click.option("--as", "username", default="admin", show_default=True,
+              help="the user whose site scoping applies")
+@click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
+@with_appcontext
+def enrollment_gate(code: str, username: str, as_json: bool) -> None:
+    """May this participant enrol? The decision and every criterion with its source."""
+    import json
+
+    from .services import enrollment
+
+    with _transaction() as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        gate = enrollment.gate_for(session, user, code)
+    if as_json:
+        click.echo(json.dumps(gate.as_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{gate.participant}: {gate.decision}")
+    for c in gate.criteria:
+        click.echo(f"  [{c.status:<8}] {c.name}: {c.detail} (source: {c.source})")
+    if gate.missing:
+        click.echo(f"missing: {', '.join(c.name for c in gate.missing)}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
-    for cmd in (seed_demo, create_user, create_token, verify_audit):
+    for cmd in (seed_demo, create_user, create_token, verify_audit, enrollment_gate):
         app.cli.add_command(cmd)

@@ -2,6 +2,18 @@
 
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
+from .genotyping import (
+    ClassificationJob,
+    EligibilityAssessment,
+    GateDecision,
+    GenotypingAnalysis,
+    GenotypingFile,
+    GenotypingInput,
+    GenotypingReport,
+    GenotypingVariant,
+    ReportVersion,
+    VariantOverride,
+)
 from .idempotency import IdempotencyRecord
 from .participant import SCREENING_STATUSES, Participant
 from .site import SITE_KINDS, Site
@@ -17,16 +29,26 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "ClassificationJob",
+    "EligibilityAssessment",
     "ExpectedSpecimen",
+    "GateDecision",
+    "GenotypingAnalysis",
+    "GenotypingFile",
+    "GenotypingInput",
+    "GenotypingReport",
+    "GenotypingVariant",
     "IdCounter",
     "IdempotencyRecord",
     "Participant",
+    "ReportVersion",
     "Site",
     "Specimen",
     "SpecimenEvent",
     "Trial",
     "UTCDateTime",
     "User",
+    "VariantOverride",
     "VisitDefinition",
     "utcnow",
 ]

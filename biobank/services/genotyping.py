@@ -1,3 +1,717 @@
-"""Genotyping: the rules and state changes of this area (stub until the area lands)."""
+"""Genotyping: VCF uploads linked to the sequenced specimens, classification through the MEN1
+engine (``variant_calling``, in-process), variant review with overrides, and signed reports.
+
+Files are content-addressed (``<upload_dir>/<sha256>.vcf[.gz]|.bcf``); their type is decided by
+their first bytes, never by the name the client sent. The same inputs again find the existing
+analysis instead of classifying twice.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import variant_calling
+from variant_calling import InputFile, Men1Error
+
+from ..errors import Conflict, NotFound, ValidationError
+from ..models import (
+    ClassificationJob,
+    GenotypingAnalysis,
+    GenotypingFile,
+    GenotypingInput,
+    GenotypingReport,
+    GenotypingVariant,
+    Participant,
+    ReportVersion,
+    Specimen,
+    User,
+    VariantOverride,
+    utcnow,
+)
+from . import access, audit, specimens, users
+
+CHUNK = 1 << 20
+VCF_MAGIC = b"##fileformat=VCF"
+BCF_MAGIC = b"BCF\x02"
+GZIP_MAGIC = b"\x1f\x8b"
+ASSAYS = {"panel": "Targeted panel", "exome": "Exome", "genome": "Genome"}
+BUILDS = ("GRCh38", "GRCh37")
+CLASSIFICATIONS = {
+    "pathogenic": "Pathogenic",
+    "likely_pathogenic": "Likely pathogenic",
+    "uncertain_significance": "Uncertain significance",
+    "likely_benign": "Likely benign",
+    "benign": "Benign",
+}
+ORIGINS = {
+    "germline": "Germline",
+    "germline_loh": "Germline with loss of heterozygosity in the tumour",
+    "germline_mosaic": "Possible germline mosaic",
+    "somatic": "Somatic",
+    "undetermined": "Undetermined",
+}
+PATHOGENIC = ("pathogenic", "likely_pathogenic")
+# What a linked specimen may be: germline DNA comes from blood, tumour DNA from the tumour.
+NORMAL_TYPES = frozenset({"whole_blood_edta", "buffy_coat", "germline_dna"})
+TUMOR_TYPES = frozenset({"ffpe_block", "ffpe_slides", "ffpe_curls", "fresh_frozen_tissue",
+                         "tumour_dna"})
+SIGNATURE_MEANING = "Reviewed and approved"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file as received: its role (paired | normal | tumor), a binary stream, the name."""
+
+    role: str
+    stream: IO[bytes]
+    filename: str = ""
+
+
+@dataclass
+class AnalysisRequest:
+    participant_code: str
+    uploads: list[Upload]
+    normal_specimen: str | None = None
+    tumor_specimen: str | None = None
+    normal_sample: str | None = None
+    tumor_sample: str | None = None
+    caller: str = ""
+    caller_version: str = ""
+    assay: str = ""
+    build: str = ""
+
+
+@dataclass
+class Settings:
+    upload_dir: str
+    max_bytes: int
+    max_decompressed: int
+
+
+@dataclass
+class ClassifyInput:
+    """What the engine needs, read from the database (no session held while it runs)."""
+
+    analysis_id: int
+    files: list[tuple[str, str]]  # (path, role)
+    normal_sample: str | None
+    tumor_sample: str | None
+    build: str
+    expected: dict[str, str] = field(default_factory=dict)  # role -> sample name
+    names: dict[str, str] = field(default_factory=dict)  # stored path -> the uploaded name
+
+
+# ---------------------------------------------------------------------------------------------
+# Files
+# ---------------------------------------------------------------------------------------------
+def _safe_name(name: str) -> str:
+    """The client's file name for display only: last path part, printable, bounded."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    clean = "".join(ch for ch in base if ch.isprintable() and ch not in "<>\"'")
+    return clean.strip()[:255] or "upload"
+
+
+def sniff(head: bytes) -> str:
+    """The kind of a file from its first bytes: ``vcf`` or ``gz`` (BGZF/gzip, checked later)."""
+    if not head:
+        raise ValidationError("the file is empty", code="empty_file")
+    if head.startswith(GZIP_MAGIC):
+        return "gz"
+    if head.startswith(b"\xef\xbb\xbf" + VCF_MAGIC) or head.startswith(VCF_MAGIC):
+        return "vcf"
+    shown = head[:8].decode("latin-1")
+    shown = "".join(ch if ch.isprintable() else "." for ch in shown)
+    kind = "a PDF document" if head.startswith(b"%PDF") else f"content starting {shown!r}"
+    raise ValidationError(
+        f"not a VCF: expected '##fileformat=VCF' text or a bgzipped VCF/BCF, found {kind}",
+        code="not_vcf",
+    )
+
+
+def decompressed_kind(path: str, cap: int, *, head_only: bool = False) -> str:
+    """Stream-decompress a gzip/BGZF file (memory flat), refusing more than ``cap`` bytes of
+    output (a decompression bomb); return ``vcf.gz`` or ``bcf`` from the decompressed magic.
+    ``head_only`` stops once the magic is known (the full pass runs off the request thread)."""
+    out_total = 0
+    head = b""
+    with open(path, "rb") as fh:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        while True:
+            chunk = fh.read(CHUNK)
+            if not chunk:
+                break
+            data = chunk
+            while data:
+                try:
+                    out = d.decompress(data, CHUNK)
+                except zlib.error as exc:
+                    raise ValidationError(f"the compressed file is damaged ({exc})",
+                                          code="bad_gzip") from exc
+                out_total += len(out)
+                if len(head) < 16:
+                    head += out[: 16 - len(head)]
+                if head_only and len(head) >= 16:
+                    break
+                if out_total > cap:
+                    raise ValidationError(
+                        f"the file decompresses to more than {cap // (1 << 20)} MiB; refused "
+                        "(decompression limit)", code="too_large_decompressed")
+                if d.unconsumed_tail:
+                    data = d.unconsumed_tail
+                elif d.eof:
+                    data = d.unused_data  # next gzip member (BGZF is many members)
+                    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    if not data:
+                        break
+                else:
+                    data = b""
+            if head_only and len(head) >= 16:
+                break
+    if head.startswith(VCF_MAGIC) or head.startswith(b"\xef\xbb\xbf" + VCF_MAGIC):
+        return "vcf.gz"
+    if head.startswith(BCF_MAGIC):
+        return "bcf"
+    if not head:
+        raise ValidationError("the compressed file is empty or truncated", code="empty_file")
+    raise ValidationError("not a VCF: the compressed content is neither VCF text nor BCF",
+                          code="not_vcf")
+
+
+def store_file(session: Session, actor: User, upload: Upload, settings: Settings
+               ) -> GenotypingFile:
+    """Stream the upload to disk under its SHA-256 with a size cap; the same content again
+    returns the existing row."""
+    os.makedirs(settings.upload_dir, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp = tempfile.mkstemp(dir=settings.upload_dir, prefix=".incoming-")
+    try:
+        head = b""
+        with os.fdopen(fd, "wb") as out:
+            while True:
+                chunk = upload.stream.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > settings.max_bytes:
+                    raise ValidationError(
+                        f"the file is larger than {settings.max_bytes // (1 << 20)} MiB",
+                        code="too_large")
+                if len(head) < 32:
+                    head += chunk[: 32 - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+        kind = sniff(head)
+        sha = digest.hexdigest()
+        if kind == "gz":
+            kind = decompressed_kind(tmp, settings.max_decompressed, head_only=True)
+        existing = session.execute(
+            select(GenotypingFile).where(GenotypingFile.sha256 == sha)
+        ).scalar_one_or_none()
+        stored = f"{sha}.{kind}"
+        final = os.path.join(settings.upload_dir, stored)
+        if not os.path.exists(final):
+            os.replace(tmp, final)
+        if existing is not None:
+            return existing
+        row = GenotypingFile(sha256=sha, stored_name=stored, kind=kind, size=size,
+                             original_name=_safe_name(upload.filename),
+                             uploaded_by_id=actor.id)
+        session.add(row)
+        session.flush()
+        audit.record(session, actor, "genotyping.file_upload", "genotyping_file", sha,
+                     {"size": size, "kind": kind, "name": row.original_name})
+        return row
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# ---------------------------------------------------------------------------------------------
+# Analyses
+# ---------------------------------------------------------------------------------------------
+def _linked_specimen(session: Session, actor: User, participant: Participant, barcode: str,
+                     allowed: frozenset[str], what: str) -> Specimen:
+    s = access.get_specimen(session, actor, barcode)
+    if s.participant_id != participant.id:
+        raise ValidationError(f"{s.barcode} belongs to another participant, not "
+                              f"{participant.code}", code="wrong_participant")
+    if s.specimen_type not in allowed:
+        raise ValidationError(f"{s.barcode} is {s.specimen_type}; {what} must be one of: "
+                              f"{', '.join(sorted(allowed))}", code="wrong_specimen_type")
+    if s.status == "expected":
+        raise ValidationError(f"{s.barcode} has not been collected", code="not_collected")
+    return s
+
+
+def _clean(value: str | None, limit: int) -> str:
+    return (value or "").strip()[:limit]
+
+
+def create_analysis(session: Session, actor: User, req: AnalysisRequest, settings: Settings
+                    ) -> tuple[GenotypingAnalysis, bool]:
+    """Store the files and create the analysis with a queued job; (analysis, created)."""
+    access.require_role(actor, "pathologist")
+    participant = access.get_participant(session, actor, req.participant_code)
+    roles = [u.role for u in req.uploads]
+    if not roles:
+        raise ValidationError("no VCF file given", code="no_file")
+    if any(r not in ("paired", "normal", "tumor") for r in roles) or len(set(roles)) != len(roles):
+        raise ValidationError("give one paired VCF, or a blood VCF and/or a tumour VCF",
+                              code="bad_roles")
+    if "paired" in roles and len(roles) > 1:
+        raise ValidationError("a paired VCF is uploaded alone", code="bad_roles")
+    assay = _clean(req.assay, 8)
+    if assay not in ASSAYS:
+        raise ValidationError(f"assay must be one of: {', '.join(ASSAYS)}", code="bad_assay")
+    build = _clean(req.build, 8)
+    if build not in BUILDS:
+        raise ValidationError("build must be GRCh38 or GRCh37", code="bad_build")
+    caller = _clean(req.caller, 64)
+    caller_version = _clean(req.caller_version, 64)
+    if not caller or not caller_version:
+        raise ValidationError("give the variant caller and its version", code="caller_required")
+    needs_normal = "paired" in roles or "normal" in roles
+    needs_tumor = "paired" in roles or "tumor" in roles
+    normal = tumor = None
+    if needs_normal:
+        if not req.normal_specimen:
+            raise ValidationError("link the blood (germline) specimen that was sequenced",
+                                  code="specimen_required")
+        normal = _linked_specimen(session, actor, participant, req.normal_specimen,
+                                  NORMAL_TYPES, "the germline specimen")
+    if needs_tumor:
+        if not req.tumor_specimen:
+            raise ValidationError("link the tumour specimen that was sequenced",
+                                  code="specimen_required")
+        tumor = _linked_specimen(session, actor, participant, req.tumor_specimen,
+                                 TUMOR_TYPES, "the tumour specimen")
+    normal_sample = _clean(req.normal_sample, 200) or None
+    tumor_sample = _clean(req.tumor_sample, 200) or None
+    if normal_sample and normal_sample == tumor_sample:
+        raise ValidationError("the blood and tumour sample names are the same",
+                              code="sample_mapping")
+
+    files = [(u.role, store_file(session, actor, u, settings)) for u in req.uploads]
+    key_doc = {
+        "participant": participant.code,
+        "files": sorted((role, f.sha256) for role, f in files),
+        "normal": normal.barcode if normal else None,
+        "tumor": tumor.barcode if tumor else None,
+        "normal_sample": normal_sample, "tumor_sample": tumor_sample, "build": build,
+    }
+    key = hashlib.sha256(json.dumps(key_doc, sort_keys=True).encode()).hexdigest()
+    existing = session.execute(
+        select(GenotypingAnalysis).where(GenotypingAnalysis.input_key == key)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing, False
+    analysis = GenotypingAnalysis(
+        input_key=key, participant_id=participant.id,
+        normal_specimen_id=normal.id if normal else None,
+        tumor_specimen_id=tumor.id if tumor else None,
+        normal_sample=normal_sample, tumor_sample=tumor_sample, caller=caller,
+        caller_version=caller_version, assay=assay, build=build, warnings=[],
+        created_by_id=actor.id,
+    )
+    session.add(analysis)
+    session.flush()
+    for role, f in files:
+        session.add(GenotypingInput(analysis_id=analysis.id, file_id=f.id, role=role))
+    session.add(ClassificationJob(analysis_id=analysis.id, state="queued", progress=0,
+                                  step="queued"))
+    session.flush()
+    audit.record(session, actor, "genotyping.analysis_create", "genotyping_analysis",
+                 analysis.id, {
+                     "participant": participant.code,
+                     "files": {role: f.sha256 for role, f in files},
+                     "normal_specimen": key_doc["normal"], "tumor_specimen": key_doc["tumor"],
+                     "normal_sample": normal_sample, "tumor_sample": tumor_sample,
+                     "caller": f"{caller} {caller_version}", "assay": assay, "build": build,
+                 })
+    session.refresh(analysis)
+    return analysis, True
+
+
+def total_size(analysis: GenotypingAnalysis) -> int:
+    return sum(i.file.size for i in analysis.inputs)
+
+
+def classify_input(session: Session, job_id: int, upload_dir: str) -> ClassifyInput:
+    job = session.get(ClassificationJob, job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id}")
+    a = job.analysis
+    expected: dict[str, str] = {}
+    # The VCF's sample names must be the linked specimens (their barcodes) unless a mapping
+    # says which VCF sample each specimen is: never a guess.
+    if a.normal_specimen is not None:
+        expected["normal"] = a.normal_sample or a.normal_specimen.barcode
+    if a.tumor_specimen is not None:
+        expected["tumor"] = a.tumor_sample or a.tumor_specimen.barcode
+    return ClassifyInput(
+        analysis_id=a.id,
+        files=[(os.path.join(upload_dir, i.file.stored_name), i.role) for i in a.inputs],
+        normal_sample=expected.get("normal"), tumor_sample=expected.get("tumor"),
+        build=a.build, expected=expected,
+        names={os.path.join(upload_dir, i.file.stored_name): i.file.original_name
+               for i in a.inputs},
+    )
+
+
+def run_engine(ci: ClassifyInput, max_decompressed: int) -> dict[str, Any]:
+    """Run the MEN1 engine; its deliberate errors become ValidationError with its one line."""
+    for path, _role in ci.files:
+        if path.endswith((".gz", ".bcf")):
+            decompressed_kind(path, max_decompressed)
+    inputs = [InputFile(path, None if role == "paired" else role) for path, role in ci.files]
+    try:
+        result = variant_calling.classify(
+            inputs, normal_sample=ci.normal_sample, tumor_sample=ci.tumor_sample,
+            build=ci.build,
+        )
+    except Men1Error as exc:
+        field_name = getattr(exc, "field", None)
+        if isinstance(exc, variant_calling.SampleRoleError) and field_name in (
+            ci.expected.values()
+        ):
+            raise ValidationError(
+                f"sample {field_name!r} (the linked specimen) is not a sample in the VCF; "
+                "give the VCF sample name for each specimen (mapping)",
+                code="sample_mismatch") from exc
+        raise ValidationError(_rename(_one_line(exc), ci.names), code="invalid_vcf") from exc
+    for role in ("normal", "tumor"):
+        want = ci.expected.get(role)
+        got = result.get(f"{role}_sample")
+        if want is not None and got != want:
+            raise ValidationError(f"the engine used {got!r} as the {role} sample, not the "
+                                  f"linked {want!r}", code="sample_mismatch")
+        if want is None and got is not None:
+            raise ValidationError(
+                f"the VCF has a {role} sample ({got}) but no {role} specimen is linked",
+                code="sample_mismatch")
+    result["display_names"] = {os.path.basename(k): v for k, v in ci.names.items()}
+    return result
+
+
+def _rename(text: str, names: dict[str, str]) -> str:
+    """Server-side paths and stored names are implementation details: show the uploaded name."""
+    for path, name in names.items():
+        text = text.replace(path, name).replace(os.path.basename(path), name)
+    return text
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).replace("\r", " ").replace("\n", " ").strip()
+    # The server-side path is an implementation detail; show the stored file name only.
+    for token in text.split():
+        if os.sep in token and ("uploads" in token or token.startswith("/")):
+            text = text.replace(token, os.path.basename(token))
+    return text[:500]
+
+
+def store_result(session: Session, job_id: int, result: dict[str, Any]) -> None:
+    job = session.get(ClassificationJob, job_id)
+    assert job is not None
+    a = job.analysis
+    a.engine_version = str(result.get("engine_version"))
+    a.known_variants_version = str(result.get("known_variants_version"))[:120]
+    a.men1_status = str(result.get("men1_status"))
+    a.qualifies = bool(result.get("qualifies"))
+    names = result.pop("display_names", {})
+    a.warnings = [_rename(_one_line(Exception(w)), names) for w in result.get("warnings", [])]
+    clean = dict(result)
+    clean["inputs"] = [{**i, "path": names.get(os.path.basename(str(i.get("path"))), "")}
+                       for i in result.get("inputs", [])]
+    a.result = clean
+    for v in result.get("variants", []):
+        n = v.get("normal") or {}
+        t = v.get("tumor") or {}
+        session.add(GenotypingVariant(
+            analysis_id=a.id, chrom=v["chrom"], position=v["pos"], ref=v["ref"][:500],
+            alt=v["alt"][:500], hgvs_c=v["hgvs_c"][:300], hgvs_p=(v.get("hgvs_p") or None),
+            consequence=v["consequence"][:64], engine_origin=v["origin"],
+            engine_classification=v["classification"], origin=v["origin"],
+            classification=v["classification"], quality_pass=bool(v["quality_pass"]),
+            normal_depth=n.get("depth"), normal_alt=n.get("alt_reads"), normal_vaf=n.get("vaf"),
+            tumor_depth=t.get("depth"), tumor_alt=t.get("alt_reads"), tumor_vaf=t.get("vaf"),
+            evidence=[_rename(_one_line(Exception(e)), names) for e in v.get("evidence", [])],
+        ))
+    job.state = "done"
+    job.progress = 100
+    job.step = "done"
+    job.finished_at = utcnow()
+    session.flush()
+    audit.record(session, None, "genotyping.classified", "genotyping_analysis", a.id, {
+        "engine_version": a.engine_version, "known_variants_version": a.known_variants_version,
+        "men1_status": a.men1_status, "variants": len(result.get("variants", [])),
+    })
+
+
+def store_failure(session: Session, job_id: int, message: str) -> None:
+    job = session.get(ClassificationJob, job_id)
+    assert job is not None
+    job.state = "failed"
+    job.error = message[:2000]
+    job.step = "failed"
+    job.finished_at = utcnow()
+    session.flush()
+    audit.record(session, None, "genotyping.classification_failed", "genotyping_analysis",
+                 job.analysis_id, {"error": job.error})
+
+
+def run_inline(session: Session, analysis: GenotypingAnalysis, settings: Settings) -> None:
+    """Classify within the caller's transaction (small files); errors propagate as 422."""
+    job = analysis.job
+    assert job is not None
+    job.state = "running"
+    job.started_at = utcnow()
+    ci = classify_input(session, job.id, settings.upload_dir)
+    result = run_engine(ci, settings.max_decompressed)
+    store_result(session, job.id, result)
+    session.refresh(analysis)
+
+
+def background_work(db: Any, settings: Settings,
+                    progress: Callable[[int, int, str], None]) -> Callable[[int], None]:
+    """The job body for the runner: read (short session) → engine (no session) → store."""
+
+    def work(job_id: int) -> None:
+        read = db.session(write=False)
+        try:
+            ci = classify_input(read, job_id, settings.upload_dir)
+        finally:
+            read.close()
+        progress(job_id, 20, "reading and classifying the VCF")
+        try:
+            result = run_engine(ci, settings.max_decompressed)
+        except ValidationError as exc:
+            with db.transaction() as s:
+                store_failure(s, job_id, exc.message)
+            return
+        progress(job_id, 90, "storing the results")
+        with db.transaction() as s:
+            store_result(s, job_id, result)
+
+    return work
+
+
+def get_analysis(session: Session, actor: User, analysis_id: int) -> GenotypingAnalysis:
+    a = session.get(GenotypingAnalysis, analysis_id)
+    if a is None or not access.can_see_site(actor, a.participant.site_id):
+        raise NotFound(f"no genotyping analysis {analysis_id} visible to you")
+    return a
+
+
+def analyses_of(session: Session, participant: Participant) -> list[GenotypingAnalysis]:
+    return list(session.execute(
+        select(GenotypingAnalysis).where(GenotypingAnalysis.participant_id == participant.id)
+        .order_by(GenotypingAnalysis.id.desc())
+    ).scalars())
+
+
+# ---------------------------------------------------------------------------------------------
+# Review: overrides, effective status
+# ---------------------------------------------------------------------------------------------
+def qualifying(v: GenotypingVariant) -> bool:
+    """The engine's qualifying rule on the current (possibly overridden) values."""
+    if v.classification not in PATHOGENIC or not v.quality_pass:
+        return False
+    if v.origin in ("germline", "germline_loh"):
+        return True
+    return v.origin in ("somatic", "undetermined") and (v.tumor_alt or 0) > 0
+
+
+def effective_status(variants: list[GenotypingVariant]) -> str:
+    q = [v for v in variants if qualifying(v)]
+    germ = any(v.origin in ("germline", "germline_loh") for v in q)
+    som = any(v.origin == "somatic" for v in q)
+    if germ and som:
+        return "germline_and_somatic"
+    if germ:
+        return "germline"
+    if som:
+        return "somatic"
+    if q or any(v.classification in PATHOGENIC and v.quality_pass for v in variants):
+        return "undetermined_origin"
+    if any(v.classification == "uncertain_significance" for v in variants):
+        return "vus_only"
+    return "none_detected"
+
+
+def override(session: Session, actor: User, variant_id: int, field_name: str, value: str,
+             reason: str) -> VariantOverride:
+    access.require_role(actor, "pathologist")
+    v = session.get(GenotypingVariant, variant_id)
+    if v is None or not access.can_see_site(actor, v.analysis.participant.site_id):
+        raise NotFound(f"no variant {variant_id} visible to you")
+    allowed = {"classification": CLASSIFICATIONS, "origin": ORIGINS}.get(field_name)
+    if allowed is None:
+        raise ValidationError("only the classification or the origin can be overridden",
+                              code="bad_field")
+    if value not in allowed:
+        raise ValidationError(f"{field_name} must be one of: {', '.join(allowed)}",
+                              code="bad_value")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("an override needs a reason", code="reason_required")
+    old = getattr(v, field_name)
+    if old == value:
+        raise Conflict(f"the {field_name} is already {value}")
+    setattr(v, field_name, value)
+    row = VariantOverride(variant_id=v.id, field=field_name, old_value=old, new_value=value,
+                          reason=reason[:1000], actor_id=actor.id)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "genotyping.override", "genotyping_variant", v.id,
+                 {field_name: [old, value], "hgvs_c": v.hgvs_c,
+                  "analysis": v.analysis_id}, reason[:1000])
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: signature, versions, amendments
+# ---------------------------------------------------------------------------------------------
+def _specimen_doc(role: str, s: Specimen | None, sample: str | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {
+        "role": role, "barcode": s.barcode, "type": s.specimen_type,
+        "vcf_sample": sample or s.barcode,
+        "lineage": [p.barcode for p in specimens.lineage(s)],
+        "lineage_types": [p.specimen_type for p in specimens.lineage(s)],
+    }
+
+
+def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
+    variants = [
+        {
+            "hgvs_c": v.hgvs_c, "hgvs_p": v.hgvs_p, "consequence": v.consequence,
+            "position": f"{v.chrom}:{v.position} {v.ref}>{v.alt}",
+            "origin": v.origin, "engine_origin": v.engine_origin,
+            "classification": v.classification,
+            "engine_classification": v.engine_classification,
+            "quality_pass": v.quality_pass, "qualifying": qualifying(v),
+            "normal_vaf": v.normal_vaf, "normal_depth": v.normal_depth,
+            "tumor_vaf": v.tumor_vaf, "tumor_depth": v.tumor_depth,
+            "evidence": list(v.evidence),
+            "overrides": [{"field": o.field, "old": o.old_value, "new": o.new_value,
+                           "reason": o.reason, "by": o.actor.username}
+                          for o in v.overrides],
+        }
+        for v in a.variants
+    ]
+    status = effective_status(list(a.variants))
+    return {
+        "participant": a.participant.code,
+        "analysis": a.id,
+        "assay": {"caller": a.caller, "caller_version": a.caller_version, "assay": a.assay,
+                  "build": a.build},
+        "files": [{"role": i.role, "sha256": i.file.sha256, "name": i.file.original_name,
+                   "kind": i.file.kind} for i in a.inputs],
+        "specimens": [d for d in (
+            _specimen_doc("normal", a.normal_specimen, a.normal_sample),
+            _specimen_doc("tumor", a.tumor_specimen, a.tumor_sample)) if d],
+        "engine_version": a.engine_version,
+        "known_variants_version": a.known_variants_version,
+        "transcript": (a.result or {}).get("transcript"),
+        "men1_status": status,
+        "engine_men1_status": a.men1_status,
+        "qualifies": any(v["qualifying"] for v in variants),
+        "variants": variants,
+        "warnings": list(a.warnings),
+    }
+
+
+def _digest(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def latest_version(a: GenotypingAnalysis) -> ReportVersion | None:
+    if a.report is None or not a.report.versions:
+        return None
+    return a.report.versions[-1]
+
+
+def sign(session: Session, actor: User, analysis_id: int, password: str, *,
+         amend_reason: str | None = None) -> ReportVersion:
+    """An electronic signature: the password again, the meaning recorded with name and time.
+    Without ``amend_reason`` it creates version 1; with it, version n+1 marked amended."""
+    access.require_role(actor, "pathologist")
+    a = get_analysis(session, actor, analysis_id)
+    if a.job is None or a.job.state != "done":
+        raise Conflict("the classification has not finished; nothing to sign yet")
+    users.verify_password_again(actor, password or "")
+    last = latest_version(a)
+    content = report_content(a)
+    if amend_reason is None:
+        if last is not None:
+            raise Conflict(f"the report is signed (version {last.version}) and cannot be "
+                           "edited; amend it instead", code="already_signed")
+    else:
+        amend_reason = amend_reason.strip()
+        if last is None:
+            raise Conflict("the report has not been signed yet; sign it first",
+                           code="not_signed")
+        if not amend_reason:
+            raise ValidationError("an amendment needs a reason", code="reason_required")
+        if _digest(last.content) == _digest(content):
+            raise ValidationError(f"nothing changed since version {last.version}; override a "
+                                  "classification or origin first", code="unchanged")
+    report = a.report
+    if report is None:
+        report = GenotypingReport(analysis_id=a.id, participant_id=a.participant_id)
+        session.add(report)
+        session.flush()
+    version = (last.version + 1) if last else 1
+    row = ReportVersion(
+        report_id=report.id, version=version, amended=amend_reason is not None,
+        amendment_reason=amend_reason[:1000] if amend_reason else None,
+        men1_status=content["men1_status"], men1_qualifies=content["qualifies"],
+        content=content, content_sha256=_digest(content), meaning=SIGNATURE_MEANING,
+        signed_by_id=actor.id, signer_name=actor.display_name, signed_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "genotyping.report_amend" if amend_reason else
+                 "genotyping.report_sign", "genotyping_report", report.id, {
+                     "version": version, "men1_status": row.men1_status,
+                     "qualifies": row.men1_qualifies, "content_sha256": row.content_sha256,
+                     "meaning": SIGNATURE_MEANING, "signer": actor.display_name,
+                 }, amend_reason)
+    session.refresh(report)
+    from . import enrollment
+
+    enrollment.reevaluate(
+        session, actor, a.participant,
+        f"report {report.id} version {version} {'amended' if amend_reason else 'signed'}",
+    )
+    return row
+
+
+def get_version(session: Session, actor: User, report_id: int, version: int) -> ReportVersion:
+    row = session.execute(
+        select(ReportVersion).where(ReportVersion.report_id == report_id,
+                                    ReportVersion.version == version)
+    ).scalar_one_or_none()
+    if row is None or not access.can_see_site(actor, row.report.analysis.participant.site_id):
+        raise NotFound(f"no report {report_id} version {version} visible to you")
+    return row
+
+
+def latest_signed(session: Session, participant: Participant) -> ReportVersion | None:
+    return session.execute(
+        select(ReportVersion).join(GenotypingReport)
+        .where(GenotypingReport.participant_id == participant.id)
+        .order_by(ReportVersion.signed_at.desc(), ReportVersion.id.desc()).limit(1)
+    ).scalar_one_or_none()

@@ -1,3 +1,112 @@
-"""Genotyping JSON API routes (stub until the area lands)."""
+"""Genotyping JSON API: upload (multipart), analyses, reports and the enrolment gate."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from ...models import GenotypingAnalysis, GenotypingVariant
+from ...services import access, enrollment, genotyping
+from ..auth import actor
+from ..genotyping import create_from_request
+from ..transaction import db_session
+from . import route
+
+CRITERION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "status", "detail", "source"],
+    "properties": {
+        "name": {"type": "string"}, "label": {"type": "string"},
+        "status": {"type": "string", "enum": ["met", "not_met", "pending"]},
+        "detail": {"type": "string"}, "source": {"type": "string"},
+    },
+}
+GATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["participant", "decision", "criteria", "missing"],
+    "properties": {
+        "participant": {"type": "string"},
+        "decision": {"type": "string", "enum": ["eligible", "not_eligible", "pending"]},
+        "criteria": {"type": "array", "items": CRITERION_SCHEMA},
+        "missing": {"type": "array", "items": {"type": "string"}},
+    },
+}
+ANALYSIS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "participant", "state", "progress", "variants", "versions"],
+    "properties": {
+        "id": {"type": "integer"}, "participant": {"type": "string"},
+        "state": {"type": "string"}, "progress": {"type": "integer"},
+        "error": {"type": ["string", "null"]},
+        "men1_status": {"type": ["string", "null"]},
+        "engine_version": {"type": ["string", "null"]},
+        "known_variants_version": {"type": ["string", "null"]},
+        "variants": {"type": "array", "items": {"type": "object"}},
+        "versions": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _variant(v: GenotypingVariant) -> dict[str, Any]:
+    return {
+        "id": v.id, "hgvs_c": v.hgvs_c, "hgvs_p": v.hgvs_p, "consequence": v.consequence,
+        "origin": v.origin, "engine_origin": v.engine_origin,
+        "classification": v.classification, "engine_classification": v.engine_classification,
+        "qualifying": genotyping.qualifying(v), "quality_pass": v.quality_pass,
+        "normal": {"depth": v.normal_depth, "vaf": v.normal_vaf},
+        "tumor": {"depth": v.tumor_depth, "vaf": v.tumor_vaf},
+        "evidence": list(v.evidence),
+    }
+
+
+def analysis_json(a: GenotypingAnalysis) -> dict[str, Any]:
+    job = a.job
+    return {
+        "id": a.id, "participant": a.participant.code,
+        "state": job.state if job else "queued", "progress": job.progress if job else 0,
+        "error": job.error if job else None,
+        "men1_status": genotyping.effective_status(list(a.variants)) if a.variants or (
+            job and job.state == "done") else None,
+        "engine_version": a.engine_version, "known_variants_version": a.known_variants_version,
+        "assay": {"caller": a.caller, "caller_version": a.caller_version, "assay": a.assay,
+                  "build": a.build},
+        "files": [{"role": i.role, "sha256": i.file.sha256} for i in a.inputs],
+        "normal_specimen": a.normal_specimen.barcode if a.normal_specimen else None,
+        "tumor_specimen": a.tumor_specimen.barcode if a.tumor_specimen else None,
+        "warnings": list(a.warnings),
+        "variants": [_variant(v) for v in a.variants],
+        "versions": [
+            {"report": v.report_id, "version": v.version, "amended": v.amended,
+             "amendment_reason": v.amendment_reason, "men1_status": v.men1_status,
+             "signed_by": v.signer_name, "signed_at": v.signed_at.isoformat(),
+             "meaning": v.meaning}
+            for v in (a.report.versions if a.report else [])
+        ],
+    }
+
+
+@route("/participants/<code>/genotyping", "POST",
+       summary="Upload a paired VCF, or a blood and/or tumour VCF (multipart form: files "
+               "paired|normal|tumor; fields normal_specimen, tumor_specimen, normal_sample, "
+               "tumor_sample, caller, caller_version, assay, build)",
+       response=ANALYSIS_SCHEMA, status=201, errors=(401, 403, 404, 413, 422))
+def upload_genotyping(code: str) -> Any:
+    a, created = create_from_request(code)
+    return jsonify(analysis_json(a)), 201 if created else 200
+
+
+@route("/genotyping/analyses/<int:analysis_id>", "GET",
+       summary="One genotyping analysis: job state, variants, signed versions",
+       response=ANALYSIS_SCHEMA, params={"analysis_id": {"type": "integer"}})
+def get_analysis(analysis_id: int) -> Any:
+    return jsonify(analysis_json(genotyping.get_analysis(db_session(), actor(), analysis_id)))
+
+
+@route("/participants/<code>/enrollment-gate", "GET",
+       summary="May this participant enrol? The decision with every criterion and its source",
+       response=GATE_SCHEMA)
+def enrollment_gate(code: str) -> Any:
+    s = db_session()
+    gate = enrollment.evaluate(s, access.get_participant(s, actor(), code))
+    return jsonify(gate.as_dict())

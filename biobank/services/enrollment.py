@@ -1,0 +1,405 @@
+"""The enrolment gate: may this participant enrol? ``eligible``, ``not_eligible`` or
+``pending``, with every criterion, its status and its source.
+
+Sources: the latest signed MEN1 report version; the coordinator's latest eligibility
+assessment (values with units and the lab's ULN, computed here, never ticked); consent; the
+required screening specimens received at the central biobank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import vocabulary
+from ..errors import NotFound, ValidationError
+from ..models import (
+    EligibilityAssessment,
+    GateDecision,
+    Participant,
+    Specimen,
+    User,
+)
+from . import access, audit, trial
+
+MET, NOT_MET, PENDING = "met", "not_met", "pending"
+IN_HAND = ("received", "stored", "checked_out", "consumed")
+
+# Count labs: (label, comparison, threshold, units → factor to the protocol unit).
+COUNT_LABS: dict[str, tuple[str, str, Decimal, dict[str, Decimal]]] = {
+    "leukocytes": ("Leukocytes", ">", Decimal("4.0"),
+                   {"10^9/L": Decimal(1), "10^3/uL": Decimal(1)}),
+    "neutrophils": ("Neutrophils", ">=", Decimal("1.5"),
+                    {"10^9/L": Decimal(1), "10^3/uL": Decimal(1)}),
+    "platelets": ("Platelets", ">=", Decimal("100"),
+                  {"10^9/L": Decimal(1), "10^3/uL": Decimal(1)}),
+    "haemoglobin": ("Haemoglobin", ">=", Decimal("10"),
+                    {"g/dL": Decimal(1), "g/L": Decimal("0.1")}),
+}
+PROTOCOL_UNIT = {"leukocytes": "10^9/L", "neutrophils": "10^9/L", "platelets": "10^9/L",
+                 "haemoglobin": "g/dL"}
+# Labs judged against the laboratory's upper limit of normal: (label, comparison, × ULN).
+ULN_LABS: dict[str, tuple[str, str, Decimal]] = {
+    "bilirubin": ("Total bilirubin", "<", Decimal("1.5")),
+    "ast": ("AST", "<=", Decimal("1.5")),
+    "alt": ("ALT", "<=", Decimal("1.5")),
+    "ldh": ("LDH", "<=", Decimal("1.5")),
+    "alp": ("ALP", "<=", Decimal("5")),
+}
+EXCLUSIONS: dict[str, str] = {
+    "excl_antitumor_4w": "Any antitumour therapy within 4 weeks",
+    "excl_other_trial_4w": "Another drug/therapy trial within 4 weeks before first dose",
+    "excl_major_surgery_4w": "Major surgery (or not recovered) within 4 weeks before first dose",
+    "excl_other_malignancy": "Other malignancy without complete remission for at least 2 years",
+    "excl_active_infection": "Persistent or active (serious) infection",
+    "excl_hypertension": "Hypertension not controlled by medication (over 150/90 mmHg)",
+    "excl_diabetes": "Poorly controlled diabetes",
+    "excl_heart_failure": "Grade II-IV congestive heart failure or heart block",
+    "excl_thrombo_cardiac_6m": "DVT, PE, MI, serious arrhythmia, unstable angina, PCI, ACS or "
+                               "CABG within 6 months",
+    "excl_leflunomide_allergy": "Allergy to leflunomide or its metabolites",
+    "excl_severe_liver": "Severe liver damage",
+    "excl_other_condition": "Other severe condition or laboratory abnormality increasing risk",
+    "excl_poor_compliance": "Poor compliance or otherwise unsuitable",
+}
+YES_NO = ("yes", "no")
+NUMERIC_FIELDS = (
+    ["age", "ecog", "recist_lesions", "creatinine", "creatinine_uln", "creatinine_clearance"]
+    + list(COUNT_LABS) + list(ULN_LABS) + [f"{k}_uln" for k in ULN_LABS]
+)
+TEXT_FIELDS = [f"{k}_unit" for k in COUNT_LABS] + [f"{k}_unit" for k in ULN_LABS] + [
+    "creatinine_unit"]
+ANSWER_FIELDS = ["net_diagnosis", "first_line_failed", *EXCLUSIONS]
+ALL_FIELDS = NUMERIC_FIELDS + TEXT_FIELDS + ANSWER_FIELDS
+
+
+@dataclass
+class Criterion:
+    name: str
+    label: str
+    status: str
+    detail: str
+    source: str
+
+
+@dataclass
+class Gate:
+    participant: str
+    decision: str
+    criteria: list[Criterion]
+
+    @property
+    def missing(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.status == PENDING]
+
+    @property
+    def failed(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.status == NOT_MET]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "participant": self.participant,
+            "decision": self.decision,
+            "criteria": [asdict(c) for c in self.criteria],
+            "missing": [c.name for c in self.missing],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording the criteria
+# ---------------------------------------------------------------------------------------------
+def _number(name: str, raw: Any) -> Decimal | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace(",", "."))
+    except InvalidOperation as exc:
+        raise ValidationError(f"{name}: {raw!r} is not a number", code="bad_value") from exc
+    if not value.is_finite() or value < 0:
+        raise ValidationError(f"{name}: must be a non-negative number", code="bad_value")
+    return value
+
+
+def clean_values(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate what the coordinator entered; unknown keys are refused, blanks dropped."""
+    unknown = sorted(k for k in raw if k not in ALL_FIELDS and k != "source")
+    if unknown:
+        raise ValidationError(f"unknown criteria: {', '.join(unknown)}", code="bad_field")
+    out: dict[str, Any] = {}
+    for name in NUMERIC_FIELDS:
+        value = _number(name, raw.get(name))
+        if value is None:
+            continue
+        if name in ("age", "ecog", "recist_lesions") and value != value.to_integral_value():
+            raise ValidationError(f"{name}: a whole number", code="bad_value")
+        if name == "ecog" and value > 5:
+            raise ValidationError("ecog: 0 to 5", code="bad_value")
+        if name == "age" and value > 130:
+            raise ValidationError("age: not a plausible age", code="bad_value")
+        if name.endswith("_uln") and value == 0:
+            raise ValidationError(f"{name}: the upper limit of normal must be above 0",
+                                  code="bad_value")
+        out[name] = format(value.normalize(), "f")
+    for lab, (_label, _op, _t, units) in COUNT_LABS.items():
+        unit = str(raw.get(f"{lab}_unit") or PROTOCOL_UNIT[lab]).strip()
+        if lab in out:
+            if unit not in units:
+                raise ValidationError(f"{lab}_unit: one of {', '.join(units)}", code="bad_unit")
+            out[f"{lab}_unit"] = unit
+    for lab in [*ULN_LABS, "creatinine"]:
+        unit = str(raw.get(f"{lab}_unit") or "").strip()[:16]
+        if lab in out:
+            if f"{lab}_uln" not in out:
+                raise ValidationError(f"{lab}: give the laboratory's upper limit of normal",
+                                      code="uln_required")
+            out[f"{lab}_unit"] = unit
+    for name in ANSWER_FIELDS:
+        ans = str(raw.get(name) or "").strip().lower()
+        if not ans:
+            continue
+        if ans not in YES_NO:
+            raise ValidationError(f"{name}: answer yes or no", code="bad_value")
+        out[name] = ans
+    return out
+
+
+def latest_assessment(session: Session, participant: Participant
+                      ) -> EligibilityAssessment | None:
+    return session.execute(
+        select(EligibilityAssessment)
+        .where(EligibilityAssessment.participant_id == participant.id)
+        .order_by(EligibilityAssessment.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def record_assessment(session: Session, actor: User, participant: Participant,
+                      raw: dict[str, Any], source: str) -> EligibilityAssessment:
+    """Record the criteria (a full new assessment; earlier ones stay as history)."""
+    access.require_role(actor, "coordinator")
+    if not access.can_see_site(actor, participant.site_id):
+        raise NotFound(f"no participant {participant.code!r} visible to you")
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError("name the source of these values (e.g. the lab report and date)",
+                              code="source_required")
+    values = clean_values(raw)
+    prev = latest_assessment(session, participant)
+    row = EligibilityAssessment(participant_id=participant.id, values=values,
+                                source=source[:300], recorded_by_id=actor.id)
+    session.add(row)
+    session.flush()
+    old = prev.values if prev else {}
+    changes = {k: [old.get(k), values.get(k)] for k in sorted(set(old) | set(values))
+               if old.get(k) != values.get(k)}
+    audit.record(session, actor, "enrollment.criteria_record", "participant", participant.code,
+                 changes, source[:300])
+    reevaluate(session, actor, participant, "eligibility criteria recorded")
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluating
+# ---------------------------------------------------------------------------------------------
+def _cmp(value: Decimal, op: str, threshold: Decimal) -> bool:
+    return {"<": value < threshold, "<=": value <= threshold, ">": value > threshold,
+            ">=": value >= threshold}[op]
+
+
+def _fmt(d: Decimal) -> str:
+    return format(d.quantize(Decimal("0.01")).normalize(), "f")
+
+
+def _men1(session: Session, participant: Participant) -> Criterion:
+    from . import genotyping
+
+    label = "MEN1 mutation (germline P/LP, or P/LP in the tumour)"
+    v = genotyping.latest_signed(session, participant)
+    if v is None:
+        pending = [a for a in genotyping.analyses_of(session, participant)]
+        detail = ("no signed MEN1 report" + (
+            f" (analysis {pending[0].id} awaits sign-out)" if pending else
+            " (no VCF uploaded)"))
+        return Criterion("men1", label, PENDING, detail, "genotyping report")
+    source = (f"report {v.report_id} version {v.version}{' (amended)' if v.amended else ''} "
+              f"signed by {v.signer_name} at {v.signed_at.isoformat(timespec='seconds')}; "
+              f"files {', '.join(f['sha256'][:12] for f in v.content.get('files', []))}")
+    qual = [x for x in v.content.get("variants", []) if x.get("qualifying")]
+    if v.men1_qualifies:
+        names = "; ".join(f"{x['hgvs_c']} {x.get('hgvs_p') or ''} {x['classification']} "
+                          f"{x['origin']}".replace("  ", " ") for x in qual)
+        return Criterion("men1", label, MET, f"{v.men1_status}: {names}", source)
+    return Criterion("men1", label, NOT_MET,
+                     f"MEN1 status {v.men1_status}: no qualifying pathogenic or likely "
+                     "pathogenic variant", source)
+
+
+def _consent(participant: Participant) -> list[Criterion]:
+    src = f"participant record (consent date {participant.consent_date or 'not recorded'})"
+    return [
+        Criterion("consent", "Informed consent signed",
+                  MET if participant.consent_main else PENDING,
+                  "signed" if participant.consent_main else "informed consent not recorded",
+                  src),
+        Criterion("consent_sample_storage", "Consent to sample storage",
+                  MET if participant.consent_sample_storage else PENDING,
+                  "given" if participant.consent_sample_storage
+                  else "consent to sample storage not recorded", src),
+    ]
+
+
+def _baseline(session: Session, participant: Participant) -> list[Criterion]:
+    out = []
+    scr = trial.get_visit(session, "SCR")
+    rows = list(session.execute(
+        select(Specimen).where(Specimen.participant_id == participant.id)
+        .order_by(Specimen.id)
+    ).scalars())
+    for exp in scr.expected:
+        if not exp.required_for_enrolment:
+            continue
+        types = [exp.specimen_type, *exp.alternatives]
+        names = " or ".join(vocabulary.SPECIMEN_TYPES.get(t, t) for t in types)
+        label = f"Screening specimen at the central biobank: {names}"
+        candidates = [s for s in rows if s.specimen_type in types]
+        ok = [s for s in candidates if s.status in IN_HAND and s.site.kind == "central"]
+        name = f"baseline_{exp.specimen_type}"
+        if ok:
+            s = ok[0]
+            out.append(Criterion(name, label, MET, f"{s.barcode} {s.status} at {s.site.code}",
+                                 f"specimen {s.barcode}"))
+        else:
+            where = "; ".join(f"{s.barcode} is {s.status} at {s.site.code}"
+                              for s in candidates) or "none registered"
+            out.append(Criterion(name, label, PENDING,
+                                 f"not yet received at the central biobank ({where})",
+                                 "specimen records"))
+    return out
+
+
+def _assessment_criteria(a: EligibilityAssessment | None) -> list[Criterion]:
+    values: dict[str, Any] = a.values if a else {}
+    src = (f"recorded by {a.recorded_by.username} at {a.recorded_at.isoformat(timespec='seconds')}"
+           f" (source: {a.source})") if a else "not recorded"
+    out: list[Criterion] = []
+
+    def num(key: str) -> Decimal | None:
+        return Decimal(values[key]) if key in values else None
+
+    def add(name: str, label: str, ok: bool | None, detail: str) -> None:
+        status = PENDING if ok is None else (MET if ok else NOT_MET)
+        out.append(Criterion(name, label, status, detail, src if ok is not None else
+                             "eligibility assessment"))
+
+    age = num("age")
+    add("age", "Age 18-75 years", None if age is None else 18 <= age <= 75,
+        "age not recorded" if age is None else f"age {age} years (18-75)")
+    ecog = num("ecog")
+    add("ecog", "ECOG performance status 0-1", None if ecog is None else ecog <= 1,
+        "ECOG not recorded" if ecog is None else f"ECOG {ecog} (0-1)")
+    rec = num("recist_lesions")
+    add("recist_lesion", "At least one RECIST-evaluable lesion",
+        None if rec is None else rec >= 1,
+        "RECIST lesions not recorded" if rec is None else f"{rec} evaluable lesion(s)")
+    for key, label in (("net_diagnosis", "Pathological diagnosis of neuroendocrine tumour"),
+                       ("first_line_failed", "Unresectable, failed first-line systemic therapy")):
+        ans = values.get(key)
+        add(key, label, None if ans is None else ans == "yes",
+            "not answered" if ans is None else f"answered {ans}")
+    for lab, (label, op, threshold, units) in COUNT_LABS.items():
+        value = num(lab)
+        unit = values.get(f"{lab}_unit", PROTOCOL_UNIT[lab])
+        if value is None:
+            add(lab, f"{label} {op} {threshold} {PROTOCOL_UNIT[lab]}", None,
+                f"{label.lower()} not recorded")
+            continue
+        conv = value * units[unit]
+        add(lab, f"{label} {op} {threshold} {PROTOCOL_UNIT[lab]}", _cmp(conv, op, threshold),
+            f"{value} {unit}" + (f" = {_fmt(conv)} {PROTOCOL_UNIT[lab]}"
+                                 if unit != PROTOCOL_UNIT[lab] else "")
+            + f" (needs {op} {threshold})")
+    for lab, (label, op, factor) in ULN_LABS.items():
+        value, uln = num(lab), num(f"{lab}_uln")
+        name = f"{label} {op} {factor}×ULN"
+        if value is None or uln is None:
+            add(lab, name, None, f"{label} and its ULN not recorded")
+            continue
+        ratio = value / uln
+        unit = values.get(f"{lab}_unit", "")
+        add(lab, name, _cmp(ratio, op, factor),
+            f"{value} {unit} = {_fmt(ratio)}×ULN (ULN {uln} {unit}; needs {op} {factor}×ULN)")
+    cr, cr_uln, clr = num("creatinine"), num("creatinine_uln"), num("creatinine_clearance")
+    name = "Creatinine ≤ 1.5×ULN or clearance ≥ 60 mL/min"
+    parts = []
+    ok_cr = ok_cl = None
+    if cr is not None and cr_uln is not None:
+        ok_cr = cr / cr_uln <= Decimal("1.5")
+        unit = values.get("creatinine_unit", "")
+        parts.append(f"creatinine {cr} {unit} = {_fmt(cr / cr_uln)}×ULN (ULN {cr_uln} {unit})")
+    if clr is not None:
+        ok_cl = clr >= 60
+        parts.append(f"clearance {clr} mL/min")
+    if ok_cr is None and ok_cl is None:
+        add("creatinine", name, None, "creatinine and clearance not recorded")
+    else:
+        ok = bool(ok_cr) or bool(ok_cl)
+        add("creatinine", name, ok, "; ".join(parts))
+    for key, label in EXCLUSIONS.items():
+        ans = values.get(key)
+        add(key, f"Exclusion: {label}", None if ans is None else ans == "no",
+            "not answered" if ans is None else
+            ("absent" if ans == "no" else "PRESENT: excludes"))
+    return out
+
+
+def evaluate(session: Session, participant: Participant) -> Gate:
+    criteria = [_men1(session, participant), *_consent(participant),
+                *_baseline(session, participant),
+                *_assessment_criteria(latest_assessment(session, participant))]
+    if any(c.status == NOT_MET for c in criteria):
+        decision = "not_eligible"
+    elif any(c.status == PENDING for c in criteria):
+        decision = "pending"
+    else:
+        decision = "eligible"
+    return Gate(participant.code, decision, criteria)
+
+
+def gate_for(session: Session, actor: User, code: str) -> Gate:
+    return evaluate(session, access.get_participant(session, actor, code))
+
+
+def history(session: Session, participant: Participant) -> list[GateDecision]:
+    return list(session.execute(
+        select(GateDecision).where(GateDecision.participant_id == participant.id)
+        .order_by(GateDecision.id.desc())
+    ).scalars())
+
+
+def reevaluate(session: Session, actor: User | None, participant: Participant,
+               trigger: str) -> GateDecision | None:
+    """Evaluate and record the decision if it changed since the last recorded one."""
+    session.flush()
+    gate = evaluate(session, participant)
+    last = session.execute(
+        select(GateDecision).where(GateDecision.participant_id == participant.id)
+        .order_by(GateDecision.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if last is not None and last.decision == gate.decision:
+        return None
+    row = GateDecision(participant_id=participant.id, decision=gate.decision,
+                       previous=last.decision if last else None, trigger=trigger[:200],
+                       criteria=[asdict(c) for c in gate.criteria],
+                       actor_id=actor.id if actor else None)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "enrollment.decision", "participant", participant.code,
+                 {"decision": [row.previous, row.decision]}, trigger[:200])
+    return row
+
+
+__all__ = ["Criterion", "Gate", "evaluate", "gate_for", "record_assessment",
+           "reevaluate"]

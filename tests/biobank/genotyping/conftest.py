@@ -1,0 +1,110 @@
+"""Genotyping test helpers: synthetic MEN1 VCFs in a real Mutect2 tumour/normal layout (the
+engine team's builders), demo participants made ready for the gate, upload helpers."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from biobank import get_db
+from biobank.models import Participant, Site, Specimen, User
+from biobank.services import audit, enrollment, specimens
+from tests.conftest import post_form
+from tests.variant_calling.conftest import R532X, VUS, Counts, header_of, mutect2
+
+__all__ = ["R532X", "VUS", "Counts"]
+
+PARTICIPANT = "S01-0003"  # demo stage "both": screening blood and FFPE block collected
+TUMOR_COL, NORMAL_COL = "ARGO-evo", "ARGO-evo_normal"  # the real Mutect2 file's sample names
+
+GOOD_CRITERIA: dict[str, str] = {
+    "age": "54", "ecog": "1", "recist_lesions": "2", "net_diagnosis": "yes",
+    "first_line_failed": "yes",
+    "leukocytes": "5.6", "leukocytes_unit": "10^9/L", "neutrophils": "3.1",
+    "neutrophils_unit": "10^9/L", "platelets": "210", "platelets_unit": "10^9/L",
+    "haemoglobin": "128", "haemoglobin_unit": "g/L",
+    "bilirubin": "15", "bilirubin_uln": "21", "bilirubin_unit": "umol/L",
+    "ast": "30", "ast_uln": "40", "ast_unit": "U/L", "alt": "35", "alt_uln": "40",
+    "alt_unit": "U/L", "ldh": "200", "ldh_uln": "250", "ldh_unit": "U/L",
+    "alp": "300", "alp_uln": "120", "alp_unit": "U/L",
+    "creatinine": "80", "creatinine_uln": "100", "creatinine_unit": "umol/L",
+    **{k: "no" for k in enrollment.EXCLUSIONS},
+}
+
+
+def mutect2_vcf(records: list[str], *, tumor: str = TUMOR_COL, normal: str = NORMAL_COL,
+                header_roles: bool = True, eol: str = "\n") -> bytes:
+    """A Mutect2 tumour/normal VCF (header of a real GATK 4.2 file) with ``records``."""
+    extra = (f"##normal_sample={normal}", f"##tumor_sample={tumor}") if header_roles else ()
+    head = header_of("mutect2_gatk4_filtered_tumor_normal_argo.vcf", extra)
+    head[-1] = head[-1].replace(f"{TUMOR_COL}\t{NORMAL_COL}", f"{tumor}\t{normal}")
+    lines = head + sorted(records, key=lambda r: int(r.split("\t")[1]))
+    return (eol.join(lines) + eol).encode()
+
+
+def germline_stop() -> str:
+    """R532X: a known pathogenic stop_gained, heterozygous in blood, LOH in the tumour."""
+    return mutect2(*R532X, Counts(20, 20), Counts(5, 45))
+
+
+@dataclass
+class Demo:
+    participant: str
+    blood: str
+    tumour: str
+
+
+def demo_specimens(app: Flask, code: str = PARTICIPANT) -> Demo:
+    s = get_db(app).session(write=False)
+    try:
+        p = s.execute(select(Participant).where(Participant.code == code)).scalar_one()
+        rows = s.execute(select(Specimen).where(Specimen.participant_id == p.id)).scalars()
+        by_type = {r.specimen_type: r.barcode for r in rows}
+    finally:
+        s.close()
+    return Demo(code, by_type["whole_blood_edta"], by_type["ffpe_block"])
+
+
+def receive_at_central(app: Flask, barcodes: list[str]) -> None:
+    """Ship and receive the specimens at the central biobank (as the CB technician)."""
+    with get_db(app).transaction() as s:
+        tech = s.execute(select(User).where(User.username == "cb.tech")).scalar_one()
+        cb = s.execute(select(Site).where(Site.code == "CB")).scalar_one()
+        for code in barcodes:
+            sp = s.execute(select(Specimen).where(Specimen.barcode == code)).scalar_one()
+            specimens.transition(s, tech, sp, "ship")
+            specimens.transition(s, tech, sp, "receive")
+            audit.record(s, tech, "specimen.custody", "specimen", sp.barcode,
+                         {"site": [sp.site.code, "CB"]})
+            sp.site_id = cb.id
+
+
+def upload(client: FlaskClient, content: bytes, demo: Demo, *, api_token: str | None = None,
+           name: str = "pair.vcf", role: str = "paired", mapping: bool = True,
+           **fields: Any) -> Any:
+    data: dict[str, Any] = {
+        role: (io.BytesIO(content), name),
+        "normal_specimen": demo.blood, "tumor_specimen": demo.tumour,
+        "caller": "Mutect2", "caller_version": "4.2.4.1", "assay": "panel", "build": "GRCh38",
+    }
+    if mapping:
+        data.update(normal_sample=NORMAL_COL, tumor_sample=TUMOR_COL)
+    data.update(fields)
+    data = {k: v for k, v in data.items() if v is not None}
+    if api_token:
+        return client.post(f"/api/v1/participants/{demo.participant}/genotyping", data=data,
+                           headers={"Authorization": f"Bearer {api_token}"},
+                           content_type="multipart/form-data")
+    return post_form(client, f"/genotyping/participants/{demo.participant}/upload", data,
+                     content_type="multipart/form-data")
+
+
+@pytest.fixture
+def demo(app: Flask) -> Demo:
+    return demo_specimens(app)
