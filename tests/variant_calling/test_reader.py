@@ -371,3 +371,23 @@ def test_indexed_error_names_the_record(tmp_path: Path) -> None:
     gz = bgzip_index(write_vcf(tmp_path / "m.vcf", "mutect2", [rec]))
     e = _err(gz)
     assert e.line is None and f"chr11:{R532X[0]}" in str(e) and e.field == "AD"
+
+
+@pytest.mark.parametrize(
+    "format_lines",
+    [
+        "",  # fields used but not declared
+        '##FORMAT=<ID=AD,Number=R,Type=Float,Description="declared with the wrong type">\n'
+        '##FORMAT=<ID=DP,Number=1,Type=String,Description="declared with the wrong type">\n',
+    ],
+)
+def test_untidy_headers(tmp_path: Path, format_lines: str) -> None:
+    p = tmp_path / "untidy.vcf"
+    p.write_text(
+        "##fileformat=VCFv4.2\n##contig=<ID=chr11,length=135086622>\n" + format_lines
+        + "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tNORMAL\tTUMOR\n"
+        f"chr11\t{R532X[0]}\t.\tG\tA\t.\tPASS\tDP=100\tGT:AD:DP\t0/1:20,20:40\t0/1:8,52:60\n"
+    )
+    (c,) = read_vcf(p).calls
+    assert (c.samples["NORMAL"].alt_reads, c.samples["NORMAL"].depth) == (20, 40)
+    assert c.samples["TUMOR"].vaf == round(52 / 60, 4)
