@@ -133,25 +133,29 @@ def _run(argv: Sequence[str] | None) -> int:
     return EXIT_OK
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(argv)
     except UsageError as exc:
-        print(f"men1: usage error: {exc}", file=sys.stderr)
+        print(f"men1: usage error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except Men1Error as exc:
-        print(f"men1: invalid input: {exc}", file=sys.stderr)
+        print(f"men1: invalid input: {_one_line(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
     except (OSError, ValueError, UnicodeError, MemoryError) as exc:
         # Last resort: still one line, never a traceback.
-        print(f"men1: invalid input: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"men1: invalid input: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except Exception as exc:  # the contract promises no traceback, ever
         print(
             f"men1: internal error (please report it with the input): "
-            f"{type(exc).__name__}: {exc}",
+            f"{type(exc).__name__}: {_one_line(exc)}",
             file=sys.stderr,
         )
         return EXIT_INPUT

@@ -22,6 +22,7 @@ import math
 import os
 import re
 import tempfile
+import threading
 import zlib
 from collections import deque
 from collections.abc import Iterator
@@ -113,11 +114,15 @@ class VcfData:
 # ---------------------------------------------------------------------------------------------
 # stderr capture
 # ---------------------------------------------------------------------------------------------
+# fd 2 is process-wide: two threads (e.g. two web requests) must not swap it at once.
+_STDERR_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def capture_stderr() -> Iterator[list[str]]:
     """Redirect fd 2 to a temporary file; the yielded list receives its lines on exit."""
     lines: list[str] = []
-    with tempfile.TemporaryFile() as tmp:
+    with _STDERR_LOCK, tempfile.TemporaryFile() as tmp:
         saved = os.dup(2)
         os.dup2(tmp.fileno(), 2)
         try:
