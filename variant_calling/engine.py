@@ -245,6 +245,12 @@ def _coverage(sources: list[_Source], build: str, rules: Rules) -> dict[str, Any
         return None
     samples: dict[str, Any] = {}
     for src in gvcfs:
+        # Variant sites cover their own bases too: some gVCF writers (FreeBayes) give them no
+        # <*> allele, so they are not among the reference blocks.
+        sites = [
+            Block(c.pos, c.pos + len(c.ref) - 1, {s: e.depth for s, e in c.samples.items()})
+            for c in src.data.calls
+        ]
         for sample in src.data.samples:
             if sample not in (src.normal, src.tumor):
                 continue
@@ -254,7 +260,7 @@ def _coverage(sources: list[_Source], build: str, rules: Rules) -> dict[str, Any
             for exon, start, end in coding_exons(build):
                 spans = sorted(
                     (max(b.start, start), min(b.end, end))
-                    for b in src.data.blocks
+                    for b in [*src.data.blocks, *sites]
                     if b.end >= start
                     and b.start <= end
                     and (b.min_depth.get(sample) or 0) >= rules.min_coverage_depth

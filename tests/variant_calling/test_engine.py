@@ -353,3 +353,21 @@ def test_mutect2_germline_filter_never_disqualifies(make_vcf: Any) -> None:
     v = only(r)
     assert v["origin"] == "undetermined" and v["qualifying"]
     assert r["men1_status"] == "undetermined_origin" and r["normal_sample"] is None
+
+
+def test_gvcf_variant_site_counts_as_covered(make_vcf: Any) -> None:
+    extra = (
+        '##INFO=<ID=MIN_DP,Number=1,Type=Integer,Description="x">',
+        '##INFO=<ID=END,Number=1,Type=Integer,Description="x">',
+        '##FORMAT=<ID=MIN_DP,Number=1,Type=Integer,Description="x">',
+    )
+    pos = R532X[0]
+    recs = [
+        f"chr11\t64801514\t.\tG\t<*>\t0\t.\tEND={pos - 1};MIN_DP=35\tGT:DP:MIN_DP\t0/0:36:35",
+        freebayes(*R532X, Counts(20, 20)),
+        f"chr11\t{pos + 1}\t.\tG\t<*>\t0\t.\tEND=64816294;MIN_DP=35\tGT:DP:MIN_DP\t0/0:36:35",
+    ]
+    r = classify([InputFile(str(make_vcf("freebayes", recs, extra=extra)), "normal")],
+                 build="GRCh38")
+    assert r["coverage"]["covered"] is True, r["coverage"]
+    assert only(r)["origin"] == "germline"
