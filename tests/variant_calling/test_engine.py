@@ -371,3 +371,21 @@ def test_gvcf_variant_site_counts_as_covered(make_vcf: Any) -> None:
                  build="GRCh38")
     assert r["coverage"]["covered"] is True, r["coverage"]
     assert only(r)["origin"] == "germline"
+
+
+def test_strelka_snv_and_indel_files_together(make_vcf: Any) -> None:
+    snv = make_vcf("strelka2", [strelka2(*R532X, HET, T_LOH)])
+    indel = make_vcf("strelka2", [strelka2(*DEL4, ABSENT, T_SUB)])
+    r = classify([str(snv), str(indel)])
+    assert [v["origin"] for v in r["variants"]] == ["germline_loh", "somatic"]
+    assert r["men1_status"] == "germline_and_somatic"
+    assert any(e == "Strelka2:NT=het" for e in r["variants"][0]["evidence"])
+
+
+def test_varscan2_indel_counts(make_vcf: Any) -> None:
+    from .conftest import varscan2
+
+    r = classify([str(make_vcf("varscan2", [varscan2(*DEL4, ABSENT, T_SUB)]))])
+    v = only(r)
+    assert v["tumor"] == {"depth": 50, "alt_reads": 20, "vaf": 0.4}
+    assert "VarScan2:SS=2(somatic)" in v["evidence"]
