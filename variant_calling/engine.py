@@ -323,6 +323,8 @@ def classify(
     rules: Rules = DEFAULT_RULES,
 ) -> dict[str, Any]:
     """Classify MEN1 variants in ``inputs``; returns the ``men1 classify`` JSON object."""
+    # Imported here so that `import variant_calling` (e.g. by the web app, or for the reader
+    # alone) does not pay for Biopython and the known-variant table.
     from .known import KnownVariantTable
     from .locus import annotate
     from .pathogenicity import classify as classify_pathogenicity
