@@ -18,6 +18,7 @@ Every step leaves a rule code in ``evidence`` (``ORIGIN_...``) with the numbers 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .reader import SampleEvidence
@@ -45,6 +46,35 @@ def _alt(e: SampleEvidence) -> int:
     if e.vaf is not None and e.depth is not None:
         return round(e.vaf * e.depth)
     return 0
+
+
+def fisher_greater(a: int, b: int, c: int, d: int) -> float:
+    """One-sided Fisher exact test on [[a, b], [c, d]]: P(first cell >= a) given the margins.
+
+    Used as P(tumour ALT fraction is this much above the normal's by chance), with
+    a, b = tumour ALT, REF reads and c, d = normal ALT, REF reads.
+    """
+    row1, col1, total = a + b, a + c, a + b + c + d
+
+    def log_p(k: int) -> float:
+        return (
+            _lcomb(col1, k) + _lcomb(total - col1, row1 - k) - _lcomb(total, row1)
+        )
+
+    top = min(row1, col1)
+    return min(1.0, sum(math.exp(log_p(k)) for k in range(a, top + 1)))
+
+
+def _lcomb(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+def _loh_p_value(normal: SampleEvidence, tumor: SampleEvidence) -> float | None:
+    counts = (normal.alt_reads, normal.depth, tumor.alt_reads, tumor.depth)
+    if any(x is None for x in counts):
+        return None
+    n_alt, n_depth, t_alt, t_depth = (int(x) for x in counts)  # type: ignore[arg-type]
+    return fisher_greater(t_alt, t_depth - t_alt, n_alt, n_depth - n_alt)
 
 
 def normal_state(e: SampleEvidence | None, r: Rules) -> str:
@@ -113,8 +143,16 @@ def decide(
         if in_tumor and tumor is not None and tumor.vaf is not None:
             gain = tumor.vaf - normal.vaf
             if gain >= r.loh_min_vaf_gain and tumor.vaf >= r.loh_min_tumor_vaf:
-                origin = "germline_loh"
-                ev.append(f"ORIGIN_LOH_SECOND_HIT (tumour VAF +{gain:.4f})")
+                p = _loh_p_value(normal, tumor)
+                p_text = "n/a" if p is None else f"{p:.2g}"
+                if p is None or p <= r.loh_max_p_value:
+                    origin = "germline_loh"
+                    ev.append(f"ORIGIN_LOH_SECOND_HIT (tumour VAF +{gain:.4f}, p={p_text})")
+                else:
+                    ev.append(
+                        f"ORIGIN_LOH_NOT_SIGNIFICANT (tumour VAF +{gain:.4f}, p={p_text} > "
+                        f"{r.loh_max_p_value})"
+                    )
         if ts == "absent":
             ev.append("ORIGIN_TUMOR_LOST_VARIANT_ALLELE")
     elif ns == "mosaic":

@@ -48,6 +48,9 @@ class Rules:
     #: Second hit: tumour VAF must exceed the normal's by this much, and reach loh_min_tumor_vaf.
     loh_min_vaf_gain: float = 0.20
     loh_min_tumor_vaf: float = 0.65
+    #: ...and the gain must be significant: one-sided Fisher exact test of tumour vs normal
+    #: ALT/REF read counts ("clearly above", not a shallow tumour's noise).
+    loh_max_p_value: float = 0.01
 
     # --- caller filters -------------------------------------------------------------------
     #: FILTER values that do NOT disqualify a variant whose own evidence says it is germline:

@@ -40,7 +40,8 @@ def test_origin_table(
 
 def test_loh_evidence_names_the_gain() -> None:
     o = decide(ev(20, 20), ev(8, 52))
-    assert any(e.startswith("ORIGIN_LOH_SECOND_HIT") and "+0.3667" in e for e in o.evidence)
+    assert any(e.startswith("ORIGIN_LOH_SECOND_HIT") and "+0.3667" in e and "p=8.2e-05" in e
+               for e in o.evidence)
 
 
 def test_not_detected_reference_call() -> None:
@@ -52,7 +53,9 @@ def test_thresholds_are_configurable() -> None:
     strict = dataclasses.replace(DEFAULT_RULES, min_normal_depth=50)
     assert decide(ev(40, 0), ev(30, 30)).origin == "somatic"
     assert decide(ev(40, 0), ev(30, 30), strict).origin == "undetermined"
-    loose = Rules.from_mapping({"loh_min_vaf_gain": 0.05, "loh_min_tumor_vaf": 0.55})
+    loose = Rules.from_mapping(
+        {"loh_min_vaf_gain": 0.05, "loh_min_tumor_vaf": 0.55, "loh_max_p_value": 1.0}
+    )
     assert decide(ev(20, 20), ev(40, 60), loose).origin == "germline_loh"
     assert decide(ev(20, 20), ev(40, 60)).origin == "germline"
 
@@ -72,3 +75,18 @@ def test_states() -> None:
     assert tumor_state(ev(5, 0), r) == "shallow"
     assert tumor_state(ev(5, 3), r) == "present"  # presence does not need depth
     assert tumor_state(ev(50, 0), r) == "absent"
+
+
+def test_fisher_exact_known_values() -> None:
+    from variant_calling.origin import fisher_greater
+
+    assert fisher_greater(3, 1, 1, 3) == pytest.approx(0.242857, rel=1e-5)  # textbook table
+    assert fisher_greater(10, 0, 0, 10) == pytest.approx(1 / 184756)
+    assert fisher_greater(0, 10, 10, 0) == pytest.approx(1.0)
+
+
+def test_shallow_tumour_gain_is_not_loh() -> None:
+    o = decide(ev(10, 10), ev(2, 8))  # VAF 0.5 -> 0.8 on 10 reads: p ~ 0.12
+    assert o.origin == "germline"
+    assert any(e.startswith("ORIGIN_LOH_NOT_SIGNIFICANT") for e in o.evidence)
+    assert decide(ev(20, 20), ev(8, 52)).origin == "germline_loh"
