@@ -72,3 +72,17 @@ def test_deletion_representations_converge(start: int, length: int, shift: int) 
         pos = nxt
         deleted = seq(pos + 1, pos + length)
     assert normalize("GRCh38", pos, seq(pos, pos + length), seq(pos, pos)) == canonical
+
+
+@settings(max_examples=150, deadline=None)
+@given(start=st.integers(W.start + 100, W.end - 200), length=st.integers(1, 6))
+def test_duplication_representations_converge(start: int, length: int) -> None:
+    """Duplicating S = ref[start+1 .. start+L] can be written after start or after S."""
+    s = seq(start + 1, start + length)
+    before = normalize("GRCh38", start, seq(start, start), seq(start, start) + s)
+    after_pos = start + length
+    after = normalize("GRCh38", after_pos, seq(after_pos, after_pos),
+                      seq(after_pos, after_pos) + s)
+    assert before == after
+    pos, ref, alt = before
+    assert len(ref) == 1 and len(alt) == length + 1 and pos <= start

@@ -391,3 +391,27 @@ def test_untidy_headers(tmp_path: Path, format_lines: str) -> None:
     (c,) = read_vcf(p).calls
     assert (c.samples["NORMAL"].alt_reads, c.samples["NORMAL"].depth) == (20, 40)
     assert c.samples["TUMOR"].vaf == round(52 / 60, 4)
+
+
+def test_prefilter_boundaries_match_the_index(tmp_path: Path) -> None:
+    """The textual pre-filter and a tabix fetch keep exactly the same records."""
+    from variant_calling import reference
+
+    w = reference.window("GRCh38")
+    positions = sorted({
+        648, 6480, 6480151, 64801513, w.start, w.start + 1, R532X[0], w.end - 1, w.end,
+        w.end + 1, 64816295, 64899999, 100000000, 135000000,
+    })
+    recs = []
+    for contig in ("chr1", "chr11", "chr12"):
+        for pos in positions:
+            base = reference.sequence("GRCh38", pos, pos) if w.start <= pos <= w.end else "A"
+            alt = "C" if base != "C" else "T"
+            recs.append(mutect2(pos, base, alt, N_HET, T_LOH).replace("chr11", contig, 1))
+    p = tmp_path / "edges.vcf"
+    p.write_text("\n".join(header_of("mutect2_gatk4_filtered_tumor_normal_argo.vcf") + recs)
+                 + "\n")
+    streamed = [(c.chrom, c.pos) for c in read_vcf(p).calls]
+    indexed = [(c.chrom, c.pos) for c in read_vcf(bgzip_index(p)).calls]
+    assert streamed == indexed
+    assert [pos for _, pos in streamed] == [q for q in positions if w.start <= q <= w.end]
