@@ -478,7 +478,7 @@ class _TextStream:
                 if raw.startswith(b"%PDF"):
                     what = "it is a PDF document"
                 elif raw.startswith(b"BCF"):
-                    what = "BCF inside plain gzip; BCF must be bgzipped"
+                    what = "an unsupported BCF version"
                 else:
                     what = f"it starts with {raw[:24]!r}"
                 raise InputError(f"not a VCF file ({what})", file=self.name, line=1)
@@ -598,6 +598,11 @@ def _index_of(path: Path) -> Path | None:
         if p.exists():
             return p
     return None
+
+
+def _plain_bcf(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(4) == b"BCF\x02"
 
 
 def _bcf_magic(path: Path) -> bool:
@@ -953,7 +958,7 @@ def read_vcf(
     if kind == "empty":
         raise InputError("empty file", file=name)
     warnings: list[str] = []
-    is_bcf = kind == "bgzf" and _bcf_magic(p)
+    is_bcf = (kind == "bgzf" and _bcf_magic(p)) or (kind == "plain" and _plain_bcf(p))
     if kind == "gzip":
         raise InputError(
             "compressed with plain gzip, not bgzip: recompress it with `bgzip` "

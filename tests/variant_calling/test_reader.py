@@ -190,6 +190,9 @@ def test_bcf_indexed_and_not(tmp_path: Path) -> None:
     assert [c.pos for c in read_vcf(bcf).calls] == [R532X[0]]
     subprocess.run(["bcftools", "index", str(bcf)], check=True)
     assert [c.pos for c in read_vcf(bcf).calls] == [R532X[0]]
+    raw_bcf = tmp_path / "m.u.bcf"
+    subprocess.run(["bcftools", "view", "-Ou", "-o", str(raw_bcf), str(p)], check=True)
+    assert [c.pos for c in read_vcf(raw_bcf).calls] == [R532X[0]]
 
 
 def test_crlf_accepted(tmp_path: Path) -> None:
