@@ -1,7 +1,8 @@
 """Run every benchmark in bench/ (``bench_*.py``), one process each, and print their reports.
 
 ``--quick`` passes ``--quick`` to each script that accepts it (smaller inputs, for a smoke
-run); figures that matter come from the full run. Each script prints its own ratios against its named baseline.
+run); figures that matter come from the full run. Each script prints its own ratios against
+its named baseline.
 """
 
 from __future__ import annotations

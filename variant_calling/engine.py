@@ -358,7 +358,7 @@ def classify(
     if clinvar is not None:
         known = KnownVariantTable.from_clinvar_vcf(clinvar, the_build)
     else:
-        known = KnownVariantTable.shipped()
+        known = KnownVariantTable.shipped(the_build)
     warnings.extend(known.warnings)
     if clinvar is not None and len(known) == 0:
         warnings.append(f"{clinvar}: no MEN1 records; every variant is classified by rules alone")

@@ -259,3 +259,13 @@ def _vcf(c_name: str) -> tuple[int, str, str]:
     vcf = locus.to_genomic("GRCh38", f"{MANE}:{c_name}")
     assert vcf is not None
     return vcf
+
+
+def test_shipped_table_is_the_same_from_either_build() -> None:
+    from variant_calling.known import KnownVariantTable
+
+    both = {v.hgvs_c: v.id for v in KnownVariantTable.shipped()}
+    for build in ("GRCh37", "GRCh38"):
+        one = KnownVariantTable.shipped(build)
+        assert {v.hgvs_c: v.id for v in one} == both
+        assert one.version == KnownVariantTable.shipped().version
