@@ -1,3 +1,304 @@
-"""Labels: the rules and state changes of this area (stub until the area lands)."""
+"""Labels from the app: which label a code gets, print jobs (PDF, ZPL, a site's network
+printer) and their audit trail.
+
+Every print is an audit event: ``label.print`` the first time a code's label is printed,
+``label.reprint`` (a reason required) afterwards. A preview is not a print and records nothing.
+The rendering itself is the :mod:`labels` library's; this module only decides what goes on a
+label and who may print it.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import labels as lib
+
+from ..errors import Conflict, NotFound, ServiceUnavailable, ValidationError
+from ..models import AuditEvent, Participant, Site, Specimen, User, VisitDefinition
+from . import access, audit
+
+__all__ = [
+    "DEFAULT_PDF_STOCK",
+    "DEFAULT_PRINTER_DPI",
+    "DEFAULT_PRINTER_STOCK",
+    "FORMATS",
+    "MAX_LABELS",
+    "LabelTarget",
+    "PrintJob",
+    "PrinterUnavailable",
+    "kit_specimens",
+    "label_specs_for_codes",
+    "preview_png",
+    "print_labels",
+    "printed_before",
+    "printer_of",
+    "spec_for_specimen",
+]
+
+DEFAULT_PDF_STOCK = "cryovial-a4"
+DEFAULT_PRINTER_STOCK = "roll-25x10"
+DEFAULT_PRINTER_DPI = 203
+DEFAULT_PRINTER_TIMEOUT = 3.0
+#: pdf: a sheet or roll PDF; zpl: the ZPL text; printer: ZPL sent to the site's printer.
+FORMATS = ("pdf", "zpl", "printer")
+MAX_LABELS = 500
+PRINT_ACTIONS = ("label.print", "label.reprint")
+
+# ID prefix -> the audit entity type of what carries that label.
+_ENTITY = {"SP": "specimen", "BX": "box", "SH": "shipment", "LC": "location"}
+
+
+class PrinterUnavailable(ServiceUnavailable):
+    """The site's label printer did not take the job (off, unreachable, timed out)."""
+
+    code = "printer_unavailable"
+
+
+@dataclass(frozen=True)
+class LabelTarget:
+    """A code, what carries it (``specimen``, ``box``, ``shipment``) and its label fields."""
+
+    code: str
+    entity_type: str
+    spec: lib.LabelSpec
+
+
+@dataclass
+class PrintJob:
+    """What a print produced: ``content`` (PDF bytes or ZPL bytes) and who was printed how."""
+
+    fmt: str
+    stock: str
+    content: bytes
+    targets: list[LabelTarget]
+    first: list[str] = field(default_factory=list)  # codes printed for the first time
+    reprinted: list[str] = field(default_factory=list)
+    printer: str | None = None  # "host:port" when sent to a printer
+
+    @property
+    def mimetype(self) -> str:
+        return "application/pdf" if self.fmt == "pdf" else "text/plain"
+
+    @property
+    def filename(self) -> str:
+        stem = self.targets[0].code if len(self.targets) == 1 else f"labels-{len(self.targets)}"
+        return f"{stem}.pdf" if self.fmt == "pdf" else f"{stem}.zpl"
+
+
+def _visit_text(specimen: Specimen) -> str | None:
+    if specimen.visit is None:
+        return None
+    if specimen.visit_occurrence > 1:
+        return f"{specimen.visit.code}-{specimen.visit_occurrence}"
+    return specimen.visit.code
+
+
+def spec_for_specimen(specimen: Specimen) -> lib.LabelSpec:
+    """A specimen's label: its ID, participant code, visit, type and local collection date.
+    Trial codes only: the library refuses anything that looks like personal data."""
+    if specimen.parent_id is not None:
+        kind = "aliquot"
+    elif specimen.container == "slide":
+        kind = "slide"
+    else:
+        kind = "specimen"
+    collected = None
+    if specimen.collected_at is not None:
+        site = specimen.collection_site or specimen.participant.site
+        collected = specimen.collected_at.astimezone(ZoneInfo(site.timezone)).date()
+    return lib.LabelSpec(
+        kind=kind,
+        id=specimen.barcode,
+        participant_code=specimen.participant.code,
+        visit=_visit_text(specimen),
+        specimen_type=specimen.specimen_type,
+        collection_date=collected,
+    )
+
+
+def _parse_codes(codes: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for raw in codes:
+        if not isinstance(raw, str):
+            raise ValidationError("codes must be strings")
+        try:
+            code = lib.parse(raw.strip()).text
+        except lib.IdError as exc:
+            raise ValidationError(f"{raw.strip()[:32]!r}: {exc.message}", code=exc.code) from None
+        if code not in out:
+            out.append(code)
+    if not out:
+        raise ValidationError("no codes to print", code="empty")
+    if len(out) > MAX_LABELS:
+        raise ValidationError(f"at most {MAX_LABELS} labels per job, not {len(out)}",
+                              code="too_many")
+    return out
+
+
+def _other_target(session: Session, user: User, code: str) -> LabelTarget:
+    # Boxes, shipments and locations are their areas' models; until those areas land, their
+    # labels are "not available" rather than printed for objects nobody can find.
+    kind = _ENTITY[code[:2]]
+    raise NotFound(f"{kind} labels are not available yet ({code})", code="not_available")
+
+
+def label_specs_for_codes(
+    session: Session, user: User, codes: Iterable[str]
+) -> list[LabelTarget]:
+    """The label of each code (specimens ``SP``; boxes ``BX`` and shipments ``SH`` when their
+    areas provide them), in the order given, each once. A code the user may not see is
+    :class:`NotFound`, the same answer as an unknown one."""
+    wanted = _parse_codes(codes)
+    sp = [c for c in wanted if c.startswith("SP")]
+    found: dict[str, Specimen] = {}
+    if sp:
+        rows = session.execute(select(Specimen).where(Specimen.barcode.in_(sp))).scalars()
+        found = {s.barcode: s for s in rows if access.specimen_visible(user, s)}
+    out: list[LabelTarget] = []
+    for code in wanted:
+        if code.startswith("SP"):
+            specimen = found.get(code)
+            if specimen is None:
+                raise NotFound(f"no specimen {code!r} visible to you")
+            try:
+                spec = spec_for_specimen(specimen)
+            except lib.LabelError as exc:
+                raise ValidationError(f"{code}: {exc.message}", code=exc.code) from None
+            out.append(LabelTarget(code, "specimen", spec))
+        else:
+            out.append(_other_target(session, user, code))
+    return out
+
+
+def printed_before(session: Session, targets: Sequence[LabelTarget]) -> set[str]:
+    """Codes among ``targets`` whose label was printed before (a print or reprint audited)."""
+    by_type: dict[str, list[str]] = {}
+    for t in targets:
+        by_type.setdefault(t.entity_type, []).append(t.code)
+    done: set[str] = set()
+    for entity_type, codes in by_type.items():
+        done.update(session.execute(
+            select(AuditEvent.entity_id).where(
+                AuditEvent.entity_type == entity_type,
+                AuditEvent.entity_id.in_(codes),
+                AuditEvent.action.in_(PRINT_ACTIONS),
+            )
+        ).scalars())
+    return done
+
+
+def printer_of(site: Site) -> tuple[str, int] | None:
+    """The site's network label printer (raw port, usually 9100), if one is configured."""
+    if not site.printer_host:
+        return None
+    return site.printer_host, site.printer_port or 9100
+
+
+def _render(targets: Sequence[LabelTarget], fmt: str, stock: str, dpi: int) -> bytes:
+    specs = [t.spec for t in targets]
+    try:
+        if fmt == "pdf":
+            return lib.render_pdf(specs, stock)
+        return lib.render_zpl(specs, stock, dpi).encode("utf-8")
+    except lib.LabelError as exc:
+        raise ValidationError(exc.message, code=exc.code) from None
+
+
+def print_labels(
+    session: Session,
+    user: User,
+    codes: Iterable[str],
+    *,
+    fmt: str = "pdf",
+    stock: str | None = None,
+    reason: str | None = None,
+    dpi: int = DEFAULT_PRINTER_DPI,
+    timeout: float = DEFAULT_PRINTER_TIMEOUT,
+) -> PrintJob:
+    """Print the labels of ``codes`` as a PDF on ``stock``, as ZPL at ``dpi``, or to the user's
+    site printer; record ``label.print`` for first prints and ``label.reprint`` (``reason``
+    required) for codes printed before. Nothing is recorded when the printer refuses."""
+    access.require_write(user)
+    if fmt not in FORMATS:
+        raise ValidationError(f"format must be one of {', '.join(FORMATS)}", code="bad_format")
+    if stock is None or stock == "":
+        stock = DEFAULT_PDF_STOCK if fmt == "pdf" else DEFAULT_PRINTER_STOCK
+    if stock not in lib.STOCKS:
+        raise ValidationError(f"unknown stock {stock!r}; choose from {', '.join(lib.STOCKS)}",
+                              code="unknown_stock")
+    if fmt != "pdf" and dpi not in lib.ZPL_DPIS:
+        raise ValidationError(f"dpi must be one of {', '.join(map(str, lib.ZPL_DPIS))}",
+                              code="bad_dpi")
+    reason = (reason or "").strip()[:500] or None
+    printer = None
+    if fmt == "printer":
+        printer = printer_of(user.site)
+        if printer is None:
+            raise Conflict(f"no label printer is configured for site {user.site.code}; "
+                           "download the PDF instead", code="no_printer")
+    targets = label_specs_for_codes(session, user, codes)
+    before = printed_before(session, targets)
+    if before and reason is None:
+        raise ValidationError(
+            "a reprint needs a reason: already printed " + ", ".join(sorted(before)),
+            code="reason_required",
+        )
+    content = _render(targets, fmt, stock, dpi)
+    where = None
+    if printer is not None:
+        host, port = printer
+        where = f"{host}:{port}"
+        try:
+            lib.send_zpl(host, port, content, timeout=timeout)
+        except lib.PrinterError as exc:
+            raise PrinterUnavailable(exc.message, code=f"printer_{exc.code}") from None
+    job = PrintJob(fmt, stock, content, list(targets), printer=where)
+    details: dict[str, object] = {"format": fmt, "stock": stock}
+    if fmt != "pdf":
+        details["dpi"] = dpi
+    if where:
+        details["printer"] = where
+    for t in targets:
+        if t.code in before:
+            job.reprinted.append(t.code)
+            audit.record(session, user, "label.reprint", t.entity_type, t.code, details, reason)
+        else:
+            job.first.append(t.code)
+            audit.record(session, user, "label.print", t.entity_type, t.code, details)
+    return job
+
+
+def preview_png(session: Session, user: User, code: str, stock: str | None = None) -> bytes:
+    """A PNG of one label as it prints on ``stock`` (a preview: nothing is recorded)."""
+    stock = stock or DEFAULT_PDF_STOCK
+    if stock not in lib.STOCKS:
+        raise ValidationError(f"unknown stock {stock!r}", code="unknown_stock")
+    (target,) = label_specs_for_codes(session, user, [code])
+    try:
+        return lib.render_label_png(target.spec, stock)
+    except lib.LabelError as exc:
+        raise ValidationError(exc.message, code=exc.code) from None
+
+
+def kit_specimens(
+    session: Session, user: User, participant: Participant, visit: VisitDefinition,
+    occurrence: int = 1,
+) -> list[Specimen]:
+    """The labelled specimens of one visit occurrence (the kit), without creating any."""
+    if not access.can_see_site(user, participant.site_id):
+        raise NotFound(f"no participant {participant.code!r} visible to you")
+    return list(session.execute(
+        select(Specimen)
+        .where(
+            Specimen.participant_id == participant.id,
+            Specimen.visit_id == visit.id,
+            Specimen.visit_occurrence == occurrence,
+            Specimen.parent_id.is_(None),
+        )
+        .order_by(Specimen.id)
+    ).scalars())

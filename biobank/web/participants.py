@@ -45,4 +45,4 @@ def make_kit(code: str, visit_code: str) -> Response:
     visit = trial.get_visit(s, visit_code)
     kit = specimens.visit_kit(s, user, p, visit)
     flash(_("Visit kit ready: %(n)d labelled specimens.", n=len(kit)), "success")
-    return redirect(url_for(".detail", code=p.code))
+    return redirect(url_for("labels.kit", code=p.code, visit_code=visit.code))

@@ -1,3 +1,113 @@
-"""Labels JSON API routes (stub until the area lands)."""
+"""Labels JSON API: print the labels of codes as a PDF, as ZPL, or on the site's printer."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+
+import labels as lib
+
+from ...errors import ValidationError
+from ...services import labels as service
+from ..auth import actor
+from ..labels import printer_settings
+from ..transaction import db_session
+from . import json_body, openapi_document, route
+
+PRINT_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["codes"],
+    "properties": {
+        "codes": {"type": "array", "minItems": 1, "maxItems": service.MAX_LABELS,
+                  "items": {"type": "string", "maxLength": 64}},
+        "format": {"type": "string", "enum": list(service.FORMATS), "default": "pdf"},
+        "stock": {"type": "string", "enum": list(lib.STOCKS)},
+        "dpi": {"type": "integer", "enum": list(lib.ZPL_DPIS)},
+        "reason": {"type": "string", "maxLength": 500},
+    },
+}
+PRINT_RESULT: dict[str, Any] = {
+    "type": "object",
+    "required": ["format", "printed", "reprinted", "labels"],
+    "properties": {
+        "format": {"type": "string"},
+        "stock": {"type": "string"},
+        "printer": {"type": "string", "nullable": True},
+        "labels": {"type": "integer"},
+        "bytes": {"type": "integer"},
+        "printed": {"type": "array", "items": {"type": "string"}},
+        "reprinted": {"type": "array", "items": {"type": "string"}},
+    },
+}
+STOCKS_RESULT: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["name", "description", "symbology", "label_mm"],
+        "properties": {
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "symbology": {"type": "string"},
+            "label_mm": {"type": "array", "items": {"type": "number"}},
+            "per_page": {"type": "integer", "nullable": True},
+        },
+    },
+}
+
+
+@route("/labels/stocks", "GET", summary="Label stocks a PDF can be printed on",
+       response=STOCKS_RESULT, errors=(401,))
+def get_label_stocks() -> Any:
+    actor()
+    return jsonify([
+        {"name": s.name, "description": s.description, "symbology": s.symbology,
+         "label_mm": list(s.label_mm), "per_page": s.per_page if s.page_mm else None}
+        for s in lib.STOCKS.values()
+    ])
+
+
+@route("/labels/print", "POST",
+       summary="Print the labels of specimen (SP), box (BX) or shipment (SH) codes: a PDF "
+       "(format pdf), ZPL text (zpl), or ZPL sent to your site's network printer (printer). "
+       "Codes printed before need a reason (a reprint); every print is audited.",
+       response=PRINT_RESULT, body=PRINT_BODY, errors=(401, 403, 404, 409, 422))
+def post_label_print() -> Any:
+    data = json_body()
+    codes = data.get("codes")
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise ValidationError("'codes' must be a list of strings")
+    fmt = data.get("format", "pdf")
+    stock = data.get("stock")
+    reason = data.get("reason")
+    settings = printer_settings()
+    dpi = data.get("dpi", settings["dpi"])
+    if not isinstance(fmt, str) or (stock is not None and not isinstance(stock, str)):
+        raise ValidationError("'format' and 'stock' must be strings")
+    if reason is not None and not isinstance(reason, str):
+        raise ValidationError("'reason' must be a string")
+    if not isinstance(dpi, int) or isinstance(dpi, bool):
+        raise ValidationError("'dpi' must be 203 or 300")
+    if fmt == "printer" and stock is None:
+        stock = settings["stock"]
+    job = service.print_labels(db_session(), actor(), codes, fmt=fmt, stock=stock,
+                               reason=reason, dpi=dpi, timeout=settings["timeout"])
+    if fmt in ("pdf", "zpl"):
+        resp = Response(job.content, mimetype=job.mimetype)
+        resp.headers["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+        return resp
+    return jsonify({"format": fmt, "stock": job.stock, "printer": job.printer,
+                    "labels": len(job.targets), "bytes": len(job.content),
+                    "printed": job.first, "reprinted": job.reprinted})
+
+
+# The decorator documents JSON answers only; a PDF or ZPL answer is declared here.
+_op = openapi_document()["paths"]["/api/v1/labels/print"]["post"]
+_op["responses"]["200"]["description"] = (
+    "format pdf: the PDF; format zpl: the ZPL text; format printer: what was sent"
+)
+_op["responses"]["200"]["content"] = {
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    "text/plain": {"schema": {"type": "string"}},
+    "application/json": {"schema": PRINT_RESULT},
+}
