@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from typing import Final
 
+from .i18n import N_  # marks labels for the catalogue; pages show them as _(label(...))
+
 SPECIMEN_TYPES: Final[dict[str, str]] = {
-    "whole_blood_edta": "Whole blood (EDTA)",
-    "serum": "Serum",
-    "plasma": "Plasma",
-    "buffy_coat": "Buffy coat",
-    "germline_dna": "Germline DNA",
-    "ffpe_block": "FFPE block",
-    "ffpe_slides": "FFPE slides",
-    "ffpe_curls": "FFPE curls",
-    "fresh_frozen_tissue": "Fresh-frozen tissue",
-    "tumour_dna": "Tumour DNA",
+    "whole_blood_edta": N_("Whole blood (EDTA)"),
+    "serum": N_("Serum"),
+    "plasma": N_("Plasma"),
+    "buffy_coat": N_("Buffy coat"),
+    "germline_dna": N_("Germline DNA"),
+    "ffpe_block": N_("FFPE block"),
+    "ffpe_slides": N_("FFPE slides"),
+    "ffpe_curls": N_("FFPE curls"),
+    "fresh_frozen_tissue": N_("Fresh-frozen tissue"),
+    "tumour_dna": N_("Tumour DNA"),
 }
 
 # Types that live frozen: a return from check-out counts as a freeze-thaw cycle.
@@ -28,27 +30,27 @@ FROZEN_TYPES: Final[frozenset[str]] = frozenset(
 )
 
 CONTAINERS: Final[dict[str, str]] = {
-    "edta_tube_4ml": "EDTA tube 4 mL",
-    "edta_tube_10ml": "EDTA tube 10 mL",
-    "serum_tube": "Serum tube",
-    "cryovial_2ml": "Cryovial 2 mL",
-    "cryovial_0_5ml": "Cryovial 0.5 mL",
-    "ffpe_cassette": "FFPE cassette",
-    "slide": "Glass slide",
-    "slide_mailer": "Slide mailer",
-    "microtube_1_5ml": "Microtube 1.5 mL",
+    "edta_tube_4ml": N_("EDTA tube 4 mL"),
+    "edta_tube_10ml": N_("EDTA tube 10 mL"),
+    "serum_tube": N_("Serum tube"),
+    "cryovial_2ml": N_("Cryovial 2 mL"),
+    "cryovial_0_5ml": N_("Cryovial 0.5 mL"),
+    "ffpe_cassette": N_("FFPE cassette"),
+    "slide": N_("Glass slide"),
+    "slide_mailer": N_("Slide mailer"),
+    "microtube_1_5ml": N_("Microtube 1.5 mL"),
 }
 
 STATUSES: Final[dict[str, str]] = {
-    "expected": "Expected",
-    "collected": "Collected",
-    "in_transit": "In transit",
-    "received": "Received",
-    "stored": "Stored",
-    "checked_out": "Checked out",
-    "consumed": "Consumed",
-    "disposed": "Disposed",
-    "lost": "Lost",
+    "expected": N_("Expected"),
+    "collected": N_("Collected"),
+    "in_transit": N_("In transit"),
+    "received": N_("Received"),
+    "stored": N_("Stored"),
+    "checked_out": N_("Checked out"),
+    "consumed": N_("Consumed"),
+    "disposed": N_("Disposed"),
+    "lost": N_("Lost"),
 }
 
 UNITS: Final[tuple[str, ...]] = ("mL", "µL", "µg", "ng", "block", "slide", "curl", "mg")

@@ -17,11 +17,27 @@
   function keepFocus() {
     var input = document.querySelector("[data-scan-input]");
     if (input && document.activeElement !== input && !document.querySelector("dialog[open]")) {
-      var tag = document.activeElement && document.activeElement.tagName;
-      // Leave focus alone when the user is typing into another field.
-      if (tag !== "INPUT" && tag !== "TEXTAREA" && tag !== "SELECT") { input.focus(); }
+      // Take focus back only when nothing has it (a click on the page, a swapped result):
+      // a field being typed into, or a link/button reached with Tab, keeps it.
+      var active = document.activeElement;
+      if (!active || active === document.body || active === document.documentElement) {
+        input.focus();
+      }
     }
   }
+
+  // Keyboard alone: Escape (or F2) from anywhere on a scan screen returns to the scan input,
+  // cleared, ready for the next label.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape" && ev.key !== "F2") { return; }
+    var input = document.querySelector("[data-scan-input]");
+    if (!input || document.querySelector("dialog[open]")) { return; }
+    if (ev.key === "Escape" || document.activeElement !== input) {
+      input.value = "";
+      input.focus();
+      ev.preventDefault();
+    }
+  });
 
   function afterResult(root) {
     var result = (root || document).querySelector("[data-sound]");

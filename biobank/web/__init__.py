@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Flask, Response, current_app, request, session
-from flask_babel import Babel
+from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as translate_message
+from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
-from .. import vocabulary
+from .. import i18n, localtime, vocabulary
 
 csrf = CSRFProtect()
 
@@ -22,20 +23,49 @@ CSP = (
 
 
 def select_locale() -> str | None:
+    """The session's choice, else the signed-in user's saved choice, else the browser's."""
+    if not has_request_context():
+        return None
     langs = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in langs:
         return str(chosen)
+    user = g.get("api_user")
+    if user is None and current_user and current_user.is_authenticated:
+        user = current_user
+    saved = getattr(user, "locale", None)
+    if saved in langs:
+        return str(saved)
     return request.accept_languages.best_match(langs)
 
 
-def local_time(value: datetime | None, tz: str | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Show a stored UTC time in the site's zone, naming the zone."""
-    if value is None:
-        return "—"
-    zone = ZoneInfo(tz or "Asia/Shanghai")
-    local = value.astimezone(zone)
-    return f"{local.strftime(fmt)} {local.tzname()}"
+def current_language() -> str:
+    """``"zh"`` or ``"en"``: the language this request is answered in."""
+    if not has_request_context():
+        return "en"
+    loc = get_locale()
+    return loc.language if loc is not None else "en"
+
+
+def site_timezone() -> str | None:
+    """The signed-in user's site zone: the default for times shown without a site."""
+    if not has_request_context():
+        return None
+    user = g.get("api_user")
+    if user is None and current_user and current_user.is_authenticated:
+        user = current_user
+    site = getattr(user, "site", None)
+    return getattr(site, "timezone", None)
+
+
+def local_time(value: datetime | None, tz: str | None = None, fmt: str | None = None) -> str:
+    """Show a stored UTC time in the site's zone (the user's site when not given), naming the
+    zone, in the page's language: ``2026-11-24 22:05 CST`` / ``2026年11月24日 22:05 CST``."""
+    tz = tz or site_timezone()
+    if fmt is not None and value is not None:
+        local = value.astimezone(localtime.zone(tz))
+        return f"{local.strftime(fmt)} {local.tzname()}"
+    return localtime.format_local(value, tz, current_language())
 
 
 def init_web(app: Flask) -> None:
@@ -57,6 +87,8 @@ def init_web(app: Flask) -> None:
     from .api import init_api
 
     csrf.init_app(app)
+    # A fresh clone (no `make`) still gets its .mo files; stale ones are rebuilt.
+    i18n.compile_catalogues()
     Babel(app, locale_selector=select_locale)
     transaction.init_app(app)
     errors.init_app(app)
@@ -69,6 +101,9 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         vocab=vocabulary, label=vocabulary.label, local_time=local_time,
+        zone_label=localtime.zone_label, error_title=i18n.error_title,
+        # A message from a variable (an error's text): looked up, never %-formatted.
+        tmsg=translate_message,
     )
 
     @app.after_request
@@ -83,4 +118,4 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def _inject() -> dict[str, Any]:
-        return {"current_locale": select_locale() or "en"}
+        return {"current_locale": current_language()}

@@ -50,7 +50,9 @@ def error_response(exc: BiobankError) -> Response:
         "refused %s %s -> %d %s (user=%s)", request.method, request.path, exc.status, exc.code,
         user or "-",
     )
-    return _respond(exc.status, exc.code, exc.message)
+    # A service's fixed message is in the catalogue (extracted by its error class); a formatted
+    # one stays English, and pages add the translated generic text for its code (i18n.py).
+    return _respond(exc.status, exc.code, _(exc.message))
 
 
 def init_app(app: Flask) -> None:

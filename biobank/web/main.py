@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..errors import BiobankError
 from ..models import Participant, Specimen
-from ..services import access, audit, scan
+from ..services import access, audit, scan, users
 from .auth import actor, login_required
 from .errors import security_log
 from .transaction import db_session
@@ -68,9 +69,12 @@ def scan_station() -> Any:
 
 @bp.route("/language", methods=["POST"])
 def set_language() -> Response:
+    """Switch the interface language; a signed-in user's choice is saved to their profile."""
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["locale"] = lang
+        if current_user.is_authenticated:
+            users.update_profile(db_session(), actor(), {"locale": lang})
     target = request.form.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//")
                     else url_for("main.index"))
