@@ -27,6 +27,8 @@ TRANSLATIONS_DIR: Final = Path(__file__).parent / "translations"
 EXTRACT_KEYWORDS: Final = (
     "N_", "lazy_gettext", "BiobankError", "ValidationError", "NotFound", "PermissionDenied",
     "Unauthenticated", "Conflict", "InvalidTransition", "TooManyRequests", "ServiceUnavailable",
+    # Enrolment criteria labels: the 2nd argument of Criterion(...) and of its add(...) helper.
+    "Criterion:2", "add:2",
 )
 
 
@@ -96,6 +98,105 @@ ERROR_TITLES: Final[dict[str, str]] = {
 }
 
 
+JOB_STATE_LABELS: Final = (N_("queued"), N_("running"), N_("done"), N_("failed"))
+
+#: Tables of coded values whose labels pages show through ``_(variable)``: their texts are not
+#: literals in a ``_()`` call, so extraction cannot see them. ``display_messages()`` collects
+#: them; the catalogue update adds them and the catalogue test requires a translation for each.
+#: (module, attribute): a dict's values (a str, the first item of a tuple, or an object's
+#: ``label``/``description``), a tuple's items, or a str; (module, function, arg): the same
+#: taken from what the function returns for ``arg``.
+DISPLAY_TABLES: Final = (
+    ("biobank.vocabulary", "SPECIMEN_TYPES"),
+    ("biobank.vocabulary", "CONTAINERS"),
+    ("biobank.vocabulary", "STATUSES"),
+    ("biobank.models.user", "ROLES"),
+    ("biobank.models.participant", "SCREENING_STATUSES"),
+    ("biobank.services.shipments", "CONDITIONS"),
+    ("biobank.services.shipments", "DAMAGE"),
+    ("biobank.services.shipments", "PACKAGE_CONDITIONS"),
+    ("biobank.services.shipments", "STATUS_LABELS"),
+    ("biobank.services.storage", "LOCATION_KINDS"),
+    ("biobank.services.storage", "BOX_TYPES"),
+    ("biobank.services.storage", "FILL_ORDERS"),
+    ("biobank.services.genotyping", "ASSAYS"),
+    ("biobank.services.genotyping", "CLASSIFICATIONS"),
+    ("biobank.services.genotyping", "ORIGINS"),
+    ("biobank.services.genotyping", "SIGNATURE_MEANING"),
+    ("biobank.services.enrollment", "COUNT_LABS"),
+    ("biobank.services.enrollment", "ULN_LABS"),
+    ("biobank.services.enrollment", "EXCLUSIONS"),
+    ("labels.layout", "STOCKS"),
+    # The assessment criteria with no values recorded: every formatted criterion label.
+    ("biobank.services.enrollment", "_assessment_criteria", None),
+)
+
+# A criterion label held in a variable in services/enrollment.py (shown as _(c.label)).
+MEN1_CRITERION = N_("MEN1 mutation (germline P/LP, or P/LP in the tumour)")
+
+
+def _texts(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)[:1]]
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return [t for v in value for t in _texts(v)]
+    for attr in ("label", "description"):
+        text = getattr(value, attr, None)
+        if isinstance(text, str):
+            return [text]
+    return []
+
+
+def display_messages() -> dict[str, str]:
+    """Every label in :data:`DISPLAY_TABLES` → ``module:attribute`` it comes from.
+
+    Raises ``LookupError`` naming a table that no longer exists (renamed by its area), so the
+    catalogue test says what to update here.
+    """
+    import importlib
+
+    found: dict[str, str] = {}
+    for module_name, attr, *call in DISPLAY_TABLES:
+        try:
+            table = getattr(importlib.import_module(module_name), attr)
+            if call:
+                table = table(*call)
+        except (ImportError, AttributeError, TypeError) as exc:
+            raise LookupError(f"display table {module_name}:{attr} is gone: {exc}") from exc
+        for text in _texts(table):
+            found.setdefault(text, f"{module_name}:{attr}")
+    return found
+
+
 def error_title(code: str) -> str:
     """The untranslated generic text for an error code (translate with ``_()`` when shown)."""
     return ERROR_TITLES.get(code, ERROR_TITLES["bad_request"])
+
+
+def add_display_messages(pot_path: Path) -> int:
+    """Add :func:`display_messages` to an extracted ``.pot`` (before ``pybabel update``)."""
+    from babel.messages.pofile import read_po, write_po
+
+    with pot_path.open("rb") as f:
+        catalog = read_po(f)
+    added = 0
+    for text, source in display_messages().items():
+        if text not in catalog:
+            catalog.add(text, auto_comments=[f"display table {source}"])
+            added += 1
+    with pot_path.open("wb") as f:
+        write_po(f, catalog, no_location=True, sort_output=True, width=100)
+    return added
+
+
+if __name__ == "__main__":  # python -m biobank.i18n add-display-messages <pot> | compile
+    import sys
+
+    if sys.argv[1:2] == ["add-display-messages"] and len(sys.argv) == 3:
+        print(f"{add_display_messages(Path(sys.argv[2]))} display messages added")
+    elif sys.argv[1:] == ["compile"]:
+        print("\n".join(str(p) for p in compile_catalogues(force=True)))
+    else:
+        sys.exit("usage: python -m biobank.i18n add-display-messages <messages.pot> | compile")

@@ -35,10 +35,10 @@ _PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%%")
 
 def _keywords() -> dict[str, object]:
     from babel.messages.extract import DEFAULT_KEYWORDS
+    from babel.messages.frontend import parse_keywords
 
     keywords: dict[str, object] = dict(DEFAULT_KEYWORDS)
-    for name in i18n.EXTRACT_KEYWORDS:
-        keywords[name] = None  # first argument is the message id
+    keywords.update(parse_keywords(list(i18n.EXTRACT_KEYWORDS)))
     return keywords
 
 
@@ -72,11 +72,12 @@ def test_babel_cfg_names_the_extraction_keywords() -> None:
     text = (ROOT / "babel.cfg").read_text(encoding="utf-8")
     assert "[python: biobank/**.py]" in text and "[jinja2: biobank/templates/**.html]" in text
     for name in i18n.EXTRACT_KEYWORDS:
-        assert f"-k {name}" in text, name
+        assert f"-k {name} " in text or f"-k {name}\n" in text, name
+    assert "add-display-messages" in text
 
 
 def test_every_message_has_a_chinese_translation() -> None:
-    extracted = _extracted()
+    extracted = {**i18n.display_messages(), **_extracted()}
     catalogue = _catalogue()
     assert len(extracted) > 200  # the extraction itself works (a broken one would pass)
     missing = sorted(f"{where}: {msgid!r}" for msgid, where in extracted.items()
@@ -93,6 +94,18 @@ def test_translations_keep_their_placeholders() -> None:
             if s and sorted(_PLACEHOLDER.findall(s)) != want:
                 bad.append(f"{msgid!r} → {s!r}")
     assert not bad, "\n".join(bad)
+
+
+def test_display_tables_are_found_and_translated() -> None:
+    """Labels shown through _(variable) (statuses, kinds, criteria...) are in the catalogue."""
+    shown = i18n.display_messages()
+    catalogue = _catalogue()
+    for text in ("Dry ice (−78 °C)", "Cryobox 9×9 (81)", "Exclusion: Poorly controlled diabetes",
+                 "Likely pathogenic", "screen_failed"):
+        assert text in shown
+    missing = [f"{source}: {text!r}" for text, source in shown.items()
+               if not catalogue.get(text, ("",))[0]]
+    assert not missing, "\n".join(missing)
 
 
 def test_vocabulary_labels_are_translated() -> None:
