@@ -20,7 +20,7 @@ import labels as lib
 
 from ..errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from ..models import AuditEvent, Participant, Site, Specimen, User, VisitDefinition
-from . import access, audit
+from . import access, audit, shipments, storage
 
 __all__ = [
     "DEFAULT_PDF_STOCK",
@@ -141,17 +141,25 @@ def _parse_codes(codes: Iterable[str]) -> list[str]:
 
 
 def _other_target(session: Session, user: User, code: str) -> LabelTarget:
-    # Boxes, shipments and locations are their areas' models; until those areas land, their
-    # labels are "not available" rather than printed for objects nobody can find.
+    """A box, location or shipment label: its own ID only. Whether the object exists and is
+    visible to the user is its area's answer (the same lookup as the scan station)."""
     kind = _ENTITY[code[:2]]
-    raise NotFound(f"{kind} labels are not available yet ({code})", code="not_available")
+    if kind == "shipment":
+        shipments.resolve_scan(session, user, code)
+    else:
+        storage.resolve_scan(session, user, code)
+    try:
+        spec = lib.LabelSpec(kind=kind, id=code)
+    except lib.LabelError as exc:
+        raise ValidationError(f"{code}: {exc.message}", code=exc.code) from None
+    return LabelTarget(code, kind, spec)
 
 
 def label_specs_for_codes(
     session: Session, user: User, codes: Iterable[str]
 ) -> list[LabelTarget]:
-    """The label of each code (specimens ``SP``; boxes ``BX`` and shipments ``SH`` when their
-    areas provide them), in the order given, each once. A code the user may not see is
+    """The label of each code (specimens ``SP``, boxes ``BX``, shipments ``SH``, storage
+    locations ``LC``), in the order given, each once. A code the user may not see is
     :class:`NotFound`, the same answer as an unknown one."""
     wanted = _parse_codes(codes)
     sp = [c for c in wanted if c.startswith("SP")]

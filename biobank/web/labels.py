@@ -3,7 +3,8 @@ reason), aliquots with their label, and PDF / site-printer output.
 
 Links other areas may use: ``url_for("labels.pdf", kind="boxes", code=...)`` (a GET that
 prints the PDF, first print only; a reprint is sent to the label page for its reason) and
-``url_for("labels.label_page", kind=..., code=...)``; kinds are specimens, boxes, shipments.
+``url_for("labels.label_page", kind=..., code=...)``; kinds are specimens, boxes, shipments
+and locations.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from .transaction import SAFE_METHODS, db_session
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 
 #: URL word -> ID prefix of the objects it names.
-KINDS = {"specimens": "SP", "boxes": "BX", "shipments": "SH"}
-_KIND_RULE = "<any(specimens, boxes, shipments):kind>"
+KINDS = {"specimens": "SP", "boxes": "BX", "shipments": "SH", "locations": "LC"}
+_KIND_RULE = "<any(specimens, boxes, shipments, locations):kind>"
 
 
 def printer_settings() -> dict[str, Any]:

@@ -4,18 +4,21 @@ the audit of every print. Every output is decoded back to its codes."""
 from __future__ import annotations
 
 import re
+import socket
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from biobank import get_db
 from biobank.models import Participant, Specimen
 from biobank.vocabulary import SPECIMEN_TYPES
 from labels import LabelSpec, format_id, render_zpl
-from tests.biobank.helpers import specimen_code
+from tests.biobank.helpers import specimen_code, user
 from tests.conftest import post_form
 
 from .conftest import (
@@ -240,6 +243,34 @@ def test_printer_that_is_off_gives_a_clear_message_fast_and_the_pdf_fallback(
     assert print_events(db, codes[0]) == []
 
 
+def test_printer_that_never_answers_costs_the_timeout_not_a_hang(
+    app: Flask, client_as: Any, db: Any
+) -> None:
+    # A listening socket whose accept queue is full drops new connections: the printer is
+    # asleep (or the address is a black hole). The page answers after the 3 s timeout.
+    asleep = socket.socket()
+    asleep.bind(("127.0.0.1", 0))
+    asleep.listen(0)
+    port = asleep.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port), timeout=1)
+    try:
+        set_printer(app, "S01", "127.0.0.1", port)
+        codes = _kit_codes(db, "S01-0001", "SCR")
+        c = client_as("s01.tech")
+        started = time.monotonic()
+        resp = post_form(c, "/labels/print", {"code": codes, "fmt": "printer",
+                                              "next": "/labels/kits/S01-0001/SCR"},
+                         follow_redirects=True)
+        elapsed = time.monotonic() - started
+    finally:
+        filler.close()
+        asleep.close()
+    assert 2.5 < elapsed < 6, elapsed
+    page = resp.get_data(as_text=True)
+    assert "did not answer within 3 s" in page and 'data-outcome="printer_failed"' in page
+    assert print_events(db, codes[0]) == []
+
+
 def test_no_printer_configured_offers_only_the_pdf(client_as: Any) -> None:
     page = client_as("s01.tech").get("/labels/kits/S01-0001/SCR").get_data(as_text=True)
     assert "No label printer is configured" in page and 'value="printer"' not in page
@@ -265,11 +296,40 @@ def test_other_sites_labels_are_not_found_and_monitors_cannot_print(
     assert "Download PDF" not in m.get("/labels/kits/S01-0001/SCR").get_data(as_text=True)
 
 
-def test_box_and_shipment_labels_are_not_available_yet(client_as: Any) -> None:
+def test_unknown_box_and_shipment_codes_are_not_found(client_as: Any) -> None:
     c = client_as("cb.tech")
-    for kind, prefix in (("boxes", "BX"), ("shipments", "SH")):
-        code = format_id(prefix, 1)
+    for kind, prefix in (("boxes", "BX"), ("shipments", "SH"), ("locations", "LC")):
+        code = format_id(prefix, 999_999)
         assert c.get(f"/labels/{kind}/{code}.pdf").status_code == 404
         assert c.get(f"/labels/{kind}/{code}.png").status_code == 404
     # A code of the wrong kind for the URL is not found either.
     assert c.get(f"/labels/boxes/{format_id('SP', 1)}.png").status_code == 404
+
+
+def test_box_and_shipment_labels_print_and_decode(
+    app: Flask, client_as: Any, db: Any, tmp_path: Path
+) -> None:
+    from biobank.services import shipments, storage
+
+    if not hasattr(storage, "create_box") or not hasattr(shipments, "create"):
+        pytest.skip("the storage and shipment areas have not landed in this checkout")
+    tech = user(db, "s01.tech")
+    with get_db(app).transaction() as s:
+        tech = s.get(type(tech), tech.id)
+        box = storage.create_box(s, tech, box_type="cryobox_9x9", name="Label test box")
+        shipment = shipments.create(s, tech, conditions="ambient")
+        codes = {"boxes": box.barcode, "shipments": shipment.barcode}
+    c = client_as("s01.tech")
+    for kind, code in codes.items():
+        assert decode_png(c.get(f"/labels/{kind}/{code}.png").data) == [code], kind
+        pdf = c.get(f"/labels/{kind}/{code}.pdf")
+        assert pdf.status_code == 200, kind
+        assert decode_pdf(pdf.data, tmp_path / kind, count=1) == [code]
+        (ev,) = print_events(db, code)
+        assert (ev.action, ev.entity_type) == ("label.print", {"boxes": "box",
+                                                               "shipments": "shipment"}[kind])
+        # Another site's staff do not see it, and cannot tell it exists.
+        assert client_as("s02.tech").get(f"/labels/{kind}/{code}.png").status_code == 404
+    both = post_form(c, "/labels/print", {"code": list(codes.values()), "fmt": "pdf",
+                                          "reason": "second copy"})
+    assert decode_pdf(both.data, tmp_path / "both", count=2) == list(codes.values())
