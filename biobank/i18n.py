@@ -14,8 +14,11 @@ that a service's fixed error message is translated when a page or the API shows 
 
 from __future__ import annotations
 
+import functools
+import gettext as gettext_module
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -173,6 +176,25 @@ def display_messages() -> dict[str, str]:
 def error_title(code: str) -> str:
     """The untranslated generic text for an error code (translate with ``_()`` when shown)."""
     return ERROR_TITLES.get(code, ERROR_TITLES["bad_request"])
+
+
+def translator(locale: str | None) -> Callable[[str], str]:
+    """gettext for ``locale`` without Flask: for PDFs and files built in services or the CLI.
+
+    ``_ = i18n.translator("zh")`` then ``_("Shipment manifest")`` (the literal is extracted like
+    any ``_()`` call). Unknown locales and ``en`` return the message unchanged.
+    """
+    return _translations(locale or "en").gettext
+
+
+@functools.lru_cache(maxsize=8)
+def _translations(locale: str) -> gettext_module.NullTranslations:
+    from babel.support import Translations
+
+    if not (TRANSLATIONS_DIR / locale).is_dir():
+        return gettext_module.NullTranslations()
+    compile_catalogues()
+    return Translations.load(str(TRANSLATIONS_DIR), [locale])
 
 
 def add_display_messages(pot_path: Path) -> int:

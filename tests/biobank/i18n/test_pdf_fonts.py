@@ -45,3 +45,30 @@ def test_chinese_text_survives_into_the_pdf(tmp_path: Path) -> None:
                               text=True).stdout
         for word in want:
             assert word in text, (word, text)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_a_printed_header_in_chinese_names_the_zone(tmp_path: Path) -> None:
+    """What a PDF built in a service does: translate without Flask, print local time + zone."""
+    from datetime import UTC, datetime
+
+    from biobank.i18n import translator
+    from biobank.localtime import format_local, zone_label
+
+    at = datetime(2026, 11, 24, 14, 5, tzinfo=UTC)
+    for lang, title, when in (("zh", "运输批次", "2026年11月24日 22:05 CST"),
+                              ("en", "Shipment", "2026-11-24 22:05 CST")):
+        _ = translator(lang)
+        out = BytesIO()
+        styles = pdf_fonts.paragraph_styles(lang)
+        SimpleDocTemplate(out).build([
+            Paragraph(f"{_('Shipment')} SH00000012K", styles["Title"]),
+            Paragraph(f"{format_local(at, 'Asia/Shanghai', lang)} · "
+                      f"{zone_label('Asia/Shanghai', at)}", styles["BodyText"]),
+        ])
+        pdf = tmp_path / f"{lang}.pdf"
+        pdf.write_bytes(out.getvalue())
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True,
+                              text=True).stdout
+        assert title in text and when in text and "Asia/Shanghai (UTC+08:00)" in text, text
+    assert translator("fr")("Shipment") == "Shipment"
