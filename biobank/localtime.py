@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ValidationError
 
 __all__ = [
-    "DEFAULT_TIMEZONE", "format_local", "parse_local", "parse_local_date", "zone", "zone_label",
+    "DEFAULT_TIMEZONE", "format_local", "parse_datetime", "parse_local", "parse_local_date", "zone",
+    "zone_label",
 ]
 
 DEFAULT_TIMEZONE: Final = "Asia/Shanghai"
@@ -84,6 +85,19 @@ def parse_local(text: str, tz: str | None = None, *, default_time: time = time(0
     day, clock = _match(text)
     local = datetime.combine(day, clock or default_time, tzinfo=zone(tz))
     return local.astimezone(UTC)
+
+
+def parse_datetime(text: str, tz: str | None = None) -> datetime:
+    """ISO 8601 with an offset (``2026-11-24T14:30+08:00``, ``...Z``) as written, else a local
+    date/time typed at the site (:func:`parse_local`). Returns the aware UTC instant."""
+    cleaned = _normalise(text)
+    try:
+        value = datetime.fromisoformat(cleaned.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        value = None
+    if value is not None and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return parse_local(text, tz)
 
 
 def parse_local_date(text: str) -> date:

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from .. import localtime
 from ..errors import ValidationError
 from ..services import access, audit, specimens
 from .auth import actor, login_required
@@ -38,8 +39,11 @@ def correct(barcode: str) -> Response:
     s = db_session()
     user = actor()
     specimen = access.get_specimen(s, user, barcode)
-    specimens.correct(s, user, specimen, request.form.get("field", ""),
-                      request.form.get("value", ""), request.form.get("reason", ""))
+    field = request.form.get("field", "")
+    value: object = request.form.get("value", "")
+    if field in {"collected_at", "centrifuged_at", "frozen_at"}:  # typed in local time (i18n)
+        value = localtime.parse_datetime(str(value), specimen.participant.site.timezone)
+    specimens.correct(s, user, specimen, field, value, request.form.get("reason", ""))
     flash(_("Correction recorded."), "success")
     return redirect(url_for(".detail", barcode=specimen.barcode))
 

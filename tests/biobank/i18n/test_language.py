@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -135,3 +136,20 @@ def test_times_are_shown_in_the_sites_zone(client_as: Any, db: Any) -> None:
     _switch(c, "zh")
     zh = c.get(f"/specimens/{code}").get_data(as_text=True)
     assert re.search(r"\d{4}年\d{2}月\d{2}日 \d{2}:\d{2} CST", zh)
+
+
+def test_a_correction_accepts_the_local_date_people_type(client_as: Any, db: Any) -> None:
+    code = specimen_code(db, status="collected", site="S01")
+    c = client_as("s01.tech")
+    _switch(c, "zh")
+    ok = post_form(c, f"/specimens/{code}/correct",
+                   {"field": "collected_at", "value": "2026年11月20日 09:30",
+                    "reason": "transcription error"})
+    assert ok.status_code == 302, ok.get_data(as_text=True)
+    db.rollback()
+    stored = db.execute(select(Specimen.collected_at).where(Specimen.barcode == code)).scalar_one()
+    assert stored.astimezone(UTC) == datetime(2026, 11, 20, 1, 30, tzinfo=UTC)  # 09:30 CST
+    assert "2026年11月20日 09:30 CST" in c.get(f"/specimens/{code}").get_data(as_text=True)
+    bad = post_form(c, f"/specimens/{code}/correct",
+                    {"field": "collected_at", "value": "20/13/2026", "reason": "x"})
+    assert bad.status_code == 422 and "输入无效" in bad.get_data(as_text=True)

@@ -99,3 +99,15 @@ def test_what_is_shown_reads_back_as_the_same_instant(naive: datetime, tz: str,
     # The zh rendering of a page is also accepted back.
     shown = format_local(instant, tz, "zh", with_zone=False)
     assert abs(parse_local(shown, tz) - instant) <= timedelta(hours=1)
+
+
+def test_parse_datetime_takes_iso_with_offset_or_local_text() -> None:
+    from biobank.localtime import parse_datetime
+
+    want = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
+    assert parse_datetime("2026-11-24T14:30+08:00", "Europe/London") == want  # offset wins
+    assert parse_datetime("2026-11-24T06:30Z") == want
+    assert parse_datetime("2026/11/24 14:30", "Asia/Shanghai") == want
+    assert parse_datetime("2026-11-24 14:30", "Asia/Shanghai") == want  # no offset: local
+    with pytest.raises(ValidationError):
+        parse_datetime("yesterday", "Asia/Shanghai")
