@@ -16,6 +16,7 @@ from .genotyping import (
 )
 from .idempotency import IdempotencyRecord
 from .participant import SCREENING_STATUSES, Participant
+from .shipment import SHIPMENT_STATUSES, Shipment, ShipmentItem, ShipmentReceipt
 from .site import SITE_KINDS, Site
 from .specimen import SPECIMEN_STATUSES, IdCounter, Specimen, SpecimenEvent
 from .trial import ExpectedSpecimen, Trial, VisitDefinition
@@ -24,6 +25,7 @@ from .user import ROLES, ApiToken, User
 __all__ = [
     "ROLES",
     "SCREENING_STATUSES",
+    "SHIPMENT_STATUSES",
     "SITE_KINDS",
     "SPECIMEN_STATUSES",
     "ApiToken",
@@ -42,6 +44,9 @@ __all__ = [
     "IdempotencyRecord",
     "Participant",
     "ReportVersion",
+    "Shipment",
+    "ShipmentItem",
+    "ShipmentReceipt",
     "Site",
     "Specimen",
     "SpecimenEvent",

@@ -1,14 +1,706 @@
-"""Shipments: the rules and state changes of this area (stub until the area lands)."""
+"""Shipments: pack by scanning, ship, receive by scanning, record every discrepancy, resolve
+each one with a reason, close.
+
+States: draft → ready → shipped → (partially_)received → closed; draft/ready → cancelled;
+shipped → lost. Custody moves through ``specimens.transition("ship"/"receive")`` so that every
+hand-off is a SpecimenEvent (who, where, when). Every mutating call locks the shipment row first
+(SELECT ... FOR UPDATE on PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE), and the
+database refuses a second receipt or a second item for the same specimen.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from ..errors import NotFound
-from ..models import User
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from labels import ids
+
+from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from ..models import Shipment, ShipmentItem, ShipmentReceipt, Site, Specimen, SpecimenEvent, User
+from ..models.base import utcnow
+from . import access, audit, specimens
+
+CONDITIONS: dict[str, str] = {
+    "ambient": "Ambient (15–25 °C)",
+    "refrigerated": "Refrigerated (2–8 °C)",
+    "dry_ice": "Dry ice (−78 °C)",
+    "liquid_nitrogen": "Liquid nitrogen dry shipper (−150 °C)",
+}
+DAMAGE: dict[str, str] = {
+    "haemolysed": "Haemolysed",
+    "leaked": "Leaked",
+    "broken": "Broken",
+    "thawed": "Thawed",
+    "mislabelled": "Mislabelled",
+    "insufficient_volume": "Insufficient volume",
+}
+PACKAGE_CONDITIONS: dict[str, str] = {
+    "intact": "Intact",
+    "damaged": "Damaged outer package",
+    "wet": "Wet or leaking",
+    "coolant_depleted": "Coolant depleted",
+}
+STATUS_LABELS: dict[str, str] = {
+    "draft": "Draft",
+    "ready": "Ready to ship",
+    "shipped": "Shipped",
+    "partially_received": "Partially received",
+    "received": "Received",
+    "closed": "Closed",
+    "cancelled": "Cancelled",
+    "lost": "Lost",
+}
+ACTIVE = ("draft", "ready", "shipped")
+WRITE_ROLES = ("technician", "admin")
+# How far the server clock may drift between two requests before "received before shipped".
+CLOCK_SLACK = timedelta(seconds=0)
 
 
-def resolve_scan(session: Session, user: User, code: str) -> object:
-    """The shipment with this barcode, for the scan station (replaced when shipments land)."""
-    raise NotFound(f"{code} is a shipment label, but no shipment with that code is on record",
-                   code="unknown_code")
+# --- reading -----------------------------------------------------------------------------------
+
+def _visible(user: User, shipment: Shipment) -> bool:
+    return user.sees_all_sites or user.site_id in (shipment.from_site_id, shipment.to_site_id)
+
+
+def get(session: Session, user: User, code: str, *, lock: bool = False) -> Shipment:
+    """The shipment with this barcode; another site's shipment answers NotFound."""
+    q = select(Shipment).where(Shipment.barcode == code.strip().upper())
+    if lock:
+        q = q.with_for_update(of=Shipment).execution_options(populate_existing=True)
+    shipment = session.execute(q).unique().scalar_one_or_none()
+    if shipment is None or not _visible(user, shipment):
+        raise NotFound(f"no shipment {code!r} visible to you", code="unknown_code")
+    return shipment
+
+
+def resolve_scan(session: Session, user: User, code: str) -> Shipment:
+    """The shipment with this barcode, for the scan station."""
+    try:
+        return get(session, user, code)
+    except NotFound as exc:
+        raise NotFound(f"{code} is a shipment label, but no shipment with that code is on "
+                       "record", code="unknown_code") from exc
+
+
+def listing(session: Session, user: User, statuses: Sequence[str] = ()) -> list[Shipment]:
+    q = select(Shipment).order_by(Shipment.id.desc())
+    if not user.sees_all_sites:
+        q = q.where(or_(Shipment.from_site_id == user.site_id,
+                        Shipment.to_site_id == user.site_id))
+    if statuses:
+        q = q.where(Shipment.status.in_(statuses))
+    return list(session.execute(q.limit(500)).unique().scalars())
+
+
+def items(session: Session, shipment: Shipment) -> list[ShipmentItem]:
+    return list(session.execute(
+        select(ShipmentItem).where(ShipmentItem.shipment_id == shipment.id)
+        .options(selectinload(ShipmentItem.scanned_by), selectinload(ShipmentItem.resolved_by))
+        .order_by(ShipmentItem.id)
+    ).unique().scalars())
+
+
+def open_discrepancies(session: Session, user: User) -> list[ShipmentItem]:
+    """The queue: every unresolved missing, damaged or extra item the user may see."""
+    q = (
+        select(ShipmentItem).join(Shipment)
+        .where(ShipmentItem.state.in_(("missing", "damaged", "extra")),
+               ShipmentItem.resolved_at.is_(None))
+        .order_by(ShipmentItem.id)
+    )
+    if not user.sees_all_sites:
+        q = q.where(or_(Shipment.from_site_id == user.site_id,
+                        Shipment.to_site_id == user.site_id))
+    return list(session.execute(q).unique().scalars())
+
+
+def counts(its: Sequence[ShipmentItem]) -> dict[str, int]:
+    out = {"manifest": 0, "packed": 0, "received": 0, "missing": 0, "damaged": 0, "extra": 0,
+           "open": 0}
+    for it in its:
+        if not it.extra:
+            out["manifest"] += 1
+        out[it.state] += 1
+        if it.is_open:
+            out["open"] += 1
+    return out
+
+
+def custody(session: Session, user: User, barcode: str) -> tuple[Specimen, list[SpecimenEvent]]:
+    """Every event of a specimen, oldest first: the chain of custody (who, where, when)."""
+    sp = access.get_specimen(session, user, barcode)
+    evs = list(session.execute(
+        select(SpecimenEvent).where(SpecimenEvent.specimen_id == sp.id)
+        .order_by(SpecimenEvent.at, SpecimenEvent.id)
+    ).unique().scalars())
+    return sp, evs
+
+
+# --- packing -----------------------------------------------------------------------------------
+
+def _require_writer(user: User) -> None:
+    access.require_write(user)
+    access.require_role(user, *WRITE_ROLES)
+
+
+def _require_sender(user: User, shipment: Shipment) -> None:
+    _require_writer(user)
+    if user.site_id != shipment.from_site_id and user.role != "admin":
+        raise PermissionDenied(f"only {shipment.from_site.code} staff pack and ship "
+                               f"{shipment.barcode}")
+
+
+def _require_receiver(user: User, shipment: Shipment) -> None:
+    _require_writer(user)
+    if user.site_id != shipment.to_site_id and user.role != "admin":
+        raise PermissionDenied(f"only {shipment.to_site.code} staff receive {shipment.barcode}")
+
+
+def _clean_text(value: Any, limit: int) -> str:
+    return str(value or "").strip()[:limit]
+
+
+def _parse_time(raw: Any, field: str) -> datetime | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, datetime):
+        value = raw
+    else:
+        try:
+            value = datetime.fromisoformat(str(raw).strip())
+        except ValueError as exc:
+            raise ValidationError(f"{field}: {raw!r} is not a date and time") from exc
+    if value.tzinfo is None:
+        raise ValidationError(f"{field}: give a time zone (e.g. +08:00 or Z)")
+    return value
+
+
+def create(
+    session: Session, user: User, *, conditions: str, to_site: str | None = None,
+    courier: str = "", tracking_number: str | None = None, logger_id: str = "",
+    planned_ship_at: Any = None, notes: str = "",
+) -> Shipment:
+    """A draft shipment from the user's site: to the central biobank, or (from the central
+    biobank) back to a collection site."""
+    _require_writer(user)
+    if conditions not in CONDITIONS:
+        raise ValidationError(f"conditions: choose one of {', '.join(CONDITIONS)}",
+                              code="bad_conditions")
+    if to_site:
+        dest = session.execute(
+            select(Site).where(Site.code == to_site.strip().upper())
+        ).scalar_one_or_none()
+        if dest is None:
+            raise ValidationError(f"no site {to_site!r}", code="bad_site")
+    else:
+        dest = session.execute(select(Site).where(Site.kind == "central")).scalars().first()
+        if dest is None:
+            raise ValidationError("no central biobank site is configured", code="bad_site")
+    if dest.id == user.site_id:
+        raise ValidationError("a shipment goes to another site", code="bad_site")
+    if not user.site.is_central and not dest.is_central:
+        raise ValidationError("collection sites ship to the central biobank", code="bad_site")
+    shipment = Shipment(
+        barcode=specimens.allocate_id(session, "SH"), status="draft", from_site_id=user.site_id,
+        to_site_id=dest.id, conditions=conditions, created_by_id=user.id, notes="",
+        courier="", logger_id="",
+    )
+    session.add(shipment)
+    session.flush()
+    audit.record(session, user, "shipment.create", "shipment", shipment.barcode, {
+        "status": "draft", "from": user.site.code, "to": dest.code, "conditions": conditions,
+    })
+    update_details(session, user, shipment, courier=courier, tracking_number=tracking_number,
+                   logger_id=logger_id, planned_ship_at=planned_ship_at, notes=notes)
+    session.refresh(shipment)
+    return shipment
+
+
+def update_details(session: Session, user: User, shipment: Shipment, **fields: Any) -> Shipment:
+    """Courier, tracking number, logger ID, planned time, conditions, notes (before shipping;
+    the tracking number and logger may still be completed while it is in transit)."""
+    _require_sender(user, shipment)
+    editable = {"draft", "ready"} if set(fields) - {"tracking_number", "logger_id", "courier"} \
+        else {"draft", "ready", "shipped"}
+    given = {k: v for k, v in fields.items() if v is not None}
+    if given and shipment.status not in editable:
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; its details are "
+                                "fixed now")
+    changes: dict[str, Any] = {}
+    for key, raw in given.items():
+        value: Any
+        if key == "conditions":
+            if raw not in CONDITIONS:
+                raise ValidationError(f"conditions: choose one of {', '.join(CONDITIONS)}",
+                                      code="bad_conditions")
+            value = raw
+        elif key == "tracking_number":
+            value = _clean_text(raw, 64) or None
+        elif key == "planned_ship_at":
+            value = _parse_time(raw, "planned ship time")
+        elif key in {"courier", "logger_id"}:
+            value = _clean_text(raw, 100 if key == "courier" else 64)
+        elif key == "notes":
+            value = _clean_text(raw, 500)
+        else:
+            raise ValidationError(f"{key!r} cannot be changed here")
+        old = getattr(shipment, key)
+        if old == value:
+            continue
+        if key == "tracking_number" and value is not None:
+            with session.no_autoflush:
+                clash = session.execute(
+                    select(Shipment.barcode).where(Shipment.tracking_number == value,
+                                                   Shipment.id != shipment.id)
+                ).scalar_one_or_none()
+            if clash:
+                raise Conflict(f"tracking number {value} is already used by {clash}",
+                               code="duplicate_tracking")
+        setattr(shipment, key, value)
+        changes[key] = [old, value]
+    if changes:
+        audit.record(session, user, "shipment.update", "shipment", shipment.barcode, changes)
+        session.flush()
+    return shipment
+
+
+@dataclass
+class PackResult:
+    added: list[Specimen]
+    already: list[Specimen]
+
+
+def _packable(session: Session, user: User, shipment: Shipment, sp: Specimen) -> None:
+    if sp.site_id != shipment.from_site_id:
+        raise Conflict(f"{sp.barcode} is held at {sp.site.code}, not at "
+                       f"{shipment.from_site.code}", code="not_here")
+    if sp.status not in specimens.TRANSITIONS["ship"].sources:
+        raise InvalidTransition(
+            f"{sp.barcode} is {sp.status.replace('_', ' ')}; only collected, received or "
+            "stored specimens can be packed", code="not_packable")
+    other = session.execute(
+        select(Shipment.barcode).join(ShipmentItem)
+        .where(ShipmentItem.specimen_id == sp.id, ShipmentItem.extra.is_(False),
+               Shipment.status.in_(ACTIVE), Shipment.id != shipment.id)
+    ).scalar_one_or_none()
+    if other:
+        raise Conflict(f"{sp.barcode} is already packed in {other}", code="in_other_shipment")
+
+
+def _box_specimens(session: Session, user: User, code: str) -> list[Specimen]:
+    """The specimens in a storage box (if the storage area offers boxes)."""
+    from . import storage
+
+    box = storage.get_box(session, user, code)
+    return [p.specimen for _k, p in sorted(storage.occupancy(session, box).items())]
+
+
+def pack(session: Session, user: User, shipment: Shipment, code: str) -> PackResult:
+    """Add a scanned tube (SP…) or every tube of a scanned box (BX…) to a draft shipment. A tube
+    already on this shipment is reported, not added twice."""
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_sender(user, shipment)
+    if shipment.status != "draft":
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; tubes are added only "
+                                "while it is a draft", code="not_draft")
+    kind = ids.KINDS.get(code[:2])
+    if kind == "box":
+        found = _box_specimens(session, user, code)
+        if not found:
+            raise ValidationError(f"box {code} is empty", code="empty_box")
+    elif kind == "specimen":
+        try:
+            found = [access.get_specimen(session, user, code)]
+        except NotFound as exc:
+            raise NotFound(f"unknown code {code}: no specimen with this label is on record",
+                           code="unknown_code") from exc
+    else:
+        raise ValidationError(f"{code} is a {kind} label; scan a tube or a box",
+                              code="wrong_kind")
+    present = set(session.execute(
+        select(ShipmentItem.specimen_id).where(ShipmentItem.shipment_id == shipment.id)
+    ).scalars())
+    result = PackResult([], [])
+    for sp in found:
+        if sp.id in present:
+            result.already.append(sp)
+            continue
+        specimens.lock(session, sp)
+        _packable(session, user, shipment, sp)
+        session.add(ShipmentItem(shipment_id=shipment.id, specimen_id=sp.id, extra=False,
+                                 state="packed", added_by_id=user.id))
+        audit.record(session, user, "shipment.pack", "shipment", shipment.barcode,
+                     {"specimen": sp.barcode})
+        result.added.append(sp)
+    session.flush()
+    return result
+
+
+def unpack(session: Session, user: User, shipment: Shipment, barcode: str) -> None:
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_sender(user, shipment)
+    if shipment.status != "draft":
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; tubes are removed "
+                                "only while it is a draft", code="not_draft")
+    item = _item(session, shipment, barcode)
+    session.delete(item)
+    audit.record(session, user, "shipment.unpack", "shipment", shipment.barcode,
+                 {"specimen": barcode})
+    session.flush()
+
+
+def _set_status(session: Session, user: User, shipment: Shipment, new: str,
+                reason: str | None = None, **extra: Any) -> None:
+    old = shipment.status
+    shipment.status = new
+    audit.record(session, user, f"shipment.{new}", "shipment", shipment.barcode,
+                 {"status": [old, new], **extra}, reason)
+
+
+def mark_ready(session: Session, user: User, shipment: Shipment) -> Shipment:
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_sender(user, shipment)
+    if shipment.status != "draft":
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a draft can be "
+                                "marked ready")
+    if not shipment.items:
+        raise ValidationError("the shipment is empty: scan the tubes first", code="empty")
+    _set_status(session, user, shipment, "ready")
+    session.flush()
+    return shipment
+
+
+def reopen(session: Session, user: User, shipment: Shipment) -> Shipment:
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_sender(user, shipment)
+    if shipment.status != "ready":
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a ready "
+                                "shipment goes back to draft")
+    _set_status(session, user, shipment, "draft")
+    session.flush()
+    return shipment
+
+
+def ship(session: Session, user: User, shipment: Shipment) -> Shipment:
+    """Hand the box to the courier: every tube goes in transit (one custody event each)."""
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_sender(user, shipment)
+    if shipment.status != "ready":
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a ready "
+                                "shipment can be shipped", code="not_ready")
+    if not shipment.courier or not shipment.tracking_number:
+        raise ValidationError("give the courier and the tracking number before shipping",
+                              code="courier_required")
+    now = utcnow()
+    for item in shipment.items:
+        sp = item.specimen
+        specimens.transition(session, user, sp, "ship", at=now, detail={
+            "shipment": shipment.barcode, "from": shipment.from_site.code,
+            "to": shipment.to_site.code, "courier": shipment.courier,
+            "tracking": shipment.tracking_number})
+        _leave_storage(session, user, sp)
+    shipment.shipped_at = now
+    shipment.shipped_by_id = user.id
+    _set_status(session, user, shipment, "shipped", shipped_at=now)
+    session.flush()
+    return shipment
+
+
+def _leave_storage(session: Session, user: User, sp: Specimen) -> None:
+    """A tube that leaves the site no longer holds its box position (storage area's rule)."""
+    from . import storage
+
+    free = getattr(storage, "free_position", None)
+    if free is not None:
+        free(session, user, sp)
+
+
+def cancel(session: Session, user: User, shipment: Shipment, reason: str) -> Shipment:
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_sender(user, shipment)
+    reason = _need_reason(reason)
+    if shipment.status not in {"draft", "ready"}:
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a draft or "
+                                "ready shipment can be cancelled")
+    _set_status(session, user, shipment, "cancelled", reason)
+    session.flush()
+    return shipment
+
+
+def mark_lost(session: Session, user: User, shipment: Shipment, reason: str) -> Shipment:
+    """The courier lost the package: every tube still in transit is marked lost."""
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_writer(user)
+    if user.site_id not in (shipment.from_site_id, shipment.to_site_id) and \
+            user.role != "admin":
+        raise PermissionDenied("only the sending or receiving site may declare it lost")
+    reason = _need_reason(reason)
+    if shipment.status != "shipped" or _receipt(session, shipment) is not None:
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a shipment in "
+                                "transit and not being received can be declared lost")
+    for item in shipment.items:
+        if item.specimen.status == "in_transit":
+            specimens.transition(session, user, item.specimen, "lose", reason=reason,
+                                 detail={"shipment": shipment.barcode})
+    _set_status(session, user, shipment, "lost", reason)
+    session.flush()
+    return shipment
+
+
+# --- receiving ---------------------------------------------------------------------------------
+
+def _need_reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError("a reason is required", code="reason_required")
+    return text[:500]
+
+
+def _parse_temperature(raw: Any) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw).strip().replace("−", "-"))
+    except InvalidOperation as exc:
+        raise ValidationError(f"temperature: {raw!r} is not a number") from exc
+    if not value.is_finite() or not Decimal("-273") <= value <= Decimal("100"):
+        raise ValidationError("temperature must be between −273 and 100 °C")
+    return value.quantize(Decimal("0.01"))
+
+
+def _receipt(session: Session, shipment: Shipment) -> ShipmentReceipt | None:
+    return session.execute(
+        select(ShipmentReceipt).where(ShipmentReceipt.shipment_id == shipment.id)
+    ).unique().scalar_one_or_none()
+
+
+def start_receipt(
+    session: Session, user: User, shipment: Shipment, *, package_condition: str = "intact",
+    temperature: Any = None,
+) -> ShipmentReceipt:
+    """Open the shipment's one receipt. The same technician reopening it gets it back; anyone
+    else, or any shipment not in transit, is refused with 409."""
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_receiver(user, shipment)
+    receipt = _receipt(session, shipment)
+    if receipt is not None:
+        if receipt.receiver_id == user.id and receipt.finished_at is None:
+            return receipt
+        who = receipt.receiver.username
+        if receipt.finished_at is not None:
+            raise Conflict(f"{shipment.barcode} was already received by {who}",
+                           code="already_received")
+        raise Conflict(f"{shipment.barcode} is being received by {who}", code="receipt_open")
+    if shipment.status != "shipped":
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a shipped "
+                                "shipment can be received", code="not_shipped")
+    if package_condition not in PACKAGE_CONDITIONS:
+        raise ValidationError(f"package condition: choose one of {', '.join(PACKAGE_CONDITIONS)}")
+    now = utcnow()
+    if shipment.shipped_at is not None and now + CLOCK_SLACK < shipment.shipped_at:
+        raise ValidationError("receipt time cannot precede the ship time", code="before_ship")
+    receipt = ShipmentReceipt(shipment_id=shipment.id, receiver_id=user.id, started_at=now,
+                              package_condition=package_condition,
+                              arrival_temperature_c=_parse_temperature(temperature))
+    try:
+        with session.begin_nested():
+            session.add(receipt)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{shipment.barcode} is already being received", code="receipt_open") \
+            from exc
+    audit.record(session, user, "shipment.receipt_start", "shipment", shipment.barcode, {
+        "package_condition": package_condition,
+        "arrival_temperature_c": receipt.arrival_temperature_c,
+    })
+    session.refresh(shipment)
+    return receipt
+
+
+def _open_receipt(session: Session, user: User, code: str) -> tuple[Shipment, ShipmentReceipt]:
+    shipment = get(session, user, code, lock=True)
+    _require_receiver(user, shipment)
+    receipt = _receipt(session, shipment)
+    if receipt is None:
+        raise Conflict(f"scan {shipment.barcode} first to open its receipt", code="no_receipt")
+    if receipt.finished_at is not None:
+        raise Conflict(f"{shipment.barcode} was already received by "
+                       f"{receipt.receiver.username}", code="already_received")
+    if receipt.receiver_id != user.id:
+        raise Conflict(f"{shipment.barcode} is being received by {receipt.receiver.username}",
+                       code="receipt_open")
+    return shipment, receipt
+
+
+@dataclass
+class ReceiveResult:
+    outcome: str  # received | damaged | extra | duplicate
+    item: ShipmentItem
+    specimen: Specimen
+    message: str
+
+
+def receive_scan(session: Session, user: User, shipment: Shipment, code: str,
+                 damage: str | None = None) -> ReceiveResult:
+    """One tube scanned out of the box. On the manifest: received (custody moves here), or
+    damaged if a damage code is given. Not on it: an extra, quarantined — custody untouched.
+    The same tube again: ``duplicate``, nothing written."""
+    shipment, _receipt_row = _open_receipt(session, user, shipment.barcode)
+    if damage in ("", "ok", "none"):
+        damage = None
+    if damage is not None and damage not in DAMAGE:
+        raise ValidationError(f"damage: choose one of {', '.join(DAMAGE)}", code="bad_damage")
+    if ids.KINDS.get(code[:2]) != "specimen":
+        raise ValidationError(f"{code} is not a tube label; scan the tubes of "
+                              f"{shipment.barcode}", code="wrong_kind")
+    sp = session.execute(
+        select(Specimen).where(Specimen.barcode == code)
+    ).unique().scalar_one_or_none()
+    if sp is None:
+        raise NotFound(f"unknown code {code}: no specimen with this label is on record",
+                       code="unknown_code")
+    item = session.execute(
+        select(ShipmentItem).where(ShipmentItem.shipment_id == shipment.id,
+                                   ShipmentItem.specimen_id == sp.id)
+    ).unique().scalar_one_or_none()
+    now = utcnow()
+    if item is not None and item.state != "packed":
+        return ReceiveResult("duplicate", item, sp, f"{code} was already scanned ({item.state})")
+    if item is None:
+        # Not on the manifest: recorded as a discrepancy; the stray tube's custody is untouched.
+        item = ShipmentItem(shipment_id=shipment.id, specimen_id=sp.id, extra=True,
+                            state="extra", damage=damage, scanned_at=now, scanned_by_id=user.id,
+                            added_by_id=user.id)
+        session.add(item)
+        session.flush()
+        audit.record(session, user, "shipment.extra", "shipment", shipment.barcode,
+                     {"specimen": code, "damage": damage})
+        return ReceiveResult("extra", item, sp,
+                             f"{code} is not on the manifest of {shipment.barcode}: quarantine it")
+    # The custody move (site) is recorded in the same event and audit row as the status.
+    detail: dict[str, Any] = {"shipment": shipment.barcode, "from": shipment.from_site.code,
+                              "to": shipment.to_site.code,
+                              "site": [sp.site.code, shipment.to_site.code]}
+    if damage:
+        detail["damage"] = damage
+    specimens.transition(session, user, sp, "receive", at=now, detail=detail)
+    sp.site_id = shipment.to_site_id
+    item.state = "damaged" if damage else "received"
+    item.damage = damage
+    item.scanned_at = now
+    item.scanned_by_id = user.id
+    audit.record(session, user, f"shipment.item_{item.state}", "shipment", shipment.barcode,
+                 {"specimen": code, "damage": damage})
+    session.flush()
+    return ReceiveResult(item.state, item, sp,
+                         f"{code} received" + (f" — {DAMAGE[damage].lower()}" if damage else ""))
+
+
+def finish_receipt(
+    session: Session, user: User, shipment: Shipment, *, package_condition: str | None = None,
+    temperature: Any = None,
+) -> Shipment:
+    """Close the scanning: tubes on the manifest that were not scanned become ``missing``."""
+    shipment, receipt = _open_receipt(session, user, shipment.barcode)
+    if package_condition:
+        if package_condition not in PACKAGE_CONDITIONS:
+            raise ValidationError("package condition: choose one of "
+                                  f"{', '.join(PACKAGE_CONDITIONS)}")
+        receipt.package_condition = package_condition
+    temp = _parse_temperature(temperature)
+    if temp is not None:
+        receipt.arrival_temperature_c = temp
+    now = utcnow()
+    if shipment.shipped_at is not None and now + CLOCK_SLACK < shipment.shipped_at:
+        raise ValidationError("receipt time cannot precede the ship time", code="before_ship")
+    missing = []
+    for item in shipment.items:
+        if item.state == "packed":
+            item.state = "missing"
+            missing.append(item.specimen.barcode)
+    receipt.finished_at = now
+    new = "partially_received" if missing else "received"
+    _set_status(session, user, shipment, new, received_at=now, missing=missing,
+                package_condition=receipt.package_condition,
+                arrival_temperature_c=receipt.arrival_temperature_c)
+    session.flush()
+    return shipment
+
+
+def _item(session: Session, shipment: Shipment, barcode: str) -> ShipmentItem:
+    item = session.execute(
+        select(ShipmentItem).join(Specimen, ShipmentItem.specimen_id == Specimen.id)
+        .where(ShipmentItem.shipment_id == shipment.id,
+               Specimen.barcode == barcode.strip().upper())
+    ).unique().scalar_one_or_none()
+    if item is None:
+        raise NotFound(f"{barcode} is not part of {shipment.barcode}")
+    return item
+
+
+RESOLUTIONS = {
+    "missing": ("noted", "lost", "received_late"),
+    "damaged": ("noted", "disposed"),
+    "extra": ("noted",),
+}
+
+
+def resolve(session: Session, user: User, shipment: Shipment, barcode: str, reason: str,
+            action: str = "noted") -> ShipmentItem:
+    """Resolve one discrepancy with a reason. ``lost`` marks a missing tube lost;
+    ``received_late`` receives a missing tube that turned up; ``disposed`` disposes a damaged
+    one; ``noted`` records the reason only (an extra tube's custody never changes here)."""
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_receiver(user, shipment)
+    reason = _need_reason(reason)
+    item = _item(session, shipment, barcode)
+    if not item.is_discrepancy:
+        raise Conflict(f"{barcode} was received without a discrepancy", code="no_discrepancy")
+    if item.resolved_at is not None:
+        raise Conflict(f"the discrepancy on {barcode} was already resolved", code="resolved")
+    if action not in RESOLUTIONS[item.state]:
+        raise ValidationError(f"a {item.state} tube is resolved as one of: "
+                              f"{', '.join(RESOLUTIONS[item.state])}", code="bad_resolution")
+    sp = item.specimen
+    detail = {"shipment": shipment.barcode}
+    if action == "lost":
+        specimens.transition(session, user, sp, "lose", reason=reason, detail=detail)
+    elif action == "disposed":
+        specimens.transition(session, user, sp, "dispose", reason=reason, detail=detail)
+    elif action == "received_late":
+        specimens.transition(session, user, sp, "receive", reason=reason,
+                             detail={**detail, "late": True, "from": shipment.from_site.code,
+                                     "to": shipment.to_site.code,
+                                     "site": [sp.site.code, shipment.to_site.code]})
+        sp.site_id = shipment.to_site_id
+    now = utcnow()
+    item.resolution = f"{action}: {reason}"
+    item.resolved_at = now
+    item.resolved_by_id = user.id
+    audit.record(session, user, "shipment.resolve", "shipment", shipment.barcode,
+                 {"specimen": barcode, "state": item.state, "action": action}, reason)
+    session.flush()
+    return item
+
+
+def close(session: Session, user: User, shipment: Shipment) -> Shipment:
+    shipment = get(session, user, shipment.barcode, lock=True)
+    _require_receiver(user, shipment)
+    if shipment.status not in {"received", "partially_received"}:
+        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a received "
+                                "shipment can be closed", code="not_received")
+    still = [it.specimen.barcode for it in shipment.items if it.is_open]
+    if still:
+        raise Conflict(f"{len(still)} discrepancies are still open: {', '.join(still)}",
+                       code="open_discrepancies")
+    shipment.closed_at = utcnow()
+    _set_status(session, user, shipment, "closed")
+    session.flush()
+    return shipment

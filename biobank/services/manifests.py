@@ -1,0 +1,194 @@
+"""Shipment manifests: a PDF to put in the box (with the shipment's own Code128, drawn as vector
+bars from the labels library's symbol), and CSV/JSON to send ahead."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from labels import make_symbol
+
+from ..models import Shipment, ShipmentItem, SpecimenEvent
+from . import shipments
+
+COLUMNS = ("specimen", "participant", "visit", "type", "container", "quantity", "unit",
+           "collected_at", "state", "damage", "extra", "resolution")
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def header(shipment: Shipment) -> dict[str, Any]:
+    receipt = shipment.receipt
+    return {
+        "shipment": shipment.barcode,
+        "status": shipment.status,
+        "from": shipment.from_site.code,
+        "to": shipment.to_site.code,
+        "conditions": shipment.conditions,
+        "courier": shipment.courier,
+        "tracking_number": shipment.tracking_number,
+        "logger_id": shipment.logger_id,
+        "planned_ship_at": _iso(shipment.planned_ship_at) or None,
+        "shipped_at": _iso(shipment.shipped_at) or None,
+        "received_at": _iso(receipt.finished_at) if receipt and receipt.finished_at else None,
+        "package_condition": receipt.package_condition if receipt else None,
+        "arrival_temperature_c": (str(receipt.arrival_temperature_c)
+                                  if receipt and receipt.arrival_temperature_c is not None
+                                  else None),
+    }
+
+
+def item_row(item: ShipmentItem) -> dict[str, Any]:
+    sp = item.specimen
+    return {
+        "specimen": sp.barcode,
+        "participant": sp.participant.code,
+        "visit": sp.visit.code if sp.visit else "",
+        "type": sp.specimen_type,
+        "container": sp.container,
+        "quantity": str(sp.quantity) if sp.quantity is not None else "",
+        "unit": sp.unit,
+        "collected_at": _iso(sp.collected_at),
+        "state": item.state,
+        "damage": item.damage or "",
+        "extra": item.extra,
+        "resolution": item.resolution or "",
+    }
+
+
+def as_json(shipment: Shipment, items: list[ShipmentItem]) -> dict[str, Any]:
+    return {**header(shipment), "items": [item_row(i) for i in items]}
+
+
+def as_csv(shipment: Shipment, items: list[ShipmentItem]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["# shipment", shipment.barcode, shipment.from_site.code, shipment.to_site.code,
+                shipment.conditions, shipment.courier, shipment.tracking_number or "",
+                shipment.logger_id])
+    w.writerow(COLUMNS)
+    for item in items:
+        row = item_row(item)
+        w.writerow([_csv_safe(str(row[c])) for c in COLUMNS])
+    return buf.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") and value != "-" else value
+
+
+CUSTODY_COLUMNS = ("specimen", "at_utc", "event", "from_status", "to_status", "site", "actor",
+                   "shipment", "detail")
+
+
+def custody_csv(barcode: str, events: list[SpecimenEvent]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(CUSTODY_COLUMNS)
+    for e in events:
+        detail = "; ".join(f"{k}={v}" for k, v in sorted(e.detail.items()) if k != "shipment")
+        w.writerow([barcode, e.at.isoformat(), e.kind, e.from_status or "", e.to_status or "",
+                    e.site.code if e.site else "", e.actor.username if e.actor else "system",
+                    str(e.detail.get("shipment", "")), _csv_safe(detail)])
+    return buf.getvalue()
+
+
+def _ascii(text: str) -> str:
+    # The PDF's base-14 fonts cover Latin-1; keep the manifest legible on any viewer.
+    return text.replace("−", "-").replace("–", "-").encode("latin-1", "replace").decode("latin-1")
+
+
+def _draw_code128(c: Canvas, text: str, x: float, y: float, module: float,
+                  height: float) -> float:
+    """Vector Code128 bars (quiet zones included) from the labels library; returns the width."""
+    symbol = make_symbol(text, "code128")
+    row = symbol.rows[0]
+    quiet = symbol.quiet
+    c.setFillColorRGB(0, 0, 0)
+    i = 0
+    while i < len(row):
+        if row[i] == "1":
+            j = i
+            while j < len(row) and row[j] == "1":
+                j += 1
+            c.rect(x + (quiet + i) * module, y, (j - i) * module, height, stroke=0, fill=1)
+            i = j
+        else:
+            i += 1
+    return (len(row) + 2 * quiet) * module
+
+
+def as_pdf(shipment: Shipment, items: list[ShipmentItem]) -> bytes:
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
+    c.setTitle(f"Manifest {shipment.barcode}")
+    width, height = A4
+    left = 18 * mm
+    y = height - 20 * mm
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(left, y, _ascii(f"Shipment manifest {shipment.barcode}"))
+    y -= 4 * mm
+    bar_h = 16 * mm
+    _draw_code128(c, shipment.barcode, left - 10 * 0.4 * mm, y - bar_h, 0.4 * mm, bar_h)
+    y -= bar_h + 5 * mm
+    c.setFont("Courier-Bold", 12)
+    c.drawString(left, y, shipment.barcode)
+    y -= 8 * mm
+    c.setFont("Helvetica", 10)
+    h = header(shipment)
+    lines = [
+        f"From: {shipment.from_site.code} - {shipment.from_site.name}",
+        f"To: {shipment.to_site.code} - {shipment.to_site.name}",
+        f"Conditions: {shipments.CONDITIONS.get(shipment.conditions, shipment.conditions)}",
+        f"Courier: {shipment.courier or '-'}    Tracking: {shipment.tracking_number or '-'}",
+        f"Temperature logger: {shipment.logger_id or '-'}",
+        f"Planned ship time (UTC): {h['planned_ship_at'] or '-'}",
+        f"Shipped (UTC): {h['shipped_at'] or '-'}",
+        f"Tubes on manifest: {sum(1 for i in items if not i.extra)}",
+    ]
+    for line in lines:
+        c.drawString(left, y, _ascii(line))
+        y -= 5 * mm
+    y -= 3 * mm
+    cols = [("#", 0), ("Specimen", 10), ("Participant", 45), ("Visit", 75), ("Type", 92),
+            ("Qty", 135), ("Collected (UTC)", 152)]
+
+    def head(yy: float) -> float:
+        c.setFont("Helvetica-Bold", 9)
+        for name, off in cols:
+            c.drawString(left + off * mm, yy, name)
+        c.line(left, yy - 1.5 * mm, width - left, yy - 1.5 * mm)
+        c.setFont("Helvetica", 9)
+        return yy - 5 * mm
+
+    y = head(y)
+    n = 0
+    for item in items:
+        if item.extra:
+            continue
+        n += 1
+        if y < 20 * mm:
+            c.showPage()
+            y = head(height - 20 * mm)
+        row = item_row(item)
+        values = [str(n), row["specimen"], row["participant"], row["visit"], row["type"],
+                  f"{row['quantity']} {row['unit']}", row["collected_at"][:16]]
+        for (_name, off), value in zip(cols, values, strict=True):
+            c.drawString(left + off * mm, y, _ascii(value)[:40])
+        y -= 5 * mm
+    y -= 6 * mm
+    if y < 30 * mm:
+        c.showPage()
+        y = height - 30 * mm
+    c.drawString(left, y, "Packed by: ____________________   Received by: ____________________")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
