@@ -53,6 +53,8 @@ def test_prepared_kit_prints_as_a_pdf_of_exactly_its_labels(
     page = c.get("/labels/kits/S01-0002/C1D1").get_data(as_text=True)
     for code in codes:
         assert f'value="{code}"' in page and f"/labels/specimens/{code}.png" in page
+    assert 'name="next" value="/labels/kits/S01-0002/C1D1"' in page
+    assert 'name="reason"' not in page  # nothing printed yet: no reprint reason asked
 
     pdf = post_form(c, "/labels/print", {"code": codes, "fmt": "pdf", "stock": "cryovial-a4",
                                          "next": "/labels/kits/S01-0002/C1D1"})
@@ -93,6 +95,7 @@ def test_reprint_without_a_reason_is_refused_and_records_nothing(
     page = again.get_data(as_text=True)
     assert again.request.path == "/labels/kits/S01-0001/SCR"
     assert "give a reason for the reprint" in page
+    assert 'name="reason"' in page
     assert len(print_events(db, codes[0])) == 1
     ok = post_form(c, "/labels/print", {"code": codes[:1], "fmt": "pdf",
                                         "reason": "label smudged"})
@@ -223,6 +226,20 @@ def test_send_to_site_printer_delivers_exactly_the_kit_zpl(
     ev = print_events(db, codes[0])[-1]
     assert ev.changes["printer"] == f"127.0.0.1:{fake_printer.port}"
     assert ev.changes["format"] == "printer" and ev.changes["dpi"] == 203
+
+
+def test_a_300_dpi_site_printer_is_a_config_value(
+    app: Flask, client_as: Any, db: Any, fake_printer: FakePrinter
+) -> None:
+    app.config["LABEL_PRINTER_DPI"] = 300
+    set_printer(app, "S01", "127.0.0.1", fake_printer.port)
+    code = specimen_code(db, status="collected", site="S01")
+    resp = post_form(client_as("s01.tech"), "/labels/print", {"code": [code], "fmt": "printer"})
+    assert resp.status_code == 302
+    zpl = fake_printer.wait_job().decode()
+    assert "^PW295" in zpl  # 25 mm at 300 dpi
+    assert zpl_symbol_data(zpl) == [code]
+    assert print_events(db, code)[-1].changes["dpi"] == 300
 
 
 def test_printer_that_is_off_gives_a_clear_message_fast_and_the_pdf_fallback(
