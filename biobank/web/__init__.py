@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
-from flask_babel import Babel, get_locale
-from flask_babel import gettext as translate_message
+from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -37,6 +36,13 @@ def select_locale() -> str | None:
     if saved in langs:
         return str(saved)
     return request.accept_languages.best_match(langs)
+
+
+def translate_message(text: str) -> str:
+    """A message held in a variable (an error's text, a coded word), looked up in the
+    catalogue and never %-formatted; unknown texts come back unchanged, and "" stays ""
+    (gettext("") would answer the catalogue's header)."""
+    return gettext(text) if text else text
 
 
 def current_language() -> str:

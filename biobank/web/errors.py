@@ -5,6 +5,7 @@ Never a traceback to the user; every refusal leaves one line in the security log
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -52,7 +53,7 @@ def error_response(exc: BiobankError) -> Response:
     )
     # A service's fixed message is in the catalogue (extracted by its error class); a formatted
     # one stays English, and pages add the translated generic text for its code (i18n.py).
-    return _respond(exc.status, exc.code, _(exc.message))
+    return _respond(exc.status, exc.code, _(exc.message) if exc.message else exc.message)
 
 
 def init_app(app: Flask) -> None:
@@ -98,5 +99,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:  # a full disk: retryable
+            log.error("disk full on %s %s", request.method, request.path)
+            return error_response(ServiceUnavailable(
+                _("The server's disk is full: nothing was saved. Tell the administrator, "
+                  "then retry."), code="disk_full"))
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _respond(500, "internal", _("Internal error; it has been logged."))

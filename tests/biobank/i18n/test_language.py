@@ -153,3 +153,12 @@ def test_a_correction_accepts_the_local_date_people_type(client_as: Any, db: Any
     bad = post_form(c, f"/specimens/{code}/correct",
                     {"field": "collected_at", "value": "20/13/2026", "reason": "x"})
     assert bad.status_code == 422 and "输入无效" in bad.get_data(as_text=True)
+
+
+def test_message_lookup_never_returns_the_catalogue_header(app: Flask) -> None:
+    from biobank.web import translate_message
+
+    with app.test_request_context(headers=ZH):
+        assert translate_message("") == ""
+        assert translate_message("no such message 100%") == "no such message 100%"
+        assert translate_message("Unknown code") == "未知编号"
