@@ -250,6 +250,15 @@ def print_labels(
             raise Conflict(f"no label printer is configured for site {user.site.code}; "
                            "download the PDF instead", code="no_printer")
     targets = label_specs_for_codes(session, user, codes)
+    # Two prints of the same labels at once (a double click, two stations) must not both be
+    # first prints: lock the specimen rows (PostgreSQL; SQLite writes are serialised by
+    # BEGIN IMMEDIATE) before asking whether they were printed.
+    sp = [t.code for t in targets if t.entity_type == "specimen"]
+    if sp:
+        session.execute(
+            select(Specimen.id).where(Specimen.barcode.in_(sp)).order_by(Specimen.id)
+            .with_for_update()
+        ).all()
     before = printed_before(session, targets)
     if before and reason is None:
         raise ValidationError(
