@@ -1,0 +1,311 @@
+"""Uploads: content checks by magic bytes, the engine's refusals as 422 with its one line,
+sample names checked against the linked specimens, idempotent re-upload, size limits before
+the body is read, decompression bombs, path-traversal names, and the background job."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import subprocess
+import threading
+import time
+import tracemalloc
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from biobank.models import GenotypingAnalysis, GenotypingFile
+from biobank.services import genotyping
+
+from .conftest import (
+    NORMAL_COL,
+    TUMOR_COL,
+    Demo,
+    germline_stop,
+    mutect2_vcf,
+    upload,
+)
+
+
+def bgzip(data: bytes, tmp_path: Path) -> bytes:
+    src = tmp_path / "in.vcf"
+    src.write_bytes(data)
+    subprocess.run(["bgzip", "-f", str(src)], check=True)
+    return (tmp_path / "in.vcf.gz").read_bytes()
+
+
+def wrong_ad_count() -> bytes:
+    rec = germline_stop().split("\t")
+    rec[9] = "0/1:5:0.901:50"  # AD is Number=R: two values expected, one given
+    return mutect2_vcf(["\t".join(rec)])
+
+
+def bad_inputs(tmp_path: Path) -> list[tuple[str, bytes, dict[str, str], str]]:
+    good = mutect2_vcf([germline_stop()])
+    text = good.decode()
+    gz = bgzip(good, tmp_path)
+    huge = text.replace("##source", "".join(
+        f"##note{i}=" + "A" * 1000 + "\n" for i in range(17 * 1024)) + "##source", 1)
+    return [
+        ("empty", b"", {}, "the file is empty"),
+        ("pdf named .vcf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n", {},
+         "not a VCF: expected '##fileformat=VCF' text or a bgzipped VCF/BCF, found a PDF"),
+        ("plain gzip", gzip.compress(good), {}, "compressed with plain gzip, not bgzip"),
+        ("truncated bgzip", gz[: len(gz) // 2], {}, "truncated bgzip file"),
+        ("non-UTF-8", text.replace("##source", "##lab=Caf\xe9\n##source", 1)
+         .encode("latin-1"), {}, "non-UTF-8 byte 0xe9"),
+        ("Number=R wrong count", wrong_ad_count(), {}, "Number=R"),
+        ("undeclared contig", text.replace("##contig=<ID=chr11,length=135086622>\n", "")
+         .encode(), {}, "contig 'chr11' is used but not declared"),
+        ("duplicate sample names", text.replace(f"{TUMOR_COL}\t{NORMAL_COL}", "S1\tS1")
+         .encode(), {"normal_sample": "S1", "tumor_sample": "S2"},
+         "duplicate sample name 'S1'"),
+        ("absent named sample", good, {"normal_sample": "BLOOD-X"},
+         "sample 'BLOOD-X' (the linked specimen) is not a sample in the VCF"),
+        ("build contradiction", good, {"build": "GRCh37"}, "contradicts the header"),
+        ("huge header", bgzip(huge.encode(), tmp_path), {}, "header larger than 16 MiB"),
+    ]
+
+
+def test_bad_input_is_refused_with_the_engines_one_line(app: Flask, api_token: Any,
+                                                        demo: Demo, db: Any,
+                                                        tmp_path: Path) -> None:
+    client = app.test_client()
+    token = api_token("pathologist")
+    for name, content, fields, message in bad_inputs(tmp_path):
+        resp = upload(client, content, demo, api_token=token, name="case.vcf", **fields)
+        assert resp.status_code == 422, (name, resp.get_data(as_text=True)[:300])
+        error = resp.get_json()["error"]
+        assert message in error["message"], (name, error)
+        assert "\n" not in error["message"] and "uploads" not in error["message"], name
+    db.rollback()
+    assert db.execute(select(func.count(GenotypingAnalysis.id))).scalar() == 0
+
+
+def test_bad_input_on_the_page_says_why(client_as: Any, demo: Demo) -> None:
+    page = client_as("pathologist")
+    resp = upload(page, gzip.compress(mutect2_vcf([germline_stop()])), demo, name="x.vcf.gz")
+    assert resp.status_code == 422
+    assert "plain gzip, not bgzip" in resp.get_data(as_text=True)
+
+
+def test_accepted_variants_of_the_format(app: Flask, api_token: Any, demo: Demo,
+                                         tmp_path: Path) -> None:
+    client = app.test_client()
+    token = api_token("pathologist")
+    crlf = upload(client, mutect2_vcf([germline_stop()], eol="\r\n"), demo, api_token=token)
+    assert crlf.status_code == 201 and crlf.get_json()["men1_status"] == "germline"
+    gz = upload(client, bgzip(mutect2_vcf([germline_stop()]), tmp_path), demo,
+                api_token=token, name="pair.vcf.gz")
+    assert gz.status_code == 201 and gz.get_json()["men1_status"] == "germline"
+    rec = germline_stop().split("\t")
+    rec[4] = "<DEL>"
+    symbolic = upload(client, mutect2_vcf(["\t".join(rec)]), demo, api_token=token)
+    assert symbolic.status_code == 201, symbolic.get_data(as_text=True)
+    assert symbolic.get_json()["variants"] == []
+
+
+def test_sample_names_must_match_the_linked_specimens(app: Flask, api_token: Any,
+                                                      demo: Demo) -> None:
+    client = app.test_client()
+    token = api_token("pathologist")
+    # The file's samples are ARGO-evo/ARGO-evo_normal; without a mapping that is an error.
+    resp = upload(client, mutect2_vcf([germline_stop()]), demo, api_token=token,
+                  mapping=False)
+    assert resp.status_code == 422
+    assert f"sample '{demo.blood}' (the linked specimen) is not a sample in the VCF" in \
+        resp.get_json()["error"]["message"]
+    # Swapped mapping: the engine's header roles disagree → refused, never guessed.
+    resp = upload(client, mutect2_vcf([germline_stop()], header_roles=False), demo,
+                  api_token=token, normal_sample=TUMOR_COL, tumor_sample=NORMAL_COL)
+    assert resp.status_code == 201
+    assert resp.get_json()["variants"][0]["origin"] != "germline_loh"
+    # Samples named by their barcodes need no mapping.
+    named = mutect2_vcf([germline_stop()], tumor=demo.tumour, normal=demo.blood)
+    resp = upload(client, named, demo, api_token=token, mapping=False)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert resp.get_json()["men1_status"] == "germline"
+
+
+def test_same_file_again_returns_the_existing_result(app: Flask, api_token: Any, demo: Demo,
+                                                     db: Any) -> None:
+    client = app.test_client()
+    token = api_token("pathologist")
+    content = mutect2_vcf([germline_stop()])
+    first = upload(client, content, demo, api_token=token, name="a.vcf")
+    second = upload(client, content, demo, api_token=token, name="renamed.vcf")
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.get_json()["id"] == second.get_json()["id"]
+    db.rollback()
+    assert db.execute(select(func.count(GenotypingFile.id))).scalar() == 1
+    assert db.execute(select(func.count(GenotypingAnalysis.id))).scalar() == 1
+
+
+def test_stored_under_its_sha256_whatever_the_name(app: Flask, api_token: Any, demo: Demo,
+                                                   db: Any) -> None:
+    client = app.test_client()
+    resp = upload(client, mutect2_vcf([germline_stop()]), demo,
+                  api_token=api_token("pathologist"), name="../../../../tmp/evil\\..\\x.vcf")
+    assert resp.status_code == 201
+    sha = resp.get_json()["files"][0]["sha256"]
+    uploads = Path(app.instance_path) / "uploads"
+    assert sorted(os.listdir(uploads)) == [f"{sha}.vcf"]
+    assert (uploads / f"{sha}.vcf").read_bytes() == mutect2_vcf([germline_stop()])
+    db.rollback()
+    row = db.execute(select(GenotypingFile)).scalar_one()
+    assert row.stored_name == f"{sha}.vcf"
+    assert row.original_name.endswith("x.vcf") and not {"/", "\\"} & set(row.original_name)
+    assert genotyping._safe_name("..\\..\\evil/../../x.vcf") == "x.vcf"
+
+
+class CountingStream(io.RawIOBase):
+    """A request body that would be 1 GB if read; counts what the server actually reads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = self.left = size
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:  # the test client measures the body by seeking, not reading
+        return True
+
+    def tell(self) -> int:
+        return self.size - self.left
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        pos = {0: offset, 1: self.tell() + offset, 2: self.size + offset}[whence]
+        self.left = self.size - pos
+        return pos
+
+    def readinto(self, buf: Any) -> int:
+        n = min(len(buf), self.left, 65536)
+        buf[:n] = b"x" * n
+        self.left -= n
+        self.read_bytes += n
+        return n
+
+
+@pytest.mark.parametrize("declared", [1 << 30, 10 << 20])
+def test_oversized_upload_is_refused_before_reading(app: Flask, client_as: Any,
+                                                    api_token: Any, demo: Demo,
+                                                    declared: int) -> None:
+    app.config["GENOTYPING_UPLOAD_MAX_BYTES"] = 2 << 20  # below the app-wide limit
+    token = api_token("pathologist")
+    page = client_as("pathologist")
+    for client, path, headers in (
+        (app.test_client(), f"/api/v1/participants/{demo.participant}/genotyping",
+         {"Authorization": f"Bearer {token}"}),
+        (page, f"/genotyping/participants/{demo.participant}/upload", {}),
+    ):
+        body = CountingStream(declared)
+        resp = client.post(path, input_stream=body, headers={
+            **headers, "Content-Length": str(declared),
+            "Content-Type": "multipart/form-data; boundary=xyz"})
+        assert resp.status_code == 413, (path, resp.get_data(as_text=True)[:200])
+        assert body.read_bytes == 0, path
+
+
+def test_decompression_bomb_is_capped(app: Flask, api_token: Any, demo: Demo,
+                                      tmp_path: Path) -> None:
+    app.config["GENOTYPING_MAX_DECOMPRESSED_BYTES"] = 4 << 20
+    text = mutect2_vcf([germline_stop()]).decode()
+    bomb = text.replace("##source", "".join(
+        f"##pad{i}=" + "A" * 1000 + "\n" for i in range(8 * 1024)) + "##source", 1)
+    resp = upload(app.test_client(), bgzip(bomb.encode(), tmp_path), demo,
+                  api_token=api_token("pathologist"), name="bomb.vcf.gz")
+    assert resp.status_code == 422
+    assert "decompresses to more than 4 MiB" in resp.get_json()["error"]["message"]
+
+
+def test_decompression_check_keeps_memory_flat(tmp_path: Path) -> None:
+    # 256 MiB of zeros behind a VCF magic, gzip-compressed in chunks (about 250 KB on disk).
+    path = tmp_path / "bomb.gz"
+    comp = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    with open(path, "wb") as fh:
+        fh.write(comp.compress(b"##fileformat=VCFv4.2\n"))
+        zeros = b"\0" * (1 << 20)
+        for _ in range(256):
+            fh.write(comp.compress(zeros))
+        fh.write(comp.flush())
+    tracemalloc.start()
+    try:
+        with pytest.raises(genotyping.ValidationError, match="decompresses to more than"):
+            genotyping.decompressed_kind(str(path), 128 << 20)
+        _cur, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"peak {peak >> 20} MiB"
+    assert genotyping.decompressed_kind(str(path), 512 << 20) == "vcf.gz"
+
+
+def test_large_files_classify_off_the_request_thread(app: Flask, client_as: Any,
+                                                     api_token: Any, demo: Demo,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    app.config["GENOTYPING_INLINE_MAX_BYTES"] = 0  # everything goes to the job runner
+    release = threading.Event()
+    real = genotyping.variant_calling.classify
+
+    def slow(*args: Any, **kw: Any) -> Any:
+        assert release.wait(20)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(genotyping.variant_calling, "classify", slow)
+    token = api_token("pathologist")
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    resp = upload(client, mutect2_vcf([germline_stop()]), demo, api_token=token)
+    assert resp.status_code == 201
+    body = resp.get_json()
+    assert body["state"] in ("queued", "running") and body["variants"] == []
+    url = f"/api/v1/genotyping/analyses/{body['id']}"
+
+    def poll(until: set[str]) -> dict[str, Any]:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            got = dict(client.get(url, headers=auth).get_json())
+            if got["state"] in until:
+                return got
+            time.sleep(0.05)
+        raise AssertionError(f"job never reached {until}")
+
+    running = poll({"running"})
+    assert 0 < running["progress"] < 100
+    page = client_as("pathologist")
+    fragment = page.get(f"/genotyping/analyses/{body['id']}/job").get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in fragment and 'data-state="running"' in fragment
+    release.set()
+    done = poll({"done", "failed"})
+    assert done["state"] == "done" and done["progress"] == 100, done
+    assert done["men1_status"] == "germline" and done["engine_version"]
+    assert done["known_variants_version"]
+    polled = page.get(f"/genotyping/analyses/{body['id']}/job?polling=1",
+                      headers={"HX-Request": "true"})
+    assert polled.headers.get("HX-Refresh") == "true"
+
+
+def test_background_failure_is_shown_with_the_reason(app: Flask, client_as: Any,
+                                                     api_token: Any, demo: Demo) -> None:
+    app.config["GENOTYPING_INLINE_MAX_BYTES"] = 0
+    token = api_token("pathologist")
+    client = app.test_client()
+    resp = upload(client, gzip.compress(mutect2_vcf([germline_stop()])), demo,
+                  api_token=token, name="plain.vcf.gz")
+    assert resp.status_code == 201
+    url = f"/api/v1/genotyping/analyses/{resp.get_json()['id']}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        body = client.get(url, headers={"Authorization": f"Bearer {token}"}).get_json()
+        if body["state"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert body["state"] == "failed"
+    assert "plain gzip, not bgzip" in body["error"] and "plain.vcf.gz" in body["error"]
+    page = client_as("pathologist").get(f"/genotyping/analyses/{body['id']}")
+    assert "Classification failed" in page.get_data(as_text=True)
