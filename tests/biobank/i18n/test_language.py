@@ -162,3 +162,13 @@ def test_message_lookup_never_returns_the_catalogue_header(app: Flask) -> None:
         assert translate_message("") == ""
         assert translate_message("no such message 100%") == "no such message 100%"
         assert translate_message("Unknown code") == "未知编号"
+
+
+def test_api_answers_in_the_token_users_saved_language(app: Flask, client_as: Any,
+                                                       api_token: Any) -> None:
+    _switch(client_as("cb.tech"), "zh")  # saved on the profile
+    token = api_token("cb.tech")
+    resp = app.test_client().post("/api/v1/scan", data="not json", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    err = json.loads(resp.data)["error"]
+    assert err["code"] == "bad_json" and err["message"] == "请求体应为 JSON 对象"
