@@ -19,6 +19,7 @@ from .participant import SCREENING_STATUSES, Participant
 from .shipment import SHIPMENT_STATUSES, Shipment, ShipmentItem, ShipmentReceipt
 from .site import SITE_KINDS, Site
 from .specimen import SPECIMEN_STATUSES, IdCounter, Specimen, SpecimenEvent
+from .storage import StorageBox, StorageLocation, StoragePosition
 from .trial import ExpectedSpecimen, Trial, VisitDefinition
 from .user import ROLES, ApiToken, User
 
@@ -50,6 +51,9 @@ __all__ = [
     "Site",
     "Specimen",
     "SpecimenEvent",
+    "StorageBox",
+    "StorageLocation",
+    "StoragePosition",
     "Trial",
     "UTCDateTime",
     "User",

@@ -1,7 +1,295 @@
-"""Storage pages (stub until the area lands)."""
+"""Storage pages: units and boxes, the box map with store-by-scan, check-out/in, the
+rack-scanner import, and the reports (completeness, inventory CSV, FHIR export)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from .. import vocabulary
+from ..errors import BiobankError, ValidationError
+from ..models import Specimen, StorageBox, StoragePosition
+from ..services import access, reports, scan, storage
+from .auth import actor, login_required
+from .errors import security_log
+from .transaction import db_session
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
+
+MAX_RACK_FILE = 2 * 1024 * 1024
+
+
+@bp.app_template_global("storage_position")
+def storage_position(specimen: Specimen) -> StoragePosition | None:
+    """Where a specimen sits now (for the specimen page and the scan result)."""
+    if specimen.status in storage.GONE:
+        return None
+    return storage.position_of(db_session(), specimen)
+
+
+@bp.app_template_global("storage_full_path")
+def storage_full_path(pos: StoragePosition) -> str:
+    return storage.full_path(pos)
+
+
+@bp.app_context_processor
+def _storage_vocab() -> dict[str, Any]:
+    return {"storage_kinds": storage.LOCATION_KINDS, "box_types": storage.BOX_TYPES,
+            "fill_orders": storage.FILL_ORDERS, "type_short": storage.TYPE_SHORT,
+            "position_name": storage.position_name}
+
+
+def _scan_code(raw: str) -> str:
+    return scan.clean(raw, tuple(current_app.config["SCANNER_PREFIXES"]),
+                      tuple(current_app.config["SCANNER_SUFFIXES"]))
+
+
+def _optional_location(s: Session, raw: str) -> Any:
+    raw = raw.strip()
+    return storage.get_location(s, actor(), _scan_code(raw)) if raw else None
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    s = db_session()
+    user = actor()
+    units = storage.units(s, user)
+    util = {u.id: storage.location_utilisation(s, u) for u in units}
+    loose = storage.loose_boxes(s, user)
+    return render_template("storage/index.html", units=units, util=util, loose=loose,
+                           used={b.id: storage.used_count(s, b) for b in loose})
+
+
+@bp.route("/locations", methods=["POST"])
+@login_required
+def create_location() -> Any:
+    s = db_session()
+    parent = _optional_location(s, request.form.get("parent", ""))
+    loc = storage.create_location(s, actor(), kind=request.form.get("kind", ""),
+                                  name=request.form.get("name", ""), parent=parent)
+    flash(_("Created %(code)s.", code=loc.barcode), "success")
+    return redirect(url_for(".location", barcode=loc.barcode))
+
+
+@bp.route("/locations/<barcode>")
+@login_required
+def location(barcode: str) -> str:
+    s = db_session()
+    loc = storage.get_location(s, actor(), barcode)
+    return render_template(
+        "storage/location.html", loc=loc, chain=storage.location_chain(loc),
+        util=storage.location_utilisation(s, loc),
+        child_util={c.id: storage.location_utilisation(s, c) for c in loc.children},
+        used={b.id: storage.used_count(s, b) for b in loc.boxes},
+    )
+
+
+@bp.route("/locations/<barcode>/move", methods=["POST"])
+@login_required
+def move_location(barcode: str) -> Any:
+    s = db_session()
+    user = actor()
+    loc = storage.get_location(s, user, barcode)
+    target = storage.get_location(s, user, _scan_code(request.form.get("target", "")))
+    storage.move_location(s, user, loc, target)
+    flash(_("Moved."), "success")
+    return redirect(url_for(".location", barcode=loc.barcode))
+
+
+@bp.route("/boxes", methods=["POST"])
+@login_required
+def create_box() -> Any:
+    s = db_session()
+    loc = _optional_location(s, request.form.get("location", ""))
+    box = storage.create_box(s, actor(), box_type=request.form.get("box_type", ""),
+                             name=request.form.get("name", ""), location=loc,
+                             fill_order=request.form.get("fill_order", "row"))
+    flash(_("Created box %(code)s.", code=box.barcode), "success")
+    return redirect(url_for(".box", barcode=box.barcode))
+
+
+def _grid_context(s: Session, box: StorageBox) -> dict[str, Any]:
+    taken = storage.grid(s, box)
+    # Translated once per page, not once per cell: a 100-position map stays fast.
+    return {"box": box, "taken": taken, "next_free": storage.next_free(s, box, taken),
+            "path": storage.location_chain(box.location),
+            "limit": current_app.config["FREEZE_THAW_WARNING_LIMIT"],
+            "frozen": vocabulary.FROZEN_TYPES,
+            "type_labels": {k: _(v) for k, v in vocabulary.SPECIMEN_TYPES.items()},
+            "status_labels": {k: _(v) for k, v in vocabulary.STATUSES.items()},
+            "specimen_url": url_for("specimens.detail", barcode="-")[:-1],
+            "choose_text": _("Choose position"), "next_text": _("next"),
+            "out_text": _("out")}
+
+
+@bp.route("/boxes/<barcode>")
+@login_required
+def box(barcode: str) -> str:
+    s = db_session()
+    b = storage.get_box(s, actor(), barcode)
+    return render_template("storage/box.html", **_grid_context(s, b))
+
+
+@bp.route("/boxes/<barcode>/store", methods=["POST"])
+@login_required
+def store(barcode: str) -> Any:
+    """One scan on the box page: a tube is stored (at the chosen or next free position); a
+    box label opens that box; a location label moves this box there."""
+    s = db_session()
+    user = actor()
+    b = storage.get_box(s, user, barcode)
+    result: dict[str, Any] = {}
+    error: BiobankError | None = None
+    try:
+        code = _scan_code(request.form.get("code", ""))
+        if code.startswith("BX"):
+            other = storage.get_box(s, user, code)
+            target = url_for(".box", barcode=other.barcode)
+            if request.headers.get("HX-Request"):
+                return Response("", headers={"HX-Redirect": target})
+            return redirect(target)
+        if code.startswith("LC"):
+            loc = storage.get_location(s, user, code)
+            storage.move_box(s, user, b, loc)
+            result = {"kind": "moved", "location": loc}
+        else:
+            sp = access.get_specimen(s, user, code)
+            was = storage.position_of(s, sp)
+            was_path = storage.full_path(was) if was is not None else None
+            pos = storage.store(s, user, b, sp, request.form.get("position") or None)
+            result = {"kind": "stored", "specimen": sp, "pos": pos, "was": was_path}
+    except BiobankError as exc:
+        security_log.warning("store refused (%s) user=%s", exc.code, user.username)
+        s.rollback()
+        error = exc
+        b = storage.get_box(s, user, barcode)
+    ctx = _grid_context(s, b)
+    if request.headers.get("HX-Request"):
+        return render_template("storage/_store_result.html", result=result, error=error,
+                               oob=True, **ctx)
+    if error is not None:
+        return render_template("storage/box.html", result=result, error=error,
+                               **ctx), error.status
+    return render_template("storage/box.html", result=result, error=None, **ctx)
+
+
+@bp.route("/use", methods=["GET", "POST"])
+@login_required
+def use() -> Any:
+    """Check-out / check-in station: choose the mode, then scan tubes."""
+    if request.method == "GET":
+        return render_template("storage/use.html", mode=request.args.get("mode", "check_out"),
+                               result=None, error=None)
+    s = db_session()
+    user = actor()
+    mode = request.form.get("mode", "check_out")
+    result: dict[str, Any] = {"mode": mode}
+    error: BiobankError | None = None
+    try:
+        if mode not in {"check_out", "check_in"}:
+            raise ValidationError(_("Choose check-out or check-in."), code="bad_mode")
+        sp = access.get_specimen(s, user, _scan_code(request.form.get("code", "")))
+        result["specimen"] = sp
+        if mode == "check_out":
+            result["pos"] = storage.check_out(s, user, sp,
+                                              request.form.get("reason", "").strip() or None)
+        else:
+            done = storage.check_in(
+                s, user, sp, warning_limit=current_app.config["FREEZE_THAW_WARNING_LIMIT"])
+            result.update(pos=done.position, count=done.freeze_thaw_count,
+                          warning=done.warning)
+    except BiobankError as exc:
+        security_log.warning("check-%s refused (%s) user=%s", mode, exc.code, user.username)
+        s.rollback()
+        error = exc
+        result.pop("specimen", None)
+    template = "storage/_use_result.html" if request.headers.get("HX-Request") \
+        else "storage/use.html"
+    status = 200 if request.headers.get("HX-Request") or error is None else error.status
+    return render_template(template, mode=mode, result=result, error=error), status
+
+
+def _rack_text() -> str:
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        raw = upload.read(MAX_RACK_FILE + 1)
+    else:
+        raw = request.form.get("csv", "").encode()
+    if len(raw) > MAX_RACK_FILE:
+        raise ValidationError(_("The rack file is too large."), code="too_large")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(_("The rack file is not UTF-8 text."), code="bad_encoding") from exc
+
+
+@bp.route("/rack-import", methods=["GET", "POST"])
+@login_required
+def rack_import() -> Any:
+    if request.method == "GET":
+        return render_template("storage/rack_import.html", diff=None, text="", error=None)
+    s = db_session()
+    text = _rack_text()
+    try:
+        diff = storage.rack_diff(s, actor(), text)
+    except BiobankError as exc:
+        return render_template("storage/rack_import.html", diff=None, text=text,
+                               error=exc), exc.status
+    return render_template("storage/rack_import.html", diff=diff, text=text, error=None)
+
+
+@bp.route("/rack-import/apply", methods=["POST"])
+@login_required
+def rack_apply() -> Any:
+    s = db_session()
+    text = request.form.get("csv", "")
+    diff = storage.apply_rack(s, actor(), text, request.form.get("fingerprint", ""))
+    flash(_("Rack file applied: %(moved)d moved, %(new)d stored, %(missing)d missing.",
+            moved=len(diff.moved), new=len(diff.new), missing=len(diff.missing)), "success")
+    first = diff.boxes[0].barcode if diff.boxes else None
+    return redirect(url_for(".box", barcode=first) if first else url_for(".index"))
+
+
+@bp.route("/reports/completeness")
+@login_required
+def completeness() -> str:
+    return render_template("storage/completeness.html",
+                           report=reports.completeness(db_session(), actor()))
+
+
+@bp.route("/inventory.csv")
+@login_required
+def inventory() -> Response:
+    s = db_session()
+    user = actor()
+    # Built before the request's session closes (a streamed body would outlive it).
+    body = "".join(reports.inventory_csv(s, user))
+    return Response(
+        body, mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=freezer-inventory.csv"})
+
+
+@bp.route("/specimens/<barcode>/fhir.json")
+@login_required
+def fhir(barcode: str) -> Response:
+    s = db_session()
+    user = actor()
+    sp = access.get_specimen(s, user, barcode)
+    body = json.dumps(reports.fhir_specimen(s, user, sp), indent=2, ensure_ascii=False)
+    return Response(body, mimetype="application/fhir+json",
+                    headers={"Content-Disposition":
+                             f"attachment; filename=Specimen-{sp.barcode}.json"})
