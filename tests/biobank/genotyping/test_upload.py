@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from biobank.models import GenotypingAnalysis, GenotypingFile
 from biobank.services import genotyping
+from tests.variant_calling.conftest import CHR11_38, R532X, Counts, deepvariant, header_of
 
 from .conftest import (
     NORMAL_COL,
@@ -309,3 +310,41 @@ def test_background_failure_is_shown_with_the_reason(app: Flask, client_as: Any,
     assert "plain gzip, not bgzip" in body["error"] and "plain.vcf.gz" in body["error"]
     page = client_as("pathologist").get(f"/genotyping/analyses/{body['id']}")
     assert "Classification failed" in page.get_data(as_text=True)
+
+
+def single_sample_vcf(sample: str, record: str) -> bytes:
+    head = header_of("deepvariant_1.5.0_golden_single_sample.vcf", (CHR11_38,))
+    head[-1] = head[-1].replace("NA12878", sample)
+    return ("\n".join([*head, record]) + "\n").encode()
+
+
+def test_a_blood_vcf_and_a_tumour_vcf(app: Flask, api_token: Any, demo: Demo) -> None:
+    """Two single-sample files (DeepVariant layout), each named by its specimen's barcode."""
+    pos, ref, alt = R532X
+    blood = single_sample_vcf(demo.blood, deepvariant(pos, ref, alt, Counts(20, 20)))
+    tumour = single_sample_vcf(demo.tumour, deepvariant(pos, ref, alt, Counts(4, 36)))
+    client = app.test_client()
+    data = {
+        "normal": (io.BytesIO(blood), "blood.vcf"), "tumor": (io.BytesIO(tumour), "ffpe.vcf"),
+        "normal_specimen": demo.blood, "tumor_specimen": demo.tumour,
+        "caller": "DeepVariant", "caller_version": "1.5.0", "assay": "exome",
+        "build": "GRCh38",
+    }
+    resp = client.post(f"/api/v1/participants/{demo.participant}/genotyping", data=data,
+                       headers={"Authorization": f"Bearer {api_token('pathologist')}"},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert sorted(f["role"] for f in body["files"]) == ["normal", "tumor"]
+    assert body["men1_status"] == "germline"
+    v = body["variants"][0]
+    assert v["origin"] == "germline_loh" and v["normal"]["vaf"] == 0.5
+    assert v["tumor"]["vaf"] == 0.9
+    # A tumour file without a linked tumour specimen is refused, not guessed.
+    resp = client.post(f"/api/v1/participants/{demo.participant}/genotyping", data={
+        **data, "normal": (io.BytesIO(blood), "blood.vcf"),
+        "tumor": (io.BytesIO(tumour), "ffpe.vcf"), "tumor_specimen": ""},
+        headers={"Authorization": f"Bearer {api_token('pathologist')}"},
+        content_type="multipart/form-data")
+    assert resp.status_code == 422
+    assert "link the tumour specimen" in resp.get_json()["error"]["message"]
