@@ -47,8 +47,10 @@ def test_technician_prints_a_visit_kit_and_scans_a_label(
     codes = [c for c, _s in kit]
     # Each label of the kit is previewed (an <img> served by the app, no inline script).
     for code in codes:
-        img = page.locator(f'img[src$="/labels/specimens/{code}.png"]')
-        assert img.evaluate("el => el.complete && el.naturalWidth > 0")
+        page.wait_for_function(
+            "src => { const el = document.querySelector(`img[src$=\"${src}\"]`);"
+            " return el && el.complete && el.naturalWidth > 0; }",
+            arg=f"/labels/specimens/{code}.png")
 
     page.select_option("#stock", "cryovial-a4")
     with page.expect_download() as info:
