@@ -8,7 +8,7 @@ from __future__ import annotations
 import errno
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -83,6 +83,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def _integrity(exc: IntegrityError) -> Response:
+        # Raised by a flush inside the view: the session must be rolled back before the page
+        # (which reads the signed-in user) is rendered, or that read fails again (a 500).
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()
         return error_response(Conflict(
             _("The change collides with another one just made; reload and try again."),
             code="constraint",

@@ -1,0 +1,156 @@
+"""The authorization matrix: every endpoint × every role × own site / other site → the status
+a user gets. ONE table; test_authz_matrix.py turns each cell into a test.
+
+Roles are played by the demo users: site staff are S01's (s01.tech, s01.coord), so "own" objects
+are S01's and "other" objects are S02's; central staff (pathologist, monitor, admin) see every
+site. Placeholders in URLs and bodies ({participant}, {specimen_collected}, ...) are filled
+from the world built in conftest.py for the row's side. A 404 for another site's object is the
+rule (existence must not leak across sites); 403 means "visible, but not your role"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("technician", "pathologist", "coordinator", "monitor", "admin", "anonymous")
+ACTING_USER: dict[str, str | None] = {
+    "technician": "s01.tech", "pathologist": "pathologist", "coordinator": "s01.coord",
+    "monitor": "monitor", "admin": "admin", "anonymous": None,
+}
+PW = "demo-Passw0rd!"
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    url: str  # a concrete URL with {placeholders}
+    kind: str  # "none" | "own" | "other"
+    expect: str  # statuses in ROLES order, space separated
+    body: dict[str, Any] = field(default_factory=dict)  # form fields (pages) or JSON (API)
+    rule: str = ""  # the Flask rule this row exercises ("" = same as url)
+    note: str = ""
+
+    @property
+    def api(self) -> bool:
+        return self.url.startswith("/api/")
+
+    def status_for(self, role: str) -> int:
+        codes = self.expect.split()
+        assert len(codes) == len(ROLES), self
+        return int(codes[ROLES.index(role)])
+
+
+def _both(method: str, url: str, own: str, other: str, body: dict[str, Any] | None = None,
+          rule: str = "") -> list[Row]:
+    return [Row(method, url, "own", own, body or {}, rule),
+            Row(method, url, "other", other, body or {}, rule)]
+
+
+# Shorthands for the common patterns.      tech path coord mon admin anon
+PAGE_READ_ALL = "200 200 200 200 200 302"
+PAGE_READ_OTHER = "404 200 404 200 200 302"  # site staff do not see another site's objects
+API_READ_ALL = "200 200 200 200 200 401"
+API_READ_OTHER = "404 200 404 200 200 401"
+AUDIT = "403 403 403 200 200 302"
+PATHOLOGIST_ONLY = "403 303 403 403 403 302"
+DISPOSE = {"action": "dispose", "reason": "authz matrix"}
+
+TABLE: list[Row] = [
+    # --- sign-in, home, language ---------------------------------------------------------
+    Row("GET", "/login", "none", "200 200 200 200 200 200"),
+    Row("POST", "/logout", "none", "302 302 302 302 302 302"),
+    Row("POST", "/language", "none", "302 302 302 302 302 302", {"lang": "zh"}),
+    Row("GET", "/", "none", PAGE_READ_ALL),
+    # --- scan station (an expected tube of one's own site is registered by a technician) ---
+    Row("GET", "/scan", "none", PAGE_READ_ALL),
+    *_both("POST", "/scan", PAGE_READ_ALL, PAGE_READ_OTHER, {"code": "{specimen_expected}"}),
+    # --- participants and specimens ------------------------------------------------------
+    Row("GET", "/participants/", "none", PAGE_READ_ALL),
+    *_both("GET", "/participants/{participant}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/participants/<code>"),
+    *_both("POST", "/participants/{participant}/visits/C1D1/kit",
+           "302 302 302 403 302 302", "404 302 404 403 302 302",
+           rule="/participants/<code>/visits/<visit_code>/kit"),
+    *_both("GET", "/specimens/{specimen_collected}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/specimens/<barcode>"),
+    *_both("POST", "/specimens/{specimen_collected}/action",
+           "302 302 302 403 302 302", "404 302 404 403 302 302", DISPOSE,
+           rule="/specimens/<barcode>/action"),
+    *_both("POST", "/specimens/{specimen_collected}/correct",
+           "302 302 302 403 302 302", "404 302 404 403 302 302",
+           {"field": "notes", "value": "re-labelled", "reason": "authz matrix"},
+           rule="/specimens/<barcode>/correct"),
+    # --- audit trail: monitors and admins ------------------------------------------------
+    Row("GET", "/audit/", "none", AUDIT),
+    Row("POST", "/audit/verify", "none", AUDIT),
+    Row("GET", "/audit/export.csv", "none", AUDIT),
+    # --- own account and tokens (a token of another user is not found) --------------------
+    Row("GET", "/account/", "none", PAGE_READ_ALL),
+    Row("POST", "/account/tokens", "none", "200 200 200 200 200 302", {"name": "matrix"}),
+    Row("POST", "/account/tokens/{my_token}/revoke", "own", "302 302 302 302 302 302",
+        rule="/account/tokens/<int:token_id>/revoke"),
+    Row("POST", "/account/tokens/{their_token}/revoke", "other", "404 404 404 404 404 302",
+        rule="/account/tokens/<int:token_id>/revoke"),
+    # --- genotyping (pathologists upload, review and sign; coordinators record criteria) ---
+    *_both("GET", "/genotyping/participants/{participant}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/genotyping/participants/<code>"),
+    *_both("POST", "/genotyping/participants/{participant}/upload",
+           "403 422 403 403 403 302", "403 422 403 403 403 302",
+           rule="/genotyping/participants/<code>/upload"),
+    *_both("GET", "/genotyping/participants/{participant}/gate", PAGE_READ_ALL,
+           PAGE_READ_OTHER, rule="/genotyping/participants/<code>/gate"),
+    *_both("POST", "/genotyping/participants/{participant}/criteria",
+           "403 403 303 403 403 302", "403 403 404 403 403 302",
+           {"age": "54", "source": "authz matrix"},
+           rule="/genotyping/participants/<code>/criteria"),
+    *_both("GET", "/genotyping/analyses/{analysis}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/genotyping/analyses/<int:analysis_id>"),
+    *_both("GET", "/genotyping/analyses/{analysis}/job", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/genotyping/analyses/<int:analysis_id>/job"),
+    *_both("POST", "/genotyping/analyses/{analysis_unsigned}/sign", PATHOLOGIST_ONLY,
+           PATHOLOGIST_ONLY, {"password": PW, "confirm": "yes"},
+           rule="/genotyping/analyses/<int:analysis_id>/sign"),
+    *_both("POST", "/genotyping/analyses/{analysis}/amend", PATHOLOGIST_ONLY, PATHOLOGIST_ONLY,
+           {"password": PW, "confirm": "yes", "reason": "authz matrix"},
+           rule="/genotyping/analyses/<int:analysis_id>/amend"),
+    *_both("POST", "/genotyping/variants/{variant}/override", PATHOLOGIST_ONLY,
+           PATHOLOGIST_ONLY,
+           {"field": "origin", "value": "somatic", "reason": "authz matrix"},
+           rule="/genotyping/variants/<int:variant_id>/override"),
+    *_both("GET", "/genotyping/reports/{report}/v1.pdf", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/genotyping/reports/<int:report_id>/v<int:version>.pdf"),
+    # --- JSON API (bearer tokens; session cookies are not accepted) ------------------------
+    Row("GET", "/api/v1/openapi.json", "none", "200 200 200 200 200 200"),
+    Row("GET", "/api/v1/me", "none", API_READ_ALL),
+    Row("PATCH", "/api/v1/me", "none", API_READ_ALL, {"display_name": "Renamed"}),
+    # No request body sets a role or a site.
+    Row("PATCH", "/api/v1/me", "none", "422 422 422 422 422 401", {"role": "admin"}),
+    Row("PATCH", "/api/v1/me", "none", "422 422 422 422 422 401", {"site": "CB"}),
+    Row("PATCH", "/api/v1/me", "none", "422 422 422 422 422 401", {"site_id": 1}),
+    Row("GET", "/api/v1/participants", "none", API_READ_ALL),
+    *_both("GET", "/api/v1/participants/{participant}", API_READ_ALL, API_READ_OTHER,
+           rule="/api/v1/participants/<code>"),
+    *_both("GET", "/api/v1/participants/{participant}/enrollment-gate", API_READ_ALL,
+           API_READ_OTHER, rule="/api/v1/participants/<code>/enrollment-gate"),
+    *_both("POST", "/api/v1/participants/{participant}/genotyping",
+           "403 422 403 403 403 401", "403 422 403 403 403 401",
+           rule="/api/v1/participants/<code>/genotyping"),
+    *_both("GET", "/api/v1/genotyping/analyses/{analysis}", API_READ_ALL, API_READ_OTHER,
+           rule="/api/v1/genotyping/analyses/<int:analysis_id>"),
+    *_both("POST", "/api/v1/scan", API_READ_ALL, API_READ_OTHER,
+           {"code": "{specimen_expected}"}),
+    *_both("GET", "/api/v1/specimens/{specimen_collected}", API_READ_ALL, API_READ_OTHER,
+           rule="/api/v1/specimens/<barcode>"),
+    *_both("POST", "/api/v1/specimens/{specimen_collected}/transitions",
+           "200 200 200 403 200 401", "404 200 404 403 200 401", DISPOSE,
+           rule="/api/v1/specimens/<barcode>/transitions"),
+]
+
+# Not endpoints a role is authorized for: static files, and the sign-in form's POST (open to
+# everyone by design; its refusals, lockout and rate limit are tested in test_auth.py and
+# test_faults.py, and each attempt costs a deliberate Argon2 hash).
+NOT_IN_MATRIX = {("GET", "/static/<path:filename>"), ("POST", "/login")}
+
+
+def covered_rules() -> set[tuple[str, str]]:
+    return {(r.method, r.rule or r.url) for r in TABLE} | NOT_IN_MATRIX

@@ -1,0 +1,69 @@
+"""A full disk during an upload: the user gets a clean, retryable error (not a 500 with a
+stack trace), and nothing partial remains: no row, no audit event, no file.
+
+The disk is filled by making the upload's writes raise ENOSPC once a few bytes are written
+(mounting a tiny tmpfs needs privileges the test run does not have)."""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from biobank.models import AuditEvent, GenotypingAnalysis, GenotypingFile
+from biobank.services import genotyping
+from tests.biobank.genotyping.conftest import (
+    demo_specimens,
+    germline_stop,
+    mutect2_vcf,
+    receive_at_central,
+    upload,
+)
+
+
+class _FullDisk(io.RawIOBase):
+    """A file that accepts ``room`` bytes, then fails like a full disk."""
+
+    def __init__(self, real: Any, room: int) -> None:
+        self.real, self.room = real, room
+
+    def write(self, b: Any) -> int:
+        if len(b) > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= len(b)
+        return int(self.real.write(b))
+
+    def writable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.real.close()
+        super().close()
+
+
+def test_full_disk_during_upload_is_a_clean_error_and_leaves_nothing(
+        app: Any, client_as: Any, db: Any, monkeypatch: Any) -> None:
+    demo = demo_specimens(app)
+    receive_at_central(app, [demo.blood, demo.tumour])
+    real_fdopen = os.fdopen
+
+    def fdopen(fd: int, mode: str = "r", *a: Any, **kw: Any) -> Any:
+        f = real_fdopen(fd, mode, *a, **kw)
+        return _FullDisk(f, 100) if "w" in mode else f
+
+    monkeypatch.setattr(genotyping.os, "fdopen", fdopen)
+    count = lambda m: db.execute(select(func.count()).select_from(m)).scalar_one()  # noqa: E731
+    before = {m: count(m) for m in (AuditEvent, GenotypingFile, GenotypingAnalysis)}
+    resp = upload(client_as("pathologist"), mutect2_vcf([germline_stop()]), demo)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code in {503, 507}, (resp.status_code, body[:300])
+    assert "Traceback" not in body
+    assert "space" in body.lower() or "disk" in body.lower()
+    db.rollback()
+    assert {m: count(m) for m in before} == before
+    uploads = Path(app.instance_path) / "uploads"
+    assert not uploads.exists() or list(uploads.iterdir()) == []
