@@ -10,6 +10,13 @@ Extraction (``babel.cfg``) takes ``_``, ``gettext``, ``ngettext``, ``lazy_gettex
 marker :func:`N_` (a no-op that only tells ``pybabel extract`` that a literal is a message id),
 plus the first literal argument of the domain errors (``ValidationError("...")`` etc.), so
 that a service's fixed error message is translated when a page or the API shows it.
+Labels shown through ``_(variable)`` come from the tables in :data:`DISPLAY_TABLES`, added to
+the template by ``python -m biobank.i18n add-display-messages`` (the commands are in babel.cfg).
+
+Errors: every error answer carries a stable English ``code`` (for scripts) and a ``message``
+in the request's language when its text is a catalogue entry (fixed messages); a message
+formatted with data (``f"{barcode} is stored; ..."``) stays English, and pages head it with the
+translated generic text for its code (:data:`ERROR_TITLES`).
 """
 
 from __future__ import annotations
