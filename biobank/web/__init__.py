@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, g, has_request_context, request,
 from flask_babel import Babel, get_locale, gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter, Map
 
 from .. import i18n, localtime, vocabulary
 
@@ -74,7 +75,18 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str | None = 
     return localtime.format_local(value, tz, current_language())
 
 
+class DatabaseIntConverter(IntegerConverter):
+    """``<int:…>`` bounded to what a database integer key can hold: a larger number in a URL
+    is simply not found (404) instead of overflowing the driver (500)."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_web(app: Flask) -> None:
+    # Before any blueprint: rules pick their converters when they are added.
+    app.url_map.converters["int"] = DatabaseIntConverter
     from . import (
         account,
         audit_pages,

@@ -95,3 +95,11 @@ def test_openapi_document_lists_the_api(app: Flask) -> None:
     assert doc["openapi"].startswith("3.")
     assert "/api/v1/specimens/{barcode}" in doc["paths"]
     assert "/api/v1/scan" in doc["paths"] and "post" in doc["paths"]["/api/v1/scan"]
+
+
+def test_integer_ids_beyond_the_database_range_are_not_found(client_as: Any) -> None:
+    c = client_as("pathologist")
+    for path in ("/genotyping/analyses/9223372036854775808",
+                 "/genotyping/analyses/99999999999999999999999"):
+        assert c.get(path).status_code == 404
+    assert c.get("/genotyping/analyses/9223372036854775807").status_code == 404
