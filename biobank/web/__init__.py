@@ -76,11 +76,12 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str | None = 
 
 
 class DatabaseIntConverter(IntegerConverter):
-    """``<int:…>`` bounded to what a database integer key can hold: a larger number in a URL
-    is simply not found (404) instead of overflowing the driver (500)."""
+    """``<int:…>`` bounded to what an integer key column holds (32-bit ``INTEGER`` on
+    PostgreSQL): a larger number in a URL is simply not found (404) instead of overflowing the
+    driver (500)."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
 

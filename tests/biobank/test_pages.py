@@ -99,7 +99,5 @@ def test_openapi_document_lists_the_api(app: Flask) -> None:
 
 def test_integer_ids_beyond_the_database_range_are_not_found(client_as: Any) -> None:
     c = client_as("pathologist")
-    for path in ("/genotyping/analyses/9223372036854775808",
-                 "/genotyping/analyses/99999999999999999999999"):
-        assert c.get(path).status_code == 404
-    assert c.get("/genotyping/analyses/9223372036854775807").status_code == 404
+    for n in (2**31, 2**63, 10**23, 2**31 - 1):
+        assert c.get(f"/genotyping/analyses/{n}").status_code == 404
