@@ -547,12 +547,14 @@ class ReceiveResult:
     message: str
 
 
-def receive_scan(session: Session, user: User, shipment: Shipment, code: str,
+def receive_scan(session: Session, user: User, shipment: Shipment | str, code: str,
                  damage: str | None = None) -> ReceiveResult:
     """One tube scanned out of the box. On the manifest: received (custody moves here), or
     damaged if a damage code is given. Not on it: an extra, quarantined — custody untouched.
     The same tube again: ``duplicate``, nothing written."""
-    shipment, _receipt_row = _open_receipt(session, user, shipment.barcode)
+    # The hot path of receiving: the shipment may be given by its code (one locked read).
+    shipment, _receipt_row = _open_receipt(
+        session, user, shipment if isinstance(shipment, str) else shipment.barcode)
     if damage in ("", "ok", "none"):
         damage = None
     if damage is not None and damage not in DAMAGE:

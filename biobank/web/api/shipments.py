@@ -249,7 +249,7 @@ def start_receipt(code: str) -> Any:
        body=RECEIVE_BODY, errors=ALL_ERRORS)
 def receive_scan(code: str) -> Any:
     data = json_body()
-    res = svc.receive_scan(db_session(), actor(), _get(code), _code(data.get("code")),
+    res = svc.receive_scan(db_session(), actor(), code, _code(data.get("code")),
                            damage=_opt_str(data, "damage"))
     return jsonify({"outcome": res.outcome, "specimen": specimen_json(res.specimen),
                     "message": res.message})

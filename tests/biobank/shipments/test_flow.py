@@ -182,3 +182,19 @@ def test_openapi_documents_the_shipment_routes(app: Flask) -> None:
                  "/api/v1/shipments/{code}/items/{barcode}/resolve", "/api/v1/custody/{barcode}"):
         assert path in doc["paths"], path
     assert "409" in doc["paths"]["/api/v1/shipments/{code}/receipt"]["post"]["responses"]
+
+
+def test_receipt_cannot_precede_the_ship_time(app: Flask, api_token: Any) -> None:
+    from datetime import timedelta
+
+    from biobank.models import Shipment, utcnow
+
+    (t,) = tubes(app, 1)
+    code = shipped(Api(app, api_token("s01.tech")), [t], tracking="CLOCK-1")
+    with get_db(app).transaction() as s:
+        sh = s.execute(select(Shipment).where(Shipment.barcode == code)).scalar_one()
+        sh.shipped_at = utcnow() + timedelta(hours=1)  # e.g. a sender's clock set ahead
+    cb = Api(app, api_token("cb.tech"))
+    got, err = cb.call("POST", f"/shipments/{code}/receipt", {})
+    assert got == 422 and err["error"]["code"] == "before_ship"
+    assert cb.ok("GET", f"/shipments/{code}")["receiver"] is None
