@@ -13,12 +13,14 @@ is in use.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -42,6 +44,13 @@ SHIPPED_FILES = {
     "GRCh38": "clinvar_MEN1_GRCh38_2021-01_partial.vcf",
     "GRCh37": "clinvar_MEN1_GRCh37_2021-01_partial.vcf",
 }
+
+# Annotating every shipped record took a fifth of a `men1 classify` run, so the result ships
+# precomputed; it is used only while the VCF's CRC-32 matches, and
+# tests/variant_calling/test_precomputed.py proves it equals recomputation. Regenerate it with
+# ``python -c "from variant_calling import known; known.write_shipped_index()"``.
+SHIPPED_INDEX = "clinvar_MEN1_2021-01_partial.index.json"
+_DATA = Path(__file__).parent / "data"
 
 _TERM_TIER = {
     "pathogenic": "pathogenic",
@@ -188,9 +197,7 @@ def _shipped(only: str | None = None) -> KnownVariantTable:
     for build, filename in SHIPPED_FILES.items():
         if only is not None and build != only:
             continue
-        ref = resources.files("variant_calling").joinpath("data", filename)
-        with resources.as_file(ref) as path:
-            found, lost, _, _ = _read_clinvar(str(path), build)
+        found, lost = _shipped_records(build)
         skipped.extend(lost)
         for v in found:
             # Both builds describe the same alleles; a disagreement would mean a broken file.
@@ -200,6 +207,59 @@ def _shipped(only: str | None = None) -> KnownVariantTable:
                 seen[v.hgvs_c] = v
                 variants.append(v)
     return KnownVariantTable(tuple(variants), SHIPPED_VERSION, tuple(skipped))
+
+
+def _shipped_records(build: str) -> tuple[list[KnownVariant], list[Skipped]]:
+    """One build's shipped records: from the precomputed index while it matches the VCF."""
+    filename = SHIPPED_FILES[build]
+    path = _DATA / filename
+    try:
+        entry = json.loads((_DATA / SHIPPED_INDEX).read_text("utf-8")).get(build)
+    except (OSError, ValueError):
+        entry = None
+    if (
+        isinstance(entry, dict)
+        and entry.get("source") == filename
+        and entry.get("crc32") == zlib.crc32(path.read_bytes())
+    ):
+        return (
+            [KnownVariant(*v) for v in entry["variants"]],
+            [Skipped(*s) for s in entry["skipped"]],
+        )
+    found, lost, _, _ = _read_clinvar(str(path), build)
+    return found, lost
+
+
+def compute_shipped_index() -> dict[str, Any]:
+    """The content of :data:`SHIPPED_INDEX`, computed from the shipped ClinVar VCFs."""
+    index: dict[str, Any] = {}
+    for build, filename in SHIPPED_FILES.items():
+        path = _DATA / filename
+        found, lost, _, _ = _read_clinvar(str(path), build)
+        index[build] = {
+            "source": filename,
+            "crc32": zlib.crc32(path.read_bytes()),
+            "variants": [list(astuple(v)) for v in found],
+            "skipped": [list(astuple(s)) for s in lost],
+        }
+    return index
+
+
+def write_shipped_index() -> None:
+    # One record a line, so that a regenerated index reads well in a diff.
+    out = []
+    for build, entry in compute_shipped_index().items():
+        rows = {
+            k: "[" + "".join(f"\n   {json.dumps(r, ensure_ascii=False)}," for r in entry[k])
+            .rstrip(",") + ("\n  ]" if entry[k] else "]")
+            for k in ("variants", "skipped")
+        }
+        out.append(
+            f' {json.dumps(build)}: {{"source": {json.dumps(entry["source"])}, '
+            f'"crc32": {entry["crc32"]},\n  "variants": {rows["variants"]},\n'
+            f'  "skipped": {rows["skipped"]}}}'
+        )
+    (_DATA / SHIPPED_INDEX).write_text("{\n" + ",\n".join(out) + "\n}\n", "utf-8")
 
 
 def _info(info: Any, key: str) -> str:

@@ -49,10 +49,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
-
-from Bio.Seq import Seq
-from Bio.SeqUtils import seq3
+from pathlib import Path
 
 from . import reference
 from .errors import Men1Error
@@ -170,6 +167,8 @@ class _Model:
     mismatch_idx: frozenset[int]
 
 
+# Path(__file__), not importlib.resources: see reference.py (start-up cost of every run).
+_DATA = Path(__file__).parent / "data"
 _COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
 _BASES = re.compile(r"^[ACGT]+$")
 
@@ -179,7 +178,7 @@ def _revcomp(s: str) -> str:
 
 
 def _read_fasta(name: str) -> dict[str, str]:
-    text = resources.files("variant_calling").joinpath("data", name).read_text("ascii")
+    text = (_DATA / name).read_text("ascii")
     records: dict[str, list[str]] = {}
     current: list[str] = []
     for line in text.splitlines():
@@ -198,7 +197,7 @@ def _win_end(build: str) -> int:
 def _model() -> _Model:
     w38 = reference.window("GRCh38")
     genome = _revcomp(reference.sequence("GRCh38", w38.start, w38.end))
-    table = resources.files("variant_calling").joinpath("data", "MEN1_exons.tsv")
+    table = _DATA / "MEN1_exons.tsv"
     rows = [
         line.split("\t")
         for line in table.read_text("ascii").splitlines()
@@ -228,7 +227,11 @@ def _model() -> _Model:
             raise HgvsError(f"{acc}: CDS not found in the cDNA")
         transcripts[acc] = _Transcript(acc, ex, cdna, cds_start, cds_start + len(cdss[acc]) - 1)
         for e in ex:
-            for k in range(e.tx_end - e.tx_start + 1):
+            n = e.tx_end - e.tx_start + 1
+            # Almost every exon agrees with the genome: compare whole slices at C speed.
+            if genome[e.idx_start : e.idx_start + n] == cdna[e.tx_start - 1 : e.tx_start - 1 + n]:
+                continue
+            for k in range(n):
                 i = e.idx_start + k
                 base = cdna[e.tx_start - 1 + k]
                 if genome[i] != base:
@@ -491,14 +494,42 @@ def _trim(start: int, r: str, a: str) -> tuple[int, str, str]:
 # Protein consequence
 
 
+# The standard genetic code (NCBI table 1) and IUPAC three-letter codes, as Biopython has them
+# (tests/variant_calling/test_locus.py checks both against Biopython). Importing Biopython for
+# them cost about a third of a `men1 classify` run.
+_CODONS = {
+    a + b + c: aa
+    for (a, b, c), aa in zip(
+        ((a, b, c) for a in "TCAG" for b in "TCAG" for c in "TCAG"),
+        "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG",
+        strict=True,
+    )
+}
+_THREE_LETTER = {
+    "A": "Ala", "B": "Asx", "C": "Cys", "D": "Asp", "E": "Glu", "F": "Phe", "G": "Gly",
+    "H": "His", "I": "Ile", "J": "Xle", "K": "Lys", "L": "Leu", "M": "Met", "N": "Asn",
+    "O": "Pyl", "P": "Pro", "Q": "Gln", "R": "Arg", "S": "Ser", "T": "Thr", "U": "Sec",
+    "V": "Val", "W": "Trp", "X": "Xaa", "Y": "Tyr", "Z": "Glx",
+}
+
+
 def _aa(letter: str) -> str:
-    return "*" if letter == "*" else seq3(letter)
+    if letter == "*":
+        return "*"
+    return "".join(_THREE_LETTER.get(x, "Xaa") for x in letter)
 
 
 def _translate(cds: str) -> str:
     """Translate up to and including the first stop (no stop: the whole readable frame)."""
     usable = len(cds) - len(cds) % 3
-    protein = str(Seq(cds[:usable]).translate())
+    codons = _CODONS
+    try:
+        protein = "".join([codons[cds[i : i + 3]] for i in range(0, usable, 3)])
+    except KeyError:
+        # An ambiguity code: Biopython resolves those it can (CTN is Leu).
+        from Bio.Seq import Seq
+
+        protein = str(Seq(cds[:usable]).translate())
     stop = protein.find("*")
     return protein if stop < 0 else protein[: stop + 1]
 

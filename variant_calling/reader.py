@@ -173,25 +173,33 @@ def _iter_chunks(path: Path, kind: str) -> Iterator[bytes]:
                 size = min(size * 4, CHUNK)
                 yield chunk
             return
-        # Imported here: the indexed path never needs a thread pool.
-        from concurrent.futures import ThreadPoolExecutor
-
         pending: deque[Future[bytes]] = deque()
         carry = b""
         offset = 0  # file offset of carry[0], for messages
         total = 0
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with contextlib.ExitStack() as stack:
+            pool = None
             while raw := fh.read(size):
                 total += len(raw)
                 size = min(size * 4, BGZF_GROUP)
                 buf = carry + raw if carry else raw
                 blocks, used = _split_blocks(buf, offset, name)
                 carry = buf[used:]
+                if total < BGZF_GROUP:
+                    # Nothing is read ahead yet (the header, or all of the indexed path):
+                    # inflate here and start no threads.
+                    if blocks:
+                        yield _inflate(buf, blocks, offset, name)
+                    offset += used
+                    continue
+                if pool is None:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    pool = stack.enter_context(ThreadPoolExecutor(max_workers=2))
                 if blocks:
                     pending.append(pool.submit(_inflate, buf, blocks, offset, name))
                 offset += used
-                depth = 3 if total >= BGZF_GROUP else 0
-                while len(pending) > depth:
+                while len(pending) > 3:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
