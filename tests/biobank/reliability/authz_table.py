@@ -29,6 +29,7 @@ class Row:
     body: dict[str, Any] = field(default_factory=dict)  # form fields (pages) or JSON (API)
     rule: str = ""  # the Flask rule this row exercises ("" = same as url)
     note: str = ""
+    writes: bool = False  # a GET that changes state (gets a fresh world, like the POSTs)
 
     @property
     def api(self) -> bool:
@@ -144,6 +145,72 @@ TABLE: list[Row] = [
     *_both("POST", "/api/v1/specimens/{specimen_collected}/transitions",
            "200 200 200 403 200 401", "404 200 404 403 200 401", DISPOSE,
            rule="/api/v1/specimens/<barcode>/transitions"),
+    # --- storage, shipments, labels: specimen- and participant-keyed endpoints, and forms.
+    # Rows marked "validation first" send an empty body: a permitted role gets 422, and a
+    # role that may not write still gets 403 where the view checks the role first.
+    *_both("GET", "/api/v1/custody/{specimen_collected}", API_READ_ALL, API_READ_OTHER,
+           rule="/api/v1/custody/<barcode>"),
+    *_both("GET", "/api/v1/storage/specimens/{specimen_collected}/fhir", API_READ_ALL,
+           API_READ_OTHER, rule="/api/v1/storage/specimens/<barcode>/fhir"),
+    *_both("GET", "/api/v1/storage/specimens/{specimen_collected}/location", API_READ_ALL,
+           API_READ_OTHER, rule="/api/v1/storage/specimens/<barcode>/location"),
+    *_both("POST", "/api/v1/storage/specimens/{specimen_collected}/check-out",
+           "409 403 403 403 409 401", "404 403 404 403 409 401",
+           rule="/api/v1/storage/specimens/<barcode>/check-out"),
+    *_both("POST", "/api/v1/storage/specimens/{specimen_collected}/check-in",
+           "409 403 403 403 409 401", "404 403 404 403 409 401",
+           rule="/api/v1/storage/specimens/<barcode>/check-in"),
+    *_both("GET", "/storage/specimens/{specimen_collected}/fhir.json", PAGE_READ_ALL,
+           PAGE_READ_OTHER, rule="/storage/specimens/<barcode>/fhir.json"),
+    *_both("GET", "/shipments/custody/{specimen_collected}.csv", PAGE_READ_ALL,
+           PAGE_READ_OTHER, rule="/shipments/custody/<barcode>.csv"),
+    *_both("GET", "/labels/specimens/{specimen_collected}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>"),
+    # The label PDF is a GET that records the first print (a reprint needs a reason).
+    Row("GET", "/labels/specimens/{specimen_collected}.pdf", "own", "200 200 200 403 200 302",
+        rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>.pdf",
+        writes=True),
+    Row("GET", "/labels/specimens/{specimen_collected}.pdf", "other",
+        "404 200 404 403 200 302",
+        rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>.pdf",
+        writes=True),
+    *_both("GET", "/labels/specimens/{specimen_collected}.png", PAGE_READ_ALL,
+           PAGE_READ_OTHER,
+           rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>.png"),
+    *_both("GET", "/labels/kits/{participant}/SCR", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/labels/kits/<code>/<visit_code>"),
+    # The aliquot form answers every refusal (a monitor's too) with a redirect and an error
+    # message after rolling back; another site's specimen is still not found.
+    *_both("POST", "/labels/specimens/{specimen_collected}/aliquot",
+           "302 302 302 302 302 302", "404 302 404 302 302 302",
+           rule="/labels/specimens/<code>/aliquot"),
+    Row("GET", "/shipments/", "none", PAGE_READ_ALL),
+    Row("GET", "/shipments/discrepancies", "none", PAGE_READ_ALL),
+    Row("GET", "/shipments/receive", "none", PAGE_READ_ALL),
+    Row("GET", "/storage/", "none", PAGE_READ_ALL),
+    Row("GET", "/storage/inventory.csv", "none", PAGE_READ_ALL),
+    Row("GET", "/storage/rack-import", "none", PAGE_READ_ALL),
+    Row("GET", "/storage/reports/completeness", "none", PAGE_READ_ALL),
+    Row("GET", "/storage/use", "none", PAGE_READ_ALL),
+    Row("GET", "/api/v1/shipments", "none", API_READ_ALL),
+    Row("GET", "/api/v1/labels/stocks", "none", API_READ_ALL),
+    Row("POST", "/storage/boxes", "none", "422 403 403 403 422 302"),
+    Row("POST", "/storage/locations", "none", "422 403 403 403 422 302"),
+    Row("POST", "/shipments/", "none", "422 403 403 403 422 302"),
+    Row("POST", "/storage/rack-import/apply", "none", "422 403 403 403 422 302"),
+    Row("POST", "/api/v1/shipments", "none", "422 403 403 403 422 401"),
+    Row("POST", "/shipments/receive", "none", "422 422 422 422 422 302",
+        note="validation first"),
+    Row("POST", "/storage/rack-import", "none", "422 422 422 422 422 302",
+        note="validation first"),
+    Row("POST", "/storage/use", "none", "422 422 422 422 422 302", note="validation first"),
+    Row("POST", "/labels/print", "none", "302 302 302 302 302 302", note="validation first"),
+    Row("POST", "/api/v1/storage/boxes", "none", "422 422 422 422 422 401",
+        note="validation first"),
+    Row("POST", "/api/v1/storage/rack-scans", "none", "422 422 422 422 422 401",
+        note="validation first"),
+    Row("POST", "/api/v1/labels/print", "none", "422 422 422 422 422 401",
+        note="validation first"),
 ]
 
 # Not endpoints a role is authorized for: static files, and the sign-in form's POST (open to

@@ -48,7 +48,7 @@ CELLS = [
 
 @pytest.mark.parametrize(("row", "role"), CELLS)
 def test_cell(row: Row, role: str, authz_world: World, request: pytest.FixtureRequest) -> None:
-    if row.method == "GET":
+    if row.method == "GET" and not row.writes:
         app: Flask = request.getfixturevalue("authz_reader")
         resp = _call(app, authz_world, row, role)
     else:
@@ -77,8 +77,9 @@ def _app_rules() -> set[tuple[str, str]]:
     return out
 
 
-@pytest.mark.xfail(strict=False, reason="shipments, storage and labels endpoints are still "
-                   "being built; the table covers the foundation and genotyping")
+@pytest.mark.xfail(strict=False, reason="not yet in the table: the endpoints keyed by a "
+                   "shipment code, a box or a location barcode (they need those objects in "
+                   "the world)")
 def test_every_endpoint_is_in_the_matrix() -> None:
     missing = sorted(_app_rules() - covered_rules())
     assert not missing, "endpoints missing from authz_table.py:\n" + "\n".join(
