@@ -298,6 +298,9 @@ def _box_specimens(session: Session, user: User, code: str) -> list[Specimen]:
     """The specimens in a storage box (if the storage area offers boxes)."""
     from . import storage
 
+    if not hasattr(storage, "get_box") or not hasattr(storage, "occupancy"):
+        raise ValidationError("whole-box packing needs the storage area's boxes; scan the "
+                              "tubes one by one", code="boxes_unavailable")
     box = storage.get_box(session, user, code)
     return [p.specimen for _k, p in sorted(storage.occupancy(session, box).items())]
 
