@@ -13,16 +13,16 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 5000, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
+        # A pool of open connections (SQLAlchemy's default for SQLite files): opening a file and
+        # re-running the pragmas on every request costs more than the scan it serves.
         engine = create_engine(
             url,
             echo=echo,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
-            poolclass=NullPool if ":memory:" not in url else None,
         )
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
