@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import variant_calling
@@ -227,14 +228,25 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
         row = GenotypingFile(sha256=sha, stored_name=stored, kind=kind, size=size,
                              original_name=_safe_name(upload.filename),
                              uploaded_by_id=actor.id)
-        session.add(row)
-        session.flush()
+        _insert_once(session, row)
         audit.record(session, actor, "genotyping.file_upload", "genotyping_file", sha,
                      {"size": size, "kind": kind, "name": row.original_name})
         return row
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _insert_once(session: Session, row: Any) -> None:
+    """Insert under a savepoint: the same upload committed a moment ago by another request
+    (unique SHA-256 / input key) is a clear 409, not a broken transaction."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("the same upload arrived at the same moment from another request; "
+                       "reload to see its result", code="duplicate_upload") from exc
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,8 +336,7 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
         caller_version=caller_version, assay=assay, build=build, warnings=[],
         created_by_id=actor.id,
     )
-    session.add(analysis)
-    session.flush()
+    _insert_once(session, analysis)
     for role, f in files:
         session.add(GenotypingInput(analysis_id=analysis.id, file_id=f.id, role=role))
     session.add(ClassificationJob(analysis_id=analysis.id, state="queued", progress=0,
@@ -506,8 +517,15 @@ def background_work(db: Any, settings: Settings,
     return work
 
 
+MAX_ID = 2**31 - 1  # an id beyond the column's range names nothing (and SQLite would overflow)
+
+
+def _valid_id(n: int) -> bool:
+    return 0 < n <= MAX_ID
+
+
 def get_analysis(session: Session, actor: User, analysis_id: int) -> GenotypingAnalysis:
-    a = session.get(GenotypingAnalysis, analysis_id)
+    a = session.get(GenotypingAnalysis, analysis_id) if _valid_id(analysis_id) else None
     if a is None or not access.can_see_site(actor, a.participant.site_id):
         raise NotFound(f"no genotyping analysis {analysis_id} visible to you")
     return a
@@ -552,7 +570,7 @@ def effective_status(variants: list[GenotypingVariant]) -> str:
 def override(session: Session, actor: User, variant_id: int, field_name: str, value: str,
              reason: str) -> VariantOverride:
     access.require_role(actor, "pathologist")
-    v = session.get(GenotypingVariant, variant_id)
+    v = session.get(GenotypingVariant, variant_id) if _valid_id(variant_id) else None
     if v is None or not access.can_see_site(actor, v.analysis.participant.site_id):
         raise NotFound(f"no variant {variant_id} visible to you")
     allowed = {"classification": CLASSIFICATIONS, "origin": ORIGINS}.get(field_name)
@@ -700,6 +718,8 @@ def sign(session: Session, actor: User, analysis_id: int, password: str, *,
 
 
 def get_version(session: Session, actor: User, report_id: int, version: int) -> ReportVersion:
+    if not (_valid_id(report_id) and _valid_id(version)):
+        raise NotFound(f"no report {report_id} version {version} visible to you")
     row = session.execute(
         select(ReportVersion).where(ReportVersion.report_id == report_id,
                                     ReportVersion.version == version)

@@ -104,3 +104,14 @@ def test_monitor_reads_and_exports_but_changes_nothing(app: Flask, client_as: An
     assert resp.status_code == 200 and resp.get_json()["decision"] == "pending"
     assert post_form(mon, f"/genotyping/participants/{demo.participant}/criteria",
                      {**GOOD_CRITERIA, "source": "x"}).status_code == 403
+
+
+def test_ids_out_of_range_are_not_found(app: Flask, client_as: Any, api_token: Any) -> None:
+    huge = 10830678257887249569259978752
+    resp = app.test_client().get(f"/api/v1/genotyping/analyses/{huge}",
+                                 headers={"Authorization": f"Bearer {api_token('monitor')}"})
+    assert resp.status_code == 404
+    page = client_as("pathologist")
+    assert page.get(f"/genotyping/reports/{huge}/v1.pdf").status_code == 404
+    assert post_form(page, f"/genotyping/variants/{huge}/override", {
+        "field": "classification", "value": "benign", "reason": "x"}).status_code == 404

@@ -348,3 +348,27 @@ def test_a_blood_vcf_and_a_tumour_vcf(app: Flask, api_token: Any, demo: Demo) ->
         content_type="multipart/form-data")
     assert resp.status_code == 422
     assert "link the tumour specimen" in resp.get_json()["error"]["message"]
+
+
+def test_the_same_upload_twice_at_once(app: Flask, api_token: Any, demo: Demo,
+                                       db: Any) -> None:
+    """Two requests racing with the same file: one analysis, and no request fails with 500."""
+    token = api_token("pathologist")
+    content = mutect2_vcf([germline_stop()])
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def post() -> None:
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(upload(client, content, demo, api_token=token).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(statuses) in ([200, 201], [201, 409]), statuses
+    db.rollback()
+    assert db.execute(select(func.count(GenotypingAnalysis.id))).scalar() == 1
+    assert db.execute(select(func.count(GenotypingFile.id))).scalar() == 1
