@@ -203,6 +203,18 @@ def measure(url: str, built: dict[str, Any], rounds: int) -> dict[str, list[floa
     bit = iter(boxes * 2)
     results["lookup: service (barcode → full path)"] = timed(
         lambda: service_lookup(next(it)), rounds)
+    # The same lookups in one open session: what the ORM adds without the per-request
+    # connection set-up (SQLite opens a connection per session: NullPool + PRAGMAs).
+    it = iter(codes * 2)
+    with db.session(write=False) as open_s:
+        def in_open_session() -> str:
+            open_s.expunge_all()  # no identity-map hits: every lookup reads the database
+            sp = access.get_specimen(open_s, user, next(it))
+            pos = storage.position_of(open_s, sp)
+            assert pos is not None
+            return storage.full_path(pos)
+
+        results["lookup: service, in an open session"] = timed(in_open_session, rounds)
 
     def box_page() -> None:
         resp = client.get(f"/storage/boxes/{next(bit)}")
@@ -223,8 +235,10 @@ def measure(url: str, built: dict[str, Any], rounds: int) -> dict[str, list[floa
 
 def report(engine_name: str, n: int, built: dict[str, Any],
            results: dict[str, list[float]]) -> list[str]:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\n{engine_name}: {n:,} specimens stored in {len(built['boxes']):,} boxes "
-          f"(bulk load {built['load_s']:.1f} s)")
+          f"(bulk load {built['load_s']:.1f} s; load average {load:.1f} on "
+          f"{os.cpu_count()} CPUs — p99 on a busy machine measures the scheduler)")
     print(f"  {'measure':52s} {'p50 ms':>8s} {'p99 ms':>8s}  ratio p50 to its baseline")
     base = {"lookup": statistics.median(results["lookup: bare SQL"]),
             "box": statistics.median(results["box: bare SQL"])}
@@ -234,7 +248,7 @@ def report(engine_name: str, n: int, built: dict[str, Any],
         kind = "box" if name.startswith("box") else "lookup"
         ratio = "" if "bare SQL" in name else f"{p50 / base[kind]:.1f}x"
         print(f"  {name:52s} {p50:8.2f} {p99:8.2f}  {ratio}")
-        if name.startswith("lookup: service") and p99 > GOAL_LOOKUP_P99_MS:
+        if name.startswith("lookup: service (") and p99 > GOAL_LOOKUP_P99_MS:
             missed.append(f"{engine_name} lookup p99 {p99:.2f} ms > {GOAL_LOOKUP_P99_MS} ms")
         if name.startswith("box map") and p99 > GOAL_BOX_P99_MS:
             missed.append(f"{engine_name} box map p99 {p99:.2f} ms > {GOAL_BOX_P99_MS} ms")

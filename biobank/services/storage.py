@@ -573,11 +573,20 @@ class RackDiff:
 
 def parse_rack_csv(text: str) -> list[RackLine]:
     """Rows of (rack barcode, position, tube barcode); refuses the whole file on a wrong
-    header, a duplicate tube or position, or an unread tube."""
+    header, a duplicate tube or position, an unread tube, or text that is not CSV."""
+    try:
+        return _parse_rack_csv(text)
+    except csv.Error as exc:
+        raise ValidationError(f"the rack file is not readable CSV: {exc}",
+                              code="bad_csv") from exc
+
+
+def _parse_rack_csv(text: str) -> list[RackLine]:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise ValidationError("the rack file is empty", code="empty_file")
-    reader = csv.reader(io.StringIO(text))
+    # newline="": CR, LF and CRLF files all split into lines, as the csv module expects.
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, [])
     names = [re.sub(r"[\s_\-]", "", h).lower() for h in header]
     cols: dict[str, int] = {}

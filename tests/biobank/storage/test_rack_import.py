@@ -104,6 +104,14 @@ def test_bad_files_are_refused_with_a_reason(app: Flask, text: str, code: str) -
     assert err.value.code == code
 
 
+def test_cr_only_files_parse_and_broken_csv_is_a_clean_refusal() -> None:
+    lines = storage.parse_rack_csv("Rack,Position,Tube\rBX1,A1,sp1\rBX1,A2,\r")
+    assert [(ln.rack, ln.position, ln.tube) for ln in lines] == [("BX1", "A1", "SP1")]
+    with pytest.raises(ValidationError) as err:
+        storage.parse_rack_csv("Rack,Position,Tube\nBX1,A1," + "9" * 200_000 + "\n")
+    assert err.value.code == "bad_csv"
+
+
 def test_duplicate_tube_and_unread_tube_are_refused(app: Flask, freezer: Freezer) -> None:
     a = received(app, 1)[0]
     before = counts(app)
