@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app biobank
 # `make run` serves plain HTTP on 127.0.0.1, so the Secure cookie flag is switched off there only.
 RUN_ENV := BIOBANK_SESSION_COOKIE_SECURE=0 BIOBANK_REMEMBER_COOKIE_SECURE=0
 
-.PHONY: run test install install-test system-deps instance lint bench bench-quick clean
+.PHONY: run test install install-test system-deps instance lint bench bench-quick fuzz clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ bench: install-test system-deps
 
 bench-quick: install-test system-deps
 	$(PY) bench/run_all.py --quick
+
+# The suite's hypothesis fuzzers (scan parser, scan endpoints, rack CSV, VCF reader) at
+# FUZZ_EXAMPLES examples each instead of the suite's bounded count.
+fuzz: install-test
+	$(PY) bench/fuzz_long.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out
