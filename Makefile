@@ -13,6 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
+	$(VENV)/bin/pybabel -q compile -d biobank/translations
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
