@@ -170,16 +170,7 @@ def _clean_text(value: Any, limit: int) -> str:
 def _parse_time(raw: Any, field: str) -> datetime | None:
     if raw in (None, ""):
         return None
-    if isinstance(raw, datetime):
-        value = raw
-    else:
-        try:
-            value = datetime.fromisoformat(str(raw).strip())
-        except ValueError as exc:
-            raise ValidationError(f"{field}: {raw!r} is not a date and time") from exc
-    if value.tzinfo is None:
-        raise ValidationError(f"{field}: give a time zone (e.g. +08:00 or Z)")
-    return value
+    return specimens.parse_time(raw, field)
 
 
 def create(

@@ -228,17 +228,23 @@ def register_collection(
     return ev
 
 
+def parse_time(raw: Any, field: str) -> datetime:
+    """An ISO date-time with its zone (a naive time would be ambiguous across sites)."""
+    if isinstance(raw, datetime):
+        value = raw
+    else:
+        try:
+            value = datetime.fromisoformat(str(raw).strip())
+        except ValueError as exc:
+            raise ValidationError(f"{field}: {raw!r} is not a date and time") from exc
+    if value.tzinfo is None:
+        raise ValidationError(f"{field}: give a time zone (e.g. +08:00 or Z)")
+    return value
+
+
 def _parse_value(field: str, raw: Any) -> Any:
     if field in {"collected_at", "centrifuged_at", "frozen_at"}:
-        if isinstance(raw, datetime):
-            value = raw
-        else:
-            try:
-                value = datetime.fromisoformat(str(raw).strip())
-            except ValueError as exc:
-                raise ValidationError(f"{field}: {raw!r} is not a date and time") from exc
-        if value.tzinfo is None:
-            raise ValidationError(f"{field}: give a time zone (e.g. +08:00 or Z)")
+        value = parse_time(raw, field)
         if value > utcnow() + timedelta(minutes=5):
             raise ValidationError(f"{field}: time is in the future")
         return value

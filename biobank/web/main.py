@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from ..errors import BiobankError
 from ..models import Participant, Specimen
 from ..services import access, audit, scan, users
+from . import scanner
 from .auth import actor, login_required
 from .errors import security_log
 from .transaction import db_session
@@ -45,8 +46,8 @@ def scan_station() -> Any:
     try:
         result = scan.resolve(
             db_session(), user, raw,
-            prefixes=tuple(current_app.config["SCANNER_PREFIXES"]),
-            suffixes=tuple(current_app.config["SCANNER_SUFFIXES"]),
+            prefixes=scanner.affixes()[0],
+            suffixes=scanner.affixes()[1],
             register=user.role in {"technician", "admin"},
         )
     except BiobankError as exc:

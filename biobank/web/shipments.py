@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,8 +19,9 @@ from werkzeug.wrappers import Response
 
 from ..errors import BiobankError, ValidationError
 from ..models import Shipment, Site
-from ..services import manifests, scan
+from ..services import manifests
 from ..services import shipments as svc
+from . import scanner
 from .auth import actor, login_required
 from .errors import security_log
 from .transaction import db_session
@@ -34,11 +34,6 @@ def _vocab() -> dict[str, Any]:
     return {"ship_conditions": svc.CONDITIONS, "ship_damage": svc.DAMAGE,
             "ship_package": svc.PACKAGE_CONDITIONS, "ship_status": svc.STATUS_LABELS,
             "ship_resolutions": svc.RESOLUTIONS}
-
-
-def _scan_code(raw: str) -> str:
-    return scan.clean(raw, tuple(current_app.config["SCANNER_PREFIXES"]),
-                      tuple(current_app.config["SCANNER_SUFFIXES"]))
 
 
 def _hx() -> bool:
@@ -88,7 +83,7 @@ def receive_start() -> Any:
     s = db_session()
     user = actor()
     try:
-        code = _scan_code(request.form.get("code", ""))
+        code = scanner.clean(request.form.get("code", ""))
         if not code.startswith("SH"):
             raise ValidationError(_("Scan the shipment's own barcode (SH…) first."),
                                   code="wrong_kind")
@@ -149,7 +144,7 @@ def pack(code: str) -> Any:
     result: svc.PackResult | None = None
     error: BiobankError | None = None
     try:
-        result = svc.pack(s, user, sh, _scan_code(request.form.get("code", "")))
+        result = svc.pack(s, user, sh, scanner.clean(request.form.get("code", "")))
     except BiobankError as exc:
         security_log.warning("pack refused (%s) user=%s", exc.code, user.username)
         s.rollback()
@@ -223,7 +218,7 @@ def receive(code: str) -> Any:
     error: BiobankError | None = None
     finished = False
     try:
-        scanned = _scan_code(request.form.get("code", ""))
+        scanned = scanner.clean(request.form.get("code", ""))
         if scanned == sh.barcode:
             svc.finish_receipt(s, user, sh,
                                package_condition=request.form.get("package_condition") or None,

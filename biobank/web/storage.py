@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from .. import vocabulary
 from ..errors import BiobankError, ValidationError
 from ..models import Specimen, StorageBox, StoragePosition
-from ..services import access, reports, scan, storage
+from ..services import access, reports, storage
+from . import scanner
 from .auth import actor, login_required
 from .errors import security_log
 from .transaction import db_session
@@ -52,14 +53,9 @@ def _storage_vocab() -> dict[str, Any]:
             "position_name": storage.position_name}
 
 
-def _scan_code(raw: str) -> str:
-    return scan.clean(raw, tuple(current_app.config["SCANNER_PREFIXES"]),
-                      tuple(current_app.config["SCANNER_SUFFIXES"]))
-
-
 def _optional_location(s: Session, raw: str) -> Any:
     raw = raw.strip()
-    return storage.get_location(s, actor(), _scan_code(raw)) if raw else None
+    return storage.get_location(s, actor(), scanner.clean(raw)) if raw else None
 
 
 @bp.route("/")
@@ -104,7 +100,7 @@ def move_location(barcode: str) -> Any:
     s = db_session()
     user = actor()
     loc = storage.get_location(s, user, barcode)
-    target = storage.get_location(s, user, _scan_code(request.form.get("target", "")))
+    target = storage.get_location(s, user, scanner.clean(request.form.get("target", "")))
     storage.move_location(s, user, loc, target)
     flash(_("Moved."), "success")
     return redirect(url_for(".location", barcode=loc.barcode))
@@ -155,7 +151,7 @@ def store(barcode: str) -> Any:
     result: dict[str, Any] = {}
     error: BiobankError | None = None
     try:
-        code = _scan_code(request.form.get("code", ""))
+        code = scanner.clean(request.form.get("code", ""))
         if code.startswith("BX"):
             other = storage.get_box(s, user, code)
             target = url_for(".box", barcode=other.barcode)
@@ -202,7 +198,7 @@ def use() -> Any:
     try:
         if mode not in {"check_out", "check_in"}:
             raise ValidationError(_("Choose check-out or check-in."), code="bad_mode")
-        sp = access.get_specimen(s, user, _scan_code(request.form.get("code", "")))
+        sp = access.get_specimen(s, user, scanner.clean(request.form.get("code", "")))
         result["specimen"] = sp
         if mode == "check_out":
             result["pos"] = storage.check_out(s, user, sp,

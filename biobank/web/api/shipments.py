@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 
 from ...errors import ValidationError
 from ...models import Shipment
-from ...services import manifests, scan
+from ...services import manifests
 from ...services import shipments as svc
+from .. import scanner
 from ..auth import actor
 from ..transaction import db_session
 from . import json_body, route
@@ -108,8 +109,7 @@ def shipment_json(sh: Shipment) -> dict[str, Any]:
 def _code(raw: Any) -> str:
     if not isinstance(raw, str):
         raise ValidationError("'code' must be a string")
-    return scan.clean(raw, tuple(current_app.config["SCANNER_PREFIXES"]),
-                      tuple(current_app.config["SCANNER_SUFFIXES"]))
+    return scanner.clean(raw)
 
 
 def _opt_str(data: dict[str, Any], key: str) -> Any:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import jsonify
 
 from ...errors import ValidationError
 from ...services import access, scan, specimens
+from .. import scanner
 from ..auth import actor
 from ..transaction import db_session
 from . import json_body, route
@@ -46,8 +47,8 @@ def post_scan() -> Any:
     user = actor()
     result = scan.resolve(
         db_session(), user, code,
-        prefixes=tuple(current_app.config["SCANNER_PREFIXES"]),
-        suffixes=tuple(current_app.config["SCANNER_SUFFIXES"]),
+        prefixes=scanner.affixes()[0],
+        suffixes=scanner.affixes()[1],
         register=user.role in {"technician", "admin"},
     )
     out: dict[str, Any] = {"code": result.code, "kind": result.kind, "outcome": result.outcome}
