@@ -9,8 +9,9 @@ label and who may print it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -51,6 +52,8 @@ PRINT_ACTIONS = ("label.print", "label.reprint")
 
 # ID prefix -> the audit entity type of what carries that label.
 _ENTITY = {"SP": "specimen", "BX": "box", "SH": "shipment", "LC": "location"}
+
+T = TypeVar("T", bytes, str)
 
 
 class PrinterUnavailable(ServiceUnavailable):
@@ -292,12 +295,22 @@ def print_labels(
 
 def preview_png(session: Session, user: User, code: str, stock: str | None = None) -> bytes:
     """A PNG of one label as it prints on ``stock`` (a preview: nothing is recorded)."""
+    return _preview(session, user, code, stock, lib.render_label_png)
+
+
+def preview_svg(session: Session, user: User, code: str, stock: str | None = None) -> str:
+    """The same preview as SVG (scales without blur on screens; nothing is recorded)."""
+    return _preview(session, user, code, stock, lib.render_label_svg)
+
+
+def _preview(session: Session, user: User, code: str, stock: str | None,
+             render: Callable[[lib.LabelSpec, str], T]) -> T:
     stock = stock or DEFAULT_PDF_STOCK
     if stock not in lib.STOCKS:
         raise ValidationError(f"unknown stock {stock!r}", code="unknown_stock")
     (target,) = label_specs_for_codes(session, user, [code])
     try:
-        return lib.render_label_png(target.spec, stock)
+        return render(target.spec, stock)
     except lib.LabelError as exc:
         raise ValidationError(exc.message, code=exc.code) from None
 

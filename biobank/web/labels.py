@@ -185,6 +185,17 @@ def preview(kind: str, code: str) -> Response:
     return resp
 
 
+@bp.route(f"/{_KIND_RULE}/<code>.svg")
+@login_required
+def preview_svg(kind: str, code: str) -> Response:
+    """An SVG preview of one label (nothing is recorded)."""
+    code = _code_for(kind, code)
+    svg = service.preview_svg(db_session(), actor(), code, request.args.get("stock"))
+    resp = Response(svg, mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = "private, max-age=300"
+    return resp
+
+
 @bp.route(f"/{_KIND_RULE}/<code>")
 @login_required
 def label_page(kind: str, code: str) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import zxingcpp
 from flask import Flask
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ from biobank.vocabulary import SPECIMEN_TYPES
 from labels import LabelSpec, format_id, render_zpl
 from tests.biobank.helpers import specimen_code, user
 from tests.conftest import post_form
+from tests.labels.helpers import rasterise_svg
 
 from .conftest import (
     FakePrinter,
@@ -140,6 +142,10 @@ def test_every_demo_specimen_type_previews_and_prints_through_the_app(
         assert decode_png(png.data) == [code], stype
         dm = c.get(f"/labels/specimens/{code}.png?stock=slide-a4")
         assert decode_png(dm.data) == [code], stype
+        svg = c.get(f"/labels/specimens/{code}.svg")
+        assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+        assert [r.text for r in zxingcpp.read_barcodes(
+            rasterise_svg(svg.get_data(as_text=True)))] == [code], stype
     codes = list(by_type.values())
     pdf = post_form(c, "/labels/print", {"code": codes, "fmt": "pdf"})
     assert decode_pdf(pdf.data, tmp_path, count=len(codes)) == codes
