@@ -4,7 +4,6 @@ scales every test (``python bench/fuzz_long.py`` runs them long)."""
 
 from __future__ import annotations
 
-import csv
 import os
 from typing import Any
 
@@ -110,14 +109,11 @@ rack_files = st.builds(
     st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
 
 
-# Storage-area bugs found by these tests (reported): the importer lets csv.Error escape (a 500)
-# for a CR-only or stray-CR file ("\r0") and for a field over 128 KiB.
-KNOWN_CSV_BUG = pytest.mark.xfail(raises=csv.Error, strict=False,
-                                  reason="storage.parse_rack_csv lets csv.Error escape")
+# These found that the importer let csv.Error escape (a 500) for a CR-only or stray-CR file
+# ("\r0") and for a field over 128 KiB; storage now answers 422 bad_csv for both.
 
 
 @needs_importer
-@KNOWN_CSV_BUG
 @examples(400)
 @given(st.one_of(rack_files, st.text(max_size=400)))
 def test_rack_csv_parser_refuses_cleanly(text: str) -> None:
@@ -134,7 +130,6 @@ def test_rack_csv_parser_refuses_cleanly(text: str) -> None:
 
 
 @needs_importer
-@KNOWN_CSV_BUG
 def test_rack_csv_with_a_huge_field_is_refused_cleanly() -> None:
     """Python's csv module raises csv.Error past 128 KiB in one field: that must be a 422."""
     assert parse_rack_csv is not None
