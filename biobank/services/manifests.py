@@ -13,6 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from labels import make_symbol
 
+from .. import i18n, localtime, pdf_fonts, vocabulary
 from ..models import Shipment, ShipmentItem, SpecimenEvent
 from . import shipments
 
@@ -106,6 +107,13 @@ def _ascii(text: str) -> str:
     return text.replace("−", "-").replace("–", "-").encode("latin-1", "replace").decode("latin-1")
 
 
+def _draw(c: Canvas, x: float, y: float, text: str, size: float, *, bold: bool = False) -> None:
+    """Latin text in Helvetica, anything else (Chinese) in the embedded CJK font."""
+    font = pdf_fonts.font_for(text, bold=bold)
+    c.setFont(font, size)
+    c.drawString(x, y, _ascii(text) if font.startswith("Helvetica") else text)
+
+
 def _draw_code128(c: Canvas, text: str, x: float, y: float, module: float,
                   height: float) -> float:
     """Vector Code128 bars (quiet zones included) from the labels library; returns the width."""
@@ -126,15 +134,23 @@ def _draw_code128(c: Canvas, text: str, x: float, y: float, module: float,
     return (len(row) + 2 * quiet) * module
 
 
-def as_pdf(shipment: Shipment, items: list[ShipmentItem]) -> bytes:
+def as_pdf(shipment: Shipment, items: list[ShipmentItem], locale: str = "en") -> bytes:
+    """The manifest to put in the box, in the reader's language; times in the sending site's
+    zone, which is named on the page."""
+    _ = i18n.translator(locale)
+    tz = shipment.from_site.timezone
+
+    def when(value: Any) -> str:
+        return localtime.format_local(value, tz, locale, with_zone=False) if value else "-"
+
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
     c.setTitle(f"Manifest {shipment.barcode}")
     width, height = A4
     left = 18 * mm
     y = height - 20 * mm
-    c.setFont("Helvetica-Bold", 16)
-    c.drawString(left, y, _ascii(f"Shipment manifest {shipment.barcode}"))
+    _draw(c, left, y, _("Shipment manifest %(code)s") % {"code": shipment.barcode}, 16,
+          bold=True)
     y -= 4 * mm
     bar_h = 16 * mm
     _draw_code128(c, shipment.barcode, left - 10 * 0.4 * mm, y - bar_h, 0.4 * mm, bar_h)
@@ -142,31 +158,30 @@ def as_pdf(shipment: Shipment, items: list[ShipmentItem]) -> bytes:
     c.setFont("Courier-Bold", 12)
     c.drawString(left, y, shipment.barcode)
     y -= 8 * mm
-    c.setFont("Helvetica", 10)
-    h = header(shipment)
+    condition = shipments.CONDITIONS.get(shipment.conditions, shipment.conditions)
     lines = [
-        f"From: {shipment.from_site.code} - {shipment.from_site.name}",
-        f"To: {shipment.to_site.code} - {shipment.to_site.name}",
-        f"Conditions: {shipments.CONDITIONS.get(shipment.conditions, shipment.conditions)}",
-        f"Courier: {shipment.courier or '-'}    Tracking: {shipment.tracking_number or '-'}",
-        f"Temperature logger: {shipment.logger_id or '-'}",
-        f"Planned ship time (UTC): {h['planned_ship_at'] or '-'}",
-        f"Shipped (UTC): {h['shipped_at'] or '-'}",
-        f"Tubes on manifest: {sum(1 for i in items if not i.extra)}",
+        f"{_('From')}: {shipment.from_site.code} - {shipment.from_site.name}",
+        f"{_('To')}: {shipment.to_site.code} - {shipment.to_site.name}",
+        f"{_('Conditions')}: {_(condition)}",
+        f"{_('Courier')}: {shipment.courier or '-'}    "
+        f"{_('Tracking number')}: {shipment.tracking_number or '-'}",
+        f"{_('Temperature logger')}: {shipment.logger_id or '-'}",
+        f"{_('Planned ship time')}: {when(shipment.planned_ship_at)}",
+        f"{_('Shipped')}: {when(shipment.shipped_at)}",
+        _("Times in %(zone)s") % {"zone": localtime.zone_label(tz)},
+        f"{_('Tubes on manifest')}: {sum(1 for i in items if not i.extra)}",
     ]
     for line in lines:
-        c.drawString(left, y, _ascii(line))
+        _draw(c, left, y, line, 10)
         y -= 5 * mm
     y -= 3 * mm
-    cols = [("#", 0), ("Specimen", 10), ("Participant", 45), ("Visit", 75), ("Type", 92),
-            ("Qty", 135), ("Collected (UTC)", 152)]
+    cols = [("#", 0), (_("Specimen"), 10), (_("Participant"), 45), (_("Visit"), 75),
+            (_("Type"), 92), (_("Quantity"), 135), (_("Collection time"), 152)]
 
     def head(yy: float) -> float:
-        c.setFont("Helvetica-Bold", 9)
         for name, off in cols:
-            c.drawString(left + off * mm, yy, name)
+            _draw(c, left + off * mm, yy, name, 9, bold=True)
         c.line(left, yy - 1.5 * mm, width - left, yy - 1.5 * mm)
-        c.setFont("Helvetica", 9)
         return yy - 5 * mm
 
     y = head(y)
@@ -179,16 +194,18 @@ def as_pdf(shipment: Shipment, items: list[ShipmentItem]) -> bytes:
             c.showPage()
             y = head(height - 20 * mm)
         row = item_row(item)
-        values = [str(n), row["specimen"], row["participant"], row["visit"], row["type"],
-                  f"{row['quantity']} {row['unit']}", row["collected_at"][:16]]
+        stype = vocabulary.SPECIMEN_TYPES.get(row["type"], row["type"])
+        values = [str(n), row["specimen"], row["participant"], row["visit"], _(stype),
+                  f"{row['quantity']} {row['unit']}", when(item.specimen.collected_at)]
         for (_name, off), value in zip(cols, values, strict=True):
-            c.drawString(left + off * mm, y, _ascii(value)[:40])
+            _draw(c, left + off * mm, y, value[:40], 9)
         y -= 5 * mm
     y -= 6 * mm
     if y < 30 * mm:
         c.showPage()
         y = height - 30 * mm
-    c.drawString(left, y, "Packed by: ____________________   Received by: ____________________")
+    _draw(c, left, y, f"{_('Packed by')}: ____________________   "
+                      f"{_('Received by')}: ____________________", 10)
     c.showPage()
     c.save()
     return buf.getvalue()

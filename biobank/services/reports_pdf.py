@@ -11,19 +11,20 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from .. import localtime, pdf_fonts
+from ..i18n import N_, translator
 from ..models import ReportVersion
 
 STATUS_TEXT = {
-    "germline": "Germline MEN1 pathogenic variant",
-    "somatic": "Somatic MEN1 pathogenic variant in the tumour",
-    "germline_and_somatic": "Germline and somatic MEN1 pathogenic variants",
-    "undetermined_origin": "MEN1 pathogenic variant of undetermined origin",
-    "vus_only": "Only variants of uncertain significance",
-    "none_detected": "No MEN1 variant detected",
+    "germline": N_("Germline MEN1 pathogenic variant"),
+    "somatic": N_("Somatic MEN1 pathogenic variant in the tumour"),
+    "germline_and_somatic": N_("Germline and somatic MEN1 pathogenic variants"),
+    "undetermined_origin": N_("MEN1 pathogenic variant of undetermined origin"),
+    "vus_only": N_("Only variants of uncertain significance"),
+    "none_detected": N_("No MEN1 variant detected"),
 }
 
 
@@ -33,9 +34,11 @@ def _vaf(vaf: float | None, depth: int | None) -> str:
     return f"{vaf:.2f} ({depth if depth is not None else '?'}x)"
 
 
-def render(version: ReportVersion) -> bytes:
+def render(version: ReportVersion, locale: str = "en", tz: str | None = None) -> bytes:
+    """The report in the reader's language; the signature time in the site's zone, named."""
+    _ = translator(locale)
     c = version.content
-    styles = getSampleStyleSheet()
+    styles = pdf_fonts.paragraph_styles(locale)
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     out = BytesIO()
     doc = SimpleDocTemplate(
@@ -48,28 +51,30 @@ def render(version: ReportVersion) -> bytes:
         return Paragraph(escape(text), styles.get(style, small))
 
     story: list[object] = [
-        p("MEN1 genotyping report", "Title"),
-        p(f"Participant {c['participant']}    Report {version.report_id}, version "
-          f"{version.version}" + ("  (AMENDED)" if version.amended else ""), "Heading3"),
+        p(_("MEN1 genotyping report"), "Title"),
+        p(_("Participant %(code)s") % {"code": c["participant"]} + "    "
+          + _("Report %(report)s, version %(version)s") % {"report": version.report_id,
+                                                          "version": version.version}
+          + (f"  ({_('Amended')})" if version.amended else ""), "Heading3"),
     ]
     if version.amended:
-        story.append(p(f"Amendment reason: {version.amendment_reason}"))
+        story.append(p(f"{_('Amendment reason')}: {version.amendment_reason}"))
     a = c["assay"]
     story += [
-        p("Specimens", "Heading4"),
+        p(_("Specimens"), "Heading4"),
         *[p(f"{s['role']}: {s['barcode']} ({s['type']}), VCF sample {s['vcf_sample']}"
             + (f"; from {' <- '.join(s['lineage'])}" if s["lineage"] else ""))
           for s in c["specimens"]],
-        p("Assay", "Heading4"),
+        p(_("Assay"), "Heading4"),
         p(f"{a['assay']} sequencing, {a['caller']} {a['caller_version']}, {a['build']}, "
           f"transcript {c.get('transcript') or '-'}; engine {c['engine_version']}, known "
           f"variants {c['known_variants_version']}"),
         *[p(f"file ({f['role']}): sha256 {f['sha256']}") for f in c["files"]],
-        p("Variants and interpretation", "Heading4"),
+        p(_("Variants and interpretation"), "Heading4"),
     ]
     rows: list[list[object]] = [[Paragraph(h, small) for h in (
-        "HGVS c.", "HGVS p.", "Consequence", "Origin", "Normal VAF", "Tumour VAF",
-        "Classification")]]
+        "HGVS c.", "HGVS p.", _("Consequence"), _("Origin"), _("Normal VAF"), _("Tumour VAF"),
+        _("Classification"))]]
     for v in c["variants"]:
         changed = " (overridden)" if (v["classification"] != v["engine_classification"]
                                       or v["origin"] != v["engine_origin"]) else ""
@@ -78,7 +83,7 @@ def render(version: ReportVersion) -> bytes:
             _vaf(v["normal_vaf"], v["normal_depth"]), _vaf(v["tumor_vaf"], v["tumor_depth"]),
             v["classification"] + changed)])
     if len(rows) == 1:
-        rows.append([Paragraph("No MEN1 variant reported", small)] + [""] * 6)
+        rows.append([Paragraph(_("No MEN1 variant reported"), small)] + [""] * 6)
     table = Table(rows, repeatRows=1, colWidths=[42 * mm, 24 * mm, 24 * mm, 22 * mm,
                                                  20 * mm, 20 * mm, 28 * mm])
     table.setStyle(TableStyle([
@@ -91,14 +96,18 @@ def render(version: ReportVersion) -> bytes:
         for o in v.get("overrides", []):
             story.append(p(f"{v['hgvs_c']}: {o['field']} {o['old']} -> {o['new']} by {o['by']}: "
                            f"{o['reason']}", "small"))
+    status = c["men1_status"]
     story += [
-        p("MEN1 status", "Heading4"),
-        p(f"{STATUS_TEXT.get(c['men1_status'], c['men1_status'])} ({c['men1_status']}). "
-          f"Trial MEN1 criterion: {'MET' if c['qualifies'] else 'NOT MET'}."),
+        p(_("MEN1 status"), "Heading4"),
+        p(f"{_(STATUS_TEXT.get(status, status))} ({status}). "
+          + (_("Trial MEN1 criterion: met.") if c["qualifies"]
+             else _("Trial MEN1 criterion: not met."))),
         Spacer(1, 6 * mm),
-        p("Electronic signature", "Heading4"),
-        p(f"{version.meaning}: {version.signer_name}, "
-          f"{version.signed_at.strftime('%Y-%m-%d %H:%M:%S UTC')}"),
+        p(_("Electronic signature"), "Heading4"),
+        p(f"{_(version.meaning)}: {version.signer_name}, "
+          f"{localtime.format_local(version.signed_at, tz, locale, seconds=True)}"),
+        p(_("Times in %(zone)s") % {"zone": localtime.zone_label(tz, version.signed_at)},
+          "small"),
         p(f"Content SHA-256 {version.content_sha256}", "small"),
     ]
     doc.build(story)

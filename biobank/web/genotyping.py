@@ -25,6 +25,7 @@ from .. import get_db
 from ..errors import ValidationError
 from ..models import GenotypingAnalysis
 from ..services import access, audit, enrollment, genotyping, jobs, reports_pdf
+from . import select_locale
 from .auth import actor, login_required, roles_required
 from .transaction import db_session
 
@@ -211,7 +212,7 @@ def amend(analysis_id: int) -> Any:
 @login_required
 def report_pdf(report_id: int, version: int) -> Response:
     v = genotyping.get_version(db_session(), actor(), report_id, version)
-    resp = make_response(reports_pdf.render(v))
+    resp = make_response(reports_pdf.render(v, select_locale() or "en", actor().site.timezone))
     resp.headers["Content-Type"] = "application/pdf"
     resp.headers["Content-Disposition"] = (
         f'attachment; filename="MEN1-report-{v.content["participant"]}-v{version}.pdf"')

@@ -21,7 +21,7 @@ from ..errors import BiobankError, ValidationError
 from ..models import Shipment, Site
 from ..services import manifests
 from ..services import shipments as svc
-from . import scanner
+from . import scanner, select_locale
 from .auth import actor, login_required
 from .errors import security_log
 from .transaction import db_session
@@ -267,7 +267,8 @@ def manifest(code: str, fmt: str) -> Response:
     items = svc.items(s, sh)
     name = f"manifest-{sh.barcode}.{fmt}"
     if fmt == "pdf":
-        return Response(manifests.as_pdf(sh, items), mimetype="application/pdf",
+        return Response(manifests.as_pdf(sh, items, select_locale() or "en"),
+                        mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}"'})
     if fmt == "csv":
         return Response(manifests.as_csv(sh, items), mimetype="text/csv",

@@ -115,3 +115,29 @@ def test_ids_out_of_range_are_not_found(app: Flask, client_as: Any, api_token: A
     assert page.get(f"/genotyping/reports/{huge}/v1.pdf").status_code == 404
     assert post_form(page, f"/genotyping/variants/{huge}/override", {
         "field": "classification", "value": "benign", "reason": "x"}).status_code == 404
+
+
+def test_report_pdf_follows_the_readers_language_and_local_time(
+        app: Flask, client_as: Any, demo: Demo, tmp_path: Any) -> None:
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils not installed")
+    _analysis, report_id = _signed(app, client_as, demo)
+    mon = client_as("monitor")
+    texts = {}
+    for lang in ("en", "zh"):
+        post_form(mon, "/language", {"lang": lang})
+        pdf = tmp_path / f"{lang}.pdf"
+        pdf.write_bytes(mon.get(f"/genotyping/reports/{report_id}/v1.pdf").data)
+        texts[lang] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                     text=True, check=True).stdout
+    assert "MEN1 genotyping report" in texts["en"] and "Electronic signature" in texts["en"]
+    assert "MEN1 基因检测报告" in texts["zh"] and "电子签名" in texts["zh"]
+    assert "已审阅并批准" in texts["zh"]
+    for text in texts.values():
+        assert demo.participant in text and "Asia/Shanghai (UTC+08:00)" in text
+        assert " UTC\n" not in text and "CST" in text

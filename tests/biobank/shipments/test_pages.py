@@ -128,3 +128,23 @@ def test_manifest_pdf_barcode_decodes(app: Flask, client_as: Any, api_token: Any
 
     j = client_as("cb.tech").get(f"/shipments/{code}/manifest.json").get_json()
     assert j["shipment"] == code and [i["specimen"] for i in j["items"]] == [a, b]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+def test_manifest_pdf_follows_the_readers_language_and_names_the_zone(
+        app: Flask, client_as: Any, api_token: Any, tmp_path: Path) -> None:
+    a, b = tubes(app, 2)
+    code = shipped(Api(app, api_token("s01.tech")), [a, b])
+    c = client_as("cb.tech")
+    texts = {}
+    for lang in ("en", "zh"):
+        post_form(c, "/language", {"lang": lang})
+        pdf = tmp_path / f"{lang}.pdf"
+        pdf.write_bytes(c.get(f"/shipments/{code}/manifest.pdf").data)
+        texts[lang] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                     text=True, check=True).stdout
+    assert "Shipment manifest" in texts["en"] and "运输清单" not in texts["en"]
+    assert "运输清单" in texts["zh"] and "采集时间" in texts["zh"]
+    for text in texts.values():
+        assert "Asia/Shanghai (UTC+08:00)" in text and a in text and b in text
+        assert "(UTC)" not in text
