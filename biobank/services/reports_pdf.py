@@ -55,7 +55,7 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
         p(_("Participant %(code)s") % {"code": c["participant"]} + "    "
           + _("Report %(report)s, version %(version)s") % {"report": version.report_id,
                                                           "version": version.version}
-          + (f"  ({_('Amended')})" if version.amended else ""), "Heading3"),
+          + (f"  ({_('AMENDED')})" if version.amended else ""), "Heading3"),
     ]
     if version.amended:
         story.append(p(f"{_('Amendment reason')}: {version.amendment_reason}"))
