@@ -180,9 +180,7 @@ def preview(kind: str, code: str) -> Response:
     """A PNG preview of one label (nothing is recorded)."""
     code = _code_for(kind, code)
     png = service.preview_png(db_session(), actor(), code, request.args.get("stock"))
-    resp = Response(png, mimetype="image/png")
-    resp.headers["Cache-Control"] = "private, max-age=300"
-    return resp
+    return _preview_response(png, "image/png")
 
 
 @bp.route(f"/{_KIND_RULE}/<code>.svg")
@@ -191,7 +189,12 @@ def preview_svg(kind: str, code: str) -> Response:
     """An SVG preview of one label (nothing is recorded)."""
     code = _code_for(kind, code)
     svg = service.preview_svg(db_session(), actor(), code, request.args.get("stock"))
-    resp = Response(svg, mimetype="image/svg+xml")
+    return _preview_response(svg, "image/svg+xml")
+
+
+def _preview_response(body: bytes | str, mimetype: str) -> Response:
+    # Previews record nothing and change only when the label does: let the browser keep them.
+    resp = Response(body, mimetype=mimetype)
     resp.headers["Cache-Control"] = "private, max-age=300"
     return resp
 
