@@ -39,7 +39,7 @@ from ..models import (
     VariantOverride,
     utcnow,
 )
-from . import access, audit, specimens, users
+from . import access, audit, specimens, upload_store, users
 
 CHUNK = 1 << 20
 VCF_MAGIC = b"##fileformat=VCF"
@@ -193,9 +193,10 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
     """Stream the upload to disk under its SHA-256 with a size cap; the same content again
     returns the existing row."""
     os.makedirs(settings.upload_dir, exist_ok=True)
+    upload_store.sweep(session, settings.upload_dir)
     digest = hashlib.sha256()
     size = 0
-    fd, tmp = tempfile.mkstemp(dir=settings.upload_dir, prefix=".incoming-")
+    fd, tmp = tempfile.mkstemp(dir=settings.upload_dir, prefix=upload_store.incoming_prefix())
     try:
         head = b""
         with os.fdopen(fd, "wb") as out:
@@ -220,9 +221,7 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
             select(GenotypingFile).where(GenotypingFile.sha256 == sha)
         ).scalar_one_or_none()
         stored = f"{sha}.{kind}"
-        final = os.path.join(settings.upload_dir, stored)
-        if not os.path.exists(final):
-            os.replace(tmp, final)
+        upload_store.place(session, tmp, os.path.join(settings.upload_dir, stored))
         if existing is not None:
             return existing
         row = GenotypingFile(sha256=sha, stored_name=stored, kind=kind, size=size,

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from .. import get_db
 from ..errors import ValidationError
 from ..models import GenotypingAnalysis
-from ..services import access, audit, enrollment, genotyping, jobs, reports_pdf
+from ..services import access, audit, enrollment, genotyping, jobs, reports_pdf, upload_store
 from . import select_locale
 from .auth import actor, login_required, roles_required
 from .transaction import db_session
@@ -71,6 +71,22 @@ def _install_limit(state: Any) -> None:
     # First of the app's before-request functions: the CSRF check reads the form (the body),
     # so the per-route limit must run before it.
     state.app.before_request_funcs.setdefault(None, []).insert(0, upload_limit_check)
+
+
+def sweep_uploads_once() -> None:
+    """On a process's first request (the instance path is final by then): a worker killed
+    between placing an upload and committing its row left the file behind; its replacement
+    removes it before serving."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.extensions.get("biobank.uploads_swept") == os.getpid():
+        return
+    app.extensions["biobank.uploads_swept"] = os.getpid()
+    upload_store.sweep_at_start(get_db(app), settings(app).upload_dir)
+
+
+@bp.record_once
+def _install_sweep(state: Any) -> None:
+    state.app.before_request(sweep_uploads_once)
 
 
 def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:

@@ -173,12 +173,6 @@ def test_worker_killed_mid_upload_leaves_no_rows(served: Any) -> None:
         assert audit.verify(s)[1] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (genotyping, services/genotyping.py store_file): the upload is moved to its final "
-    "content-addressed name before the transaction commits, so a worker killed between the "
-    "two leaves a file no row refers to (a re-upload of the same bytes reuses it; nothing "
-    "sweeps it). Fix: sweep unreferenced files / .incoming-* at start-up, or keep the temp "
-    "name until after commit."))
 def test_worker_killed_mid_upload_leaves_no_file(served: Any) -> None:
     app, server, instance = served
     if not str(get_db(app).url).startswith("sqlite"):
