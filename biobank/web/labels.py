@@ -124,6 +124,7 @@ def print_form() -> Response:
     """The print forms' target: a PDF download, or the job sent to the site's printer."""
     s = db_session()
     user = actor()
+    access.require_write(user)  # before the form is read: a read-only role gets 403
     codes = request.form.getlist("code")
     fmt = request.form.get("fmt", "pdf")
     back = _safe_next(request.form.get("next"), url_for("main.index"))
@@ -161,6 +162,8 @@ def pdf(kind: str, code: str) -> Response:
     """One label as a PDF (a link other pages may use). A first print is recorded; a reprint
     needs ``reason`` (otherwise the label page asks for one)."""
     code = _code_for(kind, code)
+    # A role that may not print is refused before this GET takes the write lock.
+    access.require_write(actor())
     s, user = _write_session()
     reason = request.args.get("reason")
     try:
@@ -243,6 +246,8 @@ def aliquot(code: str) -> Response:
     s = db_session()
     user = actor()
     parent = access.get_specimen(s, user, code)
+    # Outside the try: a read-only role is a 403, not a form error to correct.
+    access.require_write(user)
     form = request.form
     try:
         quantity = _decimal(form.get("quantity"), _("Quantity"), required=True)

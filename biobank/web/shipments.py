@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import BiobankError, ValidationError
 from ..models import Shipment, Site
-from ..services import manifests
+from ..services import access, manifests
 from ..services import shipments as svc
 from . import scanner, select_locale
 from .auth import actor, login_required
@@ -83,6 +83,8 @@ def receive_start() -> Any:
     s = db_session()
     user = actor()
     try:
+        # The role first: a user who may not receive learns that, not what a scan was.
+        access.require_role(user, *svc.WRITE_ROLES)
         code = scanner.clean(request.form.get("code", ""))
         if not code.startswith("SH"):
             raise ValidationError(_("Scan the shipment's own barcode (SH…) first."),

@@ -196,6 +196,8 @@ def use() -> Any:
     result: dict[str, Any] = {"mode": mode}
     error: BiobankError | None = None
     try:
+        # The role first: a user who may not move tubes learns that, not what a scan was.
+        access.require_role(user, *storage.STORE_ROLES)
         if mode not in {"check_out", "check_in"}:
             raise ValidationError(_("Choose check-out or check-in."), code="bad_mode")
         sp = access.get_specimen(s, user, scanner.clean(request.form.get("code", "")))

@@ -9,6 +9,7 @@ from flask import Response, jsonify
 import labels as lib
 
 from ...errors import ValidationError
+from ...services import access
 from ...services import labels as service
 from ..auth import actor
 from ..labels import printer_settings
@@ -73,6 +74,7 @@ def get_label_stocks() -> Any:
        "Codes printed before need a reason (a reprint); every print is audited.",
        response=PRINT_RESULT, body=PRINT_BODY, errors=(401, 403, 404, 409, 422))
 def post_label_print() -> Any:
+    access.require_write(actor())  # before the body: 403 beats 422
     data = json_body()
     codes = data.get("codes")
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):

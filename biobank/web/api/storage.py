@@ -124,9 +124,10 @@ def get_box(barcode: str) -> Any:
                             "fill_order": {"type": "string", "enum": list(storage.FILL_ORDERS)}}},
        errors=(401, 403, 404, 422))
 def post_box() -> Any:
+    user = actor()
+    access.require_role(user, *storage.STORE_ROLES)  # before the body: 403 beats 422
     data = json_body()
     s = db_session()
-    user = actor()
     loc_code = _str(data, "location", required=False)
     loc = storage.get_location(s, user, loc_code) if loc_code else None
     box = storage.create_box(s, user, box_type=_str(data, "box_type") or "",
@@ -220,6 +221,9 @@ def post_rack_scan() -> Any:
     data = json_body()
     s = db_session()
     user = actor()
+    if data.get("fingerprint") is not None:
+        # Applying writes: the role before the file (a comparison needs none).
+        access.require_role(user, *storage.STORE_ROLES)
     text = _str(data, "csv") or ""
     fingerprint = _str(data, "fingerprint", required=False)
     if fingerprint is None:

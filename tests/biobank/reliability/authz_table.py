@@ -54,6 +54,24 @@ API_READ_ALL = "200 200 200 200 200 401"
 API_READ_OTHER = "404 200 404 200 200 401"
 AUDIT = "403 403 403 200 200 302"
 PATHOLOGIST_ONLY = "403 303 403 403 403 302"
+# Technicians and admins handle tubes: pack, ship, receive, store. Site staff act on their own
+# site's objects only (another site's answer 404); central staff who may not handle tubes 403.
+TUBES_PAGE = "{0} 403 403 403 {0} 302"
+TUBES_PAGE_OTHER = "404 403 404 403 {0} 302"
+TUBES_API = "{0} 403 403 403 {0} 401"
+TUBES_API_OTHER = "404 403 404 403 {0} 401"
+
+
+def _tubes(method: str, url: str, ok: str, body: dict[str, Any] | None = None, rule: str = "",
+           admin: str = "") -> list[Row]:
+    """A tube-handling row on both sides; ``admin`` when the admin's answer differs."""
+    api = url.startswith("/api/")
+    own, other = (TUBES_API, TUBES_API_OTHER) if api else (TUBES_PAGE, TUBES_PAGE_OTHER)
+    codes_own = own.format(ok).split()
+    codes_own[4] = admin or ok
+    return _both(method, url, " ".join(codes_own), other.format(admin or ok), body, rule)
+
+
 DISPOSE = {"action": "dispose", "reason": "authz matrix"}
 
 TABLE: list[Row] = [
@@ -166,7 +184,8 @@ TABLE: list[Row] = [
            PAGE_READ_OTHER, rule="/shipments/custody/<barcode>.csv"),
     *_both("GET", "/labels/specimens/{specimen_collected}", PAGE_READ_ALL, PAGE_READ_OTHER,
            rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>"),
-    # The label PDF is a GET that records the first print (a reprint needs a reason).
+    # The label PDF is a GET that records the first print (a reprint needs a reason): the
+    # technicians' one-click print link. A role that may not print is refused before any write.
     Row("GET", "/labels/specimens/{specimen_collected}.pdf", "own", "200 200 200 403 200 302",
         rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>.pdf",
         writes=True),
@@ -179,10 +198,10 @@ TABLE: list[Row] = [
            rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>.png"),
     *_both("GET", "/labels/kits/{participant}/SCR", PAGE_READ_ALL, PAGE_READ_OTHER,
            rule="/labels/kits/<code>/<visit_code>"),
-    # The aliquot form answers every refusal (a monitor's too) with a redirect and an error
-    # message after rolling back; another site's specimen is still not found.
+    # The aliquot form sent empty: a read-only role is refused (403) before the form is read;
+    # the others are sent back to the specimen with the form's error.
     *_both("POST", "/labels/specimens/{specimen_collected}/aliquot",
-           "302 302 302 302 302 302", "404 302 404 302 302 302",
+           "302 302 302 403 302 302", "404 302 404 403 302 302",
            rule="/labels/specimens/<code>/aliquot"),
     Row("GET", "/shipments/", "none", PAGE_READ_ALL),
     Row("GET", "/shipments/discrepancies", "none", PAGE_READ_ALL),
@@ -199,18 +218,118 @@ TABLE: list[Row] = [
     Row("POST", "/shipments/", "none", "422 403 403 403 422 302"),
     Row("POST", "/storage/rack-import/apply", "none", "422 403 403 403 422 302"),
     Row("POST", "/api/v1/shipments", "none", "422 403 403 403 422 401"),
-    Row("POST", "/shipments/receive", "none", "422 422 422 422 422 302",
-        note="validation first"),
+    # Forms and API writes sent empty: the role is checked first (403), then the input (422).
+    Row("POST", "/shipments/receive", "none", "422 403 403 403 422 302"),
+    Row("POST", "/storage/use", "none", "422 403 403 403 422 302"),
+    Row("POST", "/labels/print", "none", "302 302 302 403 302 302",
+        note="no label chosen: the print form goes back with a message"),
+    Row("POST", "/api/v1/storage/boxes", "none", "422 403 403 403 422 401"),
+    Row("POST", "/api/v1/labels/print", "none", "422 422 422 403 422 401"),
+    # Comparing a rack file with the database reads only (anyone who reads may compare);
+    # applying it is the write, refused by role (the API applies when given a fingerprint).
     Row("POST", "/storage/rack-import", "none", "422 422 422 422 422 302",
-        note="validation first"),
-    Row("POST", "/storage/use", "none", "422 422 422 422 422 302", note="validation first"),
-    Row("POST", "/labels/print", "none", "302 302 302 302 302 302", note="validation first"),
-    Row("POST", "/api/v1/storage/boxes", "none", "422 422 422 422 422 401",
-        note="validation first"),
+        note="a comparison: no role needed"),
     Row("POST", "/api/v1/storage/rack-scans", "none", "422 422 422 422 422 401",
-        note="validation first"),
-    Row("POST", "/api/v1/labels/print", "none", "422 422 422 422 422 401",
-        note="validation first"),
+        note="a comparison: no role needed"),
+    Row("POST", "/api/v1/storage/rack-scans", "none", "422 403 403 403 422 401",
+        {"csv": "", "fingerprint": "x"}),
+    # --- shipments keyed by their code. "own" shipments are S01's: outbound S01 -> CB (the
+    # site technician is the sender) and inbound CB -> S01 (the site technician receives).
+    *_both("GET", "/shipments/{ship_draft}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/shipments/<code>"),
+    *_both("GET", "/shipments/{ship_draft}/manifest.csv", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/shipments/<code>/manifest.<fmt>"),
+    *_both("GET", "/shipments/{ship_receiving}/receive", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/shipments/<code>/receive"),
+    *_both("GET", "/api/v1/shipments/{ship_draft}", API_READ_ALL, API_READ_OTHER,
+           rule="/api/v1/shipments/<code>"),
+    *_both("GET", "/api/v1/shipments/{ship_draft}/manifest.csv", API_READ_ALL,
+           API_READ_OTHER, rule="/api/v1/shipments/<code>/manifest.csv"),
+    *_both("GET", "/api/v1/shipments/{ship_draft}/manifest.json", API_READ_ALL,
+           API_READ_OTHER, rule="/api/v1/shipments/<code>/manifest.json"),
+    # The sender's steps.
+    *_tubes("POST", "/shipments/{ship_draft}/details", "302", {"courier": "Matrix courier"},
+            rule="/shipments/<code>/details"),
+    *_tubes("PATCH", "/api/v1/shipments/{ship_draft}", "200", {"courier": "Matrix courier"},
+            rule="/api/v1/shipments/<code>"),
+    *_tubes("POST", "/shipments/{ship_draft}/pack", "200", {"code": "{specimen_packable}"},
+            rule="/shipments/<code>/pack"),
+    *_tubes("POST", "/api/v1/shipments/{ship_draft}/items", "200",
+            {"code": "{specimen_packable}"}, rule="/api/v1/shipments/<code>/items"),
+    *_tubes("DELETE", "/api/v1/shipments/{ship_draft}/items/{specimen_packed}", "200",
+            rule="/api/v1/shipments/<code>/items/<barcode>"),
+    *_tubes("POST", "/shipments/{ship_draft}/action", "302", {"op": "ready"},
+            rule="/shipments/<code>/action"),
+    *_tubes("POST", "/shipments/{ship_ready}/action", "302", {"op": "ship"},
+            rule="/shipments/<code>/action"),
+    *_tubes("POST", "/api/v1/shipments/{ship_draft}/ready", "200",
+            rule="/api/v1/shipments/<code>/ready"),
+    *_tubes("POST", "/api/v1/shipments/{ship_ready}/reopen", "200",
+            rule="/api/v1/shipments/<code>/reopen"),
+    *_tubes("POST", "/api/v1/shipments/{ship_ready}/ship", "200",
+            rule="/api/v1/shipments/<code>/ship"),
+    *_tubes("POST", "/api/v1/shipments/{ship_draft}/cancel", "200",
+            {"reason": "authz matrix"}, rule="/api/v1/shipments/<code>/cancel"),
+    *_tubes("POST", "/api/v1/shipments/{ship_in_transit}/lost", "200",
+            {"reason": "authz matrix"}, rule="/api/v1/shipments/<code>/lost"),
+    # The sender may not receive its own shipment.
+    *_tubes("POST", "/api/v1/shipments/{ship_in_transit}/receipt", "403",
+            rule="/api/v1/shipments/<code>/receipt", admin="201"),
+    # The receiver's steps. The one open receipt belongs to the site technician who opened
+    # it: anyone else, the admin too, is told so (409).
+    *_tubes("POST", "/api/v1/shipments/{ship_inbound}/receipt", "201",
+            rule="/api/v1/shipments/<code>/receipt"),
+    Row("POST", "/shipments/receive", "own", TUBES_PAGE.format("302"),
+        {"code": "{ship_inbound}"}),
+    Row("POST", "/shipments/receive", "other", "404 403 403 403 302 302",
+        {"code": "{ship_inbound}"}, note="the role is checked before the scanned code"),
+    *_tubes("POST", "/shipments/{ship_receiving}/receive", "200",
+            {"code": "{specimen_arriving}"}, rule="/shipments/<code>/receive", admin="409"),
+    *_tubes("POST", "/api/v1/shipments/{ship_receiving}/receipt/scans", "200",
+            {"code": "{specimen_arriving}"}, rule="/api/v1/shipments/<code>/receipt/scans",
+            admin="409"),
+    *_tubes("POST", "/shipments/{ship_receiving}/finish", "302",
+            rule="/shipments/<code>/finish", admin="409"),
+    *_tubes("POST", "/api/v1/shipments/{ship_receiving}/receipt/finish", "200",
+            rule="/api/v1/shipments/<code>/receipt/finish", admin="409"),
+    *_tubes("POST", "/shipments/{ship_discrepancy}/resolve", "302",
+            {"specimen": "{specimen_missing}", "reason": "authz matrix"},
+            rule="/shipments/<code>/resolve"),
+    *_tubes("POST", "/api/v1/shipments/{ship_discrepancy}/items/{specimen_missing}/resolve",
+            "200", {"reason": "authz matrix"},
+            rule="/api/v1/shipments/<code>/items/<barcode>/resolve"),
+    *_tubes("POST", "/shipments/{ship_received}/action", "302", {"op": "close"},
+            rule="/shipments/<code>/action"),
+    *_tubes("POST", "/api/v1/shipments/{ship_received}/close", "200",
+            rule="/api/v1/shipments/<code>/close"),
+    # --- storage keyed by a box or a location barcode ---------------------------------------
+    *_both("GET", "/storage/boxes/{box}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/storage/boxes/<barcode>"),
+    *_both("GET", "/api/v1/storage/boxes/{box}", API_READ_ALL, API_READ_OTHER,
+           rule="/api/v1/storage/boxes/<barcode>"),
+    *_both("GET", "/storage/locations/{location_shelf}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/storage/locations/<barcode>"),
+    # A stored tube moved to another position of its box.
+    *_tubes("POST", "/storage/boxes/{box}/store", "200",
+            {"code": "{specimen_stored}", "position": "C3"},
+            rule="/storage/boxes/<barcode>/store"),
+    *_tubes("POST", "/api/v1/storage/boxes/{box}/store", "200",
+            {"specimen": "{specimen_stored}", "position": "C3"},
+            rule="/api/v1/storage/boxes/<barcode>/store"),
+    *_tubes("POST", "/storage/locations/{location_shelf}/move", "302",
+            {"target": "{location_fridge}"}, rule="/storage/locations/<barcode>/move"),
+    *_tubes("POST", "/api/v1/storage/specimens/{specimen_stored}/check-out", "200",
+            rule="/api/v1/storage/specimens/<barcode>/check-out"),
+    # --- labels of the other kinds (their visibility is their area's answer) ----------------
+    *_both("GET", "/labels/specimens/{specimen_collected}.svg", PAGE_READ_ALL,
+           PAGE_READ_OTHER,
+           rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>.svg"),
+    *_both("GET", "/labels/boxes/{box}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>"),
+    *_both("GET", "/labels/shipments/{ship_draft}", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>"),
+    *_both("GET", "/labels/locations/{location_shelf}.png", PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>.png"),
 ]
 
 # Not endpoints a role is authorized for: static files, and the sign-in form's POST (open to

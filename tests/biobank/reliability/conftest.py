@@ -1,6 +1,7 @@
 """A "world" for the authorization matrix: the seeded demo plus, at each collection site, a
 genotyping analysis with a signed report (and a pending override, so it can be amended), an
-unsigned one, and one API token per user. Built once per engine as a template database;
+unsigned one, shipments in every state a row acts on, a freezer with a shelf and a box holding
+a stored tube, and one API token per user. Built once per engine as a template database;
 writing cells get a fresh copy, reading cells share one copy."""
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from biobank import get_db
-from biobank.models import Participant, Specimen, User
-from biobank.services import genotyping, users
+from biobank.models import Participant, Shipment, Specimen, User
+from biobank.services import genotyping, shipments, specimens, storage, trial, users
 from tests.conftest import DEMO_PASSWORD, PgDatabases, csrf_token, make_app
 
 USERS = ("admin", "cb.tech", "pathologist", "monitor", "s01.tech", "s01.coord", "s02.tech",
@@ -29,6 +30,8 @@ USERS = ("admin", "cb.tech", "pathologist", "monitor", "s01.tech", "s01.coord", 
 # "own" objects belong to S01 (the site staff under test are s01.*); "other" ones to S02.
 SIDES = {"own": "S01", "other": "S02"}
 GENOTYPED = {"own": "S01-0003", "other": "S02-0003"}  # demo stage "both"
+# An enrolled participant whose evaluation-visit bloods fill the shipments and the box.
+EVALUATED = {"own": "S01-0005", "other": "S02-0004"}
 
 
 @dataclass
@@ -174,7 +177,85 @@ def _build(world: World) -> None:
                 "variant": variant.id, "report": version.report_id,
                 "specimen_expected": expected.barcode, "specimen_collected": collected.barcode,
             }
+        world.values[side].update(_logistics(app, side))
     db.dispose()
+
+
+def _logistics(app: Flask, side: str) -> dict[str, Any]:
+    """The site's shipments (one per state a row acts on, outbound to and inbound from the
+    central biobank) and its storage, built through the services as the site's and the central
+    technicians would. Returns the placeholders the rows use."""
+    site = SIDES[side]
+    with get_db(app).transaction() as s:
+        def user(name: str) -> User:
+            return s.execute(select(User).where(User.username == name)).scalar_one()
+
+        tech, central = user(f"{site.lower()}.tech"), user("cb.tech")
+        p = s.execute(select(Participant).where(Participant.code == EVALUATED[side])
+                      ).scalar_one()
+        evaluation = trial.get_visit(s, "EVAL")
+        tubes: list[Specimen] = []
+        for occurrence in range(1, 9):
+            (tube,) = specimens.visit_kit(s, tech, p, evaluation, occurrence)
+            specimens.register_collection(s, tech, tube)
+            tubes.append(tube)
+        draft_tube, spare_tube, ready_tube, transit_tube = tubes[:4]
+        back = tubes[4:]
+        n = 0
+
+        def shipment(by: User, codes: list[Specimen], to: str | None = None, *,
+                     ready: bool = True, ship: bool = True) -> Shipment:
+            nonlocal n
+            n += 1
+            sh = shipments.create(s, by, conditions="dry_ice", to_site=to, courier="SF Express",
+                                  tracking_number=f"MATRIX-{site}-{n}")
+            for sp in codes:
+                shipments.pack(s, by, sh, sp.barcode)
+            if ready:
+                shipments.mark_ready(s, by, sh)
+            if ship:
+                shipments.ship(s, by, sh)
+            return sh
+
+        def receive(by: User, sh: Shipment, scan: list[Specimen], finish: bool = True) -> None:
+            shipments.start_receipt(s, by, sh)
+            for sp in scan:
+                shipments.receive_scan(s, by, sh, sp.barcode)
+            if finish:
+                shipments.finish_receipt(s, by, sh)
+
+        draft = shipment(tech, [draft_tube], ready=False, ship=False)
+        ready = shipment(tech, [ready_tube], ship=False)
+        in_transit = shipment(tech, [transit_tube])
+        # Four tubes go to the central biobank and come back in four inbound shipments.
+        to_central = shipment(tech, back)
+        receive(central, to_central, back)
+        shipments.close(s, central, to_central)
+        inbound = shipment(central, [back[0]], site)
+        receiving = shipment(central, [back[1]], site)
+        receive(tech, receiving, [], finish=False)
+        discrepancy = shipment(central, [back[2]], site)
+        receive(tech, discrepancy, [])  # nothing scanned: the tube is missing
+        received = shipment(central, [back[3]], site)
+        receive(tech, received, [back[3]])
+
+        unit = storage.create_location(s, tech, kind="freezer_minus80", name="Matrix freezer")
+        shelf = storage.create_location(s, tech, kind="shelf", name="Shelf 1", parent=unit)
+        fridge = storage.create_location(s, tech, kind="fridge_4c", name="Matrix fridge")
+        box = storage.create_box(s, tech, box_type="cryobox_9x9", name="Matrix box",
+                                 location=shelf)
+        storage.store(s, tech, box, back[3])
+        return {
+            "ship_draft": draft.barcode, "ship_ready": ready.barcode,
+            "ship_in_transit": in_transit.barcode, "ship_inbound": inbound.barcode,
+            "ship_receiving": receiving.barcode, "ship_discrepancy": discrepancy.barcode,
+            "ship_received": received.barcode,
+            "specimen_packed": draft_tube.barcode, "specimen_packable": spare_tube.barcode,
+            "specimen_arriving": back[1].barcode, "specimen_missing": back[2].barcode,
+            "specimen_stored": back[3].barcode,
+            "location_unit": unit.barcode, "location_shelf": shelf.barcode,
+            "location_fridge": fridge.barcode, "box": box.barcode,
+        }
 
 
 @pytest.fixture(scope="session", params=["sqlite",
