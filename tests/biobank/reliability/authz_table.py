@@ -320,6 +320,29 @@ TABLE: list[Row] = [
             {"target": "{location_fridge}"}, rule="/storage/locations/<barcode>/move"),
     *_tubes("POST", "/api/v1/storage/specimens/{specimen_stored}/check-out", "200",
             rule="/api/v1/storage/specimens/<barcode>/check-out"),
+    # --- another site's object named in the body of a request on one's own object: site
+    # staff (the coordinator too: an object one cannot see is looked up before the role) are
+    # told it is not found; the admin, who sees it, that it is at another site.
+    Row("POST", "/api/v1/shipments/{ship_draft}/items", "own", "404 403 403 403 409 401",
+        {"code": "{their_specimen_packable}"}, rule="/api/v1/shipments/<code>/items"),
+    Row("POST", "/shipments/{ship_draft}/pack", "own", "404 403 403 403 409 302",
+        {"code": "{their_specimen_packable}"}, rule="/shipments/<code>/pack"),
+    Row("DELETE", "/api/v1/shipments/{ship_draft}/items/{their_specimen_packed}", "own",
+        "404 403 403 403 404 401", rule="/api/v1/shipments/<code>/items/<barcode>"),
+    # A tube in hand that is not on the manifest is recorded as an extra (quarantined, its
+    # custody untouched), whichever site it belongs to: the receiver must be able to report it.
+    Row("POST", "/api/v1/shipments/{ship_receiving}/receipt/scans", "own",
+        "200 403 403 403 409 401", {"code": "{their_specimen_arriving}"},
+        rule="/api/v1/shipments/<code>/receipt/scans"),
+    Row("POST", "/api/v1/shipments/{ship_discrepancy}/items/{their_specimen_missing}/resolve",
+        "own", "404 403 403 403 404 401", {"reason": "authz matrix"},
+        rule="/api/v1/shipments/<code>/items/<barcode>/resolve"),
+    Row("POST", "/storage/boxes/{box}/store", "own", "404 403 404 403 409 302",
+        {"code": "{their_specimen_stored}"}, rule="/storage/boxes/<barcode>/store"),
+    Row("POST", "/api/v1/storage/boxes/{box}/store", "own", "404 403 404 403 409 401",
+        {"specimen": "{their_specimen_stored}"}, rule="/api/v1/storage/boxes/<barcode>/store"),
+    Row("POST", "/storage/locations/{location_shelf}/move", "own", "404 403 404 403 409 302",
+        {"target": "{their_location_fridge}"}, rule="/storage/locations/<barcode>/move"),
     # --- labels of the other kinds (their visibility is their area's answer) ----------------
     *_both("GET", "/labels/specimens/{specimen_collected}.svg", PAGE_READ_ALL,
            PAGE_READ_OTHER,
