@@ -159,7 +159,8 @@ def timed(fn: Callable[[], Any], n: int) -> list[float]:
 
 
 def measure(url: str, built: dict[str, Any], rounds: int) -> dict[str, list[float]]:
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
+    # Not TESTING: the app is configured as served (the collector frozen at start-up).
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
                       "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
                       "WTF_CSRF_ENABLED": False})
     app.instance_path = tempfile.mkdtemp(prefix="bench-storage-")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import runpy
@@ -41,6 +42,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_web(app)
     register_cli(app)
+    if app.config["GC_FREEZE_AT_START"] and not app.testing:
+        gc.freeze()
     return app
 
 

@@ -105,7 +105,7 @@ def inventory_rows(session: Session, user: User) -> Iterator[list[str]]:
         select(StoragePosition, StorageBox, Specimen)
         .join(StorageBox, StoragePosition.box_id == StorageBox.id)
         .join(Specimen, StoragePosition.specimen_id == Specimen.id)
-        .where(Specimen.status.not_in(storage.GONE))
+        .where(storage.holds_position())
         .order_by(StorageBox.barcode, StoragePosition.row_no, StoragePosition.col_no)
     )
     if not user.sees_all_sites:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -71,6 +71,17 @@ TYPE_SHORT: Final[dict[str, str]] = {
 STORABLE = frozenset({"received", "stored"})
 GONE = frozenset({"consumed", "disposed", "lost"})
 STORE_ROLES = ("technician", "admin")
+
+
+def holds_position() -> ColumnElement[bool]:
+    """The specimen still occupies its position (not consumed, disposed or lost).
+
+    The statuses are rendered as SQL literals, not parameters: psycopg prepares a statement
+    after five runs, and PostgreSQL's generic plan for ``status <> ALL($2, $3, $4)`` guessed
+    one matching row and scanned every specimen for each box map (17 ms at 20,000 specimens,
+    growing with the table)."""
+    return Specimen.status.not_in(
+        bindparam("gone_statuses", sorted(GONE), expanding=True, literal_execute=True))
 _POSITION = re.compile(r"^([A-Z])0*([1-9][0-9]?)$")
 
 
@@ -161,7 +172,7 @@ def occupancy(session: Session, box: StorageBox) -> dict[tuple[int, int], Storag
     rows = session.execute(
         select(StoragePosition).join(Specimen, StoragePosition.specimen_id == Specimen.id)
         .options(contains_eager(StoragePosition.specimen))
-        .where(StoragePosition.box_id == box.id, Specimen.status.not_in(GONE))
+        .where(StoragePosition.box_id == box.id, holds_position())
     ).unique().scalars()
     return {(p.row_no, p.col_no): p for p in rows}
 
@@ -180,7 +191,7 @@ def grid(session: Session, box: StorageBox) -> dict[tuple[int, int], GridCell]:
         select(StoragePosition.row_no, StoragePosition.col_no, Specimen.barcode,
                Specimen.specimen_type, Specimen.status, Specimen.freeze_thaw_count)
         .join(Specimen, StoragePosition.specimen_id == Specimen.id)
-        .where(StoragePosition.box_id == box.id, Specimen.status.not_in(GONE))
+        .where(StoragePosition.box_id == box.id, holds_position())
     )
     return {(r, c): GridCell(bc, t, st, ft) for r, c, bc, t, st, ft in rows}
 
@@ -189,7 +200,7 @@ def used_count(session: Session, box: StorageBox) -> int:
     return int(session.execute(
         select(func.count()).select_from(StoragePosition)
         .join(Specimen, StoragePosition.specimen_id == Specimen.id)
-        .where(StoragePosition.box_id == box.id, Specimen.status.not_in(GONE))
+        .where(StoragePosition.box_id == box.id, holds_position())
     ).scalar_one())
 
 
@@ -236,7 +247,7 @@ def location_utilisation(session: Session, loc: StorageLocation) -> Utilisation:
     used = session.execute(
         select(func.count()).select_from(StoragePosition)
         .join(Specimen, StoragePosition.specimen_id == Specimen.id)
-        .where(StoragePosition.box_id.in_([b.id for b in boxes]), Specimen.status.not_in(GONE))
+        .where(StoragePosition.box_id.in_([b.id for b in boxes]), holds_position())
     ).scalar_one()
     return Utilisation(int(used), sum(b.capacity for b in boxes))
 
