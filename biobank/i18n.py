@@ -14,9 +14,13 @@ Labels shown through ``_(variable)`` come from the tables in :data:`DISPLAY_TABL
 the template by ``python -m biobank.i18n add-display-messages`` (the commands are in babel.cfg).
 
 Errors: every error answer carries a stable English ``code`` (for scripts) and a ``message``
-in the request's language when its text is a catalogue entry (fixed messages); a message
-formatted with data (``f"{barcode} is stored; ..."``) stays English, and pages head it with the
-translated generic text for its code (:data:`ERROR_TITLES`).
+in the request's language. A domain error takes a gettext *format* and named params
+(``NotFound("no site with code %(site)r", site=code)``): the format is the catalogue entry
+(extracted by its error class), ``str(exc)`` is the English text (logs, CLI), and
+:func:`render` translates the format and then fills in the params. A :class:`Msg` is that
+pair (English text that remembers its format and params); the enrolment gate's criterion
+details are Msgs too. Pages head an error with the translated generic text for its code
+(:data:`ERROR_TITLES`).
 """
 
 from __future__ import annotations
@@ -40,6 +44,79 @@ EXTRACT_KEYWORDS: Final = (
     # Enrolment criteria labels: the 2nd argument of Criterion(...) and of its add(...) helper.
     "Criterion:2", "add:2",
 )
+
+
+class Msg(str):
+    """English text that remembers the gettext format and params it was made from.
+
+    ``Msg("%(barcode)s is %(status)s", barcode=b, status=term(st, label))`` is the ``str``
+    ``"SP… is stored"`` wherever text is expected (logs, JSON stored in the database, tests
+    matching English), and :func:`render` shows it in another language. A param that is
+    itself a Msg (a vocabulary word from :func:`term`, or a nested error's message) is
+    rendered too; any other param is data and is shown as it is.
+    """
+
+    fmt: str
+    params: dict[str, object]
+
+    def __new__(cls, fmt: str, /, **params: object) -> Msg:
+        text = fmt
+        if params:
+            try:
+                text = fmt % params
+            except (KeyError, ValueError, TypeError):
+                # A format that does not match its params is a bug, but the user must still
+                # get the refusal (never a 500): show the format and the data.
+                log.error("message format %r does not match params %s", fmt, sorted(params))
+                text = f"{fmt} {params!r}"
+        obj = super().__new__(cls, text)
+        obj.fmt = fmt
+        obj.params = params
+        return obj
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # copy/deepcopy (dataclasses.asdict) and pickle keep the format and params.
+        return (_rebuild_msg, (str(self), self.fmt, self.params))
+
+
+def _rebuild_msg(text: str, fmt: str, params: dict[str, object]) -> Msg:
+    obj = str.__new__(Msg, text)
+    obj.fmt = fmt
+    obj.params = params
+    return obj
+
+
+def term(text: str, msgid: str | None = None) -> Msg:
+    """A vocabulary word used as a param: ``text`` in English, ``_(msgid)`` when rendered.
+
+    ``term("in_transit", STATUSES["in_transit"])`` reads ``in_transit`` in the English
+    message (as before) and ``运输中`` in Chinese. Without a msgid the text is its own id.
+    """
+    return _rebuild_msg(text, msgid or text, {})
+
+
+def render(text: str, gettext: Callable[[str], str]) -> str:
+    """``text`` in the language of ``gettext`` (Flask-Babel's, or :func:`translator`'s).
+
+    A :class:`Msg` is translated by its format and its Msg params are rendered too; a plain
+    string is looked up as it is (fixed messages); "" stays "" (``gettext("")`` would answer
+    the catalogue's header). A translation whose placeholders do not fit the params falls
+    back to the English text rather than failing the response.
+    """
+    if not text:
+        return text
+    if not isinstance(text, Msg):
+        return gettext(text)
+    translated = gettext(text.fmt)
+    if not text.params:
+        return translated
+    params = {k: render(v, gettext) if isinstance(v, Msg) else v
+              for k, v in text.params.items()}
+    try:
+        return translated % params
+    except (KeyError, ValueError, TypeError):
+        log.error("translation of %r does not match its params", text.fmt)
+        return str(text)
 
 
 def N_(message: str) -> str:  # the conventional gettext marker name

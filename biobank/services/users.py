@@ -27,8 +27,8 @@ TOKEN_PREFIX = "bbk_"  # noqa: S105 - a public marker, not a secret
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
-            f"password must be at least {MIN_PASSWORD_LENGTH} characters", code="weak_password"
-        )
+            "password must be at least %(min_password_length)s characters",
+            min_password_length=MIN_PASSWORD_LENGTH, code="weak_password")
     return _hasher.hash(password)
 
 
@@ -51,14 +51,16 @@ def create_user(
 ) -> User:
     username = username.strip().lower()
     if role not in ROLES:
-        raise ValidationError(f"unknown role {role!r}; one of: {', '.join(ROLES)}")
+        raise ValidationError(
+            "unknown role %(role)r; one of: %(roles)s",
+            role=role, roles=", ".join(ROLES))
     if not username or not username.replace("_", "").replace(".", "").isalnum():
         raise ValidationError("username must be letters, digits, '.' or '_'")
     site = session.execute(select(Site).where(Site.code == site_code)).scalar_one_or_none()
     if site is None:
-        raise NotFound(f"no site with code {site_code!r}")
+        raise NotFound("no site with code %(site_code)r", site_code=site_code)
     if session.execute(select(User.id).where(User.username == username)).first():
-        raise Conflict(f"user {username!r} already exists", code="duplicate_user")
+        raise Conflict("user %(username)r already exists", username=username, code="duplicate_user")
     user = User(
         username=username,
         display_name=display_name,
@@ -177,14 +179,16 @@ def update_profile(session: Session, actor: User, changes: dict[str, object]) ->
     forbidden = sorted(set(changes) - SELF_EDITABLE)
     if forbidden:
         raise ValidationError(
-            f"field(s) {', '.join(forbidden)} cannot be set here; editable: "
-            f"{', '.join(sorted(SELF_EDITABLE))}",
-            code="forbidden_field",
-        )
+            "field(s) %(forbidden)s cannot be set here; editable: %(self_editable)s",
+            forbidden=", ".join(forbidden),
+            self_editable=", ".join(sorted(SELF_EDITABLE)),
+            code="forbidden_field")
     recorded: dict[str, object] = {}
     for field, value in changes.items():
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
-            raise ValidationError(f"{field} must be a non-empty string (≤ 200 characters)")
+            raise ValidationError(
+                "%(field)s must be a non-empty string (≤ 200 characters)",
+                field=field)
         if field == "locale" and value not in {"en", "zh"}:
             raise ValidationError("locale must be 'en' or 'zh'")
         old = getattr(actor, field)

@@ -40,10 +40,10 @@ def select_locale() -> str | None:
 
 
 def translate_message(text: str) -> str:
-    """A message held in a variable (an error's text, a coded word), looked up in the
-    catalogue and never %-formatted; unknown texts come back unchanged, and "" stays ""
-    (gettext("") would answer the catalogue's header)."""
-    return gettext(text) if text else text
+    """A message held in a variable (an error's text, a coded word, a gate criterion's
+    detail) in the request's language: a :class:`~biobank.i18n.Msg` by its format with its
+    params filled in, a plain text looked up as it is; unknown texts come back unchanged."""
+    return i18n.render(text, gettext)
 
 
 def current_language() -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import BiobankError, Conflict, ServiceUnavailable
+from ..i18n import render
 
 security_log = logging.getLogger("biobank.security")
 log = logging.getLogger("biobank.web")
@@ -26,9 +27,20 @@ def wants_json() -> bool:
     )
 
 
-def _respond(status: int, code: str, message: str) -> Response:
+def _json_params(params: dict[str, object]) -> dict[str, object]:
+    # The data of a message, for scripts that should not parse a sentence: numbers stay
+    # numbers; anything else (a vocabulary word, a nested message) is its English text.
+    return {k: v if isinstance(v, (int, float)) or v is None else str(v)
+            for k, v in params.items()}
+
+
+def _respond(status: int, code: str, message: str,
+             params: dict[str, object] | None = None) -> Response:
     if wants_json():
-        resp = jsonify({"error": {"code": code, "message": message, "status": status}})
+        body: dict[str, object] = {"code": code, "message": message, "status": status}
+        if params:
+            body["params"] = _json_params(params)
+        resp = jsonify({"error": body})
     elif request.headers.get("HX-Request"):
         resp = Response(render_template("_error_fragment.html", status=status, code=code,
                                         message=message), mimetype="text/html")
@@ -51,9 +63,9 @@ def error_response(exc: BiobankError) -> Response:
         "refused %s %s -> %d %s (user=%s)", request.method, request.path, exc.status, exc.code,
         user or "-",
     )
-    # A service's fixed message is in the catalogue (extracted by its error class); a formatted
-    # one stays English, and pages add the translated generic text for its code (i18n.py).
-    return _respond(exc.status, exc.code, _(exc.message) if exc.message else exc.message)
+    # The message's format is in the catalogue (extracted by its error class): translated,
+    # then filled in with the params, which are data (a vocabulary word is translated too).
+    return _respond(exc.status, exc.code, render(exc.message, _), exc.params)
 
 
 def init_app(app: Flask) -> None:

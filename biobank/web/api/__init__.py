@@ -25,6 +25,8 @@ ERROR_SCHEMA = {
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "status": {"type": "integer"},
+                # The data the message was filled in with (present when it has any).
+                "params": {"type": "object"},
             },
         }
     },
