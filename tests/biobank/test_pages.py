@@ -3,12 +3,14 @@ browser-facing protections on every response."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
 
-from biobank.models import Participant, Specimen
+from biobank import vocabulary
+from biobank.models import Participant, Site, Specimen
 from tests.biobank.helpers import specimen_code
 from tests.conftest import post_form
 
@@ -101,3 +103,22 @@ def test_integer_ids_beyond_the_database_range_are_not_found(client_as: Any) -> 
     c = client_as("pathologist")
     for n in (2**31, 2**63, 10**23, 2**31 - 1):
         assert c.get(f"/genotyping/analyses/{n}").status_code == 404
+
+
+def test_home_page_counts_each_status_for_the_users_participants(client_as: Any,
+                                                                 db: Any) -> None:
+    def expected(site: str | None) -> dict[str, int]:
+        q = select(Specimen.status, func.count()).join(Participant).group_by(Specimen.status)
+        if site is not None:
+            q = q.join(Site, Site.id == Participant.site_id).where(Site.code == site)
+        return {st: n for st, n in db.execute(q).all()}
+
+    for user, site in (("s01.tech", "S01"), ("s02.coord", "S02"), ("monitor", None)):
+        page = client_as(user).get("/").get_data(as_text=True)
+        want = expected(site)
+        assert sum(want.values()) > 0
+        for code, text in vocabulary.STATUSES.items():
+            label = text if isinstance(text, str) else text[0]
+            m = re.search(rf"<td>{re.escape(label)}</td><td>(\d+)</td>", page)
+            assert m, f"no row for {label} on {user}'s home page"
+            assert int(m.group(1)) == want.get(code, 0), (user, code)
