@@ -29,7 +29,7 @@ import functools
 import gettext as gettext_module
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
@@ -43,7 +43,14 @@ EXTRACT_KEYWORDS: Final = (
     "Unauthenticated", "Conflict", "InvalidTransition", "TooManyRequests", "ServiceUnavailable",
     # Enrolment criteria labels: the 2nd argument of Criterion(...) and of its add(...) helper.
     "Criterion:2", "add:2",
+    # A message with params built outside an error (the gate's criterion details).
+    "Msg", "ScanError", "PrinterUnavailable",
 )
+
+
+def N_(message: str) -> str:  # the conventional gettext marker name
+    """Mark ``message`` for extraction; translated later where it is shown (``_(label)``)."""
+    return message
 
 
 class Msg(str):
@@ -95,6 +102,28 @@ def term(text: str, msgid: str | None = None) -> Msg:
     return _rebuild_msg(text, msgid or text, {})
 
 
+class _Joined(Msg):
+    parts: tuple[Msg, ...]
+    sep: str
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (joined, (self.parts, self.sep))
+
+
+#: How a list is joined when rendered (Chinese uses the enumeration comma "、" and "；").
+LIST_SEPARATOR: Final = N_(", ")
+CLAUSE_SEPARATOR: Final = N_("; ")
+
+
+def joined(words: Iterable[Msg], sep: str = LIST_SEPARATOR) -> Msg:
+    """Messages as one param or text: ``"Received, Stored"`` in English, each one rendered
+    and joined by the language's separator (``sep``, a catalogue entry) when rendered."""
+    parts = tuple(words)
+    obj = str.__new__(_Joined, sep.join(parts))
+    obj.fmt, obj.params, obj.parts, obj.sep = sep.join(p.fmt for p in parts), {}, parts, sep
+    return obj
+
+
 def render(text: str, gettext: Callable[[str], str]) -> str:
     """``text`` in the language of ``gettext`` (Flask-Babel's, or :func:`translator`'s).
 
@@ -107,6 +136,8 @@ def render(text: str, gettext: Callable[[str], str]) -> str:
         return text
     if not isinstance(text, Msg):
         return gettext(text)
+    if isinstance(text, _Joined):
+        return gettext(text.sep).join(render(p, gettext) for p in text.parts)
     translated = gettext(text.fmt)
     if not text.params:
         return translated
@@ -117,11 +148,6 @@ def render(text: str, gettext: Callable[[str], str]) -> str:
     except (KeyError, ValueError, TypeError):
         log.error("translation of %r does not match its params", text.fmt)
         return str(text)
-
-
-def N_(message: str) -> str:  # the conventional gettext marker name
-    """Mark ``message`` for extraction; translated later where it is shown (``_(label)``)."""
-    return message
 
 
 def compile_catalogues(directory: Path = TRANSLATIONS_DIR, *, force: bool = False) -> list[Path]:

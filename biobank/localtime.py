@@ -48,7 +48,7 @@ def zone(tz: str | None = None) -> ZoneInfo:
     try:
         return ZoneInfo(tz or DEFAULT_TIMEZONE)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValidationError(f"unknown time zone {tz!r}") from exc
+        raise ValidationError("unknown time zone %(tz)r", tz=tz) from exc
 
 
 def _normalise(text: str) -> str:
@@ -67,14 +67,16 @@ def _match(text: str) -> tuple[date, time | None]:
         try:
             day = date(int(m["y"]), int(m["m"]), int(m["d"]))
         except ValueError as exc:
-            raise ValidationError(f"not a real date: {text.strip()!r}") from exc
+            raise ValidationError("not a real date: %(value)r", value=text.strip()) from exc
         if m["H"] is None:
             return day, None
         try:
             return day, time(int(m["H"]), int(m["M"]), int(m["S"] or 0))
         except ValueError as exc:
-            raise ValidationError(f"not a real time of day: {text.strip()!r}") from exc
-    raise ValidationError(f"unrecognised date {text.strip()!r}: use {_ACCEPTED}")
+            raise ValidationError("not a real time of day: %(value)r", value=text.strip()) from exc
+    raise ValidationError(
+        "unrecognised date %(value)r: use %(accepted)s",
+        value=text.strip(), accepted=_ACCEPTED)
 
 
 def parse_local(text: str, tz: str | None = None, *, default_time: time = time(0, 0)) -> datetime:

@@ -6,6 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound, PermissionDenied
+from ..i18n import term
 from ..models import Participant, Specimen, User
 
 WRITE_ROLES = frozenset({"technician", "pathologist", "coordinator", "admin"})
@@ -18,13 +19,13 @@ def can_see_site(user: User, site_id: int) -> bool:
 def require_role(user: User, *roles: str) -> None:
     if user.role not in roles:
         raise PermissionDenied(
-            f"your role ({user.role}) may not do this; it needs: {', '.join(roles)}"
-        )
+            "your role (%(role)s) may not do this; it needs: %(roles)s",
+            role=term(user.role), roles=", ".join(roles))
 
 
 def require_write(user: User) -> None:
     if user.role not in WRITE_ROLES:
-        raise PermissionDenied(f"your role ({user.role}) is read-only")
+        raise PermissionDenied("your role (%(role)s) is read-only", role=term(user.role))
 
 
 def participants_query(user: User) -> Select[Participant]:
@@ -40,7 +41,7 @@ def get_participant(session: Session, user: User, code: str) -> Participant:
     ).scalar_one_or_none()
     # The same answer for "absent" and "another site's": existence must not leak across sites.
     if p is None or not can_see_site(user, p.site_id):
-        raise NotFound(f"no participant {code!r} visible to you")
+        raise NotFound("no participant %(participant)r visible to you", participant=code)
     return p
 
 
@@ -57,5 +58,5 @@ def get_specimen(session: Session, user: User, barcode: str) -> Specimen:
         select(Specimen).where(Specimen.barcode == barcode.strip().upper())
     ).scalar_one_or_none()
     if s is None or not specimen_visible(user, s):
-        raise NotFound(f"no specimen {barcode!r} visible to you")
+        raise NotFound("no specimen %(barcode)r visible to you", barcode=barcode)
     return s

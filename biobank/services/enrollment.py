@@ -8,6 +8,7 @@ required screening specimens received at the central biobank.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from .. import vocabulary
 from ..errors import NotFound, ValidationError
+from ..i18n import CLAUSE_SEPARATOR, Msg, joined, render, term
 from ..models import (
     EligibilityAssessment,
     GateDecision,
@@ -79,6 +81,10 @@ ALL_FIELDS = NUMERIC_FIELDS + TEXT_FIELDS + ANSWER_FIELDS
 
 @dataclass
 class Criterion:
+    """One line of the gate. ``detail`` and ``source`` are :class:`~biobank.i18n.Msg` texts:
+    English wherever a string is read (CLI, stored decisions), shown translated by pages and
+    the API (:meth:`Gate.as_dict` with a gettext)."""
+
     name: str
     label: str
     status: str
@@ -100,11 +106,18 @@ class Gate:
     def failed(self) -> list[Criterion]:
         return [c for c in self.criteria if c.status == NOT_MET]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, gettext: Callable[[str], str] | None = None) -> dict[str, Any]:
+        """The gate as JSON; with ``gettext``, each criterion's label, detail and source in
+        its language (names, statuses and the decision stay stable codes)."""
+        criteria = [asdict(c) for c in self.criteria]
+        if gettext is not None:
+            for c in criteria:
+                for key in ("label", "detail", "source"):
+                    c[key] = render(c[key], gettext)
         return {
             "participant": self.participant,
             "decision": self.decision,
-            "criteria": [asdict(c) for c in self.criteria],
+            "criteria": criteria,
             "missing": [c.name for c in self.missing],
         }
 
@@ -118,9 +131,13 @@ def _number(name: str, raw: Any) -> Decimal | None:
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
     except InvalidOperation as exc:
-        raise ValidationError(f"{name}: {raw!r} is not a number", code="bad_value") from exc
+        raise ValidationError(
+            "%(name)s: %(raw)r is not a number",
+            name=name, raw=raw, code="bad_value") from exc
     if not value.is_finite() or value < 0:
-        raise ValidationError(f"{name}: must be a non-negative number", code="bad_value")
+        raise ValidationError(
+            "%(name)s: must be a non-negative number",
+            name=name, code="bad_value")
     return value
 
 
@@ -128,41 +145,47 @@ def clean_values(raw: dict[str, Any]) -> dict[str, Any]:
     """Validate what the coordinator entered; unknown keys are refused, blanks dropped."""
     unknown = sorted(k for k in raw if k not in ALL_FIELDS and k != "source")
     if unknown:
-        raise ValidationError(f"unknown criteria: {', '.join(unknown)}", code="bad_field")
+        raise ValidationError(
+            "unknown criteria: %(unknown)s",
+            unknown=", ".join(unknown), code="bad_field")
     out: dict[str, Any] = {}
     for name in NUMERIC_FIELDS:
         value = _number(name, raw.get(name))
         if value is None:
             continue
         if name in ("age", "ecog", "recist_lesions") and value != value.to_integral_value():
-            raise ValidationError(f"{name}: a whole number", code="bad_value")
+            raise ValidationError("%(name)s: a whole number", name=name, code="bad_value")
         if name == "ecog" and value > 5:
             raise ValidationError("ecog: 0 to 5", code="bad_value")
         if name == "age" and value > 130:
             raise ValidationError("age: not a plausible age", code="bad_value")
         if name.endswith("_uln") and value == 0:
-            raise ValidationError(f"{name}: the upper limit of normal must be above 0",
-                                  code="bad_value")
+            raise ValidationError(
+                "%(name)s: the upper limit of normal must be above 0",
+                name=name, code="bad_value")
         out[name] = format(value.normalize(), "f")
     for lab, (_label, _op, _t, units) in COUNT_LABS.items():
         unit = str(raw.get(f"{lab}_unit") or PROTOCOL_UNIT[lab]).strip()
         if lab in out:
             if unit not in units:
-                raise ValidationError(f"{lab}_unit: one of {', '.join(units)}", code="bad_unit")
+                raise ValidationError(
+                    "%(lab)s_unit: one of %(units)s",
+                    lab=lab, units=", ".join(units), code="bad_unit")
             out[f"{lab}_unit"] = unit
     for lab in [*ULN_LABS, "creatinine"]:
         unit = str(raw.get(f"{lab}_unit") or "").strip()[:16]
         if lab in out:
             if f"{lab}_uln" not in out:
-                raise ValidationError(f"{lab}: give the laboratory's upper limit of normal",
-                                      code="uln_required")
+                raise ValidationError(
+                    "%(lab)s: give the laboratory's upper limit of normal",
+                    lab=lab, code="uln_required")
             out[f"{lab}_unit"] = unit
     for name in ANSWER_FIELDS:
         ans = str(raw.get(name) or "").strip().lower()
         if not ans:
             continue
         if ans not in YES_NO:
-            raise ValidationError(f"{name}: answer yes or no", code="bad_value")
+            raise ValidationError("%(name)s: answer yes or no", name=name, code="bad_value")
         out[name] = ans
     return out
 
@@ -181,7 +204,9 @@ def record_assessment(session: Session, actor: User, participant: Participant,
     """Record the criteria (a full new assessment; earlier ones stay as history)."""
     access.require_role(actor, "coordinator")
     if not access.can_see_site(actor, participant.site_id):
-        raise NotFound(f"no participant {participant.code!r} visible to you")
+        raise NotFound(
+            "no participant %(participant)r visible to you",
+            participant=participant.code)
     source = (source or "").strip()
     if not source:
         raise ValidationError("name the source of these values (e.g. the lab report and date)",
@@ -220,34 +245,42 @@ def _men1(session: Session, participant: Participant) -> Criterion:
     v = genotyping.latest_signed(session, participant)
     if v is None:
         pending = [a for a in genotyping.analyses_of(session, participant)]
-        detail = ("no signed MEN1 report" + (
-            f" (analysis {pending[0].id} awaits sign-out)" if pending else
-            " (no VCF uploaded)"))
-        return Criterion("men1", label, PENDING, detail, "genotyping report")
-    source = (f"report {v.report_id} version {v.version}{' (amended)' if v.amended else ''} "
-              f"signed by {v.signer_name} at {v.signed_at.isoformat(timespec='seconds')}; "
-              f"files {', '.join(f['sha256'][:12] for f in v.content.get('files', []))}")
+        detail = (Msg("no signed MEN1 report (analysis %(analysis)s awaits sign-out)",
+                      analysis=pending[0].id) if pending else
+                  Msg("no signed MEN1 report (no VCF uploaded)"))
+        return Criterion("men1", label, PENDING, detail, Msg("genotyping report"))
+    signed = {"report": v.report_id, "version": v.version, "signer": v.signer_name,
+              "at": v.signed_at.isoformat(timespec="seconds"),
+              "files": ", ".join(f["sha256"][:12] for f in v.content.get("files", []))}
+    source = (Msg("report %(report)s version %(version)s (amended) signed by %(signer)s at "
+                  "%(at)s; files %(files)s", **signed) if v.amended else
+              Msg("report %(report)s version %(version)s signed by %(signer)s at %(at)s; "
+                  "files %(files)s", **signed))
     qual = [x for x in v.content.get("variants", []) if x.get("qualifying")]
     if v.men1_qualifies:
         names = "; ".join(f"{x['hgvs_c']} {x.get('hgvs_p') or ''} {x['classification']} "
                           f"{x['origin']}".replace("  ", " ") for x in qual)
-        return Criterion("men1", label, MET, f"{v.men1_status}: {names}", source)
+        return Criterion("men1", label, MET,
+                         Msg("%(status)s: %(variants)s", status=v.men1_status, variants=names),
+                         source)
     return Criterion("men1", label, NOT_MET,
-                     f"MEN1 status {v.men1_status}: no qualifying pathogenic or likely "
-                     "pathogenic variant", source)
+                     Msg("MEN1 status %(status)s: no qualifying pathogenic or likely "
+                         "pathogenic variant", status=v.men1_status), source)
 
 
 def _consent(participant: Participant) -> list[Criterion]:
-    src = f"participant record (consent date {participant.consent_date or 'not recorded'})"
+    src = (Msg("participant record (consent date %(date)s)", date=participant.consent_date)
+           if participant.consent_date else
+           Msg("participant record (consent date not recorded)"))
     return [
         Criterion("consent", "Informed consent signed",
                   MET if participant.consent_main else PENDING,
-                  "signed" if participant.consent_main else "informed consent not recorded",
-                  src),
+                  Msg("signed") if participant.consent_main
+                  else Msg("informed consent not recorded"), src),
         Criterion("consent_sample_storage", "Consent to sample storage",
                   MET if participant.consent_sample_storage else PENDING,
-                  "given" if participant.consent_sample_storage
-                  else "consent to sample storage not recorded", src),
+                  Msg("given") if participant.consent_sample_storage
+                  else Msg("consent to sample storage not recorded"), src),
     ]
 
 
@@ -269,89 +302,107 @@ def _baseline(session: Session, participant: Participant) -> list[Criterion]:
         name = f"baseline_{exp.specimen_type}"
         if ok:
             s = ok[0]
-            out.append(Criterion(name, label, MET, f"{s.barcode} {s.status} at {s.site.code}",
-                                 f"specimen {s.barcode}"))
+            out.append(Criterion(name, label, MET,
+                                 Msg("%(specimen)s %(status)s at %(site)s", specimen=s.barcode,
+                                     status=_status(s.status), site=s.site.code),
+                                 Msg("specimen %(specimen)s", specimen=s.barcode)))
         else:
-            where = "; ".join(f"{s.barcode} is {s.status} at {s.site.code}"
-                              for s in candidates) or "none registered"
+            where = joined(
+                (Msg("%(specimen)s is %(status)s at %(site)s", specimen=s.barcode,
+                     status=_status(s.status), site=s.site.code) for s in candidates),
+                CLAUSE_SEPARATOR) if candidates else Msg("none registered")
             out.append(Criterion(name, label, PENDING,
-                                 f"not yet received at the central biobank ({where})",
-                                 "specimen records"))
+                                 Msg("not yet received at the central biobank (%(where)s)",
+                                     where=where),
+                                 Msg("specimen records")))
     return out
+
+
+def _status(status: str) -> Msg:
+    # The stored code in English (as the gate has always shown it), its label when translated.
+    return term(status, vocabulary.STATUSES.get(status))
 
 
 def _assessment_criteria(a: EligibilityAssessment | None) -> list[Criterion]:
     values: dict[str, Any] = a.values if a else {}
-    src = (f"recorded by {a.recorded_by.username} at {a.recorded_at.isoformat(timespec='seconds')}"
-           f" (source: {a.source})") if a else "not recorded"
+    src = Msg("recorded by %(user)s at %(at)s (source: %(source)s)",
+              user=a.recorded_by.username, at=a.recorded_at.isoformat(timespec="seconds"),
+              source=a.source) if a else Msg("not recorded")
     out: list[Criterion] = []
 
     def num(key: str) -> Decimal | None:
         return Decimal(values[key]) if key in values else None
 
-    def add(name: str, label: str, ok: bool | None, detail: str) -> None:
+    def add(name: str, label: str, ok: bool | None, detail: Msg) -> None:
         status = PENDING if ok is None else (MET if ok else NOT_MET)
         out.append(Criterion(name, label, status, detail, src if ok is not None else
-                             "eligibility assessment"))
+                             Msg("eligibility assessment")))
 
     age = num("age")
     add("age", "Age 18-75 years", None if age is None else 18 <= age <= 75,
-        "age not recorded" if age is None else f"age {age} years (18-75)")
+        Msg("age not recorded") if age is None else Msg("age %(age)s years (18-75)", age=age))
     ecog = num("ecog")
     add("ecog", "ECOG performance status 0-1", None if ecog is None else ecog <= 1,
-        "ECOG not recorded" if ecog is None else f"ECOG {ecog} (0-1)")
+        Msg("ECOG not recorded") if ecog is None else Msg("ECOG %(ecog)s (0-1)", ecog=ecog))
     rec = num("recist_lesions")
     add("recist_lesion", "At least one RECIST-evaluable lesion",
         None if rec is None else rec >= 1,
-        "RECIST lesions not recorded" if rec is None else f"{rec} evaluable lesion(s)")
+        Msg("RECIST lesions not recorded") if rec is None
+        else Msg("%(count)s evaluable lesion(s)", count=rec))
     for key, label in (("net_diagnosis", "Pathological diagnosis of neuroendocrine tumour"),
                        ("first_line_failed", "Unresectable, failed first-line systemic therapy")):
         ans = values.get(key)
         add(key, label, None if ans is None else ans == "yes",
-            "not answered" if ans is None else f"answered {ans}")
+            Msg("not answered") if ans is None else Msg("answered %(answer)s", answer=term(ans)))
     for lab, (label, op, threshold, units) in COUNT_LABS.items():
         value = num(lab)
         unit = values.get(f"{lab}_unit", PROTOCOL_UNIT[lab])
         if value is None:
             add(lab, f"{label} {op} {threshold} {PROTOCOL_UNIT[lab]}", None,
-                f"{label.lower()} not recorded")
+                Msg("%(lab)s not recorded", lab=term(label.lower(), label)))
             continue
         conv = value * units[unit]
+        measured = {"value": value, "unit": unit, "op": op, "threshold": threshold}
         add(lab, f"{label} {op} {threshold} {PROTOCOL_UNIT[lab]}", _cmp(conv, op, threshold),
-            f"{value} {unit}" + (f" = {_fmt(conv)} {PROTOCOL_UNIT[lab]}"
-                                 if unit != PROTOCOL_UNIT[lab] else "")
-            + f" (needs {op} {threshold})")
+            Msg("%(value)s %(unit)s = %(converted)s %(protocol_unit)s (needs %(op)s "
+                "%(threshold)s)", converted=_fmt(conv), protocol_unit=PROTOCOL_UNIT[lab],
+                **measured)
+            if unit != PROTOCOL_UNIT[lab] else
+            Msg("%(value)s %(unit)s (needs %(op)s %(threshold)s)", **measured))
     for lab, (label, op, factor) in ULN_LABS.items():
         value, uln = num(lab), num(f"{lab}_uln")
         name = f"{label} {op} {factor}×ULN"
         if value is None or uln is None:
-            add(lab, name, None, f"{label} and its ULN not recorded")
+            add(lab, name, None, Msg("%(lab)s and its ULN not recorded", lab=term(label)))
             continue
         ratio = value / uln
         unit = values.get(f"{lab}_unit", "")
         add(lab, name, _cmp(ratio, op, factor),
-            f"{value} {unit} = {_fmt(ratio)}×ULN (ULN {uln} {unit}; needs {op} {factor}×ULN)")
+            Msg("%(value)s %(unit)s = %(ratio)s×ULN (ULN %(uln)s %(unit)s; needs %(op)s "
+                "%(factor)s×ULN)", value=value, unit=unit, ratio=_fmt(ratio), uln=uln, op=op,
+                factor=factor))
     cr, cr_uln, clr = num("creatinine"), num("creatinine_uln"), num("creatinine_clearance")
     name = "Creatinine ≤ 1.5×ULN or clearance ≥ 60 mL/min"
-    parts = []
+    parts: list[Msg] = []
     ok_cr = ok_cl = None
     if cr is not None and cr_uln is not None:
         ok_cr = cr / cr_uln <= Decimal("1.5")
         unit = values.get("creatinine_unit", "")
-        parts.append(f"creatinine {cr} {unit} = {_fmt(cr / cr_uln)}×ULN (ULN {cr_uln} {unit})")
+        parts.append(Msg("creatinine %(value)s %(unit)s = %(ratio)s×ULN (ULN %(uln)s %(unit)s)",
+                         value=cr, unit=unit, ratio=_fmt(cr / cr_uln), uln=cr_uln))
     if clr is not None:
         ok_cl = clr >= 60
-        parts.append(f"clearance {clr} mL/min")
+        parts.append(Msg("clearance %(value)s mL/min", value=clr))
     if ok_cr is None and ok_cl is None:
-        add("creatinine", name, None, "creatinine and clearance not recorded")
+        add("creatinine", name, None, Msg("creatinine and clearance not recorded"))
     else:
         ok = bool(ok_cr) or bool(ok_cl)
-        add("creatinine", name, ok, "; ".join(parts))
+        add("creatinine", name, ok, joined(parts, CLAUSE_SEPARATOR))
     for key, label in EXCLUSIONS.items():
         ans = values.get(key)
         add(key, f"Exclusion: {label}", None if ans is None else ans == "no",
-            "not answered" if ans is None else
-            ("absent" if ans == "no" else "PRESENT: excludes"))
+            Msg("not answered") if ans is None else
+            (Msg("absent") if ans == "no" else Msg("PRESENT: excludes")))
     return out
 
 

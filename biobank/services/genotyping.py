@@ -134,9 +134,8 @@ def sniff(head: bytes) -> str:
     shown = "".join(ch if ch.isprintable() else "." for ch in shown)
     kind = "a PDF document" if head.startswith(b"%PDF") else f"content starting {shown!r}"
     raise ValidationError(
-        f"not a VCF: expected '##fileformat=VCF' text or a bgzipped VCF/BCF, found {kind}",
-        code="not_vcf",
-    )
+        "not a VCF: expected '##fileformat=VCF' text or a bgzipped VCF/BCF, found %(kind)s",
+        kind=kind, code="not_vcf")
 
 
 def decompressed_kind(path: str, cap: int, *, head_only: bool = False) -> str:
@@ -156,8 +155,9 @@ def decompressed_kind(path: str, cap: int, *, head_only: bool = False) -> str:
                 try:
                     out = d.decompress(data, CHUNK)
                 except zlib.error as exc:
-                    raise ValidationError(f"the compressed file is damaged ({exc})",
-                                          code="bad_gzip") from exc
+                    raise ValidationError(
+                        "the compressed file is damaged (%(reason)s)",
+                        reason=str(exc), code="bad_gzip") from exc
                 out_total += len(out)
                 if len(head) < 16:
                     head += out[: 16 - len(head)]
@@ -165,8 +165,9 @@ def decompressed_kind(path: str, cap: int, *, head_only: bool = False) -> str:
                     break
                 if out_total > cap:
                     raise ValidationError(
-                        f"the file decompresses to more than {cap // (1 << 20)} MiB; refused "
-                        "(decompression limit)", code="too_large_decompressed")
+                        "the file decompresses to more than %(mib)s MiB; refused (decompression "
+                        "limit)",
+                        mib=cap // (1 << 20), code="too_large_decompressed")
                 if d.unconsumed_tail:
                     data = d.unconsumed_tail
                 elif d.eof:
@@ -255,13 +256,21 @@ def _linked_specimen(session: Session, actor: User, participant: Participant, ba
                      allowed: frozenset[str], what: str) -> Specimen:
     s = access.get_specimen(session, actor, barcode)
     if s.participant_id != participant.id:
-        raise ValidationError(f"{s.barcode} belongs to another participant, not "
-                              f"{participant.code}", code="wrong_participant")
+        raise ValidationError(
+            "%(specimen)s belongs to another participant, not %(participant)s",
+            specimen=s.barcode, participant=participant.code, code="wrong_participant")
     if s.specimen_type not in allowed:
-        raise ValidationError(f"{s.barcode} is {s.specimen_type}; {what} must be one of: "
-                              f"{', '.join(sorted(allowed))}", code="wrong_specimen_type")
+        raise ValidationError(
+            "%(specimen)s is %(specimen_type)s; %(what)s must be one of: %(allowed)s",
+            specimen=s.barcode,
+            specimen_type=s.specimen_type,
+            what=what,
+            allowed=", ".join(sorted(allowed)),
+            code="wrong_specimen_type")
     if s.status == "expected":
-        raise ValidationError(f"{s.barcode} has not been collected", code="not_collected")
+        raise ValidationError(
+            "%(specimen)s has not been collected",
+            specimen=s.barcode, code="not_collected")
     return s
 
 
@@ -284,7 +293,9 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
         raise ValidationError("a paired VCF is uploaded alone", code="bad_roles")
     assay = _clean(req.assay, 8)
     if assay not in ASSAYS:
-        raise ValidationError(f"assay must be one of: {', '.join(ASSAYS)}", code="bad_assay")
+        raise ValidationError(
+            "assay must be one of: %(assays)s",
+            assays=", ".join(ASSAYS), code="bad_assay")
     build = _clean(req.build, 8)
     if build not in BUILDS:
         raise ValidationError("build must be GRCh38 or GRCh37", code="bad_build")
@@ -360,7 +371,7 @@ def total_size(analysis: GenotypingAnalysis) -> int:
 def classify_input(session: Session, job_id: int, upload_dir: str) -> ClassifyInput:
     job = session.get(ClassificationJob, job_id)
     if job is None:
-        raise NotFound(f"no job {job_id}")
+        raise NotFound("no job %(job_id)s", job_id=job_id)
     a = job.analysis
     expected: dict[str, str] = {}
     # The VCF's sample names must be the linked specimens (their barcodes) unless a mapping
@@ -396,20 +407,21 @@ def run_engine(ci: ClassifyInput, max_decompressed: int) -> dict[str, Any]:
             ci.expected.values()
         ):
             raise ValidationError(
-                f"sample {field_name!r} (the linked specimen) is not a sample in the VCF; "
-                "give the VCF sample name for each specimen (mapping)",
-                code="sample_mismatch") from exc
+                "sample %(field_name)r (the linked specimen) is not a sample in the VCF; give the "
+                "VCF sample name for each specimen (mapping)",
+                field_name=field_name, code="sample_mismatch") from exc
         raise ValidationError(_rename(_one_line(exc), ci.names), code="invalid_vcf") from exc
     for role in ("normal", "tumor"):
         want = ci.expected.get(role)
         got = result.get(f"{role}_sample")
         if want is not None and got != want:
-            raise ValidationError(f"the engine used {got!r} as the {role} sample, not the "
-                                  f"linked {want!r}", code="sample_mismatch")
+            raise ValidationError(
+                "the engine used %(got)r as the %(role)s sample, not the linked %(want)r",
+                got=got, role=role, want=want, code="sample_mismatch")
         if want is None and got is not None:
             raise ValidationError(
-                f"the VCF has a {role} sample ({got}) but no {role} specimen is linked",
-                code="sample_mismatch")
+                "the VCF has a %(role)s sample (%(got)s) but no %(role)s specimen is linked",
+                role=role, got=got, code="sample_mismatch")
     result["display_names"] = {os.path.basename(k): v for k, v in ci.names.items()}
     return result
 
@@ -526,7 +538,9 @@ def _valid_id(n: int) -> bool:
 def get_analysis(session: Session, actor: User, analysis_id: int) -> GenotypingAnalysis:
     a = session.get(GenotypingAnalysis, analysis_id) if _valid_id(analysis_id) else None
     if a is None or not access.can_see_site(actor, a.participant.site_id):
-        raise NotFound(f"no genotyping analysis {analysis_id} visible to you")
+        raise NotFound(
+            "no genotyping analysis %(analysis_id)s visible to you",
+            analysis_id=analysis_id)
     return a
 
 
@@ -571,20 +585,23 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
     access.require_role(actor, "pathologist")
     v = session.get(GenotypingVariant, variant_id) if _valid_id(variant_id) else None
     if v is None or not access.can_see_site(actor, v.analysis.participant.site_id):
-        raise NotFound(f"no variant {variant_id} visible to you")
+        raise NotFound("no variant %(variant_id)s visible to you", variant_id=variant_id)
     allowed = {"classification": CLASSIFICATIONS, "origin": ORIGINS}.get(field_name)
     if allowed is None:
         raise ValidationError("only the classification or the origin can be overridden",
                               code="bad_field")
     if value not in allowed:
-        raise ValidationError(f"{field_name} must be one of: {', '.join(allowed)}",
-                              code="bad_value")
+        raise ValidationError(
+            "%(field_name)s must be one of: %(allowed)s",
+            field_name=field_name, allowed=", ".join(allowed), code="bad_value")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("an override needs a reason", code="reason_required")
     old = getattr(v, field_name)
     if old == value:
-        raise Conflict(f"the {field_name} is already {value}")
+        raise Conflict(
+            "the %(field_name)s is already %(value)s",
+            field_name=field_name, value=value)
     setattr(v, field_name, value)
     row = VariantOverride(variant_id=v.id, field=field_name, old_value=old, new_value=value,
                           reason=reason[:1000], actor_id=actor.id)
@@ -673,8 +690,9 @@ def sign(session: Session, actor: User, analysis_id: int, password: str, *,
     content = report_content(a)
     if amend_reason is None:
         if last is not None:
-            raise Conflict(f"the report is signed (version {last.version}) and cannot be "
-                           "edited; amend it instead", code="already_signed")
+            raise Conflict(
+                "the report is signed (version %(version)s) and cannot be edited; amend it instead",
+                version=last.version, code="already_signed")
     else:
         amend_reason = amend_reason.strip()
         if last is None:
@@ -683,8 +701,10 @@ def sign(session: Session, actor: User, analysis_id: int, password: str, *,
         if not amend_reason:
             raise ValidationError("an amendment needs a reason", code="reason_required")
         if _digest(last.content) == _digest(content):
-            raise ValidationError(f"nothing changed since version {last.version}; override a "
-                                  "classification or origin first", code="unchanged")
+            raise ValidationError(
+                "nothing changed since version %(version)s; override a classification or origin "
+                "first",
+                version=last.version, code="unchanged")
     report = a.report
     if report is None:
         report = GenotypingReport(analysis_id=a.id, participant_id=a.participant_id)
@@ -718,13 +738,17 @@ def sign(session: Session, actor: User, analysis_id: int, password: str, *,
 
 def get_version(session: Session, actor: User, report_id: int, version: int) -> ReportVersion:
     if not (_valid_id(report_id) and _valid_id(version)):
-        raise NotFound(f"no report {report_id} version {version} visible to you")
+        raise NotFound(
+            "no report %(report_id)s version %(version)s visible to you",
+            report_id=report_id, version=version)
     row = session.execute(
         select(ReportVersion).where(ReportVersion.report_id == report_id,
                                     ReportVersion.version == version)
     ).scalar_one_or_none()
     if row is None or not access.can_see_site(actor, row.report.analysis.participant.site_id):
-        raise NotFound(f"no report {report_id} version {version} visible to you")
+        raise NotFound(
+            "no report %(report_id)s version %(version)s visible to you",
+            report_id=report_id, version=version)
     return row
 
 

@@ -132,14 +132,17 @@ def _parse_codes(codes: Iterable[str]) -> list[str]:
         try:
             code = lib.parse(raw.strip()).text
         except lib.IdError as exc:
-            raise ValidationError(f"{raw.strip()[:32]!r}: {exc.message}", code=exc.code) from None
+            raise ValidationError(
+                "%(scanned)r: %(error)s",
+                scanned=raw.strip()[:32], error=exc.message, code=exc.code) from None
         if code not in out:
             out.append(code)
     if not out:
         raise ValidationError("no codes to print", code="empty")
     if len(out) > MAX_LABELS:
-        raise ValidationError(f"at most {MAX_LABELS} labels per job, not {len(out)}",
-                              code="too_many")
+        raise ValidationError(
+            "at most %(limit)s labels per job, not %(count)s",
+            limit=MAX_LABELS, count=len(out), code="too_many")
     return out
 
 
@@ -154,7 +157,9 @@ def _other_target(session: Session, user: User, code: str) -> LabelTarget:
     try:
         spec = lib.LabelSpec(kind=kind, id=code)
     except lib.LabelError as exc:
-        raise ValidationError(f"{code}: {exc.message}", code=exc.code) from None
+        raise ValidationError(
+            "%(label)s: %(error)s",
+            label=code, error=exc.message, code=exc.code) from None
     return LabelTarget(code, kind, spec)
 
 
@@ -175,11 +180,13 @@ def label_specs_for_codes(
         if code.startswith("SP"):
             specimen = found.get(code)
             if specimen is None:
-                raise NotFound(f"no specimen {code!r} visible to you")
+                raise NotFound("no specimen %(specimen)r visible to you", specimen=code)
             try:
                 spec = spec_for_specimen(specimen)
             except lib.LabelError as exc:
-                raise ValidationError(f"{code}: {exc.message}", code=exc.code) from None
+                raise ValidationError(
+                    "%(label)s: %(error)s",
+                    label=code, error=exc.message, code=exc.code) from None
             out.append(LabelTarget(code, "specimen", spec))
         else:
             out.append(_other_target(session, user, code))
@@ -236,22 +243,27 @@ def print_labels(
     required) for codes printed before. Nothing is recorded when the printer refuses."""
     access.require_write(user)
     if fmt not in FORMATS:
-        raise ValidationError(f"format must be one of {', '.join(FORMATS)}", code="bad_format")
+        raise ValidationError(
+            "format must be one of %(formats)s",
+            formats=", ".join(FORMATS), code="bad_format")
     if stock is None or stock == "":
         stock = DEFAULT_PDF_STOCK if fmt == "pdf" else DEFAULT_PRINTER_STOCK
     if stock not in lib.STOCKS:
-        raise ValidationError(f"unknown stock {stock!r}; choose from {', '.join(lib.STOCKS)}",
-                              code="unknown_stock")
+        raise ValidationError(
+            "unknown stock %(stock)r; choose from %(stocks)s",
+            stock=stock, stocks=", ".join(lib.STOCKS), code="unknown_stock")
     if fmt != "pdf" and dpi not in lib.ZPL_DPIS:
-        raise ValidationError(f"dpi must be one of {', '.join(map(str, lib.ZPL_DPIS))}",
-                              code="bad_dpi")
+        raise ValidationError(
+            "dpi must be one of %(dpis)s",
+            dpis=", ".join(map(str, lib.ZPL_DPIS)), code="bad_dpi")
     reason = (reason or "").strip()[:500] or None
     printer = None
     if fmt == "printer":
         printer = printer_of(user.site)
         if printer is None:
-            raise Conflict(f"no label printer is configured for site {user.site.code}; "
-                           "download the PDF instead", code="no_printer")
+            raise Conflict(
+                "no label printer is configured for site %(site)s; download the PDF instead",
+                site=user.site.code, code="no_printer")
     targets = label_specs_for_codes(session, user, codes)
     # Two prints of the same labels at once (a double click, two stations) must not both be
     # first prints: lock the specimen rows (PostgreSQL; SQLite writes are serialised by
@@ -265,9 +277,8 @@ def print_labels(
     before = printed_before(session, targets)
     if before and reason is None:
         raise ValidationError(
-            "a reprint needs a reason: already printed " + ", ".join(sorted(before)),
-            code="reason_required",
-        )
+            "a reprint needs a reason: already printed %(codes)s",
+            codes=", ".join(sorted(before)), code="reason_required")
     content = _render(targets, fmt, stock, dpi)
     where = None
     if printer is not None:
@@ -307,7 +318,7 @@ def _preview(session: Session, user: User, code: str, stock: str | None,
              render: Callable[[lib.LabelSpec, str], T]) -> T:
     stock = stock or DEFAULT_PDF_STOCK
     if stock not in lib.STOCKS:
-        raise ValidationError(f"unknown stock {stock!r}", code="unknown_stock")
+        raise ValidationError("unknown stock %(stock)r", stock=stock, code="unknown_stock")
     (target,) = label_specs_for_codes(session, user, [code])
     try:
         return render(target.spec, stock)
@@ -321,7 +332,9 @@ def kit_specimens(
 ) -> list[Specimen]:
     """The labelled specimens of one visit occurrence (the kit), without creating any."""
     if not access.can_see_site(user, participant.site_id):
-        raise NotFound(f"no participant {participant.code!r} visible to you")
+        raise NotFound(
+            "no participant %(participant)r visible to you",
+            participant=participant.code)
     return list(session.execute(
         select(Specimen)
         .where(

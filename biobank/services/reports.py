@@ -159,7 +159,7 @@ def _quantity(sp: Specimen) -> dict[str, Any] | None:
 def fhir_specimen(session: Session, user: User, sp: Specimen) -> dict[str, Any]:
     """A FHIR R4 Specimen resource: type, collection, processing, container and parent."""
     if not access.specimen_visible(user, sp):
-        raise NotFound(f"no specimen {sp.barcode!r} visible to you")
+        raise NotFound("no specimen %(specimen)r visible to you", specimen=sp.barcode)
     res: dict[str, Any] = {
         "resourceType": "Specimen",
         "id": sp.barcode,

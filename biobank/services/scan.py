@@ -22,7 +22,9 @@ class ScanError(ValidationError):
 def clean(raw: str, prefixes: tuple[str, ...] = (), suffixes: tuple[str, ...] = ()) -> str:
     """Strip what scanners add (CR/LF/TAB, configured prefix/suffix) and validate the ID."""
     if len(raw) > MAX_SCAN_LENGTH * 2:
-        raise ScanError(f"scan is {len(raw)} characters long; refusing it", code="too_long")
+        raise ScanError(
+            "scan is %(length)s characters long; refusing it",
+            length=len(raw), code="too_long")
     text = raw.rstrip("\r\n\t")
     for p in prefixes:
         if p and text.startswith(p):
@@ -72,8 +74,9 @@ def resolve(
     try:
         specimen = access.get_specimen(session, user, code)
     except NotFound as exc:
-        raise NotFound(f"unknown code {code}: no specimen with this label is on record",
-                       code="unknown_code") from exc
+        raise NotFound(
+            "unknown code %(scanned)s: no specimen with this label is on record",
+            scanned=code, code="unknown_code") from exc
     if (
         register
         and specimen.status == "expected"

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from labels import ids
 
 from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from ..i18n import Msg, term
 from ..models import Shipment, ShipmentItem, ShipmentReceipt, Site, Specimen, SpecimenEvent, User
 from ..models.base import utcnow
 from . import access, audit, specimens
@@ -58,6 +59,12 @@ STATUS_LABELS: dict[str, str] = {
     "lost": "Lost",
 }
 ACTIVE = ("draft", "ready", "shipped")
+
+
+def _status(shipment: Shipment) -> Msg:
+    # Inside an error message: the status code in English (as scripts have always read it),
+    # its label in another language.
+    return term(shipment.status, STATUS_LABELS.get(shipment.status))
 WRITE_ROLES = ("technician", "admin")
 # How far the server clock may drift between two requests before "received before shipped".
 CLOCK_SLACK = timedelta(seconds=0)
@@ -76,7 +83,8 @@ def get(session: Session, user: User, code: str, *, lock: bool = False) -> Shipm
         q = q.with_for_update(of=Shipment).execution_options(populate_existing=True)
     shipment = session.execute(q).unique().scalar_one_or_none()
     if shipment is None or not _visible(user, shipment):
-        raise NotFound(f"no shipment {code!r} visible to you", code="unknown_code")
+        raise NotFound("no shipment %(shipment)r visible to you", shipment=code,
+                       code="unknown_code")
     return shipment
 
 
@@ -85,8 +93,9 @@ def resolve_scan(session: Session, user: User, code: str) -> Shipment:
     try:
         return get(session, user, code)
     except NotFound as exc:
-        raise NotFound(f"{code} is a shipment label, but no shipment with that code is on "
-                       "record", code="unknown_code") from exc
+        raise NotFound(
+            "%(scanned)s is a shipment label, but no shipment with that code is on record",
+            scanned=code, code="unknown_code") from exc
 
 
 def listing(session: Session, user: User, statuses: Sequence[str] = ()) -> list[Shipment]:
@@ -153,14 +162,17 @@ def _require_writer(user: User) -> None:
 def _require_sender(user: User, shipment: Shipment) -> None:
     _require_writer(user)
     if user.site_id != shipment.from_site_id and user.role != "admin":
-        raise PermissionDenied(f"only {shipment.from_site.code} staff pack and ship "
-                               f"{shipment.barcode}")
+        raise PermissionDenied(
+            "only %(from_site)s staff pack and ship %(shipment)s",
+            from_site=shipment.from_site.code, shipment=shipment.barcode)
 
 
 def _require_receiver(user: User, shipment: Shipment) -> None:
     _require_writer(user)
     if user.site_id != shipment.to_site_id and user.role != "admin":
-        raise PermissionDenied(f"only {shipment.to_site.code} staff receive {shipment.barcode}")
+        raise PermissionDenied(
+            "only %(to_site)s staff receive %(shipment)s",
+            to_site=shipment.to_site.code, shipment=shipment.barcode)
 
 
 def _clean_text(value: Any, limit: int) -> str:
@@ -182,14 +194,15 @@ def create(
     biobank) back to a collection site."""
     _require_writer(user)
     if conditions not in CONDITIONS:
-        raise ValidationError(f"conditions: choose one of {', '.join(CONDITIONS)}",
-                              code="bad_conditions")
+        raise ValidationError(
+            "conditions: choose one of %(conditions)s",
+            conditions=", ".join(CONDITIONS), code="bad_conditions")
     if to_site:
         dest = session.execute(
             select(Site).where(Site.code == to_site.strip().upper())
         ).scalar_one_or_none()
         if dest is None:
-            raise ValidationError(f"no site {to_site!r}", code="bad_site")
+            raise ValidationError("no site %(to_site)r", to_site=to_site, code="bad_site")
     else:
         dest = session.execute(select(Site).where(Site.kind == "central")).scalars().first()
         if dest is None:
@@ -222,15 +235,17 @@ def update_details(session: Session, user: User, shipment: Shipment, **fields: A
         else {"draft", "ready", "shipped"}
     given = {k: v for k, v in fields.items() if v is not None}
     if given and shipment.status not in editable:
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; its details are "
-                                "fixed now")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; its details are fixed now",
+            shipment=shipment.barcode, status=_status(shipment))
     changes: dict[str, Any] = {}
     for key, raw in given.items():
         value: Any
         if key == "conditions":
             if raw not in CONDITIONS:
-                raise ValidationError(f"conditions: choose one of {', '.join(CONDITIONS)}",
-                                      code="bad_conditions")
+                raise ValidationError(
+                    "conditions: choose one of %(conditions)s",
+                    conditions=", ".join(CONDITIONS), code="bad_conditions")
             value = raw
         elif key == "tracking_number":
             value = _clean_text(raw, 64) or None
@@ -241,7 +256,7 @@ def update_details(session: Session, user: User, shipment: Shipment, **fields: A
         elif key == "notes":
             value = _clean_text(raw, 500)
         else:
-            raise ValidationError(f"{key!r} cannot be changed here")
+            raise ValidationError("%(key)r cannot be changed here", key=key)
         old = getattr(shipment, key)
         if old == value:
             continue
@@ -252,8 +267,9 @@ def update_details(session: Session, user: User, shipment: Shipment, **fields: A
                                                    Shipment.id != shipment.id)
                 ).scalar_one_or_none()
             if clash:
-                raise Conflict(f"tracking number {value} is already used by {clash}",
-                               code="duplicate_tracking")
+                raise Conflict(
+                    "tracking number %(value)s is already used by %(clash)s",
+                    value=value, clash=clash, code="duplicate_tracking")
         setattr(shipment, key, value)
         changes[key] = [old, value]
     if changes:
@@ -270,19 +286,26 @@ class PackResult:
 
 def _packable(session: Session, user: User, shipment: Shipment, sp: Specimen) -> None:
     if sp.site_id != shipment.from_site_id:
-        raise Conflict(f"{sp.barcode} is held at {sp.site.code}, not at "
-                       f"{shipment.from_site.code}", code="not_here")
+        raise Conflict(
+            "%(specimen)s is held at %(site)s, not at %(from_site)s",
+            specimen=sp.barcode,
+            site=sp.site.code,
+            from_site=shipment.from_site.code,
+            code="not_here")
     if sp.status not in specimens.TRANSITIONS["ship"].sources:
         raise InvalidTransition(
-            f"{sp.barcode} is {sp.status.replace('_', ' ')}; only collected, received or "
-            "stored specimens can be packed", code="not_packable")
+            "%(specimen)s is %(status)s; only collected, received or stored specimens can be "
+            "packed",
+            specimen=sp.barcode, status=specimens.status_word(sp.status), code="not_packable")
     other = session.execute(
         select(Shipment.barcode).join(ShipmentItem)
         .where(ShipmentItem.specimen_id == sp.id, ShipmentItem.extra.is_(False),
                Shipment.status.in_(ACTIVE), Shipment.id != shipment.id)
     ).scalar_one_or_none()
     if other:
-        raise Conflict(f"{sp.barcode} is already packed in {other}", code="in_other_shipment")
+        raise Conflict(
+            "%(specimen)s is already packed in %(other)s",
+            specimen=sp.barcode, other=other, code="in_other_shipment")
 
 
 def _box_specimens(session: Session, user: User, code: str) -> list[Specimen]:
@@ -302,22 +325,25 @@ def pack(session: Session, user: User, shipment: Shipment, code: str) -> PackRes
     shipment = get(session, user, shipment.barcode, lock=True)
     _require_sender(user, shipment)
     if shipment.status != "draft":
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; tubes are added only "
-                                "while it is a draft", code="not_draft")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; tubes are added only while it is a draft",
+            shipment=shipment.barcode, status=_status(shipment), code="not_draft")
     kind = ids.KINDS.get(code[:2])
     if kind == "box":
         found = _box_specimens(session, user, code)
         if not found:
-            raise ValidationError(f"box {code} is empty", code="empty_box")
+            raise ValidationError("box %(box)s is empty", box=code, code="empty_box")
     elif kind == "specimen":
         try:
             found = [access.get_specimen(session, user, code)]
         except NotFound as exc:
-            raise NotFound(f"unknown code {code}: no specimen with this label is on record",
-                           code="unknown_code") from exc
+            raise NotFound(
+                "unknown code %(scanned)s: no specimen with this label is on record",
+                scanned=code, code="unknown_code") from exc
     else:
-        raise ValidationError(f"{code} is a {kind} label; scan a tube or a box",
-                              code="wrong_kind")
+        raise ValidationError(
+            "%(scanned)s is a %(kind)s label; scan a tube or a box",
+            scanned=code, kind=kind, code="wrong_kind")
     present = set(session.execute(
         select(ShipmentItem.specimen_id).where(ShipmentItem.shipment_id == shipment.id)
     ).scalars())
@@ -341,8 +367,9 @@ def unpack(session: Session, user: User, shipment: Shipment, barcode: str) -> No
     shipment = get(session, user, shipment.barcode, lock=True)
     _require_sender(user, shipment)
     if shipment.status != "draft":
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; tubes are removed "
-                                "only while it is a draft", code="not_draft")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; tubes are removed only while it is a draft",
+            shipment=shipment.barcode, status=_status(shipment), code="not_draft")
     item = _item(session, shipment, barcode)
     session.delete(item)
     audit.record(session, user, "shipment.unpack", "shipment", shipment.barcode,
@@ -362,8 +389,9 @@ def mark_ready(session: Session, user: User, shipment: Shipment) -> Shipment:
     shipment = get(session, user, shipment.barcode, lock=True)
     _require_sender(user, shipment)
     if shipment.status != "draft":
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a draft can be "
-                                "marked ready")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; only a draft can be marked ready",
+            shipment=shipment.barcode, status=_status(shipment))
     if not shipment.items:
         raise ValidationError("the shipment is empty: scan the tubes first", code="empty")
     _set_status(session, user, shipment, "ready")
@@ -375,8 +403,9 @@ def reopen(session: Session, user: User, shipment: Shipment) -> Shipment:
     shipment = get(session, user, shipment.barcode, lock=True)
     _require_sender(user, shipment)
     if shipment.status != "ready":
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a ready "
-                                "shipment goes back to draft")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; only a ready shipment goes back to draft",
+            shipment=shipment.barcode, status=_status(shipment))
     _set_status(session, user, shipment, "draft")
     session.flush()
     return shipment
@@ -387,8 +416,9 @@ def ship(session: Session, user: User, shipment: Shipment) -> Shipment:
     shipment = get(session, user, shipment.barcode, lock=True)
     _require_sender(user, shipment)
     if shipment.status != "ready":
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a ready "
-                                "shipment can be shipped", code="not_ready")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; only a ready shipment can be shipped",
+            shipment=shipment.barcode, status=_status(shipment), code="not_ready")
     if not shipment.courier or not shipment.tracking_number:
         raise ValidationError("give the courier and the tracking number before shipping",
                               code="courier_required")
@@ -421,8 +451,9 @@ def cancel(session: Session, user: User, shipment: Shipment, reason: str) -> Shi
     _require_sender(user, shipment)
     reason = _need_reason(reason)
     if shipment.status not in {"draft", "ready"}:
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a draft or "
-                                "ready shipment can be cancelled")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; only a draft or ready shipment can be cancelled",
+            shipment=shipment.barcode, status=_status(shipment))
     _set_status(session, user, shipment, "cancelled", reason)
     session.flush()
     return shipment
@@ -437,8 +468,10 @@ def mark_lost(session: Session, user: User, shipment: Shipment, reason: str) -> 
         raise PermissionDenied("only the sending or receiving site may declare it lost")
     reason = _need_reason(reason)
     if shipment.status != "shipped" or _receipt(session, shipment) is not None:
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a shipment in "
-                                "transit and not being received can be declared lost")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; only a shipment in transit and not being received can be "
+            "declared lost",
+            shipment=shipment.barcode, status=_status(shipment))
     for item in shipment.items:
         if item.specimen.status == "in_transit":
             specimens.transition(session, user, item.specimen, "lose", reason=reason,
@@ -463,7 +496,7 @@ def _parse_temperature(raw: Any) -> Decimal | None:
     try:
         value = Decimal(str(raw).strip().replace("−", "-"))
     except InvalidOperation as exc:
-        raise ValidationError(f"temperature: {raw!r} is not a number") from exc
+        raise ValidationError("temperature: %(raw)r is not a number", raw=raw) from exc
     if not value.is_finite() or not Decimal("-273") <= value <= Decimal("100"):
         raise ValidationError("temperature must be between −273 and 100 °C")
     return value.quantize(Decimal("0.01"))
@@ -489,14 +522,20 @@ def start_receipt(
             return receipt
         who = receipt.receiver.username
         if receipt.finished_at is not None:
-            raise Conflict(f"{shipment.barcode} was already received by {who}",
-                           code="already_received")
-        raise Conflict(f"{shipment.barcode} is being received by {who}", code="receipt_open")
+            raise Conflict(
+                "%(shipment)s was already received by %(who)s",
+                shipment=shipment.barcode, who=who, code="already_received")
+        raise Conflict(
+            "%(shipment)s is being received by %(who)s",
+            shipment=shipment.barcode, who=who, code="receipt_open")
     if shipment.status != "shipped":
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a shipped "
-                                "shipment can be received", code="not_shipped")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; only a shipped shipment can be received",
+            shipment=shipment.barcode, status=_status(shipment), code="not_shipped")
     if package_condition not in PACKAGE_CONDITIONS:
-        raise ValidationError(f"package condition: choose one of {', '.join(PACKAGE_CONDITIONS)}")
+        raise ValidationError(
+            "package condition: choose one of %(conditions)s",
+            conditions=", ".join(PACKAGE_CONDITIONS))
     now = utcnow()
     if shipment.shipped_at is not None and now + CLOCK_SLACK < shipment.shipped_at:
         raise ValidationError("receipt time cannot precede the ship time", code="before_ship")
@@ -508,7 +547,9 @@ def start_receipt(
             session.add(receipt)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"{shipment.barcode} is already being received", code="receipt_open") \
+        raise Conflict(
+            "%(shipment)s is already being received",
+            shipment=shipment.barcode, code="receipt_open") \
             from exc
     audit.record(session, user, "shipment.receipt_start", "shipment", shipment.barcode, {
         "package_condition": package_condition,
@@ -523,13 +564,17 @@ def _open_receipt(session: Session, user: User, code: str) -> tuple[Shipment, Sh
     _require_receiver(user, shipment)
     receipt = _receipt(session, shipment)
     if receipt is None:
-        raise Conflict(f"scan {shipment.barcode} first to open its receipt", code="no_receipt")
+        raise Conflict(
+            "scan %(shipment)s first to open its receipt",
+            shipment=shipment.barcode, code="no_receipt")
     if receipt.finished_at is not None:
-        raise Conflict(f"{shipment.barcode} was already received by "
-                       f"{receipt.receiver.username}", code="already_received")
+        raise Conflict(
+            "%(shipment)s was already received by %(who)s",
+            shipment=shipment.barcode, who=receipt.receiver.username, code="already_received")
     if receipt.receiver_id != user.id:
-        raise Conflict(f"{shipment.barcode} is being received by {receipt.receiver.username}",
-                       code="receipt_open")
+        raise Conflict(
+            "%(shipment)s is being received by %(who)s",
+            shipment=shipment.barcode, who=receipt.receiver.username, code="receipt_open")
     return shipment, receipt
 
 
@@ -552,16 +597,20 @@ def receive_scan(session: Session, user: User, shipment: Shipment | str, code: s
     if damage in ("", "ok", "none"):
         damage = None
     if damage is not None and damage not in DAMAGE:
-        raise ValidationError(f"damage: choose one of {', '.join(DAMAGE)}", code="bad_damage")
+        raise ValidationError(
+            "damage: choose one of %(damage)s",
+            damage=", ".join(DAMAGE), code="bad_damage")
     if ids.KINDS.get(code[:2]) != "specimen":
-        raise ValidationError(f"{code} is not a tube label; scan the tubes of "
-                              f"{shipment.barcode}", code="wrong_kind")
+        raise ValidationError(
+            "%(scanned)s is not a tube label; scan the tubes of %(shipment)s",
+            scanned=code, shipment=shipment.barcode, code="wrong_kind")
     sp = session.execute(
         select(Specimen).where(Specimen.barcode == code)
     ).unique().scalar_one_or_none()
     if sp is None:
-        raise NotFound(f"unknown code {code}: no specimen with this label is on record",
-                       code="unknown_code")
+        raise NotFound(
+            "unknown code %(scanned)s: no specimen with this label is on record",
+            scanned=code, code="unknown_code")
     item = session.execute(
         select(ShipmentItem).where(ShipmentItem.shipment_id == shipment.id,
                                    ShipmentItem.specimen_id == sp.id)
@@ -607,8 +656,9 @@ def finish_receipt(
     shipment, receipt = _open_receipt(session, user, shipment.barcode)
     if package_condition:
         if package_condition not in PACKAGE_CONDITIONS:
-            raise ValidationError("package condition: choose one of "
-                                  f"{', '.join(PACKAGE_CONDITIONS)}")
+            raise ValidationError(
+                "package condition: choose one of %(conditions)s",
+                conditions=", ".join(PACKAGE_CONDITIONS))
         receipt.package_condition = package_condition
     temp = _parse_temperature(temperature)
     if temp is not None:
@@ -637,7 +687,9 @@ def _item(session: Session, shipment: Shipment, barcode: str) -> ShipmentItem:
                Specimen.barcode == barcode.strip().upper())
     ).unique().scalar_one_or_none()
     if item is None:
-        raise NotFound(f"{barcode} is not part of {shipment.barcode}")
+        raise NotFound(
+            "%(barcode)s is not part of %(shipment)s",
+            barcode=barcode, shipment=shipment.barcode)
     return item
 
 
@@ -658,12 +710,18 @@ def resolve(session: Session, user: User, shipment: Shipment, barcode: str, reas
     reason = _need_reason(reason)
     item = _item(session, shipment, barcode)
     if not item.is_discrepancy:
-        raise Conflict(f"{barcode} was received without a discrepancy", code="no_discrepancy")
+        raise Conflict(
+            "%(barcode)s was received without a discrepancy",
+            barcode=barcode, code="no_discrepancy")
     if item.resolved_at is not None:
-        raise Conflict(f"the discrepancy on {barcode} was already resolved", code="resolved")
+        raise Conflict(
+            "the discrepancy on %(barcode)s was already resolved",
+            barcode=barcode, code="resolved")
     if action not in RESOLUTIONS[item.state]:
-        raise ValidationError(f"a {item.state} tube is resolved as one of: "
-                              f"{', '.join(RESOLUTIONS[item.state])}", code="bad_resolution")
+        raise ValidationError(
+            "a %(state)s tube is resolved as one of: %(resolutions)s",
+            state=term(item.state), resolutions=", ".join(RESOLUTIONS[item.state]),
+            code="bad_resolution")
     sp = item.specimen
     detail = {"shipment": shipment.barcode}
     if action == "lost":
@@ -690,12 +748,14 @@ def close(session: Session, user: User, shipment: Shipment) -> Shipment:
     shipment = get(session, user, shipment.barcode, lock=True)
     _require_receiver(user, shipment)
     if shipment.status not in {"received", "partially_received"}:
-        raise InvalidTransition(f"{shipment.barcode} is {shipment.status}; only a received "
-                                "shipment can be closed", code="not_received")
+        raise InvalidTransition(
+            "%(shipment)s is %(status)s; only a received shipment can be closed",
+            shipment=shipment.barcode, status=_status(shipment), code="not_received")
     still = [it.specimen.barcode for it in shipment.items if it.is_open]
     if still:
-        raise Conflict(f"{len(still)} discrepancies are still open: {', '.join(still)}",
-                       code="open_discrepancies")
+        raise Conflict(
+            "%(count)s discrepancies are still open: %(barcodes)s",
+            count=len(still), barcodes=", ".join(still), code="open_discrepancies")
     shipment.closed_at = utcnow()
     _set_status(session, user, shipment, "closed")
     session.flush()

@@ -15,6 +15,7 @@ from labels import ids
 
 from .. import vocabulary
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
+from ..i18n import N_, Msg, joined, term
 from ..models import (
     ExpectedSpecimen,
     IdCounter,
@@ -36,26 +37,35 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "collect": Transition(frozenset({"expected"}), "collected", "collected"),
-    "ship": Transition(frozenset({"collected", "received", "stored"}), "in_transit", "shipped"),
-    "receive": Transition(frozenset({"in_transit"}), "received", "received"),
-    "store": Transition(frozenset({"received", "checked_out", "stored"}), "stored", "stored"),
-    "check_out": Transition(frozenset({"stored"}), "checked_out", "checked out"),
-    "check_in": Transition(frozenset({"checked_out"}), "stored", "checked in"),
+    "collect": Transition(frozenset({"expected"}), "collected", N_("collected")),
+    "ship": Transition(frozenset({"collected", "received", "stored"}), "in_transit",
+                       N_("shipped")),
+    "receive": Transition(frozenset({"in_transit"}), "received", N_("received")),
+    "store": Transition(frozenset({"received", "checked_out", "stored"}), "stored", N_("stored")),
+    "check_out": Transition(frozenset({"stored"}), "checked_out", N_("checked out")),
+    "check_in": Transition(frozenset({"checked_out"}), "stored", N_("checked in")),
     "consume": Transition(
-        frozenset({"collected", "received", "stored", "checked_out"}), "consumed", "consumed"
+        frozenset({"collected", "received", "stored", "checked_out"}), "consumed",
+        N_("consumed"),
     ),
     "dispose": Transition(
         frozenset({"expected", "collected", "received", "stored", "checked_out"}),
         "disposed",
-        "disposed",
+        N_("disposed"),
     ),
     "lose": Transition(
         frozenset({"collected", "in_transit", "received", "stored", "checked_out"}),
         "lost",
-        "marked lost",
+        N_("marked lost"),
     ),
 }
+
+def status_word(status: str) -> Msg:
+    """A specimen status inside an error message: "checked out" in English, the status's
+    catalogue label in another language."""
+    label = vocabulary.STATUSES.get(status, status)
+    return term(label.lower(), label)
+
 
 # Fields a technician may correct after collection; any correction needs a reason.
 CORRECTABLE = {"collected_at", "centrifuged_at", "frozen_at", "quantity", "unit", "container",
@@ -147,7 +157,9 @@ def visit_kit(
     """Specimens expected at one visit occurrence, creating those not yet labelled."""
     access.require_write(actor)
     if not access.can_see_site(actor, participant.site_id):
-        raise NotFound(f"no participant {participant.code!r} visible to you")
+        raise NotFound(
+            "no participant %(participant)r visible to you",
+            participant=participant.code)
     query = (
         select(Specimen)
         .where(
@@ -190,14 +202,17 @@ def transition(
         access.require_write(actor)
     rule = TRANSITIONS.get(action)
     if rule is None:
-        raise ValidationError(f"unknown action {action!r}")
+        raise ValidationError("unknown action %(action)r", action=action)
     lock(session, specimen)
     if specimen.status not in rule.sources:
-        allowed = ", ".join(sorted(vocabulary.STATUSES[s] for s in rule.sources))
+        allowed = joined(term(vocabulary.STATUSES[s])
+                         for s in sorted(rule.sources, key=vocabulary.STATUSES.__getitem__))
         raise InvalidTransition(
-            f"{specimen.barcode} is {vocabulary.STATUSES[specimen.status].lower()}; it can be "
-            f"{rule.verb} only when: {allowed}"
-        )
+            "%(specimen)s is %(status)s; it can be %(verb)s only when: %(allowed)s",
+            specimen=specimen.barcode,
+            status=status_word(specimen.status),
+            verb=term(rule.verb),
+            allowed=allowed)
     old = specimen.status
     specimen.status = rule.target
     ev = _event(session, actor, specimen, action, old, rule.target, at, detail)
@@ -213,9 +228,9 @@ def transition(
 def register_collection(
     session: Session, actor: User, specimen: Specimen, at: datetime | None = None
 ) -> SpecimenEvent:
-    access.require_role(actor, "technician", "admin")
+    access.require_role(actor, "technician", N_("admin"))
     if not access.can_see_site(actor, specimen.participant.site_id):
-        raise NotFound(f"no specimen {specimen.barcode!r} visible to you")
+        raise NotFound("no specimen %(specimen)r visible to you", specimen=specimen.barcode)
     when = at or utcnow()
     if when > utcnow() + timedelta(minutes=5):
         raise ValidationError("collection time is in the future")
@@ -236,9 +251,10 @@ def parse_time(raw: Any, field: str) -> datetime:
         try:
             value = datetime.fromisoformat(str(raw).strip())
         except ValueError as exc:
-            raise ValidationError(f"{field}: {raw!r} is not a date and time") from exc
+            raise ValidationError("%(field)s: %(raw)r is not a date and time",
+                                  field=field, raw=raw) from exc
     if value.tzinfo is None:
-        raise ValidationError(f"{field}: give a time zone (e.g. +08:00 or Z)")
+        raise ValidationError("%(field)s: give a time zone (e.g. +08:00 or Z)", field=field)
     return value
 
 
@@ -246,20 +262,22 @@ def _parse_value(field: str, raw: Any) -> Any:
     if field in {"collected_at", "centrifuged_at", "frozen_at"}:
         value = parse_time(raw, field)
         if value > utcnow() + timedelta(minutes=5):
-            raise ValidationError(f"{field}: time is in the future")
+            raise ValidationError("%(field)s: time is in the future", field=field)
         return value
     if field == "quantity":
         try:
             q = Decimal(str(raw))
         except InvalidOperation as exc:
-            raise ValidationError(f"quantity: {raw!r} is not a number") from exc
+            raise ValidationError("quantity: %(raw)r is not a number", raw=raw) from exc
         if q < 0 or not q.is_finite():
             raise ValidationError("quantity cannot be negative")
         return q
     if field == "unit" and raw not in vocabulary.UNITS:
-        raise ValidationError(f"unit: {raw!r} is not one of {', '.join(vocabulary.UNITS)}")
+        raise ValidationError(
+            "unit: %(raw)r is not one of %(units)s",
+            raw=raw, units=", ".join(vocabulary.UNITS))
     if field == "container" and raw not in vocabulary.CONTAINERS:
-        raise ValidationError(f"container: unknown container {raw!r}")
+        raise ValidationError("container: unknown container %(raw)r", raw=raw)
     return str(raw)[:500]
 
 
@@ -269,14 +287,15 @@ def correct(
     """Correct recorded data; the reason is mandatory and the old value stays in the audit."""
     access.require_write(actor)
     if field not in CORRECTABLE:
-        raise ValidationError(f"{field!r} cannot be corrected (correctable: "
-                              f"{', '.join(sorted(CORRECTABLE))})")
+        raise ValidationError(
+            "%(field)r cannot be corrected (correctable: %(correctable)s)",
+            field=field, correctable=", ".join(sorted(CORRECTABLE)))
     if not reason or not reason.strip():
         raise ValidationError("a correction needs a reason", code="reason_required")
     value = _parse_value(field, raw)
     old = getattr(specimen, field)
     if old == value:
-        raise Conflict(f"{field} already has that value")
+        raise Conflict("%(field)s already has that value", field=field)
     setattr(specimen, field, value)
     _event(session, actor, specimen, "corrected", specimen.status, specimen.status,
            detail={"field": field, "old": old, "new": value, "reason": reason.strip()})
@@ -300,14 +319,17 @@ def create_derivative(
     access.require_write(actor)
     if parent.status not in {"collected", "received", "stored", "checked_out"}:
         raise InvalidTransition(
-            f"{parent.barcode} is {parent.status}: derivatives come only from specimens in hand"
-        )
+            "%(parent)s is %(status)s: derivatives come only from specimens in hand",
+            parent=parent.barcode,
+            status=term(parent.status, vocabulary.STATUSES.get(parent.status)))
     if specimen_type not in vocabulary.SPECIMEN_TYPES:
-        raise ValidationError(f"unknown specimen type {specimen_type!r}")
+        raise ValidationError(
+            "unknown specimen type %(specimen_type)r",
+            specimen_type=specimen_type)
     if container not in vocabulary.CONTAINERS:
-        raise ValidationError(f"unknown container {container!r}")
+        raise ValidationError("unknown container %(container)r", container=container)
     if unit not in vocabulary.UNITS:
-        raise ValidationError(f"unknown unit {unit!r}")
+        raise ValidationError("unknown unit %(unit)r", unit=unit)
     if quantity <= 0:
         raise ValidationError("quantity must be positive")
     if take is not None:
@@ -315,9 +337,12 @@ def create_derivative(
             raise ValidationError("the amount taken must be positive")
         if parent.quantity is None or take > parent.quantity:
             raise ValidationError(
-                f"{parent.barcode} holds {parent.quantity} {parent.unit}; cannot take {take}",
-                code="insufficient_quantity",
-            )
+                "%(parent)s holds %(quantity)s %(unit)s; cannot take %(take)s",
+                parent=parent.barcode,
+                quantity=parent.quantity,
+                unit=parent.unit,
+                take=take,
+                code="insufficient_quantity")
         old = parent.quantity
         parent.quantity = old - take
         audit.record(session, actor, "specimen.quantity_taken", "specimen", parent.barcode,

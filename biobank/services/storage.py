@@ -21,6 +21,7 @@ from labels import ids
 
 from .. import vocabulary
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
+from ..i18n import Msg, term
 from ..models import (
     Site,
     Specimen,
@@ -96,14 +97,20 @@ def parse_position(box: StorageBox, raw: str) -> tuple[int, int]:
     text = raw.strip().upper()
     m = _POSITION.match(text)
     if not m:
-        raise ValidationError(f"{raw!r} is not a position name (like A1 or J10)",
-                              code="bad_position")
+        raise ValidationError(
+            "%(raw)r is not a position name (like A1 or J10)",
+            raw=raw, code="bad_position")
     row, col = ord(m.group(1)) - ord("A") + 1, int(m.group(2))
     if row > box.n_rows or col > box.n_cols:
         last = position_name(box.n_rows, box.n_cols)
         raise ValidationError(
-            f"position {text} is outside box {box.barcode} ({box.n_rows}×{box.n_cols}: "
-            f"A1…{last})", code="outside_box")
+            "position %(text)s is outside box %(box)s (%(n_rows)s×%(n_cols)s: A1…%(last)s)",
+            text=text,
+            box=box.barcode,
+            n_rows=box.n_rows,
+            n_cols=box.n_cols,
+            last=last,
+            code="outside_box")
     return row, col
 
 
@@ -118,7 +125,7 @@ def get_box(session: Session, user: User, barcode: str) -> StorageBox:
         select(StorageBox).where(StorageBox.barcode == barcode.strip().upper())
     ).scalar_one_or_none()
     if box is None or not _visible(user, box.site_id):
-        raise NotFound(f"no box {barcode!r} visible to you", code="unknown_code")
+        raise NotFound("no box %(box)r visible to you", box=barcode, code="unknown_code")
     return box
 
 
@@ -127,7 +134,9 @@ def get_location(session: Session, user: User, barcode: str) -> StorageLocation:
         select(StorageLocation).where(StorageLocation.barcode == barcode.strip().upper())
     ).scalar_one_or_none()
     if loc is None or not _visible(user, loc.site_id):
-        raise NotFound(f"no storage location {barcode!r} visible to you", code="unknown_code")
+        raise NotFound(
+            "no storage location %(location)r visible to you",
+            location=barcode, code="unknown_code")
     return loc
 
 
@@ -138,8 +147,9 @@ def resolve_scan(session: Session, user: User, code: str) -> object:
             return get_box(session, user, code)
         return get_location(session, user, code)
     except NotFound as exc:
-        raise NotFound(f"{code} is a storage label, but nothing with that code is on record",
-                       code="unknown_code") from exc
+        raise NotFound(
+            "%(scanned)s is a storage label, but nothing with that code is on record",
+            scanned=code, code="unknown_code") from exc
 
 
 def location_chain(loc: StorageLocation | None) -> list[StorageLocation]:
@@ -264,14 +274,17 @@ def create_location(session: Session, actor: User, *, kind: str, name: str,
                     ) -> StorageLocation:
     _require_storer(actor)
     if kind not in LOCATION_KINDS:
-        raise ValidationError(f"unknown kind of storage {kind!r} (one of "
-                              f"{', '.join(LOCATION_KINDS)})", code="bad_kind")
+        raise ValidationError(
+            "unknown kind of storage %(kind)r (one of %(kinds)s)",
+            kind=kind, kinds=", ".join(LOCATION_KINDS), code="bad_kind")
     if kind in UNIT_KINDS and parent is not None:
-        raise ValidationError(f"a {LOCATION_KINDS[kind]} stands on its own; it has no parent",
-                              code="bad_parent")
+        raise ValidationError(
+            "a %(kind)s stands on its own; it has no parent",
+            kind=term(LOCATION_KINDS[kind]), code="bad_parent")
     if kind in LEVEL_KINDS and parent is None:
-        raise ValidationError(f"a {LOCATION_KINDS[kind].lower()} must be inside a unit",
-                              code="bad_parent")
+        raise ValidationError(
+            "a %(kind)s must be inside a unit",
+            kind=term(LOCATION_KINDS[kind].lower(), LOCATION_KINDS[kind]), code="bad_parent")
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationError("give a name of 1–100 characters", code="bad_name")
@@ -293,8 +306,9 @@ def create_box(session: Session, actor: User, *, box_type: str, name: str,
     _require_storer(actor)
     template = BOX_TYPES.get(box_type)
     if template is None:
-        raise ValidationError(f"unknown box type {box_type!r} (one of {', '.join(BOX_TYPES)})",
-                              code="bad_box_type")
+        raise ValidationError(
+            "unknown box type %(box_type)r (one of %(types)s)",
+            box_type=box_type, types=", ".join(BOX_TYPES), code="bad_box_type")
     if fill_order not in FILL_ORDERS:
         raise ValidationError("fill order must be 'row' or 'column'", code="bad_fill_order")
     name = name.strip()
@@ -319,13 +333,15 @@ def move_box(session: Session, actor: User, box: StorageBox,
     _require_storer(actor)
     if isinstance(target, StorageBox):
         if target.id == box.id:
-            raise ValidationError(f"box {box.barcode} cannot be placed inside itself",
-                                  code="cycle")
+            raise ValidationError(
+                "box %(box)s cannot be placed inside itself",
+                box=box.barcode, code="cycle")
         raise ValidationError("a box can be placed in a unit, shelf or rack, not in another "
                               "box", code="bad_parent")
     if target.site_id != box.site_id:
-        raise Conflict(f"{target.barcode} is at another site; ship the box instead",
-                       code="other_site")
+        raise Conflict(
+            "%(target)s is at another site; ship the box instead",
+            target=target.barcode, code="other_site")
     old = box.location.barcode if box.location else None
     box.location_id = target.id
     session.flush()
@@ -339,14 +355,15 @@ def move_location(session: Session, actor: User, loc: StorageLocation,
     """Move a shelf or rack; refuses a move into itself or into anything inside it."""
     _require_storer(actor)
     if loc.kind in UNIT_KINDS:
-        raise ValidationError(f"a {LOCATION_KINDS[loc.kind]} stands on its own",
-                              code="bad_parent")
+        raise ValidationError(
+            "a %(kind)s stands on its own",
+            kind=term(LOCATION_KINDS[loc.kind]), code="bad_parent")
     if target.id == loc.id or loc in location_chain(target):
         raise ValidationError(
-            f"{loc.barcode} cannot be placed inside itself (or inside something it holds)",
-            code="cycle")
+            "%(location)s cannot be placed inside itself (or inside something it holds)",
+            location=loc.barcode, code="cycle")
     if target.site_id != loc.site_id:
-        raise Conflict(f"{target.barcode} is at another site", code="other_site")
+        raise Conflict("%(target)s is at another site", target=target.barcode, code="other_site")
     old = loc.parent.barcode if loc.parent else None
     loc.parent_id = target.id
     session.flush()
@@ -360,17 +377,25 @@ def move_location(session: Session, actor: User, loc: StorageLocation,
 def _storable(actor: User, box: StorageBox, specimen: Specimen) -> None:
     if specimen.status not in STORABLE:
         hint = {
-            "checked_out": "it is checked out: check it in first",
-            "in_transit": "it is in transit: receive it first",
-            "expected": "it has not been collected",
-            "collected": "it has not been received at a biobank",
-        }.get(specimen.status, "it can no longer be stored")
+            "checked_out": Msg("it is checked out: check it in first"),
+            "in_transit": Msg("it is in transit: receive it first"),
+            "expected": Msg("it has not been collected"),
+            "collected": Msg("it has not been received at a biobank"),
+        }.get(specimen.status) or Msg("it can no longer be stored")
         raise InvalidTransition(
-            f"{specimen.barcode} is {vocabulary.STATUSES[specimen.status].lower()}; {hint}",
+            "%(specimen)s is %(status)s; %(hint)s",
+            specimen=specimen.barcode,
+            status=specimens.status_word(specimen.status),
+            hint=hint,
             code="not_storable")
     if specimen.site_id != box.site_id:
-        raise Conflict(f"{specimen.barcode} is held at {specimen.site.code}, box {box.barcode} "
-                       f"is at {box.site.code}", code="other_site")
+        raise Conflict(
+            "%(specimen)s is held at %(site)s, box %(box)s is at %(box_site)s",
+            specimen=specimen.barcode,
+            site=specimen.site.code,
+            box=box.barcode,
+            box_site=box.site.code,
+            code="other_site")
 
 
 def _insert_position(session: Session, actor: User, box: StorageBox, specimen: Specimen,
@@ -382,8 +407,9 @@ def _insert_position(session: Session, actor: User, box: StorageBox, specimen: S
             session.add(pos)
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"position {position_name(row, col)} of {box.barcode} was just taken; "
-                       "scan again", code="position_occupied") from exc
+        raise Conflict(
+            "position %(position)s of %(box)s was just taken; scan again",
+            position=position_name(row, col), box=box.barcode, code="position_occupied") from exc
     return pos
 
 
@@ -404,29 +430,36 @@ def store(session: Session, actor: User, box: StorageBox, specimen: Specimen,
     """Store (or move) a specimen at ``position`` or the box's next free position."""
     _require_storer(actor)
     if not _visible(actor, box.site_id):
-        raise NotFound(f"no box {box.barcode!r} visible to you")
+        raise NotFound("no box %(box)r visible to you", box=box.barcode)
     specimens.lock(session, specimen)
     _storable(actor, box, specimen)
     taken = occupancy(session, box)
     old = position_of(session, specimen)
     if not position and old is not None and old.box_id == box.id:
         # A second scan of a tube already in this box is not a request to move it.
-        raise Conflict(f"{specimen.barcode} is already at {full_path(old)}",
-                       code="already_there")
+        raise Conflict(
+            "%(specimen)s is already at %(place)s",
+            specimen=specimen.barcode, place=full_path(old), code="already_there")
     if position:
         row, col = parse_position(box, position)
         here = taken.get((row, col))
         if here is not None:
             if here.specimen_id == specimen.id:
-                raise Conflict(f"{specimen.barcode} is already at {full_path(here)}",
-                               code="already_there")
-            raise Conflict(f"position {position_name(row, col)} of {box.barcode} holds "
-                           f"{here.specimen.barcode}", code="position_occupied")
+                raise Conflict(
+                    "%(specimen)s is already at %(place)s",
+                    specimen=specimen.barcode, place=full_path(here), code="already_there")
+            raise Conflict(
+                "position %(position)s of %(box)s holds %(specimen)s",
+                position=position_name(row, col),
+                box=box.barcode,
+                specimen=here.specimen.barcode,
+                code="position_occupied")
     else:
         free = next_free(session, box, taken)
         if free is None:
-            raise Conflict(f"box {box.barcode} is full ({box.capacity} positions)",
-                           code="box_full")
+            raise Conflict(
+                "box %(box)s is full (%(capacity)s positions)",
+                box=box.barcode, capacity=box.capacity, code="box_full")
         row, col = free
     moved_from = full_path(old) if old is not None else None
     if old is not None:
@@ -479,8 +512,10 @@ def check_in(session: Session, actor: User, specimen: Specimen, *, warning_limit
     specimens.lock(session, specimen)
     if specimen.status != "checked_out":
         raise InvalidTransition(
-            f"{specimen.barcode} is {vocabulary.STATUSES[specimen.status].lower()}; only a "
-            "checked-out specimen can be checked in", code="not_checked_out")
+            "%(specimen)s is %(status)s; only a checked-out specimen can be checked in",
+            specimen=specimen.barcode,
+            status=specimens.status_word(specimen.status),
+            code="not_checked_out")
     pos = position_of(session, specimen)
     if box is not None and (pos is None or pos.box_id != box.id or position):
         # Returned somewhere else than where it came from.
@@ -488,25 +523,30 @@ def check_in(session: Session, actor: User, specimen: Specimen, *, warning_limit
             session.delete(pos)
             session.flush()
         if specimen.site_id != box.site_id:
-            raise Conflict(f"{specimen.barcode} is held at {specimen.site.code}",
-                           code="other_site")
+            raise Conflict(
+                "%(specimen)s is held at %(site)s",
+                specimen=specimen.barcode, site=specimen.site.code, code="other_site")
         taken = occupancy(session, box)
         if position:
             row, col = parse_position(box, position)
             if (row, col) in taken:
-                raise Conflict(f"position {position_name(row, col)} of {box.barcode} holds "
-                               f"{taken[(row, col)].specimen.barcode}",
-                               code="position_occupied")
+                raise Conflict(
+                    "position %(position)s of %(box)s holds %(specimen)s",
+                    position=position_name(row, col),
+                    box=box.barcode,
+                    specimen=taken[(row, col)].specimen.barcode,
+                    code="position_occupied")
         else:
             free = next_free(session, box, taken)
             if free is None:
-                raise Conflict(f"box {box.barcode} is full", code="box_full")
+                raise Conflict("box %(box)s is full", box=box.barcode, code="box_full")
             row, col = free
         _clear_gone(session, box, row, col)
         pos = _insert_position(session, actor, box, specimen, row, col)
     if pos is None:
-        raise ValidationError(f"{specimen.barcode} has no position to return to; scan the box "
-                              "it goes into", code="box_required")
+        raise ValidationError(
+            "%(specimen)s has no position to return to; scan the box it goes into",
+            specimen=specimen.barcode, code="box_required")
     detail: dict[str, object] = {"to": full_path(pos)}
     old_count = specimen.freeze_thaw_count
     if specimen.specimen_type in vocabulary.FROZEN_TYPES:
@@ -588,7 +628,7 @@ def parse_rack_csv(text: str) -> list[RackLine]:
     try:
         return _parse_rack_csv(text)
     except csv.Error as exc:
-        raise ValidationError(f"the rack file is not readable CSV: {exc}",
+        raise ValidationError("the rack file is not readable CSV: %(reason)s", reason=str(exc),
                               code="bad_csv") from exc
 
 
@@ -608,8 +648,8 @@ def _parse_rack_csv(text: str) -> list[RackLine]:
                 break
     if len(cols) != 3 or len(header) < 3:
         raise ValidationError(
-            f"wrong header {','.join(header)!r}: the rack scanner file must start with "
-            "'Rack,Position,Tube'", code="bad_header")
+            "wrong header %(header)r: the rack scanner file must start with 'Rack,Position,Tube'",
+            header=",".join(header), code="bad_header")
     out: list[RackLine] = []
     seen_tube: dict[str, int] = {}
     seen_pos: dict[tuple[str, str], int] = {}
@@ -617,26 +657,39 @@ def _parse_rack_csv(text: str) -> list[RackLine]:
         if not any(c.strip() for c in row):
             continue
         if n > MAX_RACK_LINES:
-            raise ValidationError(f"more than {MAX_RACK_LINES} lines", code="too_long")
+            raise ValidationError(
+                "more than %(limit)s lines",
+                limit=MAX_RACK_LINES, code="too_long")
         if len(row) <= max(cols.values()):
-            raise ValidationError(f"line {n}: expected 3 columns, found {len(row)}",
-                                  code="bad_line")
+            raise ValidationError(
+                "line %(line)s: expected 3 columns, found %(found)s",
+                line=n, found=len(row), code="bad_line")
         rack = row[cols["rack"]].strip().upper()
         position = row[cols["position"]].strip().upper()
         tube = row[cols["tube"]].strip().upper()
         if not rack or not position:
-            raise ValidationError(f"line {n}: rack and position are required", code="bad_line")
+            raise ValidationError(
+                "line %(line)s: rack and position are required",
+                line=n, code="bad_line")
         if tube in NO_READ:
-            raise ValidationError(f"line {n}: the scanner could not read the tube at {rack} "
-                                  f"{position}; rescan the rack", code="no_read")
+            raise ValidationError(
+                "line %(line)s: the scanner could not read the tube at %(rack)s %(position)s; "
+                "rescan the rack",
+                line=n, rack=rack, position=position, code="no_read")
         if tube in EMPTY_CELL:
             continue
         if tube in seen_tube:
-            raise ValidationError(f"line {n}: tube {tube} appears twice (also line "
-                                  f"{seen_tube[tube]})", code="duplicate_tube")
+            raise ValidationError(
+                "line %(line)s: tube %(tube)s appears twice (also line %(other)s)",
+                line=n, tube=tube, other=seen_tube[tube], code="duplicate_tube")
         if (rack, position) in seen_pos:
-            raise ValidationError(f"line {n}: {rack} {position} appears twice (also line "
-                                  f"{seen_pos[(rack, position)]})", code="duplicate_position")
+            raise ValidationError(
+                "line %(line)s: %(rack)s %(position)s appears twice (also line %(other)s)",
+                line=n,
+                rack=rack,
+                position=position,
+                other=seen_pos[(rack, position)],
+                code="duplicate_position")
         seen_tube[tube] = n
         seen_pos[(rack, position)] = n
         out.append(RackLine(n, rack, position, tube))
@@ -653,13 +706,16 @@ def rack_diff(session: Session, user: User, text: str) -> RackDiff:
             try:
                 boxes[ln.rack] = get_box(session, user, ln.rack)
             except NotFound as exc:
-                raise NotFound(f"line {ln.line}: rack {ln.rack} is not a box on record",
-                               code="unknown_rack") from exc
+                raise NotFound(
+                    "line %(line)s: rack %(rack)s is not a box on record",
+                    line=ln.line, rack=ln.rack, code="unknown_rack") from exc
         box = boxes[ln.rack]
         try:
             parse_position(box, ln.position)
         except ValidationError as exc:
-            raise ValidationError(f"line {ln.line}: {exc.message}", code=exc.code) from exc
+            raise ValidationError(
+                "line %(line)s: %(error)s",
+                line=ln.line, error=exc.message, code=exc.code) from exc
     diff.boxes = list(boxes.values())
     in_file: set[int] = set()
     for ln in lines:
@@ -715,10 +771,13 @@ def apply_rack(session: Session, actor: User, text: str, fingerprint: str) -> Ra
                         .with_for_update())
     diff = rack_diff(session, actor, text)
     if not diff.applicable:
-        raise Conflict(
-            f"rack file refused: {len(diff.unknown)} unknown tube(s)"
-            + (f", {len(diff.refused)} tube(s) that cannot be stored" if diff.refused else "")
-            + "; nothing was changed", code="rack_refused")
+        if diff.refused:
+            raise Conflict(
+                "rack file refused: %(unknown)s unknown tube(s), %(refused)s tube(s) that cannot "
+                "be stored; nothing was changed",
+                unknown=len(diff.unknown), refused=len(diff.refused), code="rack_refused")
+        raise Conflict("rack file refused: %(unknown)s unknown tube(s); nothing was changed",
+                       unknown=len(diff.unknown), code="rack_refused")
     if fingerprint != diff.fingerprint:
         raise Conflict("the boxes changed since this comparison was made; compare again",
                        code="stale_diff")

@@ -99,7 +99,7 @@ def get_visit(session: Session, code: str) -> VisitDefinition:
         )
     ).scalar_one_or_none()
     if v is None:
-        raise NotFound(f"no visit {code!r} in the schedule")
+        raise NotFound("no visit %(visit)r in the schedule", visit=code)
     return v
 
 
@@ -117,7 +117,7 @@ def create_participant(
     if actor is not None:
         access.require_role(actor, "coordinator", "admin")
         if not access.can_see_site(actor, site.id):
-            raise NotFound(f"no site {site.code!r} visible to you")
+            raise NotFound("no site %(site)r visible to you", site=site.code)
     if site.kind != "collection":
         raise ValidationError("participants are registered at a collection site")
     trial = ensure_trial(session)
@@ -147,9 +147,11 @@ def set_screening_status(
     if actor is not None:
         access.require_role(actor, "coordinator", "admin")
         if not access.can_see_site(actor, participant.site_id):
-            raise NotFound(f"no participant {participant.code!r} visible to you")
+            raise NotFound(
+                "no participant %(participant)r visible to you",
+                participant=participant.code)
     if status not in SCREENING_STATUSES:
-        raise ValidationError(f"unknown screening status {status!r}")
+        raise ValidationError("unknown screening status %(status)r", status=status)
     old = participant.screening_status
     if old == status:
         return

@@ -34,6 +34,7 @@ from ..errors import BiobankError, NotFound, ValidationError
 from ..models import AuditEvent, User
 from ..services import access, specimens, trial
 from ..services import labels as service
+from . import translate_message
 from .auth import actor, login_required
 from .transaction import SAFE_METHODS, db_session
 
@@ -139,7 +140,7 @@ def print_form() -> Response:
     except service.PrinterUnavailable as exc:
         s.rollback()
         flash(_("The label printer did not take the job: %(reason)s. Nothing was printed; "
-                "download the PDF instead.", reason=exc.message), "error")
+                "download the PDF instead.", reason=translate_message(exc.message)), "error")
         return redirect(back + ("&" if "?" in back else "?") + "printer_failed=1")
     except BiobankError as exc:
         s.rollback()
@@ -147,7 +148,7 @@ def print_form() -> Response:
             flash(_("Some of these labels were printed before: give a reason for the reprint."),
                   "error")
         else:
-            flash(_(exc.message), "error")
+            flash(translate_message(exc.message), "error")
         return redirect(back)
     if fmt == "printer":
         flash(_("Sent %(n)d labels to the printer %(printer)s.", n=len(job.targets),
@@ -263,7 +264,7 @@ def aliquot(code: str) -> Response:
         )
     except BiobankError as exc:
         s.rollback()
-        flash(_(exc.message), "error")
+        flash(translate_message(exc.message), "error")
         return redirect(url_for("specimens.detail", barcode=parent.barcode))
     flash(_("Aliquot %(code)s created from %(parent)s; print its label below.",
             code=child.barcode, parent=parent.barcode), "success")

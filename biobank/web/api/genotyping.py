@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
+from flask_babel import gettext
 
 from ...models import GenotypingAnalysis, GenotypingVariant
 from ...services import access, enrollment, genotyping
@@ -109,4 +110,5 @@ def get_analysis(analysis_id: int) -> Any:
 def enrollment_gate(code: str) -> Any:
     s = db_session()
     gate = enrollment.evaluate(s, access.get_participant(s, actor(), code))
-    return jsonify(gate.as_dict())
+    # Criterion texts in the request's language (Accept-Language, or the account's choice).
+    return jsonify(gate.as_dict(gettext))

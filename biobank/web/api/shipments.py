@@ -115,7 +115,7 @@ def _code(raw: Any) -> str:
 def _opt_str(data: dict[str, Any], key: str) -> Any:
     v = data.get(key)
     if v is not None and not isinstance(v, str):
-        raise ValidationError(f"'{key}' must be a string")
+        raise ValidationError("'%(key)s' must be a string", key=key)
     return v
 
 

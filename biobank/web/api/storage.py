@@ -105,7 +105,7 @@ def _str(data: dict[str, Any], key: str, required: bool = True) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or (required and not value.strip()):
-        raise ValidationError(f"'{key}' must be a string")
+        raise ValidationError("'%(key)s' must be a string", key=key)
     return value
 
 
