@@ -623,7 +623,29 @@ def _bcf_magic(path: Path) -> bool:
 
 
 def _tabix_lines(
-    path: Path, start: int, end: int, warnings: list[str]
+    path: Path, index: Path, start: int, end: int, warnings: list[str]
+) -> list[tuple[int | None, str]]:
+    name = str(path)
+    if index.suffix == ".tbi":
+        from . import tabix
+
+        try:
+            found = tabix.fetch(name, str(index), CHR11_NAMES, start - 1, end)
+        except (tabix.Unsupported, OSError):
+            pass  # htslib below reads it, or says what is wrong with it
+        else:
+            if int(index.stat().st_mtime) < int(path.stat().st_mtime):
+                # htslib's own warning, so that both paths say the same.
+                warnings.append(
+                    f"{name}: [W::hts_idx_load3] The index file is older than the data file: "
+                    f"{index}"
+                )
+            return [(None, _decode(raw, name, None)) for _, raw in found]
+    return _pysam_tabix_lines(path, index, start, end, warnings)
+
+
+def _pysam_tabix_lines(
+    path: Path, index: Path, start: int, end: int, warnings: list[str]
 ) -> list[tuple[int | None, str]]:
     import pysam
 
@@ -631,7 +653,8 @@ def _tabix_lines(
     out: list[tuple[int | None, str]] = []
     with capture_stderr() as err:
         try:
-            tbx = pysam.TabixFile(name)
+            # Named explicitly: by default htslib looks for a .tbi only.
+            tbx = pysam.TabixFile(name, index=str(index))
             for contig in CHR11_NAMES:
                 if contig in tbx.contigs:
                     for raw in tbx.fetch(contig, start - 1, end):
@@ -1002,7 +1025,7 @@ def read_vcf(
         w = reference.window(build)
         index = _index_of(p) if kind == "bgzf" else None
         if index is not None:
-            region_lines = _tabix_lines(p, w.start, w.end, warnings)
+            region_lines = _tabix_lines(p, index, w.start, w.end, warnings)
         else:
             wide = _maybe_gvcf(h)
             # A gVCF block covering MEN1 may start before the window. Blocks starting more than
