@@ -140,7 +140,8 @@ def render(text: str, gettext: Callable[[str], str]) -> str:
         return gettext(text.sep).join(render(p, gettext) for p in text.parts)
     translated = gettext(text.fmt)
     if not text.params:
-        return translated
+        # A term's English is its own text ("received"), not its label's ("Received").
+        return str(text) if translated == text.fmt else translated
     params = {k: render(v, gettext) if isinstance(v, Msg) else v
               for k, v in text.params.items()}
     try:
