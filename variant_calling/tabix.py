@@ -4,8 +4,8 @@
 of BGZF and hundreds of thousands of bins, about 20 ms of a ``men1 classify`` that bcftools
 finishes in 40. The MEN1 window needs one contig's bins that overlap it and a few BGZF data
 blocks, so this module inflates the index only up to that contig's section, skips the bins of
-the contigs before it with one regular-expression match per run of single-chunk bins (C speed),
-and inflates only the data blocks the chunks point into.
+the contigs before it a run of single-chunk bins at a time (strided byte slices, C speed), and
+inflates only the data blocks the chunks point into.
 
 The records returned are those tabix returns for the same query (the SAM/BAM specification,
 sections 4.1-4.2, and htslib's ``tbx.c`` for VCF: a record spans ``[POS-1, POS-1+len(REF))``,
@@ -25,10 +25,6 @@ from typing import BinaryIO
 _TBI_MAGIC = b"TBI\x01"
 _TBX_VCF = 2
 _MIN_SHIFT = 14  # tabix's fixed 16 kb linear-index tiles
-# Bins holding exactly one chunk, back to back: (bin id, n_chunk = 1, chunk begin, chunk end).
-# Nearly every bin of a coordinate-sorted file has one chunk, so one match skips most of a
-# contig's bins.
-_ONE_CHUNK_RUN = re.compile(rb"(?:.{4}\x01\x00\x00\x00.{16})+", re.S)
 _BIN = struct.Struct("<Ii")
 _ONE_CHUNK_BIN = struct.Struct("<IiQQ")
 _I32 = struct.Struct("<i")
@@ -106,51 +102,52 @@ def reg2bins(beg: int, end: int) -> list[int]:
     return bins
 
 
-def _skip_bins(ix: _Inflated, o: int, n_bin: int) -> int:
-    """Offset just past ``n_bin`` bins starting at ``o``."""
-    left = n_bin
-    while left:
-        buf = ix.need(o + 24 * left, exact=False)
-        m = _ONE_CHUNK_RUN.match(buf, o, min(len(buf), o + 24 * left))
-        if m:
-            left -= (m.end() - o) // 24
-            o = m.end()
-            if not left:
-                break
-        buf = ix.need(o + 8)
-        _, n_chunk = _BIN.unpack_from(buf, o)
-        if n_chunk < 0:
-            raise Unsupported("negative chunk count")
-        o += 8 + 16 * n_chunk
-        left -= 1
-    return o
+def _single_chunk_run(buf: bytearray, o: int, count: int) -> int:
+    """How many of the ``count`` bins starting at ``o`` hold exactly one chunk, counted up to
+    the first that does not (or the end of ``buf``).
+
+    Such a bin is 24 bytes with ``n_chunk`` (bytes 4-7) = 1, 0, 0, 0, so strided slices of
+    those four byte columns, stripped of their expected value, find the first other bin at C
+    speed: a Python loop over the bins of a whole-genome index costs more than htslib's load.
+    """
+    run = min(count, (len(buf) - o) // 24)
+    end = o + 24 * run
+    for column, expected in ((4, b"\x01"), (5, b"\x00"), (6, b"\x00"), (7, b"\x00")):
+        values = buf[o + column : end : 24]
+        run = min(run, len(values) - len(values.lstrip(expected)))
+    return run
 
 
-def _region_chunks(
-    ix: _Inflated, o: int, n_bin: int, wanted: set[int]
+def _walk_bins(
+    ix: _Inflated, o: int, n_bin: int, wanted: set[int] | None
 ) -> tuple[int, list[tuple[int, int]]]:
-    """(offset past the bins, chunks of the ``wanted`` bins) for one contig's bins."""
+    """(offset just past the ``n_bin`` bins starting at ``o``, the chunks of the ``wanted``
+    bins among them)."""
     chunks: list[tuple[int, int]] = []
     left = n_bin
     while left:
         buf = ix.need(o + 24 * left, exact=False)
-        m = _ONE_CHUNK_RUN.match(buf, o, min(len(buf), o + 24 * left))
-        if m:
-            chunks.extend(
-                (beg, end)
-                for bin_id, _, beg, end in _ONE_CHUNK_BIN.iter_unpack(buf[o : m.end()])
-                if bin_id in wanted
-            )
-            left -= (m.end() - o) // 24
-            o = m.end()
+        run = _single_chunk_run(buf, o, left)
+        if run:
+            end = o + 24 * run
+            if wanted:
+                chunks.extend(
+                    (beg, stop)
+                    for bin_id, _, beg, stop in _ONE_CHUNK_BIN.iter_unpack(buf[o:end])
+                    if bin_id in wanted
+                )
+            left -= run
+            o = end
             if not left:
                 break
+            if len(buf) < o + 8:
+                continue  # the run reached the end of what is inflated so far
         buf = ix.need(o + 8)
         bin_id, n_chunk = _BIN.unpack_from(buf, o)
         if n_chunk < 0:
             raise Unsupported("negative chunk count")
         buf = ix.need(o + 8 + 16 * n_chunk)
-        if bin_id in wanted:
+        if wanted and bin_id in wanted:
             chunks.extend(struct.iter_unpack("<QQ", buf[o + 8 : o + 8 + 16 * n_chunk]))
         o += 8 + 16 * n_chunk
         left -= 1
@@ -188,10 +185,7 @@ def query_index(
         if n_bin < 0:
             raise Unsupported("negative bin count")
         o += 4
-        if tid not in targets:
-            o = _skip_bins(ix, o, n_bin)
-        else:
-            o, mine = _region_chunks(ix, o, n_bin, wanted)
+        o, mine = _walk_bins(ix, o, n_bin, wanted if tid in targets else None)
         (n_intv,) = _I32.unpack_from(ix.need(o + 4), o)
         if n_intv < 0:
             raise Unsupported("negative linear index size")
