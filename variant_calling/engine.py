@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__, reference
 from .errors import BuildError, Men1Error, SampleRoleError, UsageError
@@ -52,32 +51,47 @@ def coding_exons(build: str) -> tuple[tuple[int, int, int], ...]:
     return tuple((n, a - shift, b - shift) for n, a, b in CODING_EXONS_GRCH38)
 
 
-@dataclass(frozen=True)
-class InputFile:
+class InputFile(NamedTuple):
     """One input: a path and the role the user gave it (None = from its header)."""
 
     path: str
     role: str | None = None
 
 
-@dataclass
 class _Source:
-    data: VcfData
-    normal: str | None = None
-    tumor: str | None = None
+    __slots__ = ("data", "normal", "tumor")
+
+    def __init__(self, data: VcfData) -> None:
+        self.data = data
+        self.normal: str | None = None
+        self.tumor: str | None = None
 
 
-@dataclass
 class _Variant:
-    pos: int
-    ref: str
-    alt: str
-    chrom: str
-    calls: list[Call] = field(default_factory=list)
-    normal: SampleEvidence | None = None
-    tumor: SampleEvidence | None = None
-    normal_from: str = ""
-    tumor_from: str = ""
+    """One normalised allele and the best evidence for it per role, across the inputs."""
+
+    __slots__ = (
+        "alt",
+        "calls",
+        "chrom",
+        "normal",
+        "normal_from",
+        "pos",
+        "ref",
+        "tumor",
+        "tumor_from",
+    )
+
+    def __init__(self, pos: int, ref: str, alt: str, chrom: str) -> None:
+        self.pos = pos
+        self.ref = ref
+        self.alt = alt
+        self.chrom = chrom
+        self.calls: list[Call] = []
+        self.normal: SampleEvidence | None = None
+        self.tumor: SampleEvidence | None = None
+        self.normal_from = ""
+        self.tumor_from = ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,10 +18,9 @@ import os
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 from . import locus
@@ -90,8 +89,7 @@ def tier_of(clnsig: str) -> str | None:
     return min(tiers, key=lambda t: abs(TIERS.index(t) - middle))
 
 
-@dataclass(frozen=True)
-class KnownVariant:
+class KnownVariant(NamedTuple):
     """One ClinVar assertion, named on NM_001370259.2.
 
     ``consequence`` and ``protein_position`` come from the MANE annotation (for PM5).
@@ -107,27 +105,43 @@ class KnownVariant:
     protein_position: int | None = None
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A record that could not enter the table, and why (reported, never silently lost)."""
 
     record: str
     reason: str
 
 
-@dataclass
 class KnownVariantTable:
-    variants: tuple[KnownVariant, ...]
-    version: str
-    skipped: tuple[Skipped, ...] = ()
-    warnings: tuple[str, ...] = ()
-    _by_c: dict[str, KnownVariant] = field(init=False, repr=False)
+    __slots__ = ("_by_c", "skipped", "variants", "version", "warnings")
 
-    def __post_init__(self) -> None:
-        self._by_c = {}
+    def __init__(
+        self,
+        variants: tuple[KnownVariant, ...],
+        version: str,
+        skipped: tuple[Skipped, ...] = (),
+        warnings: tuple[str, ...] = (),
+    ) -> None:
+        self.variants = variants
+        self.version = version
+        self.skipped = skipped
+        self.warnings = warnings
+        self._by_c: dict[str, KnownVariant] = {}
         for v in self.variants:
             # Two records normalising to one allele: the first one read stands.
             self._by_c.setdefault(v.hgvs_c, v)
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.variants, self.version, self.skipped, self.warnings)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, KnownVariantTable):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __repr__(self) -> str:
+        return (f"KnownVariantTable({len(self.variants)} variants, version={self.version!r}, "
+                f"{len(self.skipped)} skipped)")
 
     def __len__(self) -> int:
         return len(self._by_c)
@@ -239,8 +253,8 @@ def compute_shipped_index() -> dict[str, Any]:
         index[build] = {
             "source": filename,
             "crc32": zlib.crc32(path.read_bytes()),
-            "variants": [list(astuple(v)) for v in found],
-            "skipped": [list(astuple(s)) for s in lost],
+            "variants": [list(v) for v in found],
+            "skipped": [list(s) for s in lost],
         }
     return index
 

@@ -47,9 +47,9 @@ placement, so an exonic duplication at a donor is not renamed as an intronic one
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from . import reference
 from .errors import Men1Error
@@ -116,8 +116,7 @@ class HgvsError(Men1Error):
     """A variant or an HGVS name cannot be placed on the MEN1 transcript model."""
 
 
-@dataclass(frozen=True)
-class Annotation:
+class Annotation(NamedTuple):
     """A variant described on NM_001370259.2.
 
     ``exon``/``intron`` are MANE numbers of the first (transcript 5'-most) exon or intron the
@@ -137,8 +136,7 @@ class Annotation:
     nmd_escape: bool | None = None
 
 
-@dataclass(frozen=True)
-class _Exon:
+class _Exon(NamedTuple):
     number: int
     tx_start: int  # 1-based position in the mature transcript
     tx_end: int
@@ -146,8 +144,7 @@ class _Exon:
     idx_end: int
 
 
-@dataclass(frozen=True)
-class _Transcript:
+class _Transcript(NamedTuple):
     accession: str
     exons: tuple[_Exon, ...]
     cdna: str
@@ -159,8 +156,7 @@ class _Transcript:
         return len(self.cdna)
 
 
-@dataclass(frozen=True)
-class _Model:
+class _Model(NamedTuple):
     seq: str  # transcript reference, transcript orientation (RefSeq bases at mismatch sites)
     genome_seq: str  # the genome window itself, transcript orientation
     transcripts: dict[str, _Transcript]
@@ -273,8 +269,7 @@ def region(build: str) -> tuple[int, int]:
 # Positions
 
 
-@dataclass(frozen=True)
-class _Pos:
+class _Pos(NamedTuple):
     """A window index described on a transcript: an anchor transcript position and an offset.
 
     ``tx_pos`` runs beyond 1..length for up/downstream bases (c.-62 is one base before a
@@ -388,8 +383,7 @@ def _unit(tx: _Transcript, idx: int) -> tuple[str, int | None]:
 # Variant normalisation in transcript orientation
 
 
-@dataclass(frozen=True)
-class _Edit:
+class _Edit(NamedTuple):
     """A minimal edit of the transcript-oriented reference: replace seq[start:end] by ``ins``.
 
     ``start == end`` is an insertion between ``start - 1`` and ``start``.
@@ -540,8 +534,7 @@ def _reference_protein(accession: str) -> str:
     return _translate(tx.cdna[tx.cds_start - 1 : tx.cds_end])
 
 
-@dataclass(frozen=True)
-class _Protein:
+class _Protein(NamedTuple):
     hgvs_p: str
     consequence: str
     position: int
@@ -821,7 +814,7 @@ def annotate(build: str, pos: int, ref: str, alt: str) -> Annotation:
         len(deleted) == 1 and edit.start in m.mismatch_idx and edit.ins == m.genome_seq[edit.start]
     )
     if is_refseq_allele or is_genome_allele:
-        ann = replace(ann, refseq_genome_mismatch=True)
+        ann = ann._replace(refseq_genome_mismatch=True)
     return ann
 
 
@@ -843,8 +836,7 @@ _EDIT_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class _Parsed:
+class _Parsed(NamedTuple):
     tx: _Transcript
     first: int  # transcript-oriented window index
     last: int

@@ -19,7 +19,7 @@ Every step leaves a rule code in ``evidence`` (``ORIGIN_...``) with the numbers 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .reader import SampleEvidence
 from .rules import DEFAULT_RULES, Rules
@@ -27,8 +27,7 @@ from .rules import DEFAULT_RULES, Rules
 ORIGINS = ("germline", "germline_loh", "germline_mosaic", "somatic", "undetermined")
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(NamedTuple):
     origin: str
     evidence: tuple[str, ...]
     in_normal: bool  # germline evidence in the normal (het, hom or mosaic)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import Men1Error
 from .known import TIERS, KnownVariant, KnownVariantTable
@@ -92,8 +92,7 @@ class ClassificationError(Men1Error):
     """Inputs to classification are out of range (e.g. an allele frequency above 1)."""
 
 
-@dataclass(frozen=True)
-class Classification:
+class Classification(NamedTuple):
     tier: str
     evidence: tuple[str, ...]
 

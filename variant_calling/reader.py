@@ -26,9 +26,8 @@ import threading
 import zlib
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -56,8 +55,7 @@ BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b00030000000000000000
 # ---------------------------------------------------------------------------------------------
 # Data handed to the engine
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SampleEvidence:
+class SampleEvidence(NamedTuple):
     """Read evidence for one ALT allele in one sample. ``vaf`` is rounded to 4 decimals."""
 
     depth: int | None
@@ -69,8 +67,7 @@ class SampleEvidence:
         return {"depth": self.depth, "alt_reads": self.alt_reads, "vaf": self.vaf}
 
 
-@dataclass
-class Call:
+class Call(NamedTuple):
     """One ALT allele of one record, as the caller wrote it (not yet normalised)."""
 
     file: str
@@ -88,8 +85,7 @@ class Call:
     end: int | None = None
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """A gVCF reference block or site: chr11 [start, end] covered at ``min_depth`` per sample."""
 
     start: int
@@ -97,18 +93,49 @@ class Block:
     min_depth: dict[str, int | None]
 
 
-@dataclass
 class VcfData:
-    path: str
-    build: str
-    caller: str
-    samples: list[str]
-    header_roles: dict[str, str]  # sample -> "normal" | "tumor", from the header alone
-    contig_style: str | None
-    calls: list[Call] = field(default_factory=list)
-    blocks: list[Block] = field(default_factory=list)
-    is_gvcf: bool = False
-    warnings: list[str] = field(default_factory=list)
+    """What one file says about the MEN1 window (filled in as the file is read)."""
+
+    __slots__ = (
+        "blocks",
+        "build",
+        "caller",
+        "calls",
+        "contig_style",
+        "header_roles",
+        "is_gvcf",
+        "path",
+        "samples",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        build: str,
+        caller: str,
+        samples: list[str],
+        header_roles: dict[str, str],  # sample -> "normal" | "tumor", from the header alone
+        contig_style: str | None,
+        calls: list[Call] | None = None,
+        blocks: list[Block] | None = None,
+        is_gvcf: bool = False,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.build = build
+        self.caller = caller
+        self.samples = samples
+        self.header_roles = header_roles
+        self.contig_style = contig_style
+        self.calls: list[Call] = [] if calls is None else calls
+        self.blocks: list[Block] = [] if blocks is None else blocks
+        self.is_gvcf = is_gvcf
+        self.warnings: list[str] = [] if warnings is None else warnings
+
+    def __repr__(self) -> str:
+        return (f"VcfData(path={self.path!r}, build={self.build!r}, caller={self.caller!r}, "
+                f"samples={self.samples!r}, {len(self.calls)} calls, {len(self.blocks)} blocks)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -270,8 +297,7 @@ def _inflate(buf: bytes, blocks: list[tuple[int, int, int]], offset: int, name: 
 # ---------------------------------------------------------------------------------------------
 # Header
 # ---------------------------------------------------------------------------------------------
-@dataclass
-class Header:
+class Header(NamedTuple):
     lines: list[str]  # every header line, without line ends, the #CHROM line last
     samples: list[str]
     contigs: dict[str, int | None]

@@ -6,17 +6,16 @@ with 5 kb upstream and 2 kb downstream; see ``data/SOURCES.md`` for their origin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import OutOfReferenceError
 
 BUILDS = ("GRCh37", "GRCh38")
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     build: str
     chrom: str  # the "chr11" spelling; readers map other spellings onto it
     start: int  # 1-based inclusive

@@ -1,22 +1,22 @@
 """Thresholds and filter vocabularies as data.
 
 Every number the engine uses to decide origin or quality lives in :class:`Rules`, with its
-default and the reason for it. Override any of them with ``dataclasses.replace(DEFAULT_RULES,
-...)`` or :meth:`Rules.from_mapping` (e.g. from a site's JSON configuration).
+default and the reason for it. Override any of them with ``DEFAULT_RULES.replace(...)`` or
+:meth:`Rules.from_mapping` (e.g. from a site's JSON configuration).
+
+``Rules`` is a ``NamedTuple`` rather than a frozen dataclass: ``men1 classify`` runs are short,
+and the ``dataclasses`` module with its class set-up cost a sixth of an indexed run.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import UsageError
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     # --- coverage -------------------------------------------------------------------------
     #: Normal depth below which absence cannot be claimed (≥ 15 reads give a het variant a
     #: < 0.01 % chance of showing no ALT read, binomial p=0.5).
@@ -56,40 +56,39 @@ class Rules:
     #: FILTER values that do NOT disqualify a variant whose own evidence says it is germline:
     #: the caller flags it because it is in the normal, which is what a germline carrier looks
     #: like (fact 7 of the reference README). Every other non-PASS value disqualifies.
-    germline_compatible_filters: frozenset[str] = field(
-        default_factory=lambda: frozenset(
-            {
-                "normal_artifact",  # Mutect2: ALT reads in the normal
-                "panel_of_normals",  # Mutect2: seen in normals
-                "QSS_ref",  # Strelka: normal not hom-ref
-                "QSI_ref",
-                "MAF0.05",  # VarDict: matched sample AF > 0.05
-                "DIFF0.2",  # VarDict: non-somatic/LOH with small AF difference
-            }
-        )
+    germline_compatible_filters: frozenset[str] = frozenset(
+        {
+            "normal_artifact",  # Mutect2: ALT reads in the normal
+            "panel_of_normals",  # Mutect2: seen in normals
+            "QSS_ref",  # Strelka: normal not hom-ref
+            "QSI_ref",
+            "MAF0.05",  # VarDict: matched sample AF > 0.05
+            "DIFF0.2",  # VarDict: non-somatic/LOH with small AF difference
+        }
     )
     #: FILTER values that never disqualify, whatever the origin. Mutect2's ``germline`` is a
     #: statement about origin, not about the call being real (the issue's quality rule).
-    neutral_filters: frozenset[str] = field(
-        default_factory=lambda: frozenset({"PASS", ".", "germline"})
-    )
+    neutral_filters: frozenset[str] = frozenset({"PASS", ".", "germline"})
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Rules:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(values) - names
+        unknown = set(values) - set(cls._fields)
         if unknown:
             raise UsageError(f"unknown rule(s): {', '.join(sorted(unknown))}")
         converted: dict[str, Any] = {
             k: frozenset(v) if isinstance(getattr(DEFAULT_RULES, k), frozenset) else v
             for k, v in values.items()
         }
-        return dataclasses.replace(DEFAULT_RULES, **converted)
+        return DEFAULT_RULES.replace(**converted)
+
+    def replace(self, **changes: Any) -> Rules:
+        """A copy with ``changes`` applied; an unknown name raises ``ValueError``."""
+        return self._replace(**changes)
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            f.name: sorted(v) if isinstance(v := getattr(self, f.name), frozenset) else v
-            for f in dataclasses.fields(self)
+            name: sorted(v) if isinstance(v := getattr(self, name), frozenset) else v
+            for name in self._fields
         }
 
 

@@ -290,7 +290,7 @@ def case_vcf(build: str, name: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize("build", BUILDS)
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c[0])
-def test_consequences(build: str, case: tuple) -> None:  # type: ignore[type-arg]
+def test_consequences(build: str, case: tuple) -> None:
     name, expected_c, hgvs_p, consequence, exon, intron = case
     ann = annotate(build, *case_vcf(build, name))
     if expected_c is not None:
@@ -319,7 +319,7 @@ EDGE_CASES = [
 
 
 @pytest.mark.parametrize("case", EDGE_CASES, ids=lambda c: c[0])
-def test_junction_and_utr_edge_cases(case: tuple) -> None:  # type: ignore[type-arg]
+def test_junction_and_utr_edge_cases(case: tuple) -> None:
     name, expected, consequence, exon, intron = case
     ann = annotate("GRCh38", *case_vcf("GRCh38", name))
     assert ann.hgvs_c == f"{MANE}:{expected}"

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from variant_calling.origin import decide, normal_state, tumor_state
@@ -50,7 +48,7 @@ def test_not_detected_reference_call() -> None:
 
 
 def test_thresholds_are_configurable() -> None:
-    strict = dataclasses.replace(DEFAULT_RULES, min_normal_depth=50)
+    strict = DEFAULT_RULES.replace(min_normal_depth=50)
     assert decide(ev(40, 0), ev(30, 30)).origin == "somatic"
     assert decide(ev(40, 0), ev(30, 30), strict).origin == "undetermined"
     loose = Rules.from_mapping(

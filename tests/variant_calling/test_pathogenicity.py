@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from importlib import resources
 
 import pytest
@@ -195,7 +194,7 @@ def test_known_likely_pathogenic_never_lowers_a_stronger_rule_result() -> None:
     # c.593G>A with the same protein change: the rules (PVS1 + PS1) say pathogenic.
     p = SHIPPED.lookup("GRCh38", *vcf("c.593G>A"))
     assert p is not None and p.significance == "pathogenic"
-    lp = replace(p, id="test:LP", hgvs_c=f"{MANE}:c.594G>A", significance="likely_pathogenic")
+    lp = p._replace(id="test:LP", hgvs_c=f"{MANE}:c.594G>A", significance="likely_pathogenic")
     c = run("c.594G>A", 0.0, KnownVariantTable((p, lp), "test"))
     assert any(e.startswith("known:test:LP likely_pathogenic") for e in c.evidence)
     assert c.tier == "pathogenic"
