@@ -113,6 +113,7 @@ class _Joined(Msg):
 #: How a list is joined when rendered (Chinese uses the enumeration comma "、" and "；").
 LIST_SEPARATOR: Final = N_(", ")
 CLAUSE_SEPARATOR: Final = N_("; ")
+OR_SEPARATOR: Final = N_(" or ")
 
 
 def joined(words: Iterable[Msg], sep: str = LIST_SEPARATOR) -> Msg:

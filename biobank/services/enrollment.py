@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .. import vocabulary
 from ..errors import NotFound, ValidationError
-from ..i18n import CLAUSE_SEPARATOR, Msg, joined, render, term
+from ..i18n import CLAUSE_SEPARATOR, OR_SEPARATOR, Msg, joined, render, term
 from ..models import (
     EligibilityAssessment,
     GateDecision,
@@ -295,8 +295,9 @@ def _baseline(session: Session, participant: Participant) -> list[Criterion]:
         if not exp.required_for_enrolment:
             continue
         types = [exp.specimen_type, *exp.alternatives]
-        names = " or ".join(vocabulary.SPECIMEN_TYPES.get(t, t) for t in types)
-        label = f"Screening specimen at the central biobank: {names}"
+        names = joined((term(vocabulary.SPECIMEN_TYPES.get(t, t)) for t in types),
+                       OR_SEPARATOR)
+        label = Msg("Screening specimen at the central biobank: %(types)s", types=names)
         candidates = [s for s in rows if s.specimen_type in types]
         ok = [s for s in candidates if s.status in IN_HAND and s.site.kind == "central"]
         name = f"baseline_{exp.specimen_type}"
