@@ -191,9 +191,8 @@ EVENT_KIND_LABELS: Final = (
     N_("derived"), N_("derivative_taken"), N_("rack_scan_missing"),
 )
 
-#: Generic text for each stable error ``code`` (shown on pages above the detail, and in the
-#: API as ``error.title``), so a refusal reads in the user's language even when the detail is a
-#: formatted English sentence from a service.
+#: Generic text for each stable error ``code``: the heading pages show above the detail (the
+#: error's own message, translated with its params), so the kind of refusal reads at a glance.
 ERROR_TITLES: Final[dict[str, str]] = {
     "bad_request": N_("The request could not be processed."),
     "invalid": N_("Invalid input."),
