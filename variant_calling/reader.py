@@ -666,7 +666,16 @@ def _tabix_lines(
                     f"{name}: [W::hts_idx_load3] The index file is older than the data file: "
                     f"{index}"
                 )
-            return [(None, _decode(raw, name, None)) for _, raw in found]
+            out: list[tuple[int | None, str]] = []
+            for _, raw in found:
+                try:
+                    out.append((None, _decode(raw, name, None)))
+                except InputError as exc:
+                    # An indexed read has no line numbers: name the record instead.
+                    record = raw.split(b"\t", 2)[:2]
+                    where = b":".join(record).decode("ascii", "replace")
+                    raise InputError(f"record {where}: {exc.message}", file=name) from None
+            return out
     return _pysam_tabix_lines(path, index, start, end, warnings)
 
 

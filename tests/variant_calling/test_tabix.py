@@ -226,3 +226,15 @@ def test_older_index_warns_like_htslib(tmp_path: Path) -> None:
     assert len(older) == 1
     assert older[0].replace(str(gz), "X") == theirs[0].replace(str(csi_copy), "X").replace(
         ".csi", ".tbi")
+
+
+def test_non_utf8_record_is_named(tmp_path: Path) -> None:
+    text = _one_record().replace("GERMQ=30", "GERMQ=3\udcff")
+    raw = text.encode("utf-8", "surrogateescape")
+    plain = tmp_path / "u.vcf"
+    plain.write_bytes(raw)
+    subprocess.run(["bgzip", "-f", str(plain)], check=True)
+    gz = Path(str(plain) + ".gz")
+    subprocess.run(["tabix", "-p", "vcf", str(gz)], check=True)
+    with pytest.raises(InputError, match=rf"record chr11:{R532X[0]}: non-UTF-8 byte 0xff"):
+        read_vcf(gz)
