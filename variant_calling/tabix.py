@@ -32,6 +32,9 @@ _U64 = struct.Struct("<Q")
 _HEADER = struct.Struct("<4s8i")
 _BGZF_MAGIC = b"\x1f\x8b\x08\x04"
 _MAX_BLOCK = 65536
+# A chunk is read whole: past this compressed span (only a pathological file's MEN1 chunk
+# comes near it), htslib's record-by-record reading keeps memory flat instead.
+MAX_CHUNK_SPAN = 8 << 20
 
 
 class Unsupported(Exception):
@@ -222,6 +225,8 @@ def read_chunk(fh: BinaryIO, beg: int, end: int) -> bytes:
     cend, uend = end >> 16, end & 0xFFFF
     if cend < cbeg or (cend == cbeg and uend < ubeg):
         raise Unsupported("chunk ends before it begins")
+    if cend - cbeg > MAX_CHUNK_SPAN:
+        raise Unsupported("a chunk too large to read at once")
     fh.seek(cbeg)
     # Through the start of the block that holds the end, plus that block (at most 64 KiB).
     raw = fh.read(cend - cbeg + _MAX_BLOCK)

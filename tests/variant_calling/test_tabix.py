@@ -238,3 +238,13 @@ def test_non_utf8_record_is_named(tmp_path: Path) -> None:
     subprocess.run(["tabix", "-p", "vcf", str(gz)], check=True)
     with pytest.raises(InputError, match=rf"record chr11:{R532X[0]}: non-UTF-8 byte 0xff"):
         read_vcf(gz)
+
+
+def test_a_chunk_too_large_to_read_at_once_is_left_to_htslib(
+    big: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = [(c.pos, c.ref, c.alt) for c in read_vcf(big).calls]
+    monkeypatch.setattr(tabix, "MAX_CHUNK_SPAN", 1000)
+    with pytest.raises(tabix.Unsupported):
+        _mine(big, ["chr11"], W.start - 1, W.end)
+    assert [(c.pos, c.ref, c.alt) for c in read_vcf(big).calls] == expected
