@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 _TBI_MAGIC = b"TBI\x01"
@@ -44,9 +44,9 @@ class Unsupported(Exception):
 # ---------------------------------------------------------------------------------------------
 # BGZF
 # ---------------------------------------------------------------------------------------------
-def _blocks(raw: bytes, start: int = 0) -> Iterable[tuple[int, bytes]]:
-    """(file offset, inflated content) of each complete BGZF block in ``raw`` from ``start``."""
-    o, n = start, len(raw)
+def _blocks(raw: bytes) -> Iterator[tuple[int, bytes]]:
+    """(offset, inflated content) of each complete BGZF block at the start of ``raw``."""
+    o, n = 0, len(raw)
     while o + 18 <= n:
         if raw[o : o + 4] != _BGZF_MAGIC:
             raise Unsupported(f"no BGZF block at byte {o}")
