@@ -208,8 +208,8 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
                 size += len(chunk)
                 if size > settings.max_bytes:
                     raise ValidationError(
-                        f"the file is larger than {settings.max_bytes // (1 << 20)} MiB",
-                        code="too_large")
+                        "the file is larger than %(mib)s MiB",
+                        mib=settings.max_bytes // (1 << 20), code="too_large")
                 if len(head) < 32:
                     head += chunk[: 32 - len(head)]
                 digest.update(chunk)
