@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-from . import reference
+from . import bgzf, reference
 from .errors import BuildError, InputError, UsageError
 
 # GRCh37 and GRCh38 lengths of chromosome 11 (the build's fingerprint in ##contig lines).
@@ -240,9 +240,6 @@ def _iter_chunks(path: Path, kind: str) -> Iterator[bytes]:
             raise InputError("truncated bgzip file: no BGZF end-of-file marker", file=name)
 
 
-_BGZF_MAGIC = b"\x1f\x8b\x08\x04"
-
-
 def _split_blocks(
     buf: bytes, offset: int, name: str
 ) -> tuple[list[tuple[int, int, int]], int]:
@@ -251,19 +248,11 @@ def _split_blocks(
     blocks: list[tuple[int, int, int]] = []
     o, n = 0, len(buf)
     while o + 18 <= n:
-        if buf[o : o + 4] != _BGZF_MAGIC:
+        if buf[o : o + 4] != bgzf.MAGIC:
             raise InputError(f"corrupt bgzip data: no BGZF block at byte {offset + o}", file=name)
-        xlen = int.from_bytes(buf[o + 10 : o + 12], "little")
-        extra_end = o + 12 + xlen
+        extra_end, bsize = bgzf.block_header(buf, o)
         if extra_end > n:
             break
-        bsize = None
-        p = o + 12
-        while p + 4 <= extra_end:
-            slen = int.from_bytes(buf[p + 2 : p + 4], "little")
-            if buf[p : p + 2] == b"BC" and slen == 2:
-                bsize = int.from_bytes(buf[p + 4 : p + 6], "little") + 1
-            p += 4 + slen
         if bsize is None or bsize < extra_end - o + 8:
             raise InputError(
                 f"corrupt bgzip data: bad block header at byte {offset + o}", file=name

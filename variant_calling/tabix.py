@@ -22,6 +22,8 @@ import zlib
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
+from . import bgzf
+
 _TBI_MAGIC = b"TBI\x01"
 _TBX_VCF = 2
 _MIN_SHIFT = 14  # tabix's fixed 16 kb linear-index tiles
@@ -30,7 +32,6 @@ _ONE_CHUNK_BIN = struct.Struct("<IiQQ")
 _I32 = struct.Struct("<i")
 _U64 = struct.Struct("<Q")
 _HEADER = struct.Struct("<4s8i")
-_BGZF_MAGIC = b"\x1f\x8b\x08\x04"
 _MAX_BLOCK = 65536
 # A chunk is read whole: past this compressed span (only a pathological file's MEN1 chunk
 # comes near it), htslib's record-by-record reading keeps memory flat instead.
@@ -48,17 +49,9 @@ def _blocks(raw: bytes) -> Iterator[tuple[int, bytes]]:
     """(offset, inflated content) of each complete BGZF block at the start of ``raw``."""
     o, n = 0, len(raw)
     while o + 18 <= n:
-        if raw[o : o + 4] != _BGZF_MAGIC:
+        if raw[o : o + 4] != bgzf.MAGIC:
             raise Unsupported(f"no BGZF block at byte {o}")
-        xlen = int.from_bytes(raw[o + 10 : o + 12], "little")
-        extra_end = o + 12 + xlen
-        bsize = None
-        p = o + 12
-        while p + 4 <= extra_end:
-            slen = int.from_bytes(raw[p + 2 : p + 4], "little")
-            if raw[p : p + 2] == b"BC" and slen == 2:
-                bsize = int.from_bytes(raw[p + 4 : p + 6], "little") + 1
-            p += 4 + slen
+        extra_end, bsize = bgzf.block_header(raw, o)
         if bsize is None or bsize < extra_end - o + 8 or o + bsize > n:
             return
         try:
