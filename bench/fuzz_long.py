@@ -1,7 +1,7 @@
 """Long fuzzing runs: the same hypothesis tests the suite runs bounded, with FUZZ_EXAMPLES
 examples each (default 20,000): the scan/barcode parser, the scan endpoints, the rack-scanner
 CSV importer (tests/biobank/reliability/test_fuzz_inputs.py) and the VCF reader
-(tests/variant_calling/test_fuzz_reader.py, when it reads FUZZ_EXAMPLES).
+(tests/variant_calling/test_fuzz_reader.py).
 
 Usage: ``python bench/fuzz_long.py [--examples N] [pytest args...]``; exit status is pytest's.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import zlib
 from pathlib import Path
@@ -13,6 +14,14 @@ from variant_calling.errors import Men1Error
 from variant_calling.reader import read_vcf
 
 from .conftest import DEL4, R532X, Counts, header_of, mutect2
+
+# Bounded in the suite; `make fuzz` (bench/fuzz_long.py) sets FUZZ_EXAMPLES for long runs.
+SCALE = int(os.environ.get("FUZZ_EXAMPLES", "0"))
+
+
+def examples(default: int) -> int:
+    return SCALE or default
+
 
 HEADER = "\n".join(
     ln for ln in header_of("mutect2_gatk4_filtered_tumor_normal_argo.vcf")
@@ -74,13 +83,13 @@ def check(raw: bytes, suffix: str) -> None:
             assert str(exc)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(mutation, min_size=1, max_size=4))
 def test_fuzz_plain(ops: list[tuple[str, int, int]]) -> None:
     check(mutate(GOOD, ops), ".vcf")
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(mutation, min_size=1, max_size=3), st.booleans())
 def test_fuzz_bgzip(ops: list[tuple[str, int, int]], damage_compressed: bool) -> None:
     if damage_compressed:
@@ -90,14 +99,14 @@ def test_fuzz_bgzip(ops: list[tuple[str, int, int]], damage_compressed: bool) ->
     check(raw, ".vcf.gz")
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.binary(max_size=400))
 def test_fuzz_arbitrary_bytes(raw: bytes) -> None:
     check(raw, ".vcf")
     check(b"##fileformat=VCFv4.2\n" + raw, ".vcf")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(mutation.filter(lambda m: m[0] in ("insert", "data_flip")), min_size=1,
                 max_size=3))
 def test_fuzz_cli_never_tracebacks(ops: list[tuple[str, int, int]]) -> None:
