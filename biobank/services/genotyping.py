@@ -410,7 +410,11 @@ def run_engine(ci: ClassifyInput, max_decompressed: int) -> dict[str, Any]:
                 "sample %(field_name)r (the linked specimen) is not a sample in the VCF; give the "
                 "VCF sample name for each specimen (mapping)",
                 field_name=field_name, code="sample_mismatch") from exc
-        raise ValidationError(_rename(_one_line(exc), ci.names), code="invalid_vcf") from exc
+        # The engine's line names file, line and VCF field (English, like the VCF itself);
+        # the sentence around it follows the reader's language.
+        raise ValidationError("the VCF was refused: %(reason)s",
+                              reason=_rename(_one_line(exc), ci.names),
+                              code="invalid_vcf") from exc
     for role in ("normal", "tumor"):
         want = ci.expected.get(role)
         got = result.get(f"{role}_sample")

@@ -187,3 +187,25 @@ def test_the_gate_api_answers_in_the_requested_language(app: Flask, client_as: A
         assert HAN.search(z["label"]), z
         assert not _english_left(z["detail"], _data(c.detail)), z
         assert not _english_left(z["source"], _data(c.source)), z
+
+
+def test_a_refused_vcf_is_explained_in_chinese_around_the_engines_line(
+        app: Flask, api_token: Any) -> None:
+    from tests.biobank.genotyping.conftest import demo_specimens, upload
+    from tests.biobank.genotyping.test_upload import wrong_ad_count
+
+    demo = demo_specimens(app)
+    token = api_token("pathologist")
+    client = app.test_client()
+    answers = {}
+    for lang, headers in (("en", EN), ("zh", ZH)):
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = headers["Accept-Language"]
+        resp = upload(client, wrong_ad_count(), demo, api_token=token)
+        assert resp.status_code == 422
+        answers[lang] = resp.get_json()["error"]
+    en, zh = answers["en"], answers["zh"]
+    assert en["code"] == zh["code"] == "invalid_vcf"
+    line = en["params"]["reason"]  # the engine's one line: file, line, field
+    assert "AD" in line and "line" in line
+    assert en["message"] == f"the VCF was refused: {line}"
+    assert zh["message"] == f"VCF 文件被拒收：{line}"
