@@ -21,7 +21,7 @@ import labels as lib
 
 from ..errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from ..models import AuditEvent, Participant, Site, Specimen, User, VisitDefinition
-from . import access, audit, shipments, storage
+from . import access, audit, scan, shipments, storage
 
 __all__ = [
     "DEFAULT_PDF_STOCK",
@@ -132,9 +132,7 @@ def _parse_codes(codes: Iterable[str]) -> list[str]:
         try:
             code = lib.parse(raw.strip()).text
         except lib.IdError as exc:
-            raise ValidationError(
-                "%(scanned)r: %(error)s",
-                scanned=raw.strip()[:32], error=exc.message, code=exc.code) from None
+            raise scan.id_refusal(exc, raw) from None
         if code not in out:
             out.append(code)
     if not out:

@@ -37,7 +37,33 @@ def clean(raw: str, prefixes: tuple[str, ...] = (), suffixes: tuple[str, ...] = 
     try:
         return ids.parse(text).text
     except ids.IdError as exc:
-        raise ScanError(exc.message, code=exc.code) from exc
+        raise id_refusal(exc, text) from exc
+
+
+def id_refusal(exc: ids.IdError, text: str) -> ScanError:
+    """The app's own sentence for each reason the ID scheme refuses a scan, so that the most
+    common refusal at the bench reads in the user's language (the library's text is
+    English); the scanned text is data."""
+    scanned = text.strip()[:32]
+    if exc.code == "empty":
+        return ScanError("nothing was scanned", code=exc.code)
+    if exc.code == "too_long":
+        return ScanError("the scan is %(length)s characters long; an ID has %(id_length)s",
+                         length=len(text.strip()), id_length=ids.LENGTH, code=exc.code)
+    if exc.code == "non_ascii":
+        return ScanError("the scan holds non-ASCII or control characters (a look-alike or a "
+                         "garbled read)", code=exc.code)
+    if exc.code == "bad_format":
+        return ScanError("%(scanned)r is not an ID: expected two letters, %(digits)s digits "
+                         "and a check character", scanned=scanned, digits=ids.DIGITS,
+                         code=exc.code)
+    if exc.code == "unknown_kind":
+        return ScanError("%(scanned)r has an unknown prefix", scanned=scanned, code=exc.code)
+    if exc.code == "bad_check":
+        return ScanError("%(scanned)r has a wrong check character (misread or mistyped)",
+                         scanned=scanned, code=exc.code)
+    return ScanError("%(scanned)r is not a valid ID: %(reason)s", scanned=scanned,
+                     reason=exc.message, code=exc.code)
 
 
 @dataclass

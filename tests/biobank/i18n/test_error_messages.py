@@ -209,3 +209,30 @@ def test_a_refused_vcf_is_explained_in_chinese_around_the_engines_line(
     assert "AD" in line and "line" in line
     assert en["message"] == f"the VCF was refused: {line}"
     assert zh["message"] == f"VCF 文件被拒收：{line}"
+
+
+def test_a_refused_scan_reads_in_the_users_language(app: Flask, db: Any,
+                                                    api_token: Any) -> None:
+    """The commonest refusal at the bench: the ID scheme's reasons are the app's own sentences,
+    so the detail under the heading is Chinese too, with the scanned text as data."""
+    code = specimen_code(db, status="collected", site="S01")
+    wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
+    token = api_token("s01.tech")
+    cases = [(wrong, "bad_check", f"{wrong!r} has a wrong check character (misread or "
+              "mistyped)", f"{wrong!r} 的校验字符错误（误读或输错）"),
+             ("XX1", "bad_format", None, None),
+             ("", "empty", "nothing was scanned", "未扫描到任何内容")]
+    for scanned, reason, en_text, zh_text in cases:
+        answers = {}
+        for lang, headers in (("en", EN), ("zh", ZH)):
+            resp = app.test_client().post(
+                "/api/v1/scan", data=json.dumps({"code": scanned}),
+                headers={"Authorization": f"Bearer {token}",
+                         "Content-Type": "application/json", **headers})
+            assert resp.status_code == 422, resp.data
+            answers[lang] = json.loads(resp.data)["error"]
+        assert answers["en"]["code"] == answers["zh"]["code"] == reason
+        assert HAN.search(answers["zh"]["message"]) and not HAN.search(answers["en"]["message"])
+        if en_text is not None:
+            assert answers["en"]["message"] == en_text
+            assert answers["zh"]["message"] == zh_text
