@@ -12,10 +12,12 @@ from sqlalchemy import select
 from ..models import AuditEvent
 from ..services import audit
 from .auth import roles_required
+from .boundary import form
 from .transaction import db_session
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDIT_ROLES = ("monitor", "admin")
+VERIFY = form("audit.verify")
 
 
 @bp.route("/")

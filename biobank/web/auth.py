@@ -27,10 +27,13 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..errors import PermissionDenied, TooManyRequests, Unauthenticated
+from ..errors import BiobankError, FieldError, PermissionDenied, TooManyRequests, Unauthenticated
+from ..inputs import Text
 from ..models import User
 from ..services import users
-from .transaction import db_session
+from . import translate_message
+from .boundary import form
+from .transaction import db_session, record_refusal, refusals
 
 bp = Blueprint("auth", __name__)
 security_log = logging.getLogger("biobank.security")
@@ -122,37 +125,52 @@ class LoginRateLimiter:
             return True
 
 
+LOGIN = form("auth.login", username=Text(64), password=Text(256))
+LOGOUT = form("auth.logout")
+
+
+def _login_refused(exc: BiobankError) -> Any:
+    if isinstance(exc, Unauthenticated):
+        flash(_("Account locked after repeated failed logins; try again later.")
+              if exc.code == "locked" else _("Wrong username or password."), "error")
+    else:
+        flash(translate_message(exc.message), "error")
+    typed = request.form.get("username", "")
+    return render_template("login.html",
+                           username="" if isinstance(exc, FieldError) else typed[:64]), \
+        exc.status
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@refusals(_login_refused)
 def login() -> Any:
-    if request.method == "POST":
-        limiter: LoginRateLimiter = current_app.extensions["biobank.login_limiter"]
-        if not limiter.allow(request.remote_addr or "-", current_app.config["LOGIN_RATE_LIMIT"],
-                             60.0):
-            security_log.warning("login rate limit hit from %s", request.remote_addr)
-            raise TooManyRequests(_("Too many sign-in attempts; wait a minute and try again."))
-        username = request.form.get("username", "")[:64]
-        password = request.form.get("password", "")[:256]
-        g.commit_on_error = True  # failed-login counters must persist with the refusal
-        try:
-            user = users.authenticate(
-                db_session(), username, password,
-                max_failures=current_app.config["MAX_FAILED_LOGINS"],
-                lockout_minutes=current_app.config["LOCKOUT_MINUTES"],
-            )
-        except Unauthenticated as exc:
-            security_log.warning("login refused (%s) for username=%r from %s", exc.code,
-                                 username, request.remote_addr)
-            flash(_("Account locked after repeated failed logins; try again later.")
-                  if exc.code == "locked" else _("Wrong username or password."), "error")
-            return render_template("login.html", username=username), 401
-        session.clear()
-        login_user(user)
-        session.permanent = True
-        session["last_seen"] = int(time.time())
-        if user.locale:
-            session["locale"] = user.locale
-        return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", username="")
+    if request.method == "GET":
+        return render_template("login.html", username="")
+    limiter: LoginRateLimiter = current_app.extensions["biobank.login_limiter"]
+    if not limiter.allow(request.remote_addr or "-", current_app.config["LOGIN_RATE_LIMIT"],
+                         60.0):
+        security_log.warning("login rate limit hit from %s", request.remote_addr)
+        raise TooManyRequests(_("Too many sign-in attempts; wait a minute and try again."))
+    f = LOGIN.read()
+    username, password = f.get("username", ""), f.get("password", "")
+    record_refusal()  # failed-login counters persist with the refusal
+    try:
+        user = users.authenticate(
+            db_session(), username, password,
+            max_failures=current_app.config["MAX_FAILED_LOGINS"],
+            lockout_minutes=current_app.config["LOCKOUT_MINUTES"],
+        )
+    except Unauthenticated as exc:
+        security_log.warning("login refused (%s) for username=%r from %s", exc.code,
+                             username, request.remote_addr)
+        raise
+    session.clear()
+    login_user(user)
+    session.permanent = True
+    session["last_seen"] = int(time.time())
+    if user.locale:
+        session["locale"] = user.locale
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])
