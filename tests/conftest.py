@@ -182,6 +182,32 @@ def client_as(app: Flask) -> Any:
     return make
 
 
+def open_session(app: Flask, client: FlaskClient, username: str) -> str:
+    """Sign ``client`` in as ``username`` without the sign-in page (for tests about something
+    else): a server-side session row and the cookie that names it. Returns the session id."""
+    from sqlalchemy import select
+
+    from biobank.models import User
+    from biobank.services import sessions
+
+    with get_db(app).transaction() as s:
+        user = s.execute(select(User).where(User.username == username)).scalar_one()
+        sid = sessions.start(s, user)
+        user_id = user.id
+    write_session_cookie(client, user_id, sid)
+    return sid
+
+
+def write_session_cookie(client: FlaskClient, user_id: int, sid: str) -> None:
+    import time
+
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(user_id)
+        sess["_fresh"] = True
+        sess["sid"] = sid
+        sess["last_seen"] = int(time.time())
+
+
 def post_form(client: FlaskClient, path: str, data: dict[str, Any], **kw: Any) -> Any:
     token = csrf_token(client, "/")
     return client.post(path, data={**data, "csrf_token": token}, **kw)

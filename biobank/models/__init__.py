@@ -21,7 +21,7 @@ from .site import SITE_KINDS, Site
 from .specimen import SPECIMEN_STATUSES, IdCounter, Specimen, SpecimenEvent
 from .storage import StorageBox, StorageLocation, StoragePosition
 from .trial import ExpectedSpecimen, Trial, VisitDefinition
-from .user import ROLES, ApiToken, User
+from .user import ROLES, ApiToken, AuthThrottle, User, UserSession
 
 __all__ = [
     "ROLES",
@@ -31,6 +31,7 @@ __all__ = [
     "SPECIMEN_STATUSES",
     "ApiToken",
     "AuditEvent",
+    "AuthThrottle",
     "Base",
     "ClassificationJob",
     "EligibilityAssessment",
@@ -57,6 +58,7 @@ __all__ = [
     "Trial",
     "UTCDateTime",
     "User",
+    "UserSession",
     "VariantOverride",
     "VisitDefinition",
     "utcnow",

@@ -27,9 +27,9 @@ from ..inputs import Choice, Spec, Text
 from ..models import GenotypingAnalysis
 from ..services import access, audit, enrollment, genotyping, jobs, reports_pdf, upload_store
 from . import select_locale
-from .auth import actor, login_required, roles_required
+from .auth import actor, client_address, login_required, roles_required, signature_policy
 from .boundary import form, upload_form
-from .transaction import db_session, retry_conflicts
+from .transaction import db_session, record_refusal, retry_conflicts
 
 bp = Blueprint("genotyping", __name__, url_prefix="/genotyping")
 
@@ -226,7 +226,9 @@ def sign(analysis_id: int) -> Any:
     f = SIGN.read()
     if f.get("confirm") != "yes":
         raise ValidationError(_("Confirm the meaning of your signature."), code="confirm")
-    v = genotyping.sign(db_session(), actor(), analysis_id, f.get("password", ""))
+    record_refusal("bad_credentials")  # a wrong password is counted and audited
+    v = genotyping.sign(db_session(), actor(), analysis_id, f.get("password", ""),
+                        address=client_address(), policy=signature_policy())
     flash(_("Report signed: version %(n)d.", n=v.version), "success")
     return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 
@@ -238,8 +240,10 @@ def amend(analysis_id: int) -> Any:
     f = AMEND.read()
     if f.get("confirm") != "yes":
         raise ValidationError(_("Confirm the meaning of your signature."), code="confirm")
+    record_refusal("bad_credentials")  # a wrong password is counted and audited
     v = genotyping.sign(db_session(), actor(), analysis_id, f.get("password", ""),
-                        amend_reason=f.get("reason", ""))
+                        amend_reason=f.get("reason", ""), address=client_address(),
+                        policy=signature_policy())
     flash(_("Amendment signed: version %(n)d.", n=v.version), "success")
     return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 

@@ -7,9 +7,10 @@ show a refused scan in place, with status 200 for htmx) is wrapped in :func:`ref
 does the same. No view rolls back by hand.
 
 The one exception to the rule is explicit: a view whose refusal must itself be recorded (a
-failed sign-in or e-signature counts towards the back-off; an ``Idempotency-Key`` remembers a
-refused answer) calls :func:`record_refusal` before raising, and the refused request's writes
-made until then are committed with the refusal.
+failed sign-in or e-signature counts towards the back-off and is audited) calls
+:func:`record_refusal` with the refusal's code before the service raises it, and what was
+written until then is committed with the refusal; an ``Idempotency-Key`` record of a refused
+answer is kept with :func:`keep_answer` after the refused work was rolled back.
 
 Serialization failures and deadlocks (PostgreSQL SQLSTATE 40001 / 40P01) on the receipt,
 storage and signature paths are retried a bounded number of times by :func:`retry_conflicts`;
@@ -61,21 +62,28 @@ def is_retryable(exc: BaseException) -> bool:
     return getattr(orig, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
-def record_refusal() -> None:
-    """This request's refusal is itself a record (failed sign-in counters, e-signature
-    attempts, a remembered idempotent answer): commit what was written with it."""
-    g.record_refusal = True
+def record_refusal(*codes: str) -> None:
+    """The explicit flag: a refusal with one of these codes is itself a record (a failed
+    sign-in or e-signature counts towards the back-off and is audited), so what the request
+    wrote until it was raised is committed with it. Any other exception still rolls back."""
+    g.record_refusal = frozenset(codes)
+
+
+def keep_answer() -> None:
+    """Commit this failed request's session as it is now: after the refused work was rolled
+    back, the ``Idempotency-Key`` record of the refusal is the one thing left to write."""
+    g.kept = True
 
 
 def abandon(exc: BaseException | None = None) -> None:
     """An exception escaped the view: its writes are rolled back now, before the error page is
-    rendered (which may read the database again). A database error always rolls back, even
-    after :func:`record_refusal`: the session cannot commit anything after one."""
+    rendered (which may read the database again) — unless it is a refusal the view flagged
+    with :func:`record_refusal`."""
     g.request_failed = True
+    keep = g.get("record_refusal") or frozenset()
+    g.kept = isinstance(exc, BiobankError) and exc.code in keep
     session: Session | None = g.get("db_session")
-    if session is None:
-        return
-    if g.get("record_refusal") and not isinstance(exc, DBAPIError):
+    if session is None or g.kept:
         return
     try:
         session.rollback()
@@ -148,7 +156,7 @@ def init_app(app: Flask) -> None:
         from .errors import error_response
 
         try:
-            if g.get("request_failed") and not g.get("record_refusal"):
+            if g.get("request_failed") and not g.get("kept"):
                 session.rollback()
             else:
                 session.commit()

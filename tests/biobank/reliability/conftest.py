@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +21,8 @@ from sqlalchemy.orm import sessionmaker
 
 from biobank import get_db
 from biobank.models import Participant, Shipment, Specimen, User
-from biobank.services import genotyping, shipments, specimens, storage, trial, users
-from tests.conftest import DEMO_PASSWORD, PgDatabases, csrf_token, make_app
+from biobank.services import genotyping, sessions, shipments, specimens, storage, trial, users
+from tests.conftest import DEMO_PASSWORD, PgDatabases, csrf_token, make_app, write_session_cookie
 
 USERS = ("admin", "cb.tech", "pathologist", "monitor", "s01.tech", "s01.coord", "s02.tech",
          "s02.coord")
@@ -42,6 +41,7 @@ class World:
     user_ids: dict[str, int]
     tokens: dict[str, str]  # username -> API bearer token (plaintext)
     token_ids: dict[str, int]
+    sids: dict[str, str] = field(default_factory=dict)  # username -> open session id
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # side -> placeholders
     pg: PgDatabases | None = None
     copies: int = 0
@@ -108,10 +108,7 @@ def signed_in(app: Flask, world: World, username: str | None) -> FlaskClient:
     session is written directly: the sign-in itself is tested in test_auth.py."""
     c = app.test_client()
     if username is not None:
-        with c.session_transaction() as sess:
-            sess["_user_id"] = str(world.user_ids[username])
-            sess["_fresh"] = True
-            sess["last_seen"] = int(time.time())
+        write_session_cookie(c, world.user_ids[username], world.sids[username])
     return c
 
 
@@ -138,6 +135,7 @@ def _build(world: World) -> None:
             u = s.execute(select(User).where(User.username == name)).scalar_one()
             world.user_ids[name] = u.id
             world.tokens[name], tok = users.create_token(s, u, u, "authz matrix")
+            world.sids[name] = sessions.start(s, u)
             s.flush()
             world.token_ids[name] = tok.id
     path = signed_in(app, world, "pathologist")

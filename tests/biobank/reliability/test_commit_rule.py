@@ -50,8 +50,14 @@ def probe_app(db_url: str, tmp_path: Path) -> Any:
     @app.post("/_probe/recorded")
     def recorded() -> Any:
         _write()
-        record_refusal()
-        raise Conflict("refused, and the refusal is a record")
+        record_refusal("recorded")
+        raise Conflict("refused, and the refusal is a record", code="recorded")
+
+    @app.post("/_probe/recorded-but-other-error")
+    def recorded_other() -> Any:
+        _write()
+        record_refusal("recorded")
+        raise Conflict("another refusal: its writes do not land", code="other")
 
     @app.post("/_probe/in-place")
     @refusals(lambda exc: ("refused in place", 200))
@@ -95,6 +101,12 @@ def test_a_view_that_records_its_refusal_commits_it(probe_app: Flask) -> None:
     before = _audit_count(probe_app)
     assert probe_app.test_client().post("/_probe/recorded").status_code == 409
     assert _audit_count(probe_app) == before + 1
+
+
+def test_a_flagged_view_still_rolls_back_any_other_refusal(probe_app: Flask) -> None:
+    before = _audit_count(probe_app)
+    assert probe_app.test_client().post("/_probe/recorded-but-other-error").status_code == 409
+    assert _audit_count(probe_app) == before
 
 
 def test_a_refusal_answered_in_place_with_200_writes_nothing(probe_app: Flask) -> None:

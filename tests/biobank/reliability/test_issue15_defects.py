@@ -140,15 +140,89 @@ def test_defect3_nul_in_an_api_field_is_a_422(app: Flask, api_token: Any, path: 
 def test_defect3_nul_in_a_display_name_or_a_note_is_a_422(app: Flask, db: Any, api_token: Any,
                                                           client_as: Any) -> None:
     headers = _api(app, api_token("s01.tech"))
+    tech, central = client_as("s01.tech"), client_as("cb.tech")
     before = row_counts(app)
     r = app.test_client().patch("/api/v1/me", headers=headers,
                                 json={"display_name": "Tech\x00"})
     _refused(r, "display_name")
     code = specimen_code(db, status="collected", site="S01")
-    r = post_form(client_as("s01.tech"), f"/specimens/{code}/correct",
+    r = post_form(tech, f"/specimens/{code}/correct",
                   {"field": "notes", "value": "note\x00", "reason": "typo"})
     _refused(r, "value")
-    r = post_form(client_as("cb.tech"), "/storage/rack-import",
+    r = post_form(central, "/storage/rack-import",
                   {"csv": "Rack,Position,Tube\nR1,A01,SP\x00\n"})
     _refused(r, "csv")
     assert row_counts(app) == before
+
+
+# --- defect 5: the e-signature password could be guessed without limit ------------------------
+def _analysis(app: Flask, client: Any) -> int:
+    from tests.biobank.genotyping.conftest import demo_specimens, germline_stop, mutect2_vcf
+    from tests.biobank.genotyping.conftest import upload as upload_vcf
+
+    resp = upload_vcf(client, mutect2_vcf([germline_stop()]), demo_specimens(app))
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
+    return int(resp.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_defect5_signature_guesses_are_counted_throttled_and_audited(
+        app: Flask, client_as: Any) -> None:
+    from sqlalchemy import func, select, update
+
+    from biobank import get_db
+    from biobank.models import AuditEvent, AuthThrottle, ReportVersion, utcnow
+
+    path = client_as("pathologist")
+    analysis = _analysis(app, path)
+    url = f"/genotyping/analyses/{analysis}/sign"
+    codes = [post_form(path, url, {"password": f"guess-{i}", "confirm": "yes"}).status_code
+             for i in range(40)]
+    free = app.config["SIGNATURE_MAX_FAILURES"]
+    # Three wrong passwords are checked (401); then the pathologist waits (429).
+    assert codes == [401] * free + [429] * (40 - free)
+    # The right password while blocked does not sign either: the 41st is refused.
+    right = post_form(path, url, {"password": DEMO_PASSWORD, "confirm": "yes"})
+    assert right.status_code == 429 and right.headers["Retry-After"]
+    with get_db(app).transaction() as s:
+        refused = s.execute(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "user.signature_refused")).scalar_one()
+        assert refused == codes.count(401)  # every wrong password that was checked
+        assert s.execute(select(func.count()).select_from(ReportVersion)).scalar_one() == 0
+        # The back-off elapses: the pathologist signs.
+        s.execute(update(AuthThrottle).values(blocked_until=utcnow()))
+    assert post_form(path, url, {"password": DEMO_PASSWORD, "confirm": "yes"}).status_code == 303
+    with get_db(app).transaction() as s:
+        assert s.execute(select(func.count()).select_from(AuthThrottle)).scalar_one() == 0
+
+
+# --- defect 6: the lockout told real names from unknown ones, and anyone could lock anyone ---
+def _login_from(app: Flask, address: str, username: str, password: str) -> Any:
+    c = app.test_client()
+    token = csrf_token(c)
+    return c.post("/login", data={"username": username, "password": password,
+                                  "csrf_token": token},
+                  environ_base={"REMOTE_ADDR": address})
+
+
+def test_defect6_known_and_unknown_names_get_the_same_answers(app: Flask) -> None:
+    def answers(name: str) -> list[tuple[int, str]]:
+        out = []
+        for _ in range(7):
+            r = _login_from(app, "10.0.0.7", name, "wrong-password")
+            page = r.get_data(as_text=True)
+            flash = page.split('class="flash', 1)[1].split("</", 1)[0] if "flash" in page else ""
+            out.append((r.status_code, flash.replace(name, "<name>")))
+        return out
+
+    real, unknown = answers("s02.coord"), answers("no.such.user")
+    assert real == unknown
+    assert {status for status, _ in real} == {401}
+
+
+def test_defect6_guessing_from_another_computer_does_not_lock_the_owner_out(app: Flask) -> None:
+    for _ in range(10):
+        assert _login_from(app, "10.6.6.6", "s01.tech", "wrong-password").status_code == 401
+    # Blocked from the attacker's address, even with the right password ...
+    assert _login_from(app, "10.6.6.6", "s01.tech", DEMO_PASSWORD).status_code == 401
+    # ... while the technician at the bench signs in as usual.
+    assert _login_from(app, "10.1.1.1", "s01.tech", DEMO_PASSWORD).status_code == 302
