@@ -310,6 +310,8 @@ TEST_PASSWORDS = (DEMO_PASSWORD, "long-enough-pw")
 _TOKEN = re.compile(r"bbk_[A-Za-z0-9_\-]{16,}")
 _VCF_RECORD = re.compile(r"(^|\s)(chr)?[0-9XYM]{1,2}\t\d+\t[^\t]*\t[ACGTN]+\t")
 _PARTICIPANT = re.compile(r"\b[A-Z]{1,3}\d{2}-\d{4}\b")
+#: Loggers that describe requests: they name route templates, never the codes in a URL.
+REQUEST_LOGGERS = ("biobank.access:", "biobank.security:", "werkzeug:")
 _GENOTYPE = re.compile(r"c\.[-*]?\d|p\.\(|pathogenic|germline|somatic|\b[01][/|][01]\b", re.I)
 
 
@@ -324,6 +326,8 @@ def log_hygiene_violations(lines: list[str]) -> list[str]:
             bad.append(f"VCF record in log: {line[:200]}")
         elif _PARTICIPANT.search(line) and _GENOTYPE.search(line):
             bad.append(f"participant code next to a genotype in log: {line[:200]}")
+        elif line.startswith(REQUEST_LOGGERS) and _PARTICIPANT.search(line):
+            bad.append(f"participant code in a request log: {line[:200]}")
     return bad
 
 

@@ -51,7 +51,9 @@ class RouteTemplateFilter(logging.Filter):
     """Rewrites Werkzeug's request lines (``"GET /participants/S01-0001 HTTP/1.1" 200 -``) to
     name the route template instead of the path."""
 
-    _LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<path>\S+) (?P<proto>HTTP/[\d.]+)$")
+    # Werkzeug colours the line for a terminal: ANSI codes around it are kept as they are.
+    _LINE = re.compile(r"^(?P<pre>(?:\x1b\[[\d;]*m)*)(?P<method>[A-Z]+) (?P<path>\S+) "
+                       r"(?P<proto>HTTP/[\d.]+)(?P<post>(?:\x1b\[[\d;]*m)*)$")
 
     url_map: Map | None = None  # the last app's (every app of this project has the same routes)
 
@@ -61,7 +63,8 @@ class RouteTemplateFilter(logging.Filter):
             m = self._LINE.match(args[0])
             if m is not None and self.url_map is not None:
                 route = route_of_path(self.url_map, m["method"], m["path"])
-                record.args = (f"{m['method']} {route} {m['proto']}", *args[1:])
+                record.args = (f"{m['pre']}{m['method']} {route} {m['proto']}{m['post']}",
+                               *args[1:])
         return True
 
 
