@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from labels import ids
 
 from .. import vocabulary
-from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
+from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from ..i18n import N_, Msg, joined, term
 from ..inputs import Number, check_instant
 from ..models import (
@@ -282,8 +282,14 @@ def _parse_value(field: str, raw: Any) -> Any:
 def correct(
     session: Session, actor: User, specimen: Specimen, field: str, raw: Any, reason: str
 ) -> None:
-    """Correct recorded data; the reason is mandatory and the old value stays in the audit."""
+    """Correct recorded data; the reason is mandatory and the old value stays in the audit.
+    Only staff of the site that holds the specimen, or central staff, may correct it: a
+    collection site's staff no longer may once the tube is at the central biobank."""
     access.require_write(actor)
+    if not (actor.sees_all_sites or actor.site_id == specimen.site_id):
+        raise PermissionDenied(
+            "%(specimen)s is held by %(site)s: only its staff or central staff may correct it",
+            specimen=specimen.barcode, site=specimen.site.code, code="not_holder")
     if field not in CORRECTABLE:
         raise ValidationError(
             "%(field)r cannot be corrected (correctable: %(correctable)s)",

@@ -193,12 +193,13 @@ def _logistics(app: Flask, side: str) -> dict[str, Any]:
                       ).scalar_one()
         evaluation = trial.get_visit(s, "EVAL")
         tubes: list[Specimen] = []
-        for occurrence in range(1, 9):
+        for occurrence in range(1, 10):
             (tube,) = specimens.visit_kit(s, tech, p, evaluation, occurrence)
             specimens.register_collection(s, tech, tube)
             tubes.append(tube)
         draft_tube, spare_tube, ready_tube, transit_tube = tubes[:4]
-        back = tubes[4:]
+        back = tubes[4:8]
+        at_central = tubes[8]  # received at the central biobank and kept there
         n = 0
 
         def shipment(by: User, codes: list[Specimen], to: str | None = None, *,
@@ -226,8 +227,8 @@ def _logistics(app: Flask, side: str) -> dict[str, Any]:
         ready = shipment(tech, [ready_tube], ship=False)
         in_transit = shipment(tech, [transit_tube])
         # Four tubes go to the central biobank and come back in four inbound shipments.
-        to_central = shipment(tech, back)
-        receive(central, to_central, back)
+        to_central = shipment(tech, [*back, at_central])
+        receive(central, to_central, [*back, at_central])
         shipments.close(s, central, to_central)
         inbound = shipment(central, [back[0]], site)
         receiving = shipment(central, [back[1]], site)
@@ -250,7 +251,7 @@ def _logistics(app: Flask, side: str) -> dict[str, Any]:
             "ship_received": received.barcode,
             "specimen_packed": draft_tube.barcode, "specimen_packable": spare_tube.barcode,
             "specimen_arriving": back[1].barcode, "specimen_missing": back[2].barcode,
-            "specimen_stored": back[3].barcode,
+            "specimen_stored": back[3].barcode, "specimen_at_central": at_central.barcode,
             "location_unit": unit.barcode, "location_shelf": shelf.barcode,
             "location_fridge": fridge.barcode, "box": box.barcode,
         }

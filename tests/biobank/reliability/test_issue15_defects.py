@@ -226,3 +226,21 @@ def test_defect6_guessing_from_another_computer_does_not_lock_the_owner_out(app:
     assert _login_from(app, "10.6.6.6", "s01.tech", DEMO_PASSWORD).status_code == 401
     # ... while the technician at the bench signs in as usual.
     assert _login_from(app, "10.1.1.1", "s01.tech", DEMO_PASSWORD).status_code == 302
+
+
+# --- defect 9: a site technician corrected a tube held by the central biobank -------------------
+def test_defect9_only_the_holding_site_or_central_staff_correct(app: Flask, db: Any,
+                                                                client_as: Any) -> None:
+    from tests.biobank.storage.conftest import received
+
+    (code,) = received(app, 1)  # an S01 tube now held at the central biobank
+    site, central = client_as("s01.tech"), client_as("cb.tech")
+    before = row_counts(app)
+    refused = post_form(site, f"/specimens/{code}/correct",
+                        {"field": "notes", "value": "relabelled", "reason": "typo"})
+    assert refused.status_code == 403 and "held by CB" in refused.get_data(as_text=True)
+    assert row_counts(app) == before
+    assert site.get(f"/specimens/{code}").status_code == 200  # still visible to its site
+    done = post_form(central, f"/specimens/{code}/correct",
+                     {"field": "notes", "value": "relabelled", "reason": "typo"})
+    assert done.status_code == 302
