@@ -14,7 +14,7 @@ from ...services import shipments as svc
 from .. import scanner
 from ..auth import actor
 from ..boundary import body
-from ..transaction import db_session
+from ..transaction import db_session, retry_conflicts
 from . import json_body, route
 from .schemas import EVENT_SCHEMA, SPECIMEN_SCHEMA, event_json, specimen_json
 
@@ -201,6 +201,7 @@ def lost(code: str) -> Any:
 @route("/shipments/<code>/receipt", "POST", summary="Open the shipment's one receipt (409 if "
        "someone else has it or it was received)", response=SHIPMENT_SCHEMA, status=201,
        body=RECEIPT_BODY, errors=ALL_ERRORS)
+@retry_conflicts
 def start_receipt(code: str) -> Any:
     data = json_body()
     svc.start_receipt(db_session(), actor(), _get(code),
@@ -212,6 +213,7 @@ def start_receipt(code: str) -> Any:
 @route("/shipments/<code>/receipt/scans", "POST", summary="One tube scanned on arrival: "
        "received, damaged, extra (quarantined) or duplicate", response=RECEIVE_RESULT,
        body=RECEIVE_BODY, required=("code",), errors=ALL_ERRORS)
+@retry_conflicts
 def receive_scan(code: str) -> Any:
     data = json_body()
     res = svc.receive_scan(db_session(), actor(), code, scanner.clean(data["code"]),
@@ -222,6 +224,7 @@ def receive_scan(code: str) -> Any:
 
 @route("/shipments/<code>/receipt/finish", "POST", summary="Finish scanning: unscanned tubes "
        "become missing", response=SHIPMENT_SCHEMA, body=RECEIPT_BODY, errors=ALL_ERRORS)
+@retry_conflicts
 def finish_receipt(code: str) -> Any:
     data = json_body()
     svc.finish_receipt(db_session(), actor(), _get(code),

@@ -12,7 +12,7 @@ from ...models import StorageBox, StoragePosition
 from ...services import access, reports, storage
 from ..auth import actor
 from ..boundary import body
-from ..transaction import db_session
+from ..transaction import db_session, retry_conflicts
 from . import json_body, route
 from .schemas import SPECIMEN_SCHEMA, specimen_json
 
@@ -130,6 +130,7 @@ def post_box() -> Any:
        response=POSITION_SCHEMA,
        body=body(specimen=Text(64, required=True), position=Text(8)),
        errors=(401, 403, 404, 409, 422))
+@retry_conflicts
 def post_store(barcode: str) -> Any:
     data = json_body()
     s = db_session()
@@ -156,6 +157,7 @@ def get_location(barcode: str) -> Any:
        response=LOCATION_SCHEMA,
        body=body(reason=Text(500)),
        errors=(401, 403, 404, 409, 422))
+@retry_conflicts
 def post_check_out(barcode: str) -> Any:
     data = json_body()
     s = db_session()
@@ -171,6 +173,7 @@ def post_check_out(barcode: str) -> Any:
        response=CHECK_IN_SCHEMA,
        body=body(box=Text(64), position=Text(8)),
        errors=(401, 403, 404, 409, 422))
+@retry_conflicts
 def post_check_in(barcode: str) -> Any:
     data = json_body()
     s = db_session()
@@ -202,6 +205,7 @@ def _diff_json(diff: storage.RackDiff, applied: bool) -> dict[str, Any]:
        response=RACK_DIFF_SCHEMA,
        body=body(csv=Text(storage.MAX_RACK_TEXT), fingerprint=Text(128)), required=("csv",),
        errors=(401, 403, 404, 409, 422))
+@retry_conflicts
 def post_rack_scan() -> Any:
     data = json_body()
     s = db_session()
