@@ -37,6 +37,9 @@ class Defaults:
     CONFLICT_RETRIES = 3
     # Flask's default is unlimited; uploads larger than this get 413 before the body is read.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    # A form field's text (not a file) may be this large: room for a pasted 2 MiB rack file,
+    # so that the field's own limit answers (422 naming it) rather than Werkzeug's 500 kB 413.
+    MAX_FORM_MEMORY_SIZE = 3 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a bench station stays open all shift; session expiry bounds it
     # What a keyboard-wedge scanner may be programmed to add around a code.
     SCANNER_PREFIXES: tuple[str, ...] = ()

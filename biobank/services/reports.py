@@ -132,29 +132,71 @@ FHIR_STATUS = {
     "received": "available", "stored": "available", "checked_out": "available",
     "consumed": "unavailable", "disposed": "unavailable", "lost": "unavailable",
 }
-SYSTEM = "urn:men1-biobank"
+#: The app's own code systems, as URLs (a bare ``urn:men1-biobank/...`` is not a well-formed
+#: URN). They stay beside the standard codings: they are what the biobank itself records.
+SYSTEM = "https://men1-biobank.example.org/fhir/CodeSystem"
+SNOMED = "http://snomed.info/sct"
+V2_0487 = "http://terminology.hl7.org/CodeSystem/v2-0487"
+UCUM = "http://unitsofmeasure.org"
+#: Specimen types in SNOMED CT (specimen hierarchy) and HL7 v2 table 0487, where one fits
+#: exactly; DNA extracts and buffy coat have no code here rather than a wrong one
+#: (sources: docs/RELIABILITY.md, FHIR export).
+SNOMED_TYPE: dict[str, tuple[str, str]] = {
+    "whole_blood_edta": ("258580003", "Whole blood specimen"),
+    "serum": ("119364003", "Serum specimen"),
+    "plasma": ("119361006", "Plasma specimen"),
+    "ffpe_block": ("119376003", "Tissue specimen"),
+    "ffpe_slides": ("119376003", "Tissue specimen"),
+    "ffpe_curls": ("119376003", "Tissue specimen"),
+    "fresh_frozen_tissue": ("119376003", "Tissue specimen"),
+}
+V2_TYPE: dict[str, tuple[str, str]] = {
+    "whole_blood_edta": ("BLD", "Whole blood"), "serum": ("SER", "Serum"),
+    "plasma": ("PLAS", "Plasma"), "ffpe_block": ("TISS", "Tissue"),
+    "ffpe_slides": ("TISS", "Tissue"), "ffpe_curls": ("TISS", "Tissue"),
+    "fresh_frozen_tissue": ("TISS", "Tissue"),
+}
+#: Containers in SNOMED CT (physical object), where one fits.
+SNOMED_CONTAINER: dict[str, tuple[str, str]] = {
+    "edta_tube_4ml": ("706052002", "Evacuated blood collection tube"),
+    "edta_tube_10ml": ("706052002", "Evacuated blood collection tube"),
+    "serum_tube": ("706052002", "Evacuated blood collection tube"),
+}
+#: Our units in UCUM; a count of blocks, slides or curls is a UCUM annotation.
+UCUM_UNIT: dict[str, str] = {"mL": "mL", "µL": "uL", "µg": "ug", "ng": "ng", "mg": "mg",
+                             "block": "{block}", "slide": "{slide}", "curl": "{curl}"}
+
+
+def _codings(local: str, code: str, display: str,
+             *standard: tuple[str, dict[str, tuple[str, str]]]) -> list[dict[str, str]]:
+    out = [{"system": system, "code": table[code][0], "display": table[code][1]}
+           for system, table in standard if code in table]
+    return [*out, {"system": f"{SYSTEM}/{local}", "code": code, "display": display}]
 
 
 def _quantity(sp: Specimen) -> dict[str, Any] | None:
     if sp.quantity is None:
         return None
-    return {"value": float(sp.quantity), "unit": sp.unit}
+    out: dict[str, Any] = {"value": float(sp.quantity), "unit": sp.unit}
+    if sp.unit in UCUM_UNIT:
+        out.update(system=UCUM, code=UCUM_UNIT[sp.unit])
+    return out
 
 
 def fhir_specimen(session: Session, user: User, sp: Specimen) -> dict[str, Any]:
     """A FHIR R4 Specimen resource: type, collection, processing, container and parent."""
     if not access.specimen_visible(user, sp):
         raise NotFound("no specimen %(specimen)r visible to you", specimen=sp.barcode)
+    type_label = vocabulary.label(vocabulary.SPECIMEN_TYPES, sp.specimen_type)
     res: dict[str, Any] = {
         "resourceType": "Specimen",
         "id": sp.barcode,
         "identifier": [{"system": f"{SYSTEM}/specimen", "value": sp.barcode}],
         "status": FHIR_STATUS.get(sp.status, "unavailable"),
         "type": {
-            "coding": [{"system": f"{SYSTEM}/specimen-type", "code": sp.specimen_type,
-                        "display": vocabulary.label(vocabulary.SPECIMEN_TYPES,
-                                                    sp.specimen_type)}],
-            "text": vocabulary.label(vocabulary.SPECIMEN_TYPES, sp.specimen_type),
+            "coding": _codings("specimen-type", sp.specimen_type, type_label,
+                               (SNOMED, SNOMED_TYPE), (V2_0487, V2_TYPE)),
+            "text": type_label,
         },
         "subject": {"identifier": {"system": f"{SYSTEM}/participant",
                                    "value": sp.participant.code},
@@ -187,9 +229,9 @@ def fhir_specimen(session: Session, user: User, sp: Specimen) -> dict[str, Any]:
     if processing:
         res["processing"] = processing
     container: dict[str, Any] = {
-        "type": {"coding": [{"system": f"{SYSTEM}/container", "code": sp.container,
-                             "display": vocabulary.label(vocabulary.CONTAINERS,
-                                                         sp.container)}]},
+        "type": {"coding": _codings(
+            "container", sp.container, vocabulary.label(vocabulary.CONTAINERS, sp.container),
+            (SNOMED, SNOMED_CONTAINER))},
     }
     if (q := _quantity(sp)) is not None:
         container["specimenQuantity"] = q

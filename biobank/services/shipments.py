@@ -251,7 +251,7 @@ def update_details(session: Session, user: User, shipment: Shipment, **fields: A
         elif key == "tracking_number":
             value = _clean_text(raw, 64) or None
         elif key == "planned_ship_at":
-            value = _parse_time(raw, "planned ship time")
+            value = _parse_time(raw, "planned_ship_at")
         elif key in {"courier", "logger_id"}:
             value = _clean_text(raw, 100 if key == "courier" else 64)
         elif key == "notes":

@@ -153,18 +153,19 @@ LOGOUT = form("auth.logout")
 
 
 def _login_refused(exc: BiobankError) -> Any:
-    flash(translate_message(exc.message), "error")
-    typed = request.form.get("username", "")
-    return render_template("login.html",
-                           username="" if isinstance(exc, FieldError) else typed[:64]), \
-        exc.status
+    fields = exc.by_field if isinstance(exc, FieldError) else {}
+    if not fields:
+        flash(translate_message(exc.message), "error")
+    # The name typed is kept unless it is what was refused.
+    typed = "" if "username" in fields else request.form.get("username", "")[:64]
+    return render_template("login.html", username=typed, fields=fields), exc.status
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @refusals(_login_refused)
 def login() -> Any:
     if request.method == "GET":
-        return render_template("login.html", username="")
+        return render_template("login.html", username="", fields={})
     limiter: LoginRateLimiter = current_app.extensions["biobank.login_limiter"]
     if not limiter.allow(request.remote_addr or "-", current_app.config["LOGIN_RATE_LIMIT"],
                          60.0):

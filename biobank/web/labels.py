@@ -151,7 +151,8 @@ def print_form() -> Response:
     return _print(user)
 
 
-@refusals(_print_refused)
+# A refused field is the error page's (422 naming it); a print refusal returns to the form.
+@refusals(_print_refused, when=lambda exc: not isinstance(exc, FieldError))
 def _print(user: User) -> Response:
     f = PRINT.read()
     codes = f.get("code") or []
@@ -255,7 +256,7 @@ def aliquot(code: str) -> Response:
     return _derive(s, user, parent)
 
 
-@refusals(_aliquot_refused)
+@refusals(_aliquot_refused, when=lambda exc: not isinstance(exc, FieldError))
 def _derive(s: Session, user: User, parent: Specimen) -> Response:
     f = ALIQUOT.read()
     quantity = f.get("quantity")

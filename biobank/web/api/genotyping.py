@@ -13,6 +13,7 @@ from ..auth import actor
 from ..genotyping import create_from_request
 from ..transaction import db_session
 from . import route
+from .schemas import NULLABLE_STR
 
 CRITERION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -39,10 +40,10 @@ ANALYSIS_SCHEMA: dict[str, Any] = {
     "properties": {
         "id": {"type": "integer"}, "participant": {"type": "string"},
         "state": {"type": "string"}, "progress": {"type": "integer"},
-        "error": {"type": ["string", "null"]},
-        "men1_status": {"type": ["string", "null"]},
-        "engine_version": {"type": ["string", "null"]},
-        "known_variants_version": {"type": ["string", "null"]},
+        "error": NULLABLE_STR,
+        "men1_status": NULLABLE_STR,
+        "engine_version": NULLABLE_STR,
+        "known_variants_version": NULLABLE_STR,
         "variants": {"type": "array", "items": {"type": "object"}},
         "versions": {"type": "array", "items": {"type": "object"}},
     },

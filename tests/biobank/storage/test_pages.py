@@ -133,7 +133,9 @@ def test_reports(app: Flask, freezer: Freezer, client_as: Any, api_token: Any) -
     fhir = c.get(f"/api/v1/storage/specimens/{a}/fhir",
                  headers={"Authorization": f"Bearer {token}"}).get_json()
     assert fhir["resourceType"] == "Specimen" and fhir["id"] == a
-    assert fhir["type"]["coding"][0]["code"] == "whole_blood_edta"
+    codings = {c["system"]: c["code"] for c in fhir["type"]["coding"]}
+    assert codings["http://snomed.info/sct"] == "258580003"  # whole blood specimen
+    assert "whole_blood_edta" in codings.values()  # the biobank's own code beside it
     assert fhir["container"][0]["description"] == "Freezer A / Rack 2 / Box 1 / A3"
     assert fhir["collection"]["collectedDateTime"]
     assert "receivedTime" in fhir
