@@ -244,8 +244,8 @@ def area(endpoint: str) -> str:
         return {"main": "scan station & language", "auth": "sign-in", "audit": "audit",
                 "account": "account", "participants": "specimens"}.get(
             endpoint.split(".")[0], endpoint.split(".")[0])
-    rule = _rules()[endpoint][0]
-    return "api " + rule.removeprefix("/api/v1/").split("/")[0].replace("me", "account")
+    first = _rules()[endpoint][0].removeprefix("/api/v1/").split("/")[0]
+    return "api " + {"me": "account", "participants": "genotyping upload"}.get(first, first)
 
 
 def _row(engine: str, case: Case) -> dict[str, int]:
