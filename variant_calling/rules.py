@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .errors import UsageError
+from .population import MEN1_MAX_CREDIBLE_AF
 
 
 class Rules(NamedTuple):
@@ -69,6 +70,16 @@ class Rules(NamedTuple):
     #: FILTER values that never disqualify, whatever the origin. Mutect2's ``germline`` is a
     #: statement about origin, not about the call being real (the issue's quality rule).
     neutral_filters: frozenset[str] = frozenset({"PASS", ".", "germline"})
+
+    # --- population frequency (pathogenicity and oncogenicity) ----------------------------
+    #: BA1 / SBVS1: ClinGen SVI's stand-alone benign frequency (Ghosh et al., Hum Mutat 2018).
+    ba1_af: float = 0.05
+    #: BS1 / SBS1: a filtering allele frequency above MEN1's maximum credible allele frequency
+    #: (Whiffin et al. 2017; derivation in variant_calling/population.py and docs/men1-cli.md).
+    max_credible_af: float = MEN1_MAX_CREDIBLE_AF
+    #: PM2_Supporting / OP4: absent from the population resource, or a frequency at or below
+    #: this ("extremely low": no higher than a pathogenic MEN1 allele can credibly be).
+    pm2_max_af: float = MEN1_MAX_CREDIBLE_AF
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Rules:

@@ -400,7 +400,7 @@ def run_engine(ci: ClassifyInput, max_decompressed: int) -> dict[str, Any]:
         result = variant_calling.classify(
             inputs, normal_sample=ci.normal_sample, tumor_sample=ci.tumor_sample,
             build=ci.build,
-        )
+        ).as_dict()
     except Men1Error as exc:
         field_name = getattr(exc, "field", None)
         if isinstance(exc, variant_calling.SampleRoleError) and field_name in (

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from variant_calling import InputFile, classify
+from variant_calling import InputFile
+from variant_calling import classify as classify_typed
 from variant_calling.errors import BuildError, InputError, SampleRoleError
 from variant_calling.rules import Rules
 
@@ -34,6 +35,11 @@ ABSENT = Counts(40, 0)
 T_HET = Counts(30, 30)
 T_LOH = Counts(8, 52)
 T_SUB = Counts(30, 20)
+
+
+def classify(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The engine's result as the CLI and the app see it (its JSON form)."""
+    return classify_typed(*args, **kwargs).as_dict()
 
 
 def only(result: dict[str, Any]) -> dict[str, Any]:
