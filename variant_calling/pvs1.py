@@ -68,7 +68,7 @@ TABLE: tuple[Pvs1Region, ...] = (
         "nonsense or frameshift escaping NMD (stop at or 3' of c.1301) whose first altered "
         f"residue is at or before Arg{LAST_UPGRADED_RESIDUE}",
         "very_strong",
-        "PVS1_Strong (removes >= 13.6 % of menin, with NLS1, NLSa and NLS2)",
+        "PVS1_Strong (removes >= 13.8 % of menin, with NLS1, NLSa and NLS2)",
         "upgraded: truncations escaping NMD are established pathogenic down to p.(Arg527*) "
         "(ClinVar VCV000016688), with p.(Trp436*) VCV000016687 and p.(Arg460*) VCV000016692 "
         "(a recurrent MEN1 mutation); the lost region also holds the pathogenic in-frame "

@@ -232,3 +232,13 @@ def test_known_null_variants_stay_pathogenic_without_the_known_table(build: str)
         for pop in (absent, None):
             c = classify(build, pos, ref, alt, ann, EMPTY, pop)
             assert c.tier in ("pathogenic", "likely_pathogenic"), (ann.hgvs_c, c)
+
+
+def test_the_documented_table_is_the_table_the_engine_uses() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "men1-cli.md").read_text()
+    for r in TABLE:
+        strength = (r.strength or "not applied").replace("_", " ")
+        line = next((ln for ln in doc.splitlines() if ln.startswith(f"| `{r.id}` |")), "")
+        assert f"| **{strength}** |" in line, r.id
