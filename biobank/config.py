@@ -32,6 +32,10 @@ class Defaults:
     SCANNER_PREFIXES: tuple[str, ...] = ()
     SCANNER_SUFFIXES: tuple[str, ...] = ()
     FREEZE_THAW_WARNING_LIMIT = 3
+    # A current ClinVar VCF (bgzipped, indexed) for the MEN1 engine's known-variant table;
+    # empty: the small 2021 sample shipped with the engine. After changing it, run
+    # `flask --app biobank reclassify` to see which signed reports it would change.
+    MEN1_KNOWN_VARIANTS = ""
     DEMO_PASSWORD = "demo-Passw0rd!"  # noqa: S105 - printed by make run; demo data only
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

@@ -13,7 +13,7 @@ import json
 import os
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 import variant_calling
 from variant_calling import InputFile, Men1Error
+from variant_calling.qualify import TUMOUR_ORIGINS, Verdict, men1_status, qualifies
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import (
@@ -42,6 +43,9 @@ from ..models import (
 from . import access, audit, specimens, upload_store, users
 
 CHUNK = 1 << 20
+DEFAULT_UPLOAD_MAX = 48 * 1024 * 1024
+DEFAULT_INLINE_MAX = 1024 * 1024
+DEFAULT_DECOMPRESSED_MAX = 512 * 1024 * 1024
 VCF_MAGIC = b"##fileformat=VCF"
 BCF_MAGIC = b"BCF\x02"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -61,7 +65,13 @@ ORIGINS = {
     "somatic": "Somatic",
     "undetermined": "Undetermined",
 }
-PATHOGENIC = ("pathogenic", "likely_pathogenic")
+ONCOGENICITIES = {
+    "oncogenic": "Oncogenic",
+    "likely_oncogenic": "Likely oncogenic",
+    "uncertain_significance": "Uncertain significance",
+    "likely_benign": "Likely benign",
+    "benign": "Benign",
+}
 # What a linked specimen may be: germline DNA comes from blood, tumour DNA from the tumour.
 NORMAL_TYPES = frozenset({"whole_blood_edta", "buffy_coat", "germline_dna"})
 TUMOR_TYPES = frozenset({"ffpe_block", "ffpe_slides", "ffpe_curls", "fresh_frozen_tissue",
@@ -97,6 +107,19 @@ class Settings:
     upload_dir: str
     max_bytes: int
     max_decompressed: int
+    #: A ClinVar VCF replacing the engine's shipped known-variant table (None: the shipped one).
+    known_variants: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], instance_path: str) -> Settings:
+        """From the app's configuration (pages, workers and CLI commands alike)."""
+        return cls(
+            upload_dir=os.path.join(instance_path, "uploads"),
+            max_bytes=int(config.get("GENOTYPING_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX)),
+            max_decompressed=int(config.get("GENOTYPING_MAX_DECOMPRESSED_BYTES",
+                                            DEFAULT_DECOMPRESSED_MAX)),
+            known_variants=config.get("MEN1_KNOWN_VARIANTS") or None,
+        )
 
 
 @dataclass
@@ -390,7 +413,8 @@ def classify_input(session: Session, job_id: int, upload_dir: str) -> ClassifyIn
     )
 
 
-def run_engine(ci: ClassifyInput, max_decompressed: int) -> dict[str, Any]:
+def run_engine(ci: ClassifyInput, max_decompressed: int, *,
+               known_variants: str | None = None) -> dict[str, Any]:
     """Run the MEN1 engine; its deliberate errors become ValidationError with its one line."""
     for path, _role in ci.files:
         if path.endswith((".gz", ".bcf")):
@@ -399,7 +423,7 @@ def run_engine(ci: ClassifyInput, max_decompressed: int) -> dict[str, Any]:
     try:
         result = variant_calling.classify(
             inputs, normal_sample=ci.normal_sample, tumor_sample=ci.tumor_sample,
-            build=ci.build,
+            build=ci.build, clinvar=known_variants,
         ).as_dict()
     except Men1Error as exc:
         field_name = getattr(exc, "field", None)
@@ -468,7 +492,10 @@ def store_result(session: Session, job_id: int, result: dict[str, Any]) -> None:
             alt=v["alt"][:500], hgvs_c=v["hgvs_c"][:300], hgvs_p=(v.get("hgvs_p") or None),
             consequence=v["consequence"][:64], engine_origin=v["origin"],
             engine_classification=v["classification"], origin=v["origin"],
-            classification=v["classification"], quality_pass=bool(v["quality_pass"]),
+            classification=v["classification"],
+            engine_oncogenicity=(v.get("oncogenicity") or {}).get("tier"),
+            oncogenicity=(v.get("oncogenicity") or {}).get("tier"),
+            quality_pass=bool(v["quality_pass"]), in_tumor=bool(v.get("in_tumor")),
             normal_depth=n.get("depth"), normal_alt=n.get("alt_reads"), normal_vaf=n.get("vaf"),
             tumor_depth=t.get("depth"), tumor_alt=t.get("alt_reads"), tumor_vaf=t.get("vaf"),
             evidence=[_rename(_one_line(Exception(e)), names) for e in v.get("evidence", [])],
@@ -503,7 +530,7 @@ def run_inline(session: Session, analysis: GenotypingAnalysis, settings: Setting
     job.state = "running"
     job.started_at = utcnow()
     ci = classify_input(session, job.id, settings.upload_dir)
-    result = run_engine(ci, settings.max_decompressed)
+    result = run_engine(ci, settings.max_decompressed, known_variants=settings.known_variants)
     store_result(session, job.id, result)
     session.refresh(analysis)
 
@@ -520,7 +547,8 @@ def background_work(db: Any, settings: Settings,
             read.close()
         progress(job_id, 20, "reading and classifying the VCF")
         try:
-            result = run_engine(ci, settings.max_decompressed)
+            result = run_engine(ci, settings.max_decompressed,
+                                known_variants=settings.known_variants)
         except ValidationError as exc:
             with db.transaction() as s:
                 store_failure(s, job_id, exc.message)
@@ -558,30 +586,20 @@ def analyses_of(session: Session, participant: Participant) -> list[GenotypingAn
 # ---------------------------------------------------------------------------------------------
 # Review: overrides, effective status
 # ---------------------------------------------------------------------------------------------
+def verdict(v: GenotypingVariant) -> Verdict:
+    """The values the qualifying rule reads, as reviewed (after any override)."""
+    return Verdict(v.origin, v.classification, v.oncogenicity, v.quality_pass, v.in_tumor)
+
+
 def qualifying(v: GenotypingVariant) -> bool:
-    """The engine's qualifying rule on the current (possibly overridden) values."""
-    if v.classification not in PATHOGENIC or not v.quality_pass:
-        return False
-    if v.origin in ("germline", "germline_loh"):
-        return True
-    return v.origin in ("somatic", "undetermined") and (v.tumor_alt or 0) > 0
+    """The engine's own qualifying rule (variant_calling.qualify) on the reviewed values."""
+    return qualifies(verdict(v))
 
 
-def effective_status(variants: list[GenotypingVariant]) -> str:
-    q = [v for v in variants if qualifying(v)]
-    germ = any(v.origin in ("germline", "germline_loh") for v in q)
-    som = any(v.origin == "somatic" for v in q)
-    if germ and som:
-        return "germline_and_somatic"
-    if germ:
-        return "germline"
-    if som:
-        return "somatic"
-    if q or any(v.classification in PATHOGENIC and v.quality_pass for v in variants):
-        return "undetermined_origin"
-    if any(v.classification == "uncertain_significance" for v in variants):
-        return "vus_only"
-    return "none_detected"
+def effective_status(a: GenotypingAnalysis) -> str:
+    """The participant's MEN1 status from the reviewed variants, by the engine's own rule."""
+    return men1_status((verdict(v) for v in a.variants),
+                       covered=a.men1_status != "not_covered")
 
 
 def override(session: Session, actor: User, variant_id: int, field_name: str, value: str,
@@ -590,10 +608,15 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
     v = session.get(GenotypingVariant, variant_id) if _valid_id(variant_id) else None
     if v is None or not access.can_see_site(actor, v.analysis.participant.site_id):
         raise NotFound("no variant %(variant_id)s visible to you", variant_id=variant_id)
-    allowed = {"classification": CLASSIFICATIONS, "origin": ORIGINS}.get(field_name)
+    allowed = OVERRIDABLE.get(field_name)
     if allowed is None:
-        raise ValidationError("only the classification or the origin can be overridden",
-                              code="bad_field")
+        raise ValidationError(
+            "only the classification, the oncogenicity or the origin can be overridden",
+            code="bad_field")
+    if field_name == "oncogenicity" and v.origin not in TUMOUR_ORIGINS:
+        raise ValidationError(
+            "oncogenicity applies to somatic or tumour-only variants; this one is %(origin)s",
+            origin=v.origin, code="bad_field")
     if value not in allowed:
         raise ValidationError(
             "%(field_name)s must be one of: %(allowed)s",
@@ -601,7 +624,7 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("an override needs a reason", code="reason_required")
-    old = getattr(v, field_name)
+    old = getattr(v, field_name) or ""
     if old == value:
         raise Conflict(
             "the %(field_name)s is already %(value)s",
@@ -620,6 +643,12 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
 # ---------------------------------------------------------------------------------------------
 # Reports: signature, versions, amendments
 # ---------------------------------------------------------------------------------------------
+OVERRIDABLE: dict[str, dict[str, str]] = {
+    "classification": CLASSIFICATIONS, "oncogenicity": ONCOGENICITIES, "origin": ORIGINS,
+}
+"""Each field a pathologist may override, with the values it takes."""
+
+
 def _specimen_doc(role: str, s: Specimen | None, sample: str | None) -> dict[str, Any] | None:
     if s is None:
         return None
@@ -639,7 +668,11 @@ def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
             "origin": v.origin, "engine_origin": v.engine_origin,
             "classification": v.classification,
             "engine_classification": v.engine_classification,
-            "quality_pass": v.quality_pass, "qualifying": qualifying(v),
+            "points": engine.get("points"),
+            "oncogenicity": v.oncogenicity, "engine_oncogenicity": v.engine_oncogenicity,
+            "oncogenicity_points": (engine.get("oncogenicity") or {}).get("points"),
+            "quality_pass": v.quality_pass, "in_tumor": v.in_tumor,
+            "qualifying": qualifying(v),
             "normal_vaf": v.normal_vaf, "normal_depth": v.normal_depth,
             "tumor_vaf": v.tumor_vaf, "tumor_depth": v.tumor_depth,
             "evidence": list(v.evidence),
@@ -648,8 +681,9 @@ def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
                           for o in v.overrides],
         }
         for v in a.variants
+        for engine in [engine_variant(a, v)]
     ]
-    status = effective_status(list(a.variants))
+    status = effective_status(a)
     return {
         "participant": a.participant.code,
         "analysis": a.id,
@@ -669,6 +703,14 @@ def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
         "variants": variants,
         "warnings": list(a.warnings),
     }
+
+
+def engine_variant(a: GenotypingAnalysis, v: GenotypingVariant) -> dict[str, Any]:
+    """The engine's full result for one stored variant (points, evidence per scale)."""
+    for e in (a.result or {}).get("variants", []):
+        if (e.get("pos"), e.get("ref"), e.get("alt")) == (v.position, v.ref, v.alt):
+            return dict(e)
+    return {}
 
 
 def _digest(content: dict[str, Any]) -> str:
@@ -731,8 +773,9 @@ def sign(session: Session, actor: User, analysis_id: int, password: str, *,
                      "meaning": SIGNATURE_MEANING, "signer": actor.display_name,
                  }, amend_reason)
     session.refresh(report)
-    from . import enrollment
+    from . import enrollment, rereview
 
+    rereview.resolve(session, a.id, row)
     enrollment.reevaluate(
         session, actor, a.participant,
         f"report {report.id} version {version} {'amended' if amend_reason else 'signed'}",

@@ -24,26 +24,25 @@ from flask_babel import gettext as _
 from .. import get_db
 from ..errors import ValidationError
 from ..models import GenotypingAnalysis
-from ..services import access, audit, enrollment, genotyping, jobs, reports_pdf, upload_store
+from ..services import (
+    access,
+    audit,
+    enrollment,
+    genotyping,
+    jobs,
+    reports_pdf,
+    rereview,
+    upload_store,
+)
 from . import select_locale
 from .auth import actor, login_required, roles_required
 from .transaction import db_session
 
 bp = Blueprint("genotyping", __name__, url_prefix="/genotyping")
 
-DEFAULT_UPLOAD_MAX = 48 * 1024 * 1024
-DEFAULT_INLINE_MAX = 1024 * 1024
-DEFAULT_DECOMPRESSED_MAX = 512 * 1024 * 1024
-
-
 def settings(app: Flask | None = None) -> genotyping.Settings:
     app = app or current_app
-    return genotyping.Settings(
-        upload_dir=os.path.join(app.instance_path, "uploads"),
-        max_bytes=int(app.config.get("GENOTYPING_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX)),
-        max_decompressed=int(app.config.get("GENOTYPING_MAX_DECOMPRESSED_BYTES",
-                                            DEFAULT_DECOMPRESSED_MAX)),
-    )
+    return genotyping.Settings.from_config(app.config, app.instance_path)
 
 
 def runner(app: Flask) -> jobs.JobRunner:
@@ -115,7 +114,7 @@ def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
     analysis, created = genotyping.create_analysis(s, user, req, conf)
     if created:
         inline_max = int(current_app.config.get("GENOTYPING_INLINE_MAX_BYTES",
-                                                DEFAULT_INLINE_MAX))
+                                                genotyping.DEFAULT_INLINE_MAX))
         if genotyping.total_size(analysis) <= inline_max:
             genotyping.run_inline(s, analysis, conf)
         else:
@@ -175,8 +174,11 @@ def analysis(analysis_id: int) -> str:
     return render_template(
         "genotyping/analysis.html", a=a, job=a.job, last=last, current=current,
         changed=changed, classifications=genotyping.CLASSIFICATIONS,
+        oncogenicities=genotyping.ONCOGENICITIES, tumour_origins=genotyping.TUMOUR_ORIGINS,
+        engine_variant=genotyping.engine_variant,
         origins=genotyping.ORIGINS, qualifying=genotyping.qualifying,
         meaning=genotyping.SIGNATURE_MEANING,
+        rereviews=rereview.open_suggestions(s, a.id), rereview_fields=rereview.FIELDS,
         history=audit.history(s, "genotyping_analysis", a.id),
     )
 

@@ -54,7 +54,9 @@ def _variant(v: GenotypingVariant) -> dict[str, Any]:
         "id": v.id, "hgvs_c": v.hgvs_c, "hgvs_p": v.hgvs_p, "consequence": v.consequence,
         "origin": v.origin, "engine_origin": v.engine_origin,
         "classification": v.classification, "engine_classification": v.engine_classification,
+        "oncogenicity": v.oncogenicity, "engine_oncogenicity": v.engine_oncogenicity,
         "qualifying": genotyping.qualifying(v), "quality_pass": v.quality_pass,
+        "in_tumor": v.in_tumor,
         "normal": {"depth": v.normal_depth, "vaf": v.normal_vaf},
         "tumor": {"depth": v.tumor_depth, "vaf": v.tumor_vaf},
         "evidence": list(v.evidence),
@@ -67,7 +69,7 @@ def analysis_json(a: GenotypingAnalysis) -> dict[str, Any]:
         "id": a.id, "participant": a.participant.code,
         "state": job.state if job else "queued", "progress": job.progress if job else 0,
         "error": job.error if job else None,
-        "men1_status": genotyping.effective_status(list(a.variants)) if a.variants or (
+        "men1_status": genotyping.effective_status(a) if a.variants or (
             job and job.state == "done") else None,
         "engine_version": a.engine_version, "known_variants_version": a.known_variants_version,
         "assay": {"caller": a.caller, "caller_version": a.caller_version, "assay": a.assay,
