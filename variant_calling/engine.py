@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from . import __version__, reference
-from .coverage import coverage
+from .coverage import coverage, men1_covered
 from .errors import BuildError, Men1Error, UsageError
 from .normalize import check_ref, normalize
 from .origin import Origin, decide
@@ -27,6 +27,7 @@ STATUSES = (
     "undetermined_origin",
     "vus_only",
     "none_detected",
+    "not_covered",
 )
 PATHOGENIC_TIERS = ("pathogenic", "likely_pathogenic")
 GERMLINE_ORIGINS = ("germline", "germline_loh", "germline_mosaic")
@@ -250,7 +251,7 @@ def classify(
         except Men1Error as exc:
             warnings.append(f"chr11:{v.pos} {v.ref}>{v.alt}: not annotated ({exc})")
             continue
-        pops = [c.population_af for c in v.calls if c.population_af is not None]
+        pops = [c.population.af for c in v.calls if c.population is not None]
         pop = max(pops) if pops else None
         cls = classify_pathogenicity(the_build, v.pos, v.ref, v.alt, ann, known, pop)
         passes, filters, qev = _quality(v, origin, rules)
@@ -308,6 +309,11 @@ def classify(
         warnings.append(f"{ignored} MEN1 record(s) with no ALT support in any sample ignored")
     cov = coverage(sources, the_build, rules)
     status = _status(out_variants)
+    # Nothing qualifying, and the inputs cannot show MEN1 was looked at: pending, not negative.
+    if status in ("none_detected", "vus_only") and men1_covered(sources, cov) is False:
+        warnings.append("MEN1 not covered: no record or gVCF block over the MEN1 coding exons; "
+                        "the result is pending, not negative")
+        status = "not_covered"
     if cov is not None and not cov["covered"] and status == "none_detected":
         warnings.append("none detected, but the MEN1 coding exons were NOT all covered")
     normals = [s.normal for s in sources if s.normal]
