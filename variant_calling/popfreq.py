@@ -190,8 +190,8 @@ def mutect_rule(h: Header) -> MutectRule:
 
 
 def mutect_popaf(rec: Any, h: Header, alt_index: int, rule: MutectRule,
-                 file: str, line: int | None) -> tuple[PopulationFrequency | None, bool]:
-    """(the frequency, True when a POPAF/POP_AF was present but not evidence)."""
+                 file: str, line: int | None) -> tuple[PopulationFrequency | None, str | None]:
+    """(the frequency, the field's name when it was present but is not evidence)."""
     for key, log in (("POPAF", True), ("POP_AF", False)):
         if key not in rec.info:
             continue
@@ -199,7 +199,7 @@ def mutect_popaf(rec: Any, h: Header, alt_index: int, rule: MutectRule,
         if v is None:
             continue
         if rule.resource is None:
-            return None, True
+            return None, key
         af = 10 ** (-v) if log else v
         if not 0.0 <= af <= 1.0:
             raise InputError(f"INFO/{key}={v} is not a population frequency", file=file,
@@ -212,12 +212,12 @@ def mutect_popaf(rec: Any, h: Header, alt_index: int, rule: MutectRule,
         what = "absent from" if absent else "in"
         return PopulationFrequency(
             0.0 if absent else af, f"INFO/{key}={shown} ({what} {rule.resource})", absent
-        ), False
-    return None, False
+        ), None
+    return None, None
 
 
-def popaf_ignored_note(file: str) -> str:
-    return (f"{file}: POPAF ignored: no --germline-resource in ##GATKCommandLine (without one, "
+def popaf_ignored_note(file: str, key: str) -> str:
+    return (f"{file}: {key} ignored: no --germline-resource in ##GATKCommandLine (without one, "
             "Mutect2 writes the same prior for every allele; population frequency not assessed)")
 
 

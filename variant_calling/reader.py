@@ -227,7 +227,7 @@ class _FileContext:
         self.caller = caller
         self.layouts = self.caller.all_layouts
         self.mutect = popfreq.mutect_rule(h)
-        self.popaf_ignored = False
+        self.popaf_ignored: str | None = None
 
 
 def _parse_region(h: Header, lines: Lines, data: VcfData, caller: callers.Caller) -> None:
@@ -264,7 +264,7 @@ def _parse_region(h: Header, lines: Lines, data: VcfData, caller: callers.Caller
                 vf.close()
         data.warnings.extend(htslib_warnings(name, err))
     if ctx.popaf_ignored:
-        data.warnings.append(popfreq.popaf_ignored_note(name))
+        data.warnings.append(popfreq.popaf_ignored_note(name, ctx.popaf_ignored))
 
 
 def _is_symbolic(alt: str) -> bool:
@@ -316,7 +316,7 @@ def _record(rec: Any, h: Header, data: VcfData, line: int | None, ctx: _FileCont
             ann = annotation(rec, h, alt, popfreq.is_frequency_field)
             found = []
             mutect, ignored = popfreq.mutect_popaf(rec, h, i, ctx.mutect, data.path, line)
-            ctx.popaf_ignored |= ignored
+            ctx.popaf_ignored = ctx.popaf_ignored or ignored
             for pf in (
                 popfreq.from_values(popfreq.info_values(rec, h, i), data.path, line),
                 popfreq.from_values(ann.values, data.path, line),

@@ -3,8 +3,8 @@
 =============  =============================================  ==================================
 caller         recognised by                                  counts
 =============  =============================================  ==================================
-Strelka2       ``##source=strelka``, ``##source_version=2.*``  SNV tier-1 ``{BASE}U``; indel
-Strelka        ``##source=strelka`` (1.x)                     ``TAR``/``TIR``
+Strelka2       ``##source=strelka``, ``source_version`` 2.8+   SNV tier-1 ``{BASE}U``; indel
+Strelka        ``##source=strelka`` (1.0.x: ``2.0.x``)       ``TAR``/``TIR``
 MuSE           ``##MuSE_version``                             ``AD`` (TUMOR then NORMAL)
 VarScan2       ``##source=VarScan2``                          ``RD``/``AD``, ``FREQ`` in %
 VarDict        ``##source=VarDict*``                          ``AD``; tumour column first
@@ -19,6 +19,8 @@ VCF header. Columns are ``NORMAL`` and ``TUMOR`` (its ``-n``/``-t`` defaults).
 
 from __future__ import annotations
 
+import re
+
 from ..header import Header
 from . import Caller
 from .evidence import base_counts, strelka_indel, strelka_snv, varscan
@@ -29,9 +31,14 @@ def _sources(h: Header) -> str:
 
 
 def is_strelka2(h: Header) -> bool:
-    return "strelka" in _sources(h) and any(
-        v.startswith("2.") for v in h.meta_values("source_version")
-    )
+    """Strelka2 numbers itself 2.8 and later; Strelka 1.0.x wrote ``source_version=2.0.x``."""
+    if "strelka" not in _sources(h):
+        return False
+    for v in h.meta_values("source_version"):
+        m = re.match(r"(\d+)\.(\d+)", v)
+        if m and (int(m.group(1)), int(m.group(2))) >= (2, 8):
+            return True
+    return False
 
 
 def is_strelka(h: Header) -> bool:
