@@ -31,11 +31,12 @@ def _check_declared(sources: list[Source], named: dict[str, str | None]) -> None
                 continue
             flag = f"--{role}-sample"
             said = d.declared_roles.get(name)
+            # field = the header key (not the sample name: the sample is in the file).
             if said is not None and said[0] != role:
                 raise SampleRoleError(
                     f"{flag} {name} contradicts the header, which declares {said[1]}",
                     file=d.path,
-                    field=name,
+                    field=_key(said[1]),
                 )
             other = next(
                 (line for s, (r, line) in d.declared_roles.items() if r == role and s != name),
@@ -45,8 +46,13 @@ def _check_declared(sources: list[Source], named: dict[str, str | None]) -> None
                 raise SampleRoleError(
                     f"{flag} {name} contradicts the header, which declares {other}",
                     file=d.path,
-                    field=name,
+                    field=_key(other),
                 )
+
+
+def _key(header_line: str) -> str:
+    """``##normal_sample=X`` -> ``normal_sample``; ``##SAMPLE=<...>`` -> ``SAMPLE``."""
+    return header_line[2:].split("=", 1)[0]
 
 
 def assign_roles(

@@ -263,9 +263,13 @@ def _men1(session: Session, participant: Participant) -> Criterion:
         return Criterion("men1", label, MET,
                          Msg("%(status)s: %(variants)s", status=v.men1_status, variants=names),
                          source)
-    return Criterion("men1", label, NOT_MET,
+    # not_covered (the engine's, under the reviewed status): the files cannot show MEN1 was
+    # sequenced, so nothing is known yet.
+    uncovered = "not_covered" in (v.men1_status, v.content.get("engine_men1_status"))
+    return Criterion("men1", label, PENDING if uncovered else NOT_MET,
                      Msg("MEN1 status %(status)s: no qualifying pathogenic or likely "
-                         "pathogenic variant", status=v.men1_status), source)
+                         "pathogenic variant",
+                         status="not_covered" if uncovered else v.men1_status), source)
 
 
 def _consent(participant: Participant) -> list[Criterion]:
