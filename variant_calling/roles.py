@@ -2,7 +2,8 @@
 
 Roles come from the user (``--normal``/``--tumor`` files, ``--normal-sample``/``--tumor-sample``)
 or from the header (``##normal_sample=``/``##tumor_sample=``, a caller's fixed names), never from
-column position alone: callers disagree on column order (docs/men1-facts.md fact 6).
+column position alone: callers disagree on column order (Strelka and VarScan write NORMAL first,
+MuSE and VarDict the tumour first, Mutect2 any order).
 """
 
 from __future__ import annotations
