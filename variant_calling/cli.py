@@ -122,9 +122,13 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.rules:
         try:
             with open(args.rules, encoding="utf-8") as fh:
-                rules = Rules.from_mapping(json.load(fh))
-        except (OSError, ValueError, TypeError) as exc:
+                values = json.load(fh)
+        except (OSError, ValueError) as exc:
             raise InputError(f"cannot read rules ({exc})", file=args.rules) from None
+        try:
+            rules = Rules.from_mapping(values)
+        except UsageError as exc:
+            raise UsageError(f"--rules {args.rules}: {exc}") from None
     result = classify(
         inputs,
         normal_sample=args.normal_sample,

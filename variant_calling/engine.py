@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from . import __version__, reference
-from .coverage import coverage
+from .coverage import coverage, men1_covered
 from .errors import BuildError, Men1Error, UsageError
 from .normalize import check_ref, normalize
 from .origin import Origin, decide
-from .population import PopulationFrequency, most_common
+from .population import most_common
 from .qualify import ONCOGENIC_TIERS, PATHOGENIC_TIERS, STATUSES, Verdict, men1_status, qualifies
 from .reader import Block, Call, SampleEvidence, VcfData, read_vcf
 from .results import InputSummary, Men1Result, VariantResult
@@ -153,12 +153,6 @@ def _quality(v: _Variant, origin: Origin, rules: Rules) -> tuple[bool, list[str]
     return passing, filters, ev
 
 
-def _population(call: Call) -> PopulationFrequency | None:
-    if call.population_af is None:
-        return None
-    return PopulationFrequency(call.population_af, "input", absent=call.population_af == 0.0)
-
-
 # ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
@@ -232,7 +226,7 @@ def classify(
         except Men1Error as exc:
             warnings.append(f"chr11:{v.pos} {v.ref}>{v.alt}: not annotated ({exc})")
             continue
-        pop = most_common(_population(c) for c in v.calls)
+        pop = most_common(c.population for c in v.calls)
         cls = classify_pathogenicity(the_build, v.pos, v.ref, v.alt, ann, known, pop, rules)
         onc = (
             classify_oncogenicity(the_build, v.pos, v.ref, v.alt, ann, known, pop, rules)
@@ -291,7 +285,12 @@ def classify(
     if ignored:
         warnings.append(f"{ignored} MEN1 record(s) with no ALT support in any sample ignored")
     cov = coverage(sources, the_build, rules)
-    status = men1_status(v.verdict for v in out_variants)
+    # Nothing found, and the inputs cannot show MEN1 was looked at: pending, not negative.
+    covered = men1_covered(sources, cov) is not False
+    status = men1_status((v.verdict for v in out_variants), covered=covered)
+    if status == "not_covered":
+        warnings.append("MEN1 not covered: no record or gVCF block over the MEN1 coding exons; "
+                        "the result is pending, not negative")
     if cov is not None and not cov["covered"] and status == "none_detected":
         warnings.append("none detected, but the MEN1 coding exons were NOT all covered")
     normals = [s.normal for s in sources if s.normal]

@@ -74,7 +74,8 @@ def men1_status(verdicts: Iterable[Verdict], *, covered: bool = True) -> str:
     """The participant's MEN1 status from their variants.
 
     ``covered=False`` says the input showed nothing of MEN1 (a gVCF without blocks over it, a
-    VCF without records): then "nothing found" reads ``not_covered``, never ``none_detected``.
+    VCF without records): then "nothing found" (or only a VUS, which says nothing of the
+    uncovered exons) reads ``not_covered``, never ``none_detected``.
     """
     vs = list(verdicts)
     q = [v for v in vs if qualifies(v)]
@@ -95,6 +96,8 @@ def men1_status(verdicts: Iterable[Verdict], *, covered: bool = True) -> str:
         # Qualifying with an origin that cannot be told, or harmful but not qualifying (a
         # mosaic, or absent from the tumour): for review, never silently "none".
         return "undetermined_origin"
+    if not covered:
+        return "not_covered"
     if any("uncertain_significance" in (v.classification, v.oncogenicity) for v in vs):
         return "vus_only"
-    return "none_detected" if covered else "not_covered"
+    return "none_detected"

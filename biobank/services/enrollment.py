@@ -257,11 +257,12 @@ def _men1(session: Session, participant: Participant) -> Criterion:
               Msg("report %(report)s version %(version)s signed by %(signer)s at %(at)s; "
                   "files %(files)s", **signed))
     suggested = rereview.open_suggestions(session, v.report.analysis_id)
-    if v.men1_status == "not_covered":
+    uncovered = "not_covered" in (v.men1_status, v.content.get("engine_men1_status"))
+    if uncovered and not v.men1_qualifies:
         # The sequencing showed nothing of MEN1: no answer yet, never "no mutation".
         return Criterion("men1", label, PENDING,
                          Msg("MEN1 status %(status)s: the data do not cover MEN1; sequence "
-                             "again or upload a file that covers it", status=v.men1_status),
+                             "again or upload a file that covers it", status="not_covered"),
                          source)
     qual = [x for x in v.content.get("variants", []) if x.get("qualifying")]
     if v.men1_qualifies:

@@ -136,6 +136,7 @@ BENIGN = Verdict("germline", "benign", None, True, True)
         ([BENIGN], True, "none_detected"),
         ([], True, "none_detected"),
         ([], False, "not_covered"),
+        ([VUS], False, "not_covered"),
         ([G], False, "germline"),
     ],
 )

@@ -121,11 +121,14 @@ def test_sample_names_must_match_the_linked_specimens(app: Flask, api_token: Any
     assert resp.status_code == 422
     assert f"sample '{demo.blood}' (the linked specimen) is not a sample in the VCF" in \
         resp.get_json()["error"]["message"]
-    # Swapped mapping: the engine's header roles disagree → refused, never guessed.
+    # Swapped mapping: the real Mutect2 header's ##normal_sample/##tumor_sample disagree →
+    # refused naming both (issue 14), never guessed and never silently swapped.
     resp = upload(client, mutect2_vcf([germline_stop()], header_roles=False), demo,
                   api_token=token, normal_sample=TUMOR_COL, tumor_sample=NORMAL_COL)
-    assert resp.status_code == 201
-    assert resp.get_json()["variants"][0]["origin"] != "germline_loh"
+    assert resp.status_code == 422
+    message = resp.get_json()["error"]["message"]
+    assert f"--normal-sample {TUMOR_COL} contradicts the header" in message
+    assert f"##tumor_sample={TUMOR_COL}" in message
     # Samples named by their barcodes need no mapping.
     named = mutect2_vcf([germline_stop()], tumor=demo.tumour, normal=demo.blood)
     resp = upload(client, named, demo, api_token=token, mapping=False)
