@@ -93,8 +93,8 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
                    v.get("oncogenicity_points")))])
     if len(rows) == 1:
         rows.append([Paragraph(_("No MEN1 variant reported"), small)] + [""] * 7)
-    table = Table(rows, repeatRows=1, colWidths=[38 * mm, 22 * mm, 22 * mm, 20 * mm,
-                                                 17 * mm, 17 * mm, 22 * mm, 22 * mm])
+    table = Table(rows, repeatRows=1, colWidths=[42 * mm, 22 * mm, 20 * mm, 18 * mm,
+                                                 16 * mm, 16 * mm, 24 * mm, 22 * mm])
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
