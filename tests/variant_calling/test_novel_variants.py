@@ -101,6 +101,8 @@ POPULATIONS = {
     # Mutect2's POPAF default (6.00) with a germline resource named in the header: absent.
     "popaf_default": Population("POPAF default", "POPAF=6.00", ("PM2_Supporting",), ("OP4",)),
     "none": Population("no population field", "", (), ()),
+    # The same POPAF from a Mutect2 run that named no germline resource: no evidence at all.
+    "popaf_no_resource": Population("POPAF, no resource", "POPAF=6.00", (), ()),
     "gnomad_rare": Population("gnomAD 1e-6", "gnomAD_AF=1e-06", ("PM2_Supporting",), ("OP4",)),
     # Above MEN1's maximum credible AF (3.3e-6), below BA1.
     "gnomad_common": Population("gnomAD 0.2 %", "gnomAD_AF=0.002", ("BS1",), ("SBS1",)),
@@ -120,6 +122,8 @@ def write(tmp: Path, build: str, v: Novel, origin: str, pop: Population) -> Path
     if build == "GRCh37":
         pos -= GRCH37_SHIFT
     head = header_of("mutect2_gatk4_filtered_tumor_normal_argo.vcf", (GNOMAD_HEADER,))
+    if pop.label == "POPAF, no resource":
+        head = [re.sub(r" --germline-resource \S+", "", h) for h in head]
     if build == "GRCh37":
         head = [GRCH37_CONTIG if h.startswith("##contig=<ID=chr11,") else h for h in head]
     normal, tumour = ((20, 20), (30, 30)) if origin == "germline" else ((40, 0), (28, 12))
@@ -138,7 +142,7 @@ def write(tmp: Path, build: str, v: Novel, origin: str, pop: Population) -> Path
 
 
 # 20 variants x 2 origins on GRCh38 with the Mutect2 default, plus builds and population
-# evidence crossed over them: 20 x 2 + 20 x 2 (GRCh37, no field) + 10 x 2 x 3 = 140 runs.
+# evidence crossed over them: 20 x 2 + 20 x 2 (GRCh37, no field) + 10 x 2 x 4 = 160 runs.
 CASES: list[tuple[str, Novel, str, str]] = []
 for v in NOVEL:
     for origin in ("germline", "somatic"):
@@ -146,7 +150,7 @@ for v in NOVEL:
         CASES.append(("GRCh37", v, origin, "none"))
 for v in NOVEL[::2]:
     for origin in ("germline", "somatic"):
-        for key in ("gnomad_rare", "gnomad_common", "gnomad_very_common"):
+        for key in ("gnomad_rare", "gnomad_common", "gnomad_very_common", "popaf_no_resource"):
             CASES.append(("GRCh38" if key != "gnomad_common" else "GRCh37", v, origin, key))
 
 
@@ -200,6 +204,8 @@ def test_novel_variant(tmp_path: Path, build: str, variant: Novel, origin: str,
                            expected_tier, got.oncogenicity and got.oncogenicity.tier)
                        else "none_detected")
     assert result.men1_status == expected_status
+    if population == "popaf_no_resource":
+        assert any("POPAF ignored: no --germline-resource" in w for w in result.warnings)
 
 
 def test_enough_cases_of_every_kind() -> None:
