@@ -41,8 +41,13 @@ from typing import NamedTuple
 
 from .known import KnownVariantTable
 from .locus import Annotation
-from .pathogenicity import check_population, null_variant_strength
-from .population import PopulationFrequency, frequency_criteria
+from .pathogenicity import (
+    length_change,
+    null_variant_strength,
+    population_evidence,
+    refseq_site_reason,
+)
+from .population import PopulationFrequency
 from .rules import DEFAULT_RULES, Rules
 from .scoring import ONCOGENICITY_TIERS, Criterion, tally
 
@@ -77,32 +82,17 @@ def classify(
     rules: Rules = DEFAULT_RULES,
 ) -> Oncogenicity:
     """The oncogenicity of one variant found in a tumour."""
-    check_population(population)
+    criteria, notes = population_evidence(population, rules, ("SBVS1", "SBS1", "OP4"))
     if annotation.refseq_genome_mismatch:
-        sbvs1 = Criterion(
-            "SBVS1",
-            f"{annotation.hgvs_c}: a site where the genome and RefSeq disagree; both alleles are "
-            "common in every population (docs/men1-facts.md fact 1)",
-        )
+        sbvs1 = Criterion("SBVS1", refseq_site_reason(annotation))
         return Oncogenicity("benign", sbvs1.points, (sbvs1.text(),))
 
-    criteria: list[Criterion] = []
-    notes: list[str] = []
-    freq, freq_notes = frequency_criteria(
-        population, very_common="SBVS1", too_common="SBS1", rare="OP4",
-        ba1_af=rules.ba1_af, max_credible_af=rules.max_credible_af,
-        rare_max_af=rules.pm2_max_af,
-    )
-    criteria += freq
-    notes += freq_notes
-
     ovs1, ovs1_notes = null_variant_strength(annotation, "OVS1")
-    notes += [n.replace("PVS1_not_applicable", "OVS1_not_applicable") for n in ovs1_notes]
+    notes += ovs1_notes
     if ovs1 is not None:
         criteria.append(ovs1)
     else:
-        lengthened = annotation.hgvs_p is not None and "ext" in annotation.hgvs_p
-        if lengthened or annotation.consequence in ("inframe_deletion", "inframe_insertion"):
+        if length_change(annotation):
             criteria.append(Criterion(
                 "OM2", f"protein length change {annotation.hgvs_p} in a tumour suppressor"))
         exact = known.lookup(build, pos, ref, alt)

@@ -76,7 +76,7 @@ def null_variant_strength(
 ) -> tuple[Criterion | None, list[str]]:
     """``code`` (PVS1 or OVS1) at the MEN1 table's strength for this variant, and notes."""
     row, note = assess_pvs1(annotation)
-    notes = [note] if note else []
+    notes = [note.replace("PVS1", code, 1)] if note else []
     if row is None:
         return None, notes
     if row.strength is None:
@@ -86,6 +86,31 @@ def null_variant_strength(
         f"{code}{_SUFFIX[row.strength]}",
         f"{row.where} [MEN1 PVS1 table {row.id}; tree: {row.tree}; {row.basis}]",
     ), notes
+
+
+def population_evidence(
+    population: PopulationFrequency | None, rules: Rules, codes: tuple[str, str, str]
+) -> tuple[list[Criterion], list[str]]:
+    """The frequency criteria of either scale: ``codes`` are its (very common, too common,
+    rare) codes, e.g. ("BA1", "BS1", "PM2_Supporting") or ("SBVS1", "SBS1", "OP4")."""
+    check_population(population)
+    very_common, too_common, rare = codes
+    return frequency_criteria(
+        population, very_common=very_common, too_common=too_common, rare=rare,
+        ba1_af=rules.ba1_af, max_credible_af=rules.max_credible_af,
+        rare_max_af=rules.pm2_max_af,
+    )
+
+
+def length_change(annotation: Annotation) -> bool:
+    """An in-frame indel, or a C-terminal extension (stop lost): PM4 / OM2."""
+    lengthened = annotation.hgvs_p is not None and "ext" in annotation.hgvs_p
+    return lengthened or annotation.consequence in ("inframe_deletion", "inframe_insertion")
+
+
+def refseq_site_reason(annotation: Annotation) -> str:
+    return (f"{annotation.hgvs_c}: a site where the genome and RefSeq disagree; both alleles "
+            "are common in every population (docs/men1-facts.md fact 1)")
 
 
 def _cite(v: KnownVariant) -> str:
@@ -112,32 +137,17 @@ def classify(
 ) -> Classification:
     """Classify one variant; ``annotation`` is :func:`variant_calling.locus.annotate`'s result,
     ``population`` what the input says of its population frequency (None: nothing)."""
-    check_population(population)
+    criteria, notes = population_evidence(population, rules, ("BA1", "BS1", "PM2_Supporting"))
     if annotation.refseq_genome_mismatch:
-        ba1 = Criterion(
-            "BA1",
-            f"{annotation.hgvs_c}: a site where the genome and RefSeq disagree; both alleles are "
-            "common in every population (docs/men1-facts.md fact 1)",
-        )
+        ba1 = Criterion("BA1", refseq_site_reason(annotation))
         return Classification("benign", 0, (ba1.text(),))
-
-    criteria: list[Criterion] = []
-    notes: list[str] = []
-    freq, freq_notes = frequency_criteria(
-        population, very_common="BA1", too_common="BS1", rare="PM2_Supporting",
-        ba1_af=rules.ba1_af, max_credible_af=rules.max_credible_af,
-        rare_max_af=rules.pm2_max_af,
-    )
-    criteria += freq
-    notes += freq_notes
 
     pvs1, pvs1_notes = null_variant_strength(annotation, "PVS1")
     notes += pvs1_notes
     if pvs1 is not None:
         criteria.append(pvs1)
     else:
-        lengthened = annotation.hgvs_p is not None and "ext" in annotation.hgvs_p
-        if lengthened or annotation.consequence in ("inframe_deletion", "inframe_insertion"):
+        if length_change(annotation):
             criteria.append(Criterion("PM4", f"protein length change {annotation.hgvs_p}"))
         if annotation.consequence == "missense_variant":
             ps1 = [v for v in known.same_protein_change(annotation)

@@ -20,12 +20,11 @@ from tests.variant_calling.conftest import mutect2
 
 from .conftest import (
     GOOD_CRITERIA,
-    NORMAL_COL,
-    TUMOR_COL,
     Counts,
     demo_specimens,
     mutect2_vcf,
     receive_at_central,
+    upload_on_page,
 )
 
 pytestmark = pytest.mark.e2e
@@ -37,26 +36,6 @@ GERMLINE_NONSENSE = (64809977, "C", "A")  # c.133G>T p.(Glu45*)
 def sign_out(page: Any) -> None:
     page.click("button:has-text('Sign out')")
     page.wait_for_url(lambda url: "/login" in url)
-
-
-def upload_and_sign(page: Any, code: str, blood: str, tumour: str, record: str) -> str:
-    page.goto(f"/genotyping/participants/{code}")
-    page.set_input_files("#paired", files=[{
-        "name": f"{code}_mutect2.vcf", "mimeType": "text/plain",
-        "buffer": mutect2_vcf([record])}])
-    page.select_option("#normal_specimen", blood)
-    page.fill("#normal_sample", NORMAL_COL)
-    page.select_option("#tumor_specimen", tumour)
-    page.fill("#tumor_sample", TUMOR_COL)
-    page.fill("#caller", "Mutect2")
-    page.fill("#caller_version", "4.2.4.1")
-    page.select_option("#assay", "panel")
-    page.select_option("#build", "GRCh38")
-    page.click("button:has-text('Upload and classify')")
-    page.wait_for_url(lambda url: "/genotyping/analyses/" in url)
-    page.wait_for_selector("#job[data-state='done']", timeout=20_000)
-    url = str(page.url)
-    return url
 
 
 def sign(page: Any) -> None:
@@ -82,8 +61,8 @@ def test_novel_variants_make_participants_eligible_and_re_review_is_shown(
     receive_at_central(app, [somatic.blood, somatic.tumour, germline.blood, germline.tumour])
 
     browser_login(page, "pathologist")
-    upload_and_sign(page, somatic.participant, somatic.blood, somatic.tumour,
-                    mutect2(*SOMATIC_FRAMESHIFT, Counts(40, 0), Counts(28, 12)))
+    upload_on_page(page, somatic.participant, somatic.blood, somatic.tumour,
+                   mutect2_vcf([mutect2(*SOMATIC_FRAMESHIFT, Counts(40, 0), Counts(28, 12))]))
     row = page.locator("tr[data-variant='NM_001370259.2:c.502del']")
     assert row.locator("[data-origin]").get_attribute("data-origin") == "somatic"
     assert row.locator("[data-oncogenicity]").get_attribute(
@@ -92,9 +71,10 @@ def test_novel_variants_make_participants_eligible_and_re_review_is_shown(
     assert "qualifies" in row.inner_text()
     sign(page)
 
-    germline_url = upload_and_sign(
+    germline_url = upload_on_page(
         page, germline.participant, germline.blood, germline.tumour,
-        mutect2(*GERMLINE_NONSENSE, Counts(20, 20), Counts(30, 30), filt="germline"))
+        mutect2_vcf([mutect2(*GERMLINE_NONSENSE, Counts(20, 20), Counts(30, 30),
+                             filt="germline")]))
     row = page.locator("tr[data-variant='NM_001370259.2:c.133G>T']")
     assert row.locator("[data-classification]").get_attribute(
         "data-classification") == "likely_pathogenic"
