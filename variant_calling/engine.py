@@ -311,8 +311,9 @@ def classify(
     status = _status(out_variants)
     # Nothing qualifying, and the inputs cannot show MEN1 was looked at: pending, not negative.
     if status in ("none_detected", "vus_only") and men1_covered(sources, cov) is False:
-        warnings.append("MEN1 not covered: no record or gVCF block over the MEN1 coding exons; "
-                        "the result is pending, not negative")
+        warnings.append("MEN1 not covered: no input has a record in the MEN1 region, or the "
+                        "gVCF blocks cover none of its coding bases at the minimum depth; the "
+                        "result is pending, not negative")
         status = "not_covered"
     if cov is not None and not cov["covered"] and status == "none_detected":
         warnings.append("none detected, but the MEN1 coding exons were NOT all covered")
