@@ -131,7 +131,24 @@ def enrollment_gate(code: str, username: str, as_json: bool) -> None:
         click.echo(f"missing: {', '.join(c.name for c in gate.missing)}")
 
 
+@click.command("worker")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (each classifies one job at a time).")
+@with_appcontext
+def worker(processes: int) -> None:
+    """Run classification jobs from the queue until stopped (TERM/INT finish the running job
+    first). Start one per machine that classifies; see docs/DEPLOY.md."""
+    from . import queue
+    from . import worker as worker_module
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = queue.queue_url(app.config, app.instance_path)
+    click.echo(f"worker: {processes} process(es) on queue {url.split('://', 1)[0]}, "
+               f"lease {app.config['JOBS_LEASE_SECONDS']} s; stop with Ctrl-C")
+    worker_module.run(app, processes)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
-    for cmd in (seed_demo, create_user, create_token, verify_audit, enrollment_gate):
+    for cmd in (seed_demo, create_user, create_token, verify_audit, enrollment_gate, worker):
         app.cli.add_command(cmd)

@@ -13,7 +13,6 @@ import json
 import os
 import tempfile
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -506,30 +505,6 @@ def run_inline(session: Session, analysis: GenotypingAnalysis, settings: Setting
     result = run_engine(ci, settings.max_decompressed)
     store_result(session, job.id, result)
     session.refresh(analysis)
-
-
-def background_work(db: Any, settings: Settings,
-                    progress: Callable[[int, int, str], None]) -> Callable[[int], None]:
-    """The job body for the runner: read (short session) → engine (no session) → store."""
-
-    def work(job_id: int) -> None:
-        read = db.session(write=False)
-        try:
-            ci = classify_input(read, job_id, settings.upload_dir)
-        finally:
-            read.close()
-        progress(job_id, 20, "reading and classifying the VCF")
-        try:
-            result = run_engine(ci, settings.max_decompressed)
-        except ValidationError as exc:
-            with db.transaction() as s:
-                store_failure(s, job_id, exc.message)
-            return
-        progress(job_id, 90, "storing the results")
-        with db.transaction() as s:
-            store_result(s, job_id, result)
-
-    return work
 
 
 MAX_ID = 2**31 - 1  # an id beyond the column's range names nothing (and SQLite would overflow)

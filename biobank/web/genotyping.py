@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -22,7 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from .. import get_db
-from ..errors import ValidationError
+from ..errors import Conflict, ValidationError
 from ..models import GenotypingAnalysis
 from ..services import access, audit, enrollment, genotyping, jobs, reports_pdf, upload_store
 from . import select_locale
@@ -31,26 +32,26 @@ from .transaction import db_session
 
 bp = Blueprint("genotyping", __name__, url_prefix="/genotyping")
 
-DEFAULT_UPLOAD_MAX = 48 * 1024 * 1024
+# A whole-genome gVCF (needed to tell "not covered" from "none detected") is several GB.
+DEFAULT_UPLOAD_MAX = 8 * 1024 * 1024 * 1024
 DEFAULT_INLINE_MAX = 1024 * 1024
 DEFAULT_DECOMPRESSED_MAX = 512 * 1024 * 1024
+
+
+def upload_dir(app: Flask) -> str:
+    """The upload store's root: ``UPLOAD_DIR`` (shared by every app server and worker), else
+    ``instance/uploads``."""
+    return str(app.config.get("UPLOAD_DIR") or os.path.join(app.instance_path, "uploads"))
 
 
 def settings(app: Flask | None = None) -> genotyping.Settings:
     app = app or current_app
     return genotyping.Settings(
-        upload_dir=os.path.join(app.instance_path, "uploads"),
+        upload_dir=upload_dir(app),
         max_bytes=int(app.config.get("GENOTYPING_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX)),
         max_decompressed=int(app.config.get("GENOTYPING_MAX_DECOMPRESSED_BYTES",
                                             DEFAULT_DECOMPRESSED_MAX)),
     )
-
-
-def runner(app: Flask) -> jobs.JobRunner:
-    r = app.extensions.get("biobank.jobs")
-    if r is None:
-        r = app.extensions["biobank.jobs"] = jobs.JobRunner(get_db(app))
-    return r
 
 
 UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping"})
@@ -119,14 +120,26 @@ def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
         if genotyping.total_size(analysis) <= inline_max:
             genotyping.run_inline(s, analysis, conf)
         else:
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            job = analysis.job
-            assert job is not None
-            db = get_db(app)
-            work = genotyping.background_work(
-                db, conf, lambda jid, pct, step: jobs.set_progress(db, jid, pct, step))
-            runner(app).submit(job.id, work)
+            queue_job(analysis)
+    else:
+        retry_failed(analysis)
     return analysis, created
+
+
+def queue_job(analysis: GenotypingAnalysis) -> None:
+    """Hand a large input to the workers: the message goes out when the request commits."""
+    assert analysis.job is not None
+    jobs.mark_queued(db_session(), analysis.job,
+                     int(current_app.config["JOBS_MAX_ATTEMPTS"]))
+
+
+def retry_failed(analysis: GenotypingAnalysis) -> bool:
+    """The same files uploaded again after a failed classification: run it again."""
+    if analysis.job is None or analysis.job.state != "failed":
+        return False
+    jobs.retry(db_session(), actor(), analysis.job)
+    g.genotyping_retried = True
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,10 +170,25 @@ def participant(code: str) -> str:
 @roles_required("pathologist")
 def upload(code: str) -> Any:
     analysis, created = create_from_request(code)
-    flash(_("Uploaded; classification started.") if created else
-          _("These files were already uploaded: showing the existing result."),
-          "success" if created else "info")
+    if g.get("genotyping_retried"):
+        flash(_("These files were uploaded before and their classification failed: it is "
+                "queued again."), "success")
+    else:
+        flash(_("Uploaded; classification started.") if created else
+              _("These files were already uploaded: showing the existing result."),
+              "success" if created else "info")
     return redirect(url_for(".analysis", analysis_id=analysis.id), code=303)
+
+
+@bp.route("/analyses/<int:analysis_id>/retry", methods=["POST"])
+@roles_required("pathologist")
+def retry(analysis_id: int) -> Any:
+    a = genotyping.get_analysis(db_session(), actor(), analysis_id)
+    if a.job is None:
+        raise Conflict("this analysis has no classification job", code="not_failed")
+    jobs.retry(db_session(), actor(), a.job)
+    flash(_("Classification queued again."), "success")
+    return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 
 
 @bp.route("/analyses/<int:analysis_id>")

@@ -108,3 +108,13 @@ def upload(client: FlaskClient, content: bytes, demo: Demo, *, api_token: str | 
 @pytest.fixture
 def demo(app: Flask) -> Demo:
     return demo_specimens(app)
+
+
+@pytest.fixture
+def worker(app: Flask) -> Any:
+    """A classification worker (huey's consumer threads and the reaper) in this process."""
+    from biobank.worker import InProcessWorker
+
+    w = InProcessWorker(app).start()
+    yield w
+    w.stop()

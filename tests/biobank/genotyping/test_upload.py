@@ -247,7 +247,7 @@ def test_decompression_check_keeps_memory_flat(tmp_path: Path) -> None:
 
 
 def test_large_files_classify_off_the_request_thread(app: Flask, client_as: Any,
-                                                     api_token: Any, demo: Demo,
+                                                     api_token: Any, demo: Demo, worker: Any,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     app.config["GENOTYPING_INLINE_MAX_BYTES"] = 0  # everything goes to the job runner
     release = threading.Event()
@@ -292,7 +292,8 @@ def test_large_files_classify_off_the_request_thread(app: Flask, client_as: Any,
 
 
 def test_background_failure_is_shown_with_the_reason(app: Flask, client_as: Any,
-                                                     api_token: Any, demo: Demo) -> None:
+                                                     api_token: Any, demo: Demo,
+                                                     worker: Any) -> None:
     app.config["GENOTYPING_INLINE_MAX_BYTES"] = 0
     token = api_token("pathologist")
     client = app.test_client()
