@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -190,50 +189,39 @@ def decompressed_kind(path: str, cap: int, *, head_only: bool = False) -> str:
 
 def store_file(session: Session, actor: User, upload: Upload, settings: Settings
                ) -> GenotypingFile:
-    """Stream the upload to disk under its SHA-256 with a size cap; the same content again
-    returns the existing row."""
+    """Put the upload in the store under its SHA-256 with a size cap; the same content again
+    returns the existing row. A request's upload arrives already streamed into the store's
+    directory and hashed (:class:`upload_store.Incoming`); any other stream is copied there."""
     os.makedirs(settings.upload_dir, exist_ok=True)
     upload_store.sweep(session, settings.upload_dir)
-    digest = hashlib.sha256()
-    size = 0
-    fd, tmp = tempfile.mkstemp(dir=settings.upload_dir, prefix=upload_store.incoming_prefix())
+    incoming = upload.stream
+    if not (isinstance(incoming, upload_store.Incoming)
+            and incoming.directory == settings.upload_dir):
+        incoming = upload_store.Incoming.copy_of(upload.stream, settings.upload_dir,
+                                                 settings.max_bytes)
     try:
-        head = b""
-        with os.fdopen(fd, "wb") as out:
-            while True:
-                chunk = upload.stream.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > settings.max_bytes:
-                    raise ValidationError(
-                        "the file is larger than %(mib)s MiB",
-                        mib=settings.max_bytes // (1 << 20), code="too_large")
-                if len(head) < 32:
-                    head += chunk[: 32 - len(head)]
-                digest.update(chunk)
-                out.write(chunk)
-        kind = sniff(head)
-        sha = digest.hexdigest()
+        if incoming.size > settings.max_bytes:
+            raise upload_store.TooLarge(settings.max_bytes)
+        kind = sniff(incoming.head)
+        sha = incoming.digest.hexdigest()
         if kind == "gz":
-            kind = decompressed_kind(tmp, settings.max_decompressed, head_only=True)
+            kind = decompressed_kind(incoming.path, settings.max_decompressed, head_only=True)
         existing = session.execute(
             select(GenotypingFile).where(GenotypingFile.sha256 == sha)
         ).scalar_one_or_none()
         stored = f"{sha}.{kind}"
-        upload_store.place(session, tmp, os.path.join(settings.upload_dir, stored))
+        upload_store.place(session, incoming.path, os.path.join(settings.upload_dir, stored))
         if existing is not None:
             return existing
-        row = GenotypingFile(sha256=sha, stored_name=stored, kind=kind, size=size,
+        row = GenotypingFile(sha256=sha, stored_name=stored, kind=kind, size=incoming.size,
                              original_name=_safe_name(upload.filename),
                              uploaded_by_id=actor.id)
         _insert_once(session, row)
         audit.record(session, actor, "genotyping.file_upload", "genotyping_file", sha,
-                     {"size": size, "kind": kind, "name": row.original_name})
+                     {"size": incoming.size, "kind": kind, "name": row.original_name})
         return row
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        incoming.close()  # deletes the temporary file unless it was placed
 
 
 def _insert_once(session: Session, row: Any) -> None:

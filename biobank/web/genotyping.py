@@ -4,11 +4,12 @@ print the report; the coordinator's enrolment gate with the criteria form."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import IO, Any
 
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     abort,
     current_app,
@@ -72,6 +73,37 @@ def _install_limit(state: Any) -> None:
     # First of the app's before-request functions: the CSRF check reads the form (the body),
     # so the per-route limit must run before it.
     state.app.before_request_funcs.setdefault(None, []).insert(0, upload_limit_check)
+
+
+class StreamingUploadRequest(Request):
+    """The app's request class: a file part of an upload is streamed by the form parser
+    straight into the upload store's directory, hashed as it arrives (not spooled to /tmp and
+    copied again), so a multi-GB gVCF is read once and never held in memory. Files of other
+    forms take Werkzeug's default."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None
+                         ) -> IO[bytes]:
+        if self.endpoint not in UPLOAD_ENDPOINTS:
+            return super()._get_file_stream(total_content_length, content_type, filename,
+                                            content_length)
+        conf = settings()
+        os.makedirs(conf.upload_dir, exist_ok=True)
+        incoming = upload_store.Incoming(conf.upload_dir, conf.max_bytes)
+        self.__dict__.setdefault("_incoming", []).append(incoming)
+        return incoming
+
+    def close(self) -> None:
+        # Also the parts of a body that never finished (client gone, limit reached): their
+        # temporary files go now, not at the next sweep.
+        super().close()
+        for incoming in self.__dict__.pop("_incoming", ()):
+            incoming.close()
+
+
+@bp.record_once
+def _install_request_class(state: Any) -> None:
+    state.app.request_class = StreamingUploadRequest
 
 
 def sweep_uploads_once() -> None:
