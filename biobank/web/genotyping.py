@@ -195,13 +195,23 @@ def participant(code: str) -> str:
         normal_specimens=[x for x in specs if x.specimen_type in genotyping.NORMAL_TYPES],
         tumor_specimens=[x for x in specs if x.specimen_type in genotyping.TUMOR_TYPES],
         assays=genotyping.ASSAYS, builds=genotyping.BUILDS,
+        **upload_limits(),
     )
+
+
+def upload_limits() -> dict[str, Any]:
+    """What the upload form's script checks before sending (the server checks it again)."""
+    limit = settings().max_bytes
+    text = (f"{limit / (1 << 30):g} GiB" if limit >= 1 << 30 else
+            f"{limit / (1 << 20):g} MiB")
+    return {"upload_max_bytes": limit, "upload_max_text": text}
 
 
 @bp.route("/participants/<code>/upload", methods=["POST"])
 @roles_required("pathologist")
 def upload(code: str) -> Any:
     analysis, created = create_from_request(code)
+    target = url_for(".analysis", analysis_id=analysis.id)
     if g.get("genotyping_retried"):
         flash(_("These files were uploaded before and their classification failed: it is "
                 "queued again."), "success")
@@ -209,7 +219,11 @@ def upload(code: str) -> Any:
         flash(_("Uploaded; classification started.") if created else
               _("These files were already uploaded: showing the existing result."),
               "success" if created else "info")
-    return redirect(url_for(".analysis", analysis_id=analysis.id), code=303)
+    if request.headers.get("HX-Request"):  # the form's script follows the redirect itself
+        resp = make_response("", 200)
+        resp.headers["HX-Redirect"] = target
+        return resp
+    return redirect(target, code=303)
 
 
 @bp.route("/analyses/<int:analysis_id>/retry", methods=["POST"])
