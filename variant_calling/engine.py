@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from . import __version__, reference
-from .errors import BuildError, Men1Error, SampleRoleError, UsageError
+from .coverage import coverage
+from .errors import BuildError, Men1Error, UsageError
 from .normalize import check_ref, normalize
 from .origin import Origin, decide
 from .reader import Block, Call, SampleEvidence, VcfData, read_vcf
+from .roles import Source, assign_roles
 from .rules import DEFAULT_RULES, Rules
 
 TRANSCRIPT = "NM_001370259.2"
@@ -29,42 +31,12 @@ STATUSES = (
 PATHOGENIC_TIERS = ("pathogenic", "likely_pathogenic")
 GERMLINE_ORIGINS = ("germline", "germline_loh", "germline_mosaic")
 
-# Coding parts of the MANE exons (c.1 to the stop codon), GRCh38, plus-strand 1-based inclusive,
-# from the shipped MEN1_exons.tsv (exon 2 from c.1 = 64810109; exon 10 to c.1833 = 64804334).
-CODING_EXONS_GRCH38: tuple[tuple[int, int, int], ...] = (
-    (2, 64809665, 64810109),
-    (3, 64807891, 64808099),
-    (4, 64807552, 64807680),
-    (5, 64807179, 64807219),
-    (6, 64807011, 64807098),
-    (7, 64806232, 64806368),
-    (8, 64805635, 64805770),
-    (9, 64805034, 64805198),
-    (10, 64804334, 64804816),
-)
-# GRCh37 is GRCh38 shifted by a constant over the whole MEN1 window (no indels between them).
-GRCH37_OFFSET = 64810109 - 64577581
-
-
-def coding_exons(build: str) -> tuple[tuple[int, int, int], ...]:
-    shift = 0 if build == "GRCh38" else GRCH37_OFFSET
-    return tuple((n, a - shift, b - shift) for n, a, b in CODING_EXONS_GRCH38)
-
 
 class InputFile(NamedTuple):
     """One input: a path and the role the user gave it (None = from its header)."""
 
     path: str
     role: str | None = None
-
-
-class _Source:
-    __slots__ = ("data", "normal", "tumor")
-
-    def __init__(self, data: VcfData) -> None:
-        self.data = data
-        self.normal: str | None = None
-        self.tumor: str | None = None
 
 
 class _Variant:
@@ -95,74 +67,6 @@ class _Variant:
 
 
 # ---------------------------------------------------------------------------------------------
-# Roles
-# ---------------------------------------------------------------------------------------------
-def _assign_roles(
-    sources: list[_Source],
-    roles: list[str | None],
-    normal_sample: str | None,
-    tumor_sample: str | None,
-    warnings: list[str],
-) -> None:
-    for wanted, flag in ((normal_sample, "--normal-sample"), (tumor_sample, "--tumor-sample")):
-        if wanted is not None and not any(wanted in s.data.samples for s in sources):
-            found = "; ".join(f"{s.data.path}: {', '.join(s.data.samples) or '(none)'}"
-                              for s in sources)
-            raise SampleRoleError(f"{flag} {wanted!r} is not a sample in the input ({found})",
-                                  field=wanted)
-    if normal_sample is not None and normal_sample == tumor_sample:
-        raise UsageError("--normal-sample and --tumor-sample name the same sample")
-    for src, role in zip(sources, roles, strict=True):
-        d = src.data
-        if not d.samples:
-            raise SampleRoleError("the file has no samples (no genotype columns)", file=d.path)
-        if role is not None:
-            named = normal_sample if role == "normal" else tumor_sample
-            if named is not None and named in d.samples:
-                chosen = named
-            elif len(d.samples) == 1:
-                chosen = d.samples[0]
-            else:
-                by_header = [s for s, r in d.header_roles.items() if r == role]
-                if len(by_header) != 1:
-                    raise SampleRoleError(
-                        f"given as --{role} but it has {len(d.samples)} samples "
-                        f"({', '.join(d.samples)}): name one with --{role}-sample",
-                        file=d.path,
-                    )
-                chosen = by_header[0]
-            setattr(src, role, chosen)
-            continue
-        assigned = dict(d.header_roles)
-        for name, r in ((normal_sample, "normal"), (tumor_sample, "tumor")):
-            if name is not None and name in d.samples:
-                assigned = {s: rr for s, rr in assigned.items() if rr != r and s != name}
-                assigned[name] = r
-        by_role: dict[str, list[str]] = {}
-        for s, r in assigned.items():
-            by_role.setdefault(r, []).append(s)
-        for r, names in by_role.items():
-            if len(names) > 1:
-                raise SampleRoleError(
-                    f"more than one {r} sample ({', '.join(names)}): name one with "
-                    f"--{r}-sample",
-                    file=d.path,
-                )
-        src.normal = by_role.get("normal", [None])[0]
-        src.tumor = by_role.get("tumor", [None])[0]
-        if src.normal is None and src.tumor is None:
-            raise SampleRoleError(
-                f"cannot tell which sample is normal or tumour (samples: "
-                f"{', '.join(d.samples)}): give the file with --normal/--tumor, or name the "
-                "samples with --normal-sample/--tumor-sample",
-                file=d.path,
-            )
-        ignored = [s for s in d.samples if s not in (src.normal, src.tumor)]
-        if ignored:
-            warnings.append(f"{d.path}: samples without a role ignored: {', '.join(ignored)}")
-
-
-# ---------------------------------------------------------------------------------------------
 # Merging calls
 # ---------------------------------------------------------------------------------------------
 def _better(a: SampleEvidence | None, b: SampleEvidence) -> bool:
@@ -180,7 +84,7 @@ def _block_evidence(blocks: list[Block], sample: str, pos: int) -> SampleEvidenc
     return None
 
 
-def _collect(sources: list[_Source], build: str, warnings: list[str]) -> list[_Variant]:
+def _collect(sources: list[Source], build: str, warnings: list[str]) -> list[_Variant]:
     w = reference.window(build)
     variants: dict[tuple[int, str, str], _Variant] = {}
     for src in sources:
@@ -253,54 +157,6 @@ def _quality(v: _Variant, origin: Origin, rules: Rules) -> tuple[bool, list[str]
     return passing, filters, ev
 
 
-def _coverage(sources: list[_Source], build: str, rules: Rules) -> dict[str, Any] | None:
-    gvcfs = [s for s in sources if s.data.is_gvcf]
-    if not gvcfs:
-        return None
-    samples: dict[str, Any] = {}
-    for src in gvcfs:
-        # Variant sites cover their own bases too: some gVCF writers (FreeBayes) give them no
-        # <*> allele, so they are not among the reference blocks.
-        sites = [
-            Block(c.pos, c.pos + len(c.ref) - 1, {s: e.depth for s, e in c.samples.items()})
-            for c in src.data.calls
-        ]
-        for sample in src.data.samples:
-            if sample not in (src.normal, src.tumor):
-                continue
-            covered = 0
-            total = 0
-            gaps: list[str] = []
-            for exon, start, end in coding_exons(build):
-                spans = sorted(
-                    (max(b.start, start), min(b.end, end))
-                    for b in [*src.data.blocks, *sites]
-                    if b.end >= start
-                    and b.start <= end
-                    and (b.min_depth.get(sample) or 0) >= rules.min_coverage_depth
-                )
-                total += end - start + 1
-                cursor = start
-                for a, b in spans:
-                    if a > cursor:
-                        gaps.append(f"exon {exon} chr11:{cursor}-{a - 1}")
-                    if b >= cursor:
-                        covered += b - max(a, cursor) + 1
-                        cursor = b + 1
-                if cursor <= end:
-                    gaps.append(f"exon {exon} chr11:{cursor}-{end}")
-            samples[sample] = {
-                "covered": not gaps,
-                "fraction": round(covered / total, 4),
-                "uncovered": gaps,
-            }
-    return {
-        "min_depth": rules.min_coverage_depth,
-        "covered": all(s["covered"] for s in samples.values()) if samples else False,
-        "samples": samples,
-    }
-
-
 def _status(variants: list[dict[str, Any]]) -> str:
     q = [v for v in variants if v["qualifying"]]
     germ = any(v["origin"] in ("germline", "germline_loh") for v in q)
@@ -364,8 +220,8 @@ def classify(
         detail = ", ".join(f"{d.path}: {d.build}" for d in datas)
         raise BuildError(f"the inputs are on different builds ({detail})")
     the_build = datas[0].build
-    sources = [_Source(d) for d in datas]
-    _assign_roles(sources, roles_given, normal_sample, tumor_sample, warnings)
+    sources = [Source(d) for d in datas]
+    assign_roles(sources, roles_given, normal_sample, tumor_sample, warnings)
     for d in datas:
         warnings.extend(d.warnings)
 
@@ -450,9 +306,9 @@ def classify(
         )
     if ignored:
         warnings.append(f"{ignored} MEN1 record(s) with no ALT support in any sample ignored")
-    coverage = _coverage(sources, the_build, rules)
+    cov = coverage(sources, the_build, rules)
     status = _status(out_variants)
-    if coverage is not None and not coverage["covered"] and status == "none_detected":
+    if cov is not None and not cov["covered"] and status == "none_detected":
         warnings.append("none detected, but the MEN1 coding exons were NOT all covered")
     normals = [s.normal for s in sources if s.normal]
     tumors = [s.tumor for s in sources if s.tumor]
@@ -466,7 +322,7 @@ def classify(
         "qualifies": any(v["qualifying"] for v in out_variants),
         "warnings": list(dict.fromkeys(warnings)),
         "known_variants_version": known.version,
-        "coverage": coverage,
+        "coverage": cov,
         "inputs": [
             {
                 "path": s.data.path,
