@@ -3,6 +3,7 @@ same services as the web; errors print one line and exit non-zero."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -141,6 +142,9 @@ def worker(processes: int) -> None:
     from . import queue
     from . import worker as worker_module
 
+    # One line per job step on stderr (journald under systemd); job ids only, no clinical data.
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     url = queue.queue_url(app.config, app.instance_path)
     click.echo(f"worker: {processes} process(es) on queue {url.split('://', 1)[0]}, "

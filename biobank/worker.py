@@ -82,9 +82,11 @@ def run_job(app: Flask, job_id: int) -> None:
     if claim is None:
         log.info("job %d: nothing to claim (already taken, done or failed)", job_id)
         return
+    log.info("job %d attempt %d of %d started", job_id, claim.attempt, claim.max_attempts)
     try:
         with Heartbeat(db, claim, lease):
             _attempt(app, db, claim)
+        log.info("job %d attempt %d finished", job_id, claim.attempt)
     except jobs.LeaseLost:
         log.warning("job %d attempt %d lost its lease; its outcome was not stored",
                     job_id, claim.attempt)

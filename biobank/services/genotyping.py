@@ -201,7 +201,7 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
                                                  settings.max_bytes)
     try:
         if incoming.size > settings.max_bytes:
-            raise upload_store.TooLarge(settings.max_bytes)
+            raise upload_store.too_large(settings.max_bytes)
         kind = sniff(incoming.head)
         sha = incoming.digest.hexdigest()
         if kind == "gz":

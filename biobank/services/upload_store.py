@@ -52,14 +52,6 @@ def incoming_prefix() -> str:
     return f"{INCOMING}{_OWNER}-"
 
 
-class TooLarge(ValidationError):
-    """More bytes arrived than the limit allows."""
-
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__("the file is larger than %(mib)s MiB", mib=max_bytes // (1 << 20),
-                         code="too_large")
-
-
 class Incoming(io.FileIO):
     """An upload as it arrives: written straight to a temporary file in the store's directory
     (same filesystem as its final name, so placing it is a rename) while its SHA-256, size and
@@ -82,7 +74,7 @@ class Incoming(io.FileIO):
         self.size += n
         if self.size > self.max_bytes:
             self.close()  # the request fails here: nothing of it stays on disk
-            raise TooLarge(self.max_bytes)
+            raise too_large(self.max_bytes)
         if len(self.head) < self.HEAD:
             self.head += bytes(data[: self.HEAD - len(self.head)])
         self.digest.update(data)
@@ -111,6 +103,11 @@ class Incoming(io.FileIO):
 
 
 CHUNK = 1 << 20
+
+
+def too_large(max_bytes: int) -> ValidationError:
+    return ValidationError("the file is larger than %(mib)s MiB", mib=max_bytes // (1 << 20),
+                           code="too_large")
 
 
 @contextlib.contextmanager

@@ -472,3 +472,20 @@ def test_the_upload_limit_is_8_gib_by_default(app: Flask) -> None:
     app.config["GENOTYPING_UPLOAD_MAX_BYTES"] = 1 << 20
     with app.app_context():
         assert settings(app).max_bytes == 1 << 20
+
+
+def test_a_file_over_the_limit_inside_an_allowed_body_is_refused_and_not_kept(
+        app: Flask, api_token: Any, demo: Demo) -> None:
+    """The body fits the request's room for form fields but the file is over the limit: the
+    stream stops there with a clear 422, and nothing of it stays in the store."""
+    app.config["GENOTYPING_UPLOAD_MAX_BYTES"] = 1 << 20
+    body = MultipartBody(demo, (3 << 20) // 2)
+    resp = app.test_client().post(
+        f"/api/v1/participants/{demo.participant}/genotyping", input_stream=body,
+        headers={"Authorization": f"Bearer {api_token('pathologist')}",
+                 "Content-Type": body.content_type, "Content-Length": str(body.length)})
+    assert resp.status_code == 422
+    err = resp.get_json()["error"]
+    assert err["code"] == "too_large" and "larger than 1 MiB" in err["message"]
+    uploads = os.path.join(app.instance_path, "uploads")
+    assert os.listdir(uploads) == []
