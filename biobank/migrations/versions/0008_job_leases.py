@@ -39,7 +39,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("classification_jobs") as batch:
-        batch.drop_constraint("ck_classification_jobs_attempt", type_="check")
+        batch.drop_constraint(op.f("ck_classification_jobs_attempt"), type_="check")
         batch.drop_column("sent_at")
         batch.drop_column("queued_at")
         batch.drop_column("lease_expires_at")
