@@ -60,6 +60,7 @@ UPLOAD_FORMS = {e: upload_form(e, UPLOAD_FILES, **_UPLOAD_FIELDS)
                 for e in sorted(UPLOAD_ENDPOINTS)}
 OVERRIDE = form("genotyping.override", field=Choice(tuple(genotyping.OVERRIDABLE)),
                 value=Text(64), reason=Text(1000))
+RETRY = form("genotyping.retry")
 SIGN = form("genotyping.sign", confirm=Text(8), password=Text(256))
 AMEND = form("genotyping.amend", confirm=Text(8), password=Text(256), reason=Text(1000))
 CRITERIA = form("genotyping.record_criteria", source=Text(300), **enrollment.FIELD_SPECS)
