@@ -3,6 +3,7 @@ same services as the web; errors print one line and exit non-zero."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,7 +132,63 @@ def enrollment_gate(code: str, username: str, as_json: bool) -> None:
         click.echo(f"missing: {', '.join(c.name for c in gate.missing)}")
 
 
+@click.command("reclassify")
+@click.option("--apply", "apply_", is_flag=True,
+              help="record each difference as a re-review suggestion (audited)")
+@with_appcontext
+def reclassify(apply_: bool) -> None:
+    """Rerun the MEN1 engine on every classified analysis and list what it would now classify
+    differently from the review (a dry run unless --apply). Signed reports are not changed."""
+    from .services import genotyping, rereview
+
+    settings = genotyping.Settings.from_config(current_app.config, current_app.instance_path)
+
+    def progress(n: int, total: int) -> None:
+        click.echo(f"\rrerunning {n}/{total}", nl=False, err=True)
+
+    with _transaction() as session:
+        findings = rereview.reclassify(session, settings, apply=apply_, progress=progress)
+    click.echo("", err=True)
+    changed = [f for f in findings if f.error is None]
+    for f in findings:
+        where = f"analysis {f.analysis_id} ({f.participant}"
+        where += f", signed version {f.version})" if f.version else ", not signed)"
+        if f.error is not None:
+            click.echo(f"{where}: cannot rerun: {f.error}", err=True)
+            continue
+        click.echo(where)
+        for d in f.differences:
+            what = d["hgvs_c"] or "MEN1 status"
+            click.echo(f"  {what} {d['field']}: engine then {d['engine_then'] or '-'}, now "
+                       f"{d['now'] or '-'} (reviewed {d['reviewed'] or '-'})")
+    verb = "recorded as re-review suggestions" if apply_ else "would be suggested for re-review"
+    click.echo(f"{len(changed)} analysis(es) {verb}; "
+               f"{sum(1 for f in findings if f.error)} could not be rerun"
+               + ("" if apply_ else "; run with --apply to record them"))
+
+
+@click.command("worker")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (each classifies one job at a time).")
+@with_appcontext
+def worker(processes: int) -> None:
+    """Run classification jobs from the queue until stopped (TERM/INT finish the running job
+    first). Start one per machine that classifies; see docs/DEPLOY.md."""
+    from . import queue
+    from . import worker as worker_module
+
+    # One line per job step on stderr (journald under systemd); job ids only, no clinical data.
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = queue.queue_url(app.config, app.instance_path)
+    click.echo(f"worker: {processes} process(es) on queue {url.split('://', 1)[0]}, "
+               f"lease {app.config['JOBS_LEASE_SECONDS']} s; stop with Ctrl-C")
+    worker_module.run(app, processes)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
-    for cmd in (seed_demo, create_user, create_token, verify_audit, enrollment_gate):
+    for cmd in (seed_demo, create_user, create_token, verify_audit, enrollment_gate,
+                reclassify, worker):
         app.cli.add_command(cmd)

@@ -236,6 +236,8 @@ DISPLAY_TABLES: Final = (
     ("biobank.services.genotyping", "ASSAYS"),
     ("biobank.services.genotyping", "CLASSIFICATIONS"),
     ("biobank.services.genotyping", "ORIGINS"),
+    ("biobank.services.genotyping", "ONCOGENICITIES"),
+    ("biobank.services.rereview", "FIELDS"),
     ("biobank.services.genotyping", "SIGNATURE_MEANING"),
     ("biobank.services.enrollment", "COUNT_LABS"),
     ("biobank.services.enrollment", "ULN_LABS"),
@@ -246,7 +248,7 @@ DISPLAY_TABLES: Final = (
 )
 
 # A criterion label held in a variable in services/enrollment.py (shown as _(c.label)).
-MEN1_CRITERION = N_("MEN1 mutation (germline P/LP, or P/LP in the tumour)")
+MEN1_CRITERION = N_("MEN1 mutation (germline P/LP, or oncogenic or P/LP in the tumour)")
 
 
 def _texts(value: object) -> list[str]:

@@ -5,3 +5,6 @@ SECRET_KEY = "replace with the output of: python -c 'import secrets; print(secre
 # Characters a keyboard-wedge scanner is programmed to add around each code:
 # SCANNER_PREFIXES = ("]C0",)
 # SCANNER_SUFFIXES = ()
+# A current ClinVar VCF for the MEN1 engine (empty: the engine's shipped 2021 sample); then
+# run `flask --app biobank reclassify` (dry run) and `... reclassify --apply`:
+# MEN1_KNOWN_VARIANTS = "/srv/biobank/clinvar/clinvar_20261201.vcf.gz"

@@ -79,12 +79,19 @@ def _text(result: dict[str, Any]) -> str:
             f"{'*' if v['qualifying'] else ' '} {v['chrom']}:{v['pos']} {v['ref']}>{v['alt']}  "
             f"{v['hgvs_c']} {v['hgvs_p'] or ''}  {v['consequence']}"
         )
+        onc = v["oncogenicity"]
+        scales = f"{v['classification']} ({v['points']:+d} points)"
+        if onc is not None:
+            scales += f", {onc['tier']} ({onc['points']:+d} points, oncogenicity)"
         out.append(
-            f"    {v['classification']}, {v['origin']}; normal {ev(v['normal'])}, tumour "
+            f"    {scales}, {v['origin']}; normal {ev(v['normal'])}, tumour "
             f"{ev(v['tumor'])}; filters {','.join(v['filters'])}"
         )
         for e in v["evidence"]:
             out.append(f"      - {e}")
+        if onc is not None:
+            out.append("      oncogenicity (ClinGen/CGC/VICC):")
+            out.extend(f"      - {e}" for e in onc["evidence"])
     if result["warnings"]:
         out.append("")
         out.append("warnings:")
@@ -115,9 +122,13 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.rules:
         try:
             with open(args.rules, encoding="utf-8") as fh:
-                rules = Rules.from_mapping(json.load(fh))
-        except (OSError, ValueError, TypeError) as exc:
+                values = json.load(fh)
+        except (OSError, ValueError) as exc:
             raise InputError(f"cannot read rules ({exc})", file=args.rules) from None
+        try:
+            rules = Rules.from_mapping(values)
+        except UsageError as exc:
+            raise UsageError(f"--rules {args.rules}: {exc}") from None
     result = classify(
         inputs,
         normal_sample=args.normal_sample,
@@ -126,10 +137,11 @@ def _run(argv: Sequence[str] | None) -> int:
         clinvar=args.clinvar,
         rules=rules,
     )
+    data = result.as_dict()
     if args.fmt == "json":
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
-        sys.stdout.write(_text(result))
+        sys.stdout.write(_text(data))
     return EXIT_OK
 
 

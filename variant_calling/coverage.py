@@ -1,14 +1,15 @@
-"""Coverage of the MEN1 coding exons in gVCF inputs (reference blocks with MIN_DP)."""
+"""Coverage of the MEN1 coding exons in gVCF inputs (reference blocks with MIN_DP), and whether
+the inputs say anything about MEN1 at all (:func:`men1_covered`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .reader import Block
+from .records import Block
 from .roles import Source
 from .rules import Rules
 
-__all__ = ["CODING_EXONS_GRCH38", "coding_exons", "coverage"]
+__all__ = ["CODING_EXONS_GRCH38", "coding_exons", "coverage", "men1_covered"]
 
 # Coding parts of the MANE exons (c.1 to the stop codon), GRCh38, plus-strand 1-based inclusive,
 # from the shipped MEN1_exons.tsv (exon 2 from c.1 = 64810109; exon 10 to c.1833 = 64804334).
@@ -30,7 +31,6 @@ GRCH37_OFFSET = 64810109 - 64577581
 def coding_exons(build: str) -> tuple[tuple[int, int, int], ...]:
     shift = 0 if build == "GRCh38" else GRCH37_OFFSET
     return tuple((n, a - shift, b - shift) for n, a, b in CODING_EXONS_GRCH38)
-
 
 
 def coverage(sources: list[Source], build: str, rules: Rules) -> dict[str, Any] | None:
@@ -80,3 +80,26 @@ def coverage(sources: list[Source], build: str, rules: Rules) -> dict[str, Any] 
         "samples": samples,
     }
 
+
+
+def men1_covered(sources: list[Source], cov: dict[str, Any] | None) -> bool | None:
+    """Was MEN1 looked at? ``False`` when the inputs cannot show it was, ``True`` when a gVCF
+    shows every coding base at depth, ``None`` when it cannot be told (a variant-only VCF).
+
+    ``False`` when no input has a single record in the MEN1 window (a header with no records,
+    or records elsewhere only), or when the gVCF inputs cover none of the MEN1 coding bases at
+    ``min_coverage_depth``. A VCF that covers MEN1 is expected to hold at least the common
+    sites where most genomes differ from the reference (p.Ala541Thr, c.1299; the reference
+    README's fact 1), so an empty window is a sign that MEN1 was not sequenced, called or kept,
+    not a negative result.
+    """
+    if not any(s.data.window_records for s in sources):
+        return False
+    if cov is None:
+        return None
+    if cov["covered"]:
+        return True
+    fractions = [c["fraction"] for c in cov["samples"].values()]
+    if fractions and all(f == 0 for f in fractions):
+        return False
+    return None

@@ -8,27 +8,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from . import __version__, reference
-from .coverage import coverage
+from .coverage import coverage, men1_covered
 from .errors import BuildError, Men1Error, UsageError
 from .normalize import check_ref, normalize
 from .origin import Origin, decide
+from .population import most_common
+from .qualify import ONCOGENIC_TIERS, PATHOGENIC_TIERS, STATUSES, Verdict, men1_status, qualifies
 from .reader import Block, Call, SampleEvidence, VcfData, read_vcf
+from .results import InputSummary, Men1Result, VariantResult
 from .roles import Source, assign_roles
 from .rules import DEFAULT_RULES, Rules
 
+__all__ = ["STATUSES", "TRANSCRIPT", "InputFile", "classify"]
+
 TRANSCRIPT = "NM_001370259.2"
-STATUSES = (
-    "germline",
-    "somatic",
-    "germline_and_somatic",
-    "undetermined_origin",
-    "vus_only",
-    "none_detected",
-)
-PATHOGENIC_TIERS = ("pathogenic", "likely_pathogenic")
 GERMLINE_ORIGINS = ("germline", "germline_loh", "germline_mosaic")
 
 
@@ -157,29 +153,6 @@ def _quality(v: _Variant, origin: Origin, rules: Rules) -> tuple[bool, list[str]
     return passing, filters, ev
 
 
-def _status(variants: list[dict[str, Any]]) -> str:
-    q = [v for v in variants if v["qualifying"]]
-    germ = any(v["origin"] in ("germline", "germline_loh") for v in q)
-    som = any(v["origin"] == "somatic" for v in q)
-    if germ and som:
-        return "germline_and_somatic"
-    if germ:
-        return "germline"
-    if som:
-        return "somatic"
-    if q:
-        return "undetermined_origin"
-    plp = [
-        v for v in variants
-        if v["classification"] in PATHOGENIC_TIERS and v["quality_pass"]
-    ]
-    if plp:
-        return "undetermined_origin"
-    if any(v["classification"] == "uncertain_significance" for v in variants):
-        return "vus_only"
-    return "none_detected"
-
-
 # ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
@@ -191,12 +164,15 @@ def classify(
     build: str | None = None,
     clinvar: str | None = None,
     rules: Rules = DEFAULT_RULES,
-) -> dict[str, Any]:
-    """Classify MEN1 variants in ``inputs``; returns the ``men1 classify`` JSON object."""
+) -> Men1Result:
+    """Classify MEN1 variants in ``inputs``; ``.as_dict()`` of the result is the
+    ``men1 classify`` JSON object."""
     # Imported here so that `import variant_calling` (e.g. by the web app, or for the reader
     # alone) does not pay for Biopython and the known-variant table.
     from .known import KnownVariantTable
     from .locus import annotate
+    from .oncogenicity import SOMATIC_ORIGINS
+    from .oncogenicity import classify as classify_oncogenicity
     from .pathogenicity import classify as classify_pathogenicity
 
     files = [i if isinstance(i, InputFile) else InputFile(str(i)) for i in inputs]
@@ -238,7 +214,7 @@ def classify(
         )
 
     merged = _collect(sources, the_build, warnings)
-    out_variants: list[dict[str, Any]] = []
+    out_variants: list[VariantResult] = []
     ignored = 0
     for v in merged:
         origin = decide(v.normal, v.tumor, rules)
@@ -250,19 +226,17 @@ def classify(
         except Men1Error as exc:
             warnings.append(f"chr11:{v.pos} {v.ref}>{v.alt}: not annotated ({exc})")
             continue
-        pops = [c.population_af for c in v.calls if c.population_af is not None]
-        pop = max(pops) if pops else None
-        cls = classify_pathogenicity(the_build, v.pos, v.ref, v.alt, ann, known, pop)
-        passes, filters, qev = _quality(v, origin, rules)
-        plp = cls.tier in PATHOGENIC_TIERS
-        qualifying = (
-            plp
-            and passes
-            and (
-                origin.origin in ("germline", "germline_loh")
-                or (origin.origin in ("somatic", "undetermined") and origin.in_tumor)
-            )
+        pop = most_common(c.population for c in v.calls)
+        cls = classify_pathogenicity(the_build, v.pos, v.ref, v.alt, ann, known, pop, rules)
+        onc = (
+            classify_oncogenicity(the_build, v.pos, v.ref, v.alt, ann, known, pop, rules)
+            if origin.origin in SOMATIC_ORIGINS
+            else None
         )
+        passes, filters, qev = _quality(v, origin, rules)
+        verdict = Verdict(origin.origin, cls.tier, onc.tier if onc else None, passes,
+                          origin.in_tumor)
+        harmful = cls.tier in PATHOGENIC_TIERS or (onc is not None and onc.tier in ONCOGENIC_TIERS)
         evidence = list(origin.evidence) + list(cls.evidence) + qev
         for c in v.calls:
             evidence.extend(x for x in c.verdicts if x not in evidence)
@@ -270,13 +244,14 @@ def classify(
             evidence.append(f"NORMAL_EVIDENCE_FROM {v.normal_from}")
         if v.tumor_from:
             evidence.append(f"TUMOR_EVIDENCE_FROM {v.tumor_from}")
-        if plp and origin.origin == "germline_mosaic":
+        if harmful and origin.origin == "germline_mosaic":
             warnings.append(
                 f"{ann.hgvs_c}: possible germline mosaic (normal {v.normal and v.normal.vaf}); "
                 "review before enrolment"
             )
-        if plp and not passes:
-            warnings.append(f"{ann.hgvs_c}: {cls.tier} but failed caller quality filters")
+        if harmful and not passes:
+            tiers = cls.tier if onc is None else f"{cls.tier} / {onc.tier}"
+            warnings.append(f"{ann.hgvs_c}: {tiers} but failed caller quality filters")
         for c in v.calls:
             if c.csq and ann.consequence not in c.csq:
                 warnings.append(
@@ -284,56 +259,65 @@ def classify(
                     f"annotation ({'&'.join(c.csq)}) in {os.path.basename(c.file)}"
                 )
         out_variants.append(
-            {
-                "chrom": v.chrom,
-                "pos": v.pos,
-                "ref": v.ref,
-                "alt": v.alt,
-                "hgvs_c": ann.hgvs_c,
-                "hgvs_p": ann.hgvs_p,
-                "consequence": ann.consequence,
-                "origin": origin.origin,
-                "classification": cls.tier,
-                "qualifying": qualifying,
-                "quality_pass": passes,
-                "normal": v.normal.as_dict() if v.normal else None,
-                "tumor": v.tumor.as_dict() if v.tumor else None,
-                "filters": filters,
-                "population_af": None if pop is None else round(pop, 6),
-                "callers": sorted({c.caller for c in v.calls}),
-                "evidence": evidence,
-            }
+            VariantResult(
+                chrom=v.chrom,
+                pos=v.pos,
+                ref=v.ref,
+                alt=v.alt,
+                hgvs_c=ann.hgvs_c,
+                hgvs_p=ann.hgvs_p,
+                consequence=ann.consequence,
+                origin=origin.origin,
+                classification=cls.tier,
+                points=cls.points,
+                oncogenicity=onc,
+                qualifying=qualifies(verdict),
+                quality_pass=passes,
+                in_tumor=origin.in_tumor,
+                normal=v.normal,
+                tumor=v.tumor,
+                filters=tuple(filters),
+                population=pop,
+                callers=tuple(sorted({c.caller for c in v.calls})),
+                evidence=tuple(evidence),
+            )
         )
     if ignored:
         warnings.append(f"{ignored} MEN1 record(s) with no ALT support in any sample ignored")
     cov = coverage(sources, the_build, rules)
-    status = _status(out_variants)
+    # Nothing found, and the inputs cannot show MEN1 was looked at: pending, not negative.
+    covered = men1_covered(sources, cov) is not False
+    status = men1_status((v.verdict for v in out_variants), covered=covered)
+    if status == "not_covered":
+        warnings.append("MEN1 not covered: no input has a record in the MEN1 region, or the "
+                        "gVCF blocks cover none of its coding bases at the minimum depth; the "
+                        "result is pending, not negative")
     if cov is not None and not cov["covered"] and status == "none_detected":
         warnings.append("none detected, but the MEN1 coding exons were NOT all covered")
     normals = [s.normal for s in sources if s.normal]
     tumors = [s.tumor for s in sources if s.tumor]
-    return {
-        "engine_version": __version__,
-        "build": the_build,
-        "transcript": TRANSCRIPT,
-        "normal_sample": normals[0] if normals else None,
-        "tumor_sample": tumors[0] if tumors else None,
-        "men1_status": status,
-        "qualifies": any(v["qualifying"] for v in out_variants),
-        "warnings": list(dict.fromkeys(warnings)),
-        "known_variants_version": known.version,
-        "coverage": cov,
-        "inputs": [
-            {
-                "path": s.data.path,
-                "caller": s.data.caller,
-                "samples": s.data.samples,
-                "normal_sample": s.normal,
-                "tumor_sample": s.tumor,
-                "gvcf": s.data.is_gvcf,
-            }
+    return Men1Result(
+        engine_version=__version__,
+        build=the_build,
+        transcript=TRANSCRIPT,
+        normal_sample=normals[0] if normals else None,
+        tumor_sample=tumors[0] if tumors else None,
+        men1_status=status,
+        qualifies=any(v.qualifying for v in out_variants),
+        warnings=tuple(dict.fromkeys(warnings)),
+        known_variants_version=known.version,
+        coverage=cov,
+        inputs=tuple(
+            InputSummary(
+                path=s.data.path,
+                caller=s.data.caller,
+                samples=tuple(s.data.samples),
+                normal_sample=s.normal,
+                tumor_sample=s.tumor,
+                gvcf=s.data.is_gvcf,
+            )
             for s in sources
-        ],
-        "rules": rules.as_dict(),
-        "variants": out_variants,
-    }
+        ),
+        rules=rules,
+        variants=tuple(out_variants),
+    )

@@ -1,91 +1,62 @@
-"""ACMG/AMP 2015 classification of MEN1 variants, with the ClinGen SVI refinements.
+"""Germline pathogenicity of MEN1 variants: ACMG/AMP criteria on the ClinGen SVI points scale.
 
-MEN1 is a tumour suppressor whose disease mechanism is loss of function (README facts #4), so
-null variants carry PVS1. The rules applied, and their strengths:
+Points and tiers: :mod:`variant_calling.scoring` (Tavtigian et al. 2018, 2020). MEN1 is a
+tumour suppressor whose disease mechanism is loss of function (docs/men1-facts.md fact 4), so
+null variants carry PVS1 at the strength the MEN1 PVS1 table gives (:mod:`variant_calling.pvs1`).
+The criteria this engine can judge from a VCF, and their default strengths:
 
-=================  ============  =======================================================
-code               strength      when
-=================  ============  =======================================================
-PVS1               very strong   nonsense/frameshift subject to NMD, canonical +/-1,2
-                                 splice site, start loss
-PVS1_Strong        strong        nonsense/frameshift escaping NMD (last exon, or the last
-                                 50 nt of the penultimate exon) removing >= 10 % of menin
-PVS1_Moderate      moderate      the same, removing < 10 % of menin
-PS1                strong        same amino-acid change as a known P/LP variant
-PM4                moderate      in-frame indel or stop loss (protein length change)
-PM5                moderate      another missense at a residue with a known P/LP missense
-PM2_Supporting     supporting    population AF == 0 (ClinGen SVI: PM2 at supporting)
-BA1                stand-alone   population AF > 5 %
-BS1                strong        population AF > 0.1 %
-=================  ============  =======================================================
+==============  =========  ==============================================================
+code            points     when
+==============  =========  ==============================================================
+PVS1[_Strong]   8 / 4      null variant, strength by the MEN1 PVS1 table
+PS1             4          missense with the same amino-acid change as a known P/LP
+                           variant (never on top of PVS1: the same loss of function)
+PM4             2          in-frame indel or C-terminal extension (never with PVS1)
+PM5             2          missense at a residue where another missense is known P/LP
+PM2_Supporting  1          absent from the population resource, or AF <= the MEN1
+                           maximum credible AF (ClinGen SVI 2020: PM2 at supporting)
+BS1             -4         filtering AF > the MEN1 maximum credible AF (Whiffin 2017)
+BA1             stand-alone  filtering AF > 5 %
+==============  =========  ==============================================================
 
-``population_af is None`` means the file carried no frequency: PM2 is then *not* applied and
-``PM2_not_assessed`` is recorded, because absence of evidence is not evidence of absence.
+Case-level, segregation, de novo, functional and computational criteria (PS2-PS4, PM1, PM3,
+PM6, PP1-PP4, BS2-BS4, BP1-BP7) need evidence a VCF does not hold: the pathologist weighs them
+and overrides the tier, with a reason, at review.
 
-Start loss gets full PVS1 as the project's rules require; ClinGen SVI (Abou Tayoun 2018) would
-usually downgrade initiation-codon variants to PVS1_Moderate. The canonical donor of the
-non-coding exon 1 (intron 1, "+" side) gets no PVS1: an alternative first exon (NM_130799.2's)
-exists and the CDS is untouched.
-
-Exact matches in the known-variant table are cited (``known:<id> <tier>``) and their assertion
-is used: a known P/LP variant is at least that tier, a known B/LB variant is that tier. The two
-RefSeq-vs-genome sites (README facts #1) are benign whatever else is said, and BA1 is
-stand-alone benign.
+The known-variant table is the laboratory's prior knowledge, not an evidence code (ClinGen SVI
+retired PP5/BP6): an exact match is cited, a P/LP assertion raises the tier to at least its own
+(``points`` still reports the criteria alone), a B/LB assertion sets the tier unless the
+criteria reach P/LP, which is a conflict reported as uncertain significance. The two
+RefSeq-vs-genome sites (docs/men1-facts.md fact 1) are common polymorphisms: BA1.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from typing import NamedTuple
 
 from .errors import Men1Error
 from .known import TIERS, KnownVariant, KnownVariantTable
 from .locus import Annotation
+from .population import PopulationFrequency, frequency_criteria
+from .pvs1 import assess as assess_pvs1
+from .rules import DEFAULT_RULES, Rules
+from .scoring import ACMG_TIERS, Criterion, tally
 
 __all__ = [
-    "STRENGTH",
-    "THRESHOLDS",
     "TIERS",
     "Classification",
     "ClassificationError",
     "classify",
-    "combine",
+    "null_variant_strength",
 ]
 
-THRESHOLDS: dict[str, float] = {
-    # BA1: ClinGen SVI's general stand-alone benign allele frequency.
-    "BA1": 0.05,
-    # BS1: "greater than expected for the disorder". MEN1 prevalence is ~1/30,000, i.e. a
-    # pathogenic-allele frequency of ~1.7e-5 in total; even a single allele explaining all of it
-    # could not reach 1e-4. 0.001 (ten times that) leaves room for reduced penetrance and
-    # population-specific founder alleles while still catching common polymorphisms.
-    "BS1": 0.001,
-    # PM2: an allele frequency at or below this counts as absent from controls.
-    "PM2": 0.0,
-    # PVS1 for NMD-escaping truncation: Strong when at least this fraction of menin is lost.
-    "PVS1_STRONG_MIN_FRACTION": 0.10,
-}
-"""Named thresholds (allele frequencies are fractions, not percentages)."""
-
-MENIN_LENGTH = 610
-
-STRENGTH: dict[str, str] = {
-    "PVS1": "very_strong",
-    "PVS1_Strong": "strong",
-    "PVS1_Moderate": "moderate",
-    "PS1": "strong",
-    "PM4": "moderate",
-    "PM5": "moderate",
-    "PM2_Supporting": "supporting",
-    "BA1": "stand_alone",
-    "BS1": "strong",
-}
-"""ACMG strength of every rule code this module emits (codes after ':' are citations)."""
-
-_BENIGN_CODES = {"BA1", "BS1"}
 _PATHOGENIC_TIERS = ("pathogenic", "likely_pathogenic")
 _BENIGN_TIERS = ("likely_benign", "benign")
+_SUFFIX = {"very_strong": "", "strong": "_Strong", "moderate": "_Moderate"}
+NOT_ASSESSED = (
+    "not assessed from a VCF (the pathologist weighs them at review): PS2-PS4, PM1, PM3, PM6, "
+    "PP1-PP4, BS2-BS4, BP1-BP7"
+)
 
 
 class ClassificationError(Men1Error):
@@ -93,74 +64,65 @@ class ClassificationError(Men1Error):
 
 
 class Classification(NamedTuple):
+    """A variant's tier, the sum of its criteria's points, and the evidence trail."""
+
     tier: str
+    points: int
     evidence: tuple[str, ...]
 
 
-def _rule(code: str) -> str:
-    return code.split(":", 1)[0]
+def null_variant_strength(
+    annotation: Annotation, code: str
+) -> tuple[Criterion | None, list[str]]:
+    """``code`` (PVS1 or OVS1) at the MEN1 table's strength for this variant, and notes."""
+    row, note = assess_pvs1(annotation)
+    notes = [note.replace("PVS1", code, 1)] if note else []
+    if row is None:
+        return None, notes
+    if row.strength is None:
+        notes.append(f"{code}_not_applicable: {row.where} [MEN1 PVS1 table {row.id}: {row.basis}]")
+        return None, notes
+    return Criterion(
+        f"{code}{_SUFFIX[row.strength]}",
+        f"{row.where} [MEN1 PVS1 table {row.id}; tree: {row.tree}; {row.basis}]",
+    ), notes
 
 
-def combine(codes: Iterable[str]) -> str:
-    """The ACMG/AMP 2015 tier (Richards et al. table 5) for a set of rule codes.
-
-    Codes not in :data:`STRENGTH` (notes such as ``PM2_not_assessed``) are ignored. Adds the
-    ClinGen SVI rule that PVS1 with PM2_Supporting is likely pathogenic. Pathogenic and benign
-    criteria that both reach a tier contradict each other: uncertain_significance.
-    """
-    rules = [_rule(c) for c in codes if _rule(c) in STRENGTH]
-    path = Counter(STRENGTH[r] for r in rules if r not in _BENIGN_CODES)
-    ben = Counter(STRENGTH[r] for r in rules if r in _BENIGN_CODES)
-    vs, s, m, p = (path[k] for k in ("very_strong", "strong", "moderate", "supporting"))
-    pathogenic = (
-        (vs >= 1 and (s >= 1 or m >= 2 or (m == 1 and p == 1) or p >= 2))
-        or s >= 2
-        or (s == 1 and (m >= 3 or (m == 2 and p >= 2) or (m == 1 and p >= 4)))
+def population_evidence(
+    population: PopulationFrequency | None, rules: Rules, codes: tuple[str, str, str]
+) -> tuple[list[Criterion], list[str]]:
+    """The frequency criteria of either scale: ``codes`` are its (very common, too common,
+    rare) codes, e.g. ("BA1", "BS1", "PM2_Supporting") or ("SBVS1", "SBS1", "OP4")."""
+    check_population(population)
+    very_common, too_common, rare = codes
+    return frequency_criteria(
+        population, very_common=very_common, too_common=too_common, rare=rare,
+        ba1_af=rules.ba1_af, max_credible_af=rules.max_credible_af,
+        rare_max_af=rules.pm2_max_af,
     )
-    likely_pathogenic = (
-        (vs >= 1 and m >= 1)
-        or (vs >= 1 and p >= 1)  # ClinGen SVI (2020): PVS1 + PM2_Supporting
-        or (s == 1 and m >= 1)
-        or (s == 1 and p >= 2)
-        or m >= 3
-        or (m == 2 and p >= 2)
-        or (m == 1 and p >= 4)
-    )
-    benign = ben["stand_alone"] >= 1 or ben["strong"] >= 2
-    likely_benign = (ben["strong"] == 1 and ben["supporting"] >= 1) or ben["supporting"] >= 2
-    path_tier = "pathogenic" if pathogenic else "likely_pathogenic" if likely_pathogenic else None
-    benign_tier = "benign" if benign else "likely_benign" if likely_benign else None
-    if path_tier and benign_tier:
-        return "uncertain_significance"
-    return path_tier or benign_tier or "uncertain_significance"
 
 
-def _pvs1(annotation: Annotation) -> tuple[str | None, str | None]:
-    """(PVS1 code or None, a note when PVS1 was considered but not applied)."""
-    csq = annotation.consequence
-    if csq in ("stop_gained", "frameshift_variant"):
-        if annotation.hgvs_p is None or annotation.protein_position is None:
-            return None, "PVS1_not_applicable:no protein change"
-        if "ext" in annotation.hgvs_p:
-            # A frameshift through the stop codon lengthens menin: not a null allele (PM4).
-            return None, "PVS1_not_applicable:C-terminal extension"
-        if not annotation.nmd_escape:
-            return "PVS1", None
-        lost = (MENIN_LENGTH - annotation.protein_position + 1) / MENIN_LENGTH
-        if lost >= THRESHOLDS["PVS1_STRONG_MIN_FRACTION"]:
-            return "PVS1_Strong", None
-        return "PVS1_Moderate", None
-    if csq in ("splice_donor_variant", "splice_acceptor_variant"):
-        if annotation.intron == 1 and csq == "splice_donor_variant":
-            return None, "PVS1_not_applicable:donor of non-coding exon 1"
-        return "PVS1", None
-    if csq == "start_lost":
-        return "PVS1", None
-    return None, None
+def length_change(annotation: Annotation) -> bool:
+    """An in-frame indel, or a C-terminal extension (stop lost): PM4 / OM2."""
+    lengthened = annotation.hgvs_p is not None and "ext" in annotation.hgvs_p
+    return lengthened or annotation.consequence in ("inframe_deletion", "inframe_insertion")
+
+
+def refseq_site_reason(annotation: Annotation) -> str:
+    return (f"{annotation.hgvs_c}: a site where the genome and RefSeq disagree; both alleles "
+            "are common in every population (docs/men1-facts.md fact 1)")
 
 
 def _cite(v: KnownVariant) -> str:
     return f"{v.id} {v.hgvs_c} {v.significance}"
+
+
+def check_population(pop: PopulationFrequency | None) -> None:
+    if pop is None:
+        return
+    for name, value in (("allele frequency", pop.af), ("filtering allele frequency", pop.faf95)):
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise ClassificationError(f"population {name} {value} is not in [0, 1]")
 
 
 def classify(
@@ -170,58 +132,57 @@ def classify(
     alt: str,
     annotation: Annotation,
     known: KnownVariantTable,
-    population_af: float | None,
+    population: PopulationFrequency | None,
+    rules: Rules = DEFAULT_RULES,
 ) -> Classification:
-    """Classify one variant; ``annotation`` is :func:`variant_calling.locus.annotate`'s result.
-
-    ``population_af`` is the population allele frequency from the input (a fraction), or None
-    when the input carries none.
-    """
-    if population_af is not None and not 0.0 <= population_af <= 1.0:
-        raise ClassificationError(f"population allele frequency {population_af} is not in [0, 1]")
+    """Classify one variant; ``annotation`` is :func:`variant_calling.locus.annotate`'s result,
+    ``population`` what the input says of its population frequency (None: nothing)."""
+    criteria, notes = population_evidence(population, rules, ("BA1", "BS1", "PM2_Supporting"))
     if annotation.refseq_genome_mismatch:
-        return Classification(
-            "benign",
-            (
-                "refseq_genome_mismatch_site",
-                f"{annotation.hgvs_c}: the genome and RefSeq disagree here; common polymorphism",
-            ),
-        )
-    evidence: list[str] = []
-    if population_af is None:
-        evidence.append("PM2_not_assessed")
-    elif population_af > THRESHOLDS["BA1"]:
-        evidence.append("BA1")
-    elif population_af > THRESHOLDS["BS1"]:
-        evidence.append("BS1")
-    elif population_af <= THRESHOLDS["PM2"]:
-        evidence.append("PM2_Supporting")
+        ba1 = Criterion("BA1", refseq_site_reason(annotation))
+        return Classification("benign", 0, (ba1.text(),))
 
-    pvs1, note = _pvs1(annotation)
-    if pvs1:
-        evidence.append(pvs1)
-    if note:
-        evidence.append(note)
-    lengthened = annotation.hgvs_p is not None and "ext" in annotation.hgvs_p
-    if lengthened or annotation.consequence in ("inframe_deletion", "inframe_insertion"):
-        evidence.append("PM4")
+    pvs1, pvs1_notes = null_variant_strength(annotation, "PVS1")
+    notes += pvs1_notes
+    if pvs1 is not None:
+        criteria.append(pvs1)
+    else:
+        if length_change(annotation):
+            criteria.append(Criterion("PM4", f"protein length change {annotation.hgvs_p}"))
+        if annotation.consequence == "missense_variant":
+            ps1 = [v for v in known.same_protein_change(annotation)
+                   if v.significance in _PATHOGENIC_TIERS]
+            if ps1:
+                criteria.append(Criterion("PS1", f"same amino-acid change as {_cite(ps1[0])}"))
+            pm5 = [v for v in known.same_residue(annotation)
+                   if v.significance in _PATHOGENIC_TIERS]
+            if pm5:
+                criteria.append(Criterion("PM5", f"another missense at this residue is "
+                                                 f"{_cite(pm5[0])}"))
 
-    ps1 = [v for v in known.same_protein_change(annotation) if v.significance in _PATHOGENIC_TIERS]
-    if ps1:
-        evidence.append(f"PS1:{_cite(ps1[0])}")
-    pm5 = [v for v in known.same_residue(annotation) if v.significance in _PATHOGENIC_TIERS]
-    if pm5:
-        evidence.append(f"PM5:{_cite(pm5[0])}")
-
-    tier = combine(evidence)
+    rules_tier, points = tally(criteria, ACMG_TIERS)
+    evidence = [c.text() for c in criteria] + notes
+    evidence.append(f"points {points:+d} -> {rules_tier}" if not any(
+        c.code == "BA1" for c in criteria) else "BA1 stand-alone -> benign")
+    tier = rules_tier
     match = known.lookup(build, pos, ref, alt)
     if match is not None:
         evidence.append(f"known:{match.id} {match.significance} ({match.review})")
-        if "BA1" in evidence:
+        if any(c.code == "BA1" for c in criteria):
             pass  # stand-alone benign outranks any assertion
         elif match.significance in _PATHOGENIC_TIERS:
             if TIERS.index(match.significance) < TIERS.index(tier):
                 tier = match.significance
+                evidence.append(f"tier {tier} from the known-variant table assertion")
         elif match.significance in _BENIGN_TIERS:
-            tier = match.significance
-    return Classification(tier, tuple(evidence))
+            if rules_tier in _PATHOGENIC_TIERS:
+                tier = "uncertain_significance"
+                evidence.append(
+                    f"conflict: the criteria give {rules_tier} but the known-variant table "
+                    f"says {match.significance}; uncertain significance until reviewed"
+                )
+            else:
+                tier = match.significance
+                evidence.append(f"tier {tier} from the known-variant table assertion")
+    evidence.append(NOT_ASSESSED)
+    return Classification(tier, points, tuple(evidence))

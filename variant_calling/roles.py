@@ -2,13 +2,14 @@
 
 Roles come from the user (``--normal``/``--tumor`` files, ``--normal-sample``/``--tumor-sample``)
 or from the header (``##normal_sample=``/``##tumor_sample=``, a caller's fixed names), never from
-column position alone: callers disagree on column order (docs/men1-facts.md fact 6).
+column position alone: callers disagree on column order (Strelka and VarScan write NORMAL first,
+MuSE and VarDict the tumour first, Mutect2 any order).
 """
 
 from __future__ import annotations
 
 from .errors import SampleRoleError, UsageError
-from .reader import VcfData
+from .records import VcfData
 
 __all__ = ["Source", "assign_roles"]
 
@@ -21,6 +22,38 @@ class Source:
         self.normal: str | None = None
         self.tumor: str | None = None
 
+
+def _check_declared(sources: list[Source], named: dict[str, str | None]) -> None:
+    """A sample the user names for a role must not contradict a role the header declares."""
+    for src in sources:
+        d = src.data
+        for role, name in named.items():
+            if name is None or name not in d.samples:
+                continue
+            flag = f"--{role}-sample"
+            said = d.declared_roles.get(name)
+            # field = the header key (not the sample name: the sample is in the file).
+            if said is not None and said[0] != role:
+                raise SampleRoleError(
+                    f"{flag} {name} contradicts the header, which declares {said[1]}",
+                    file=d.path,
+                    field=_key(said[1]),
+                )
+            other = next(
+                (line for s, (r, line) in d.declared_roles.items() if r == role and s != name),
+                None,
+            )
+            if other is not None:
+                raise SampleRoleError(
+                    f"{flag} {name} contradicts the header, which declares {other}",
+                    file=d.path,
+                    field=_key(other),
+                )
+
+
+def _key(header_line: str) -> str:
+    """``##normal_sample=X`` -> ``normal_sample``; ``##SAMPLE=<...>`` -> ``SAMPLE``."""
+    return header_line[2:].split("=", 1)[0]
 
 
 def assign_roles(
@@ -38,6 +71,7 @@ def assign_roles(
                                   field=wanted)
     if normal_sample is not None and normal_sample == tumor_sample:
         raise UsageError("--normal-sample and --tumor-sample name the same sample")
+    _check_declared(sources, {"normal": normal_sample, "tumor": tumor_sample})
     for src, role in zip(sources, roles, strict=True):
         d = src.data
         if not d.samples:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .errors import UsageError
+from .population import MEN1_MAX_CREDIBLE_AF
 
 
 class Rules(NamedTuple):
@@ -58,7 +59,12 @@ class Rules(NamedTuple):
     #: like (fact 7 of the reference README). Every other non-PASS value disqualifies.
     germline_compatible_filters: frozenset[str] = frozenset(
         {
-            "normal_artifact",  # Mutect2: ALT reads in the normal
+            "normal_artifact",  # Mutect2 (GATK 4.1+): ALT reads in the normal
+            "artifact_in_normal",  # the same filter in GATK 4.0 Mutect2
+            "alt_allele_in_normal",  # GATK3 MuTect2: "Evidence seen in the normal sample"
+            # GATK3 MuTect2: ALT reads in the normal at a site with several events, e.g. a
+            # carrier's variant next to a phased germline SNP.
+            "multi_event_alt_allele_in_normal",
             "panel_of_normals",  # Mutect2: seen in normals
             "QSS_ref",  # Strelka: normal not hom-ref
             "QSI_ref",
@@ -66,20 +72,34 @@ class Rules(NamedTuple):
             "DIFF0.2",  # VarDict: non-somatic/LOH with small AF difference
         }
     )
-    #: FILTER values that never disqualify, whatever the origin. Mutect2's ``germline`` is a
-    #: statement about origin, not about the call being real (the issue's quality rule).
-    neutral_filters: frozenset[str] = frozenset({"PASS", ".", "germline"})
+    #: FILTER values that never disqualify, whatever the origin. Mutect2's ``germline`` (GATK
+    #: 4.1+) and ``germline_risk`` (GATK3 MuTect2 and GATK 4.0: "Evidence indicates this site is
+    #: germline, not somatic") are statements about origin, not about the call being real: the
+    #: engine decides origin from the read counts itself.
+    neutral_filters: frozenset[str] = frozenset({"PASS", ".", "germline", "germline_risk"})
+
+    # --- population frequency (pathogenicity and oncogenicity) ----------------------------
+    #: BA1 / SBVS1: ClinGen SVI's stand-alone benign frequency (Ghosh et al., Hum Mutat 2018).
+    ba1_af: float = 0.05
+    #: BS1 / SBS1: a filtering allele frequency above MEN1's maximum credible allele frequency
+    #: (Whiffin et al. 2017; derivation in variant_calling/population.py and docs/men1-cli.md).
+    max_credible_af: float = MEN1_MAX_CREDIBLE_AF
+    #: PM2_Supporting / OP4: absent from the population resource, or a frequency at or below
+    #: this ("extremely low": no higher than a pathogenic MEN1 allele can credibly be).
+    pm2_max_af: float = MEN1_MAX_CREDIBLE_AF
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Rules:
+        """Rules from a site's configuration (e.g. ``--rules`` JSON); a value of the wrong
+        type or out of range raises :class:`UsageError` naming the rule."""
+        if not isinstance(values, Mapping):
+            raise UsageError(
+                f"rules must be a JSON object of rule names to values, not {type(values).__name__}"
+            )
         unknown = set(values) - set(cls._fields)
         if unknown:
             raise UsageError(f"unknown rule(s): {', '.join(sorted(unknown))}")
-        converted: dict[str, Any] = {
-            k: frozenset(v) if isinstance(getattr(DEFAULT_RULES, k), frozenset) else v
-            for k, v in values.items()
-        }
-        return DEFAULT_RULES.replace(**converted)
+        return DEFAULT_RULES.replace(**{k: _checked(k, v) for k, v in values.items()})
 
     def replace(self, **changes: Any) -> Rules:
         """A copy with ``changes`` applied; an unknown name raises ``ValueError``."""
@@ -93,3 +113,25 @@ class Rules(NamedTuple):
 
 
 DEFAULT_RULES = Rules()
+
+
+def _checked(name: str, value: Any) -> Any:
+    """``value`` as the type of the rule's default, or a :class:`UsageError` saying why not."""
+    default = getattr(DEFAULT_RULES, name)
+    shown = repr(value)[:40]
+    if isinstance(default, frozenset):
+        if not isinstance(value, list | tuple | set | frozenset) or not all(
+            isinstance(x, str) for x in value
+        ):
+            raise UsageError(f"rule {name} must be a list of FILTER names (strings), not {shown}")
+        return frozenset(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise UsageError(f"rule {name} must be {kind}, not {shown}")
+    if isinstance(default, int) and not float(value).is_integer():
+        raise UsageError(f"rule {name} must be a whole number, not {shown}")
+    # Every float rule is a fraction (a VAF, a VAF gain or a p-value); counts are not negative.
+    if not value >= 0 or (isinstance(default, float) and not value <= 1):
+        limit = "between 0 and 1" if isinstance(default, float) else "0 or more"
+        raise UsageError(f"rule {name} must be {limit}, not {shown}")
+    return int(value) if isinstance(default, int) else float(value)

@@ -12,6 +12,7 @@ from .genotyping import (
     GenotypingReport,
     GenotypingVariant,
     ReportVersion,
+    ReReview,
     VariantOverride,
 )
 from .idempotency import IdempotencyRecord
@@ -45,6 +46,7 @@ __all__ = [
     "IdCounter",
     "IdempotencyRecord",
     "Participant",
+    "ReReview",
     "ReportVersion",
     "Shipment",
     "ShipmentItem",

@@ -106,12 +106,16 @@ class GenotypingInput(Base):
 
 
 class ClassificationJob(Base):
-    """The in-process job that runs the engine off the request thread."""
+    """A classification run off the request thread, by a worker process. This row, not the task
+    queue, is the truth: a worker claims it (``attempt`` + 1, a lease owned by that worker and
+    extended by its heartbeat); a lease that expires is a dead worker, and the job is queued
+    again until ``max_attempts`` is reached (``biobank.services.jobs``)."""
 
     __tablename__ = "classification_jobs"
     __table_args__ = (
         CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
+        CheckConstraint("attempt >= 0 AND attempt <= max_attempts", name="attempt"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,13 +127,23 @@ class ClassificationJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # "<host>:<pid>:<nonce>" of the worker running the current attempt, and until when its
+    # lease holds without a heartbeat.
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the job was (last) queued, and when a queue message was last sent for it.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     analysis: Mapped[GenotypingAnalysis] = relationship(back_populates="job")
 
 
 class GenotypingVariant(Base):
-    """One classified variant. ``engine_*`` is what the engine said; ``origin`` and
-    ``classification`` are the current values after any pathologist override."""
+    """One classified variant. ``engine_*`` is what the engine said; ``origin``,
+    ``classification`` and ``oncogenicity`` are the current values after any pathologist
+    override. ``oncogenicity`` (the somatic scale) is None for variants of germline origin."""
 
     __tablename__ = "genotyping_variants"
 
@@ -146,7 +160,11 @@ class GenotypingVariant(Base):
     engine_classification: Mapped[str] = mapped_column(String(32))
     origin: Mapped[str] = mapped_column(String(24))
     classification: Mapped[str] = mapped_column(String(32))
+    engine_oncogenicity: Mapped[str | None] = mapped_column(String(32))
+    oncogenicity: Mapped[str | None] = mapped_column(String(32))
     quality_pass: Mapped[bool] = mapped_column()
+    #: The engine's judgement that the tumour shows the variant (its read thresholds).
+    in_tumor: Mapped[bool] = mapped_column(default=False)
     normal_depth: Mapped[int | None] = mapped_column(Integer)
     normal_alt: Mapped[int | None] = mapped_column(Integer)
     normal_vaf: Mapped[float | None] = mapped_column(Float)
@@ -164,12 +182,13 @@ class GenotypingVariant(Base):
 class VariantOverride(Base):
     __tablename__ = "variant_overrides"
     __table_args__ = (
-        CheckConstraint("field IN ('origin', 'classification')", name="field"),
+        CheckConstraint("field IN ('origin', 'classification', 'oncogenicity')", name="field"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(ForeignKey("genotyping_variants.id"), index=True)
     field: Mapped[str] = mapped_column(String(16))
+    # Empty when the field had no value (oncogenicity of a variant overridden to somatic).
     old_value: Mapped[str] = mapped_column(String(32))
     new_value: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(String(1000))
@@ -219,6 +238,37 @@ class ReportVersion(Base):
 
     report: Mapped[GenotypingReport] = relationship(back_populates="versions", lazy="joined")
     signed_by: Mapped[User] = relationship()
+
+
+class ReReview(Base):
+    """A suggestion to re-review an analysis: the current engine, rules or known-variant table
+    classify some of its variants differently from when it was reviewed. A signed version
+    stays as signed; the pathologist amends (or signs) through the usual path, and that
+    signature answers the suggestion."""
+
+    __tablename__ = "genotyping_rereviews"
+    __table_args__ = (UniqueConstraint("analysis_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(ForeignKey("genotyping_analyses.id"), index=True)
+    #: The signed version compared (None: the analysis was not signed yet).
+    report_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("genotyping_report_versions.id"))
+    #: SHA-256 of the differences: the same finding is recorded once per analysis.
+    digest: Mapped[str] = mapped_column(String(64))
+    engine_version: Mapped[str] = mapped_column(String(32))
+    known_variants_version: Mapped[str] = mapped_column(String(120))
+    #: [{"hgvs_c", "field", "reviewed", "engine_then", "now"}]; field "men1_status" for the
+    #: participant's status.
+    differences: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The signature that answered it.
+    resolved_by_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("genotyping_report_versions.id"))
+
+    analysis: Mapped[GenotypingAnalysis] = relationship()
+    report_version: Mapped[ReportVersion | None] = relationship(
+        foreign_keys=[report_version_id])
 
 
 class EligibilityAssessment(Base):

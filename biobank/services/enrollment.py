@@ -260,9 +260,9 @@ def _fmt(d: Decimal) -> str:
 
 
 def _men1(session: Session, participant: Participant) -> Criterion:
-    from . import genotyping
+    from . import genotyping, rereview
 
-    label = "MEN1 mutation (germline P/LP, or P/LP in the tumour)"
+    label = "MEN1 mutation (germline P/LP, or oncogenic or P/LP in the tumour)"
     v = genotyping.latest_signed(session, participant)
     if v is None:
         pending = [a for a in genotyping.analyses_of(session, participant)]
@@ -277,16 +277,33 @@ def _men1(session: Session, participant: Participant) -> Criterion:
                   "%(at)s; files %(files)s", **signed) if v.amended else
               Msg("report %(report)s version %(version)s signed by %(signer)s at %(at)s; "
                   "files %(files)s", **signed))
+    suggested = rereview.open_suggestions(session, v.report.analysis_id)
+    uncovered = "not_covered" in (v.men1_status, v.content.get("engine_men1_status"))
+    if uncovered and not v.men1_qualifies:
+        # The sequencing showed nothing of MEN1: no answer yet, never "no mutation".
+        return Criterion("men1", label, PENDING,
+                         Msg("MEN1 status %(status)s: the data do not cover MEN1; sequence "
+                             "again or upload a file that covers it", status="not_covered"),
+                         source)
     qual = [x for x in v.content.get("variants", []) if x.get("qualifying")]
     if v.men1_qualifies:
-        names = "; ".join(f"{x['hgvs_c']} {x.get('hgvs_p') or ''} {x['classification']} "
-                          f"{x['origin']}".replace("  ", " ") for x in qual)
-        return Criterion("men1", label, MET,
-                         Msg("%(status)s: %(variants)s", status=v.men1_status, variants=names),
-                         source)
-    return Criterion("men1", label, NOT_MET,
-                     Msg("MEN1 status %(status)s: no qualifying pathogenic or likely "
-                         "pathogenic variant", status=v.men1_status), source)
+        names = "; ".join(
+            " ".join(p for p in (x["hgvs_c"], x.get("hgvs_p") or "", x["classification"],
+                                 x.get("oncogenicity") or "", x["origin"]) if p)
+            for x in qual)
+        detail = (Msg("%(status)s: %(variants)s; re-review suggested (%(count)s "
+                      "difference(s) under the current engine)", status=v.men1_status,
+                      variants=names, count=sum(len(r.differences) for r in suggested))
+                  if suggested else
+                  Msg("%(status)s: %(variants)s", status=v.men1_status, variants=names))
+        return Criterion("men1", label, MET, detail, source)
+    detail = (Msg("MEN1 status %(status)s: no qualifying variant; re-review suggested "
+                  "(%(count)s difference(s) under the current engine)", status=v.men1_status,
+                  count=sum(len(r.differences) for r in suggested))
+              if suggested else
+              Msg("MEN1 status %(status)s: no qualifying pathogenic, likely pathogenic, "
+                  "oncogenic or likely oncogenic variant", status=v.men1_status))
+    return Criterion("men1", label, NOT_MET, detail, source)
 
 
 def _consent(participant: Participant) -> list[Criterion]:

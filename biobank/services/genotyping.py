@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session
 
 import variant_calling
 from variant_calling import InputFile, Men1Error
+from variant_calling.qualify import TUMOUR_ORIGINS, Verdict, men1_status, qualifies
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..models import (
@@ -42,6 +42,12 @@ from ..models import (
 from . import access, audit, specimens, throttle, upload_store, users
 
 CHUNK = 1 << 20
+# A whole-genome gVCF (needed to tell "not covered" from "none detected") is several GB
+# compressed and several times that decompressed; the engine streams it, so the decompressed
+# cap only bounds a zip bomb's run time.
+DEFAULT_UPLOAD_MAX = 8 * 1024 * 1024 * 1024
+DEFAULT_INLINE_MAX = 1024 * 1024
+DEFAULT_DECOMPRESSED_MAX = 64 * 1024 * 1024 * 1024
 VCF_MAGIC = b"##fileformat=VCF"
 BCF_MAGIC = b"BCF\x02"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -61,7 +67,13 @@ ORIGINS = {
     "somatic": "Somatic",
     "undetermined": "Undetermined",
 }
-PATHOGENIC = ("pathogenic", "likely_pathogenic")
+ONCOGENICITIES = {
+    "oncogenic": "Oncogenic",
+    "likely_oncogenic": "Likely oncogenic",
+    "uncertain_significance": "Uncertain significance",
+    "likely_benign": "Likely benign",
+    "benign": "Benign",
+}
 # What a linked specimen may be: germline DNA comes from blood, tumour DNA from the tumour.
 NORMAL_TYPES = frozenset({"whole_blood_edta", "buffy_coat", "germline_dna"})
 TUMOR_TYPES = frozenset({"ffpe_block", "ffpe_slides", "ffpe_curls", "fresh_frozen_tissue",
@@ -97,6 +109,20 @@ class Settings:
     upload_dir: str
     max_bytes: int
     max_decompressed: int
+    #: A ClinVar VCF replacing the engine's shipped known-variant table (None: the shipped one).
+    known_variants: str | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], instance_path: str) -> Settings:
+        """From the app's configuration (pages, workers and CLI commands alike)."""
+        return cls(
+            # UPLOAD_DIR is shared by every app server and worker (docs/DEPLOY.md).
+            upload_dir=str(config.get("UPLOAD_DIR") or os.path.join(instance_path, "uploads")),
+            max_bytes=int(config.get("GENOTYPING_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX)),
+            max_decompressed=int(config.get("GENOTYPING_MAX_DECOMPRESSED_BYTES",
+                                            DEFAULT_DECOMPRESSED_MAX)),
+            known_variants=config.get("MEN1_KNOWN_VARIANTS") or None,
+        )
 
 
 @dataclass
@@ -191,50 +217,39 @@ def decompressed_kind(path: str, cap: int, *, head_only: bool = False) -> str:
 
 def store_file(session: Session, actor: User, upload: Upload, settings: Settings
                ) -> GenotypingFile:
-    """Stream the upload to disk under its SHA-256 with a size cap; the same content again
-    returns the existing row."""
+    """Put the upload in the store under its SHA-256 with a size cap; the same content again
+    returns the existing row. A request's upload arrives already streamed into the store's
+    directory and hashed (:class:`upload_store.Incoming`); any other stream is copied there."""
     os.makedirs(settings.upload_dir, exist_ok=True)
     upload_store.sweep(session, settings.upload_dir)
-    digest = hashlib.sha256()
-    size = 0
-    fd, tmp = tempfile.mkstemp(dir=settings.upload_dir, prefix=upload_store.incoming_prefix())
+    incoming = upload.stream
+    if not (isinstance(incoming, upload_store.Incoming)
+            and incoming.directory == settings.upload_dir):
+        incoming = upload_store.Incoming.copy_of(upload.stream, settings.upload_dir,
+                                                 settings.max_bytes)
     try:
-        head = b""
-        with os.fdopen(fd, "wb") as out:
-            while True:
-                chunk = upload.stream.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > settings.max_bytes:
-                    raise ValidationError(
-                        "the file is larger than %(mib)s MiB",
-                        mib=settings.max_bytes // (1 << 20), code="too_large")
-                if len(head) < 32:
-                    head += chunk[: 32 - len(head)]
-                digest.update(chunk)
-                out.write(chunk)
-        kind = sniff(head)
-        sha = digest.hexdigest()
+        if incoming.size > settings.max_bytes:
+            raise upload_store.too_large(settings.max_bytes)
+        kind = sniff(incoming.head)
+        sha = incoming.digest.hexdigest()
         if kind == "gz":
-            kind = decompressed_kind(tmp, settings.max_decompressed, head_only=True)
+            kind = decompressed_kind(incoming.path, settings.max_decompressed, head_only=True)
         existing = session.execute(
             select(GenotypingFile).where(GenotypingFile.sha256 == sha)
         ).scalar_one_or_none()
         stored = f"{sha}.{kind}"
-        upload_store.place(session, tmp, os.path.join(settings.upload_dir, stored))
+        upload_store.place(session, incoming.path, os.path.join(settings.upload_dir, stored))
         if existing is not None:
             return existing
-        row = GenotypingFile(sha256=sha, stored_name=stored, kind=kind, size=size,
+        row = GenotypingFile(sha256=sha, stored_name=stored, kind=kind, size=incoming.size,
                              original_name=_safe_name(upload.filename),
                              uploaded_by_id=actor.id)
         _insert_once(session, row)
         audit.record(session, actor, "genotyping.file_upload", "genotyping_file", sha,
-                     {"size": size, "kind": kind, "name": row.original_name})
+                     {"size": incoming.size, "kind": kind, "name": row.original_name})
         return row
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        incoming.close()  # deletes the temporary file unless it was placed
 
 
 def _insert_once(session: Session, row: Any) -> None:
@@ -390,7 +405,8 @@ def classify_input(session: Session, job_id: int, upload_dir: str) -> ClassifyIn
     )
 
 
-def run_engine(ci: ClassifyInput, max_decompressed: int) -> dict[str, Any]:
+def run_engine(ci: ClassifyInput, max_decompressed: int, *,
+               known_variants: str | None = None) -> dict[str, Any]:
     """Run the MEN1 engine; its deliberate errors become ValidationError with its one line."""
     for path, _role in ci.files:
         if path.endswith((".gz", ".bcf")):
@@ -399,8 +415,8 @@ def run_engine(ci: ClassifyInput, max_decompressed: int) -> dict[str, Any]:
     try:
         result = variant_calling.classify(
             inputs, normal_sample=ci.normal_sample, tumor_sample=ci.tumor_sample,
-            build=ci.build,
-        )
+            build=ci.build, clinvar=known_variants,
+        ).as_dict()
     except Men1Error as exc:
         field_name = getattr(exc, "field", None)
         if isinstance(exc, variant_calling.SampleRoleError) and field_name in (
@@ -468,7 +484,10 @@ def store_result(session: Session, job_id: int, result: dict[str, Any]) -> None:
             alt=v["alt"][:500], hgvs_c=v["hgvs_c"][:300], hgvs_p=(v.get("hgvs_p") or None),
             consequence=v["consequence"][:64], engine_origin=v["origin"],
             engine_classification=v["classification"], origin=v["origin"],
-            classification=v["classification"], quality_pass=bool(v["quality_pass"]),
+            classification=v["classification"],
+            engine_oncogenicity=(v.get("oncogenicity") or {}).get("tier"),
+            oncogenicity=(v.get("oncogenicity") or {}).get("tier"),
+            quality_pass=bool(v["quality_pass"]), in_tumor=bool(v.get("in_tumor")),
             normal_depth=n.get("depth"), normal_alt=n.get("alt_reads"), normal_vaf=n.get("vaf"),
             tumor_depth=t.get("depth"), tumor_alt=t.get("alt_reads"), tumor_vaf=t.get("vaf"),
             evidence=[_rename(_one_line(Exception(e)), names) for e in v.get("evidence", [])],
@@ -503,33 +522,9 @@ def run_inline(session: Session, analysis: GenotypingAnalysis, settings: Setting
     job.state = "running"
     job.started_at = utcnow()
     ci = classify_input(session, job.id, settings.upload_dir)
-    result = run_engine(ci, settings.max_decompressed)
+    result = run_engine(ci, settings.max_decompressed, known_variants=settings.known_variants)
     store_result(session, job.id, result)
     session.refresh(analysis)
-
-
-def background_work(db: Any, settings: Settings,
-                    progress: Callable[[int, int, str], None]) -> Callable[[int], None]:
-    """The job body for the runner: read (short session) → engine (no session) → store."""
-
-    def work(job_id: int) -> None:
-        read = db.session(write=False)
-        try:
-            ci = classify_input(read, job_id, settings.upload_dir)
-        finally:
-            read.close()
-        progress(job_id, 20, "reading and classifying the VCF")
-        try:
-            result = run_engine(ci, settings.max_decompressed)
-        except ValidationError as exc:
-            with db.transaction() as s:
-                store_failure(s, job_id, exc.message)
-            return
-        progress(job_id, 90, "storing the results")
-        with db.transaction() as s:
-            store_result(s, job_id, result)
-
-    return work
 
 
 MAX_ID = 2**31 - 1  # an id beyond the column's range names nothing (and SQLite would overflow)
@@ -558,30 +553,20 @@ def analyses_of(session: Session, participant: Participant) -> list[GenotypingAn
 # ---------------------------------------------------------------------------------------------
 # Review: overrides, effective status
 # ---------------------------------------------------------------------------------------------
+def verdict(v: GenotypingVariant) -> Verdict:
+    """The values the qualifying rule reads, as reviewed (after any override)."""
+    return Verdict(v.origin, v.classification, v.oncogenicity, v.quality_pass, v.in_tumor)
+
+
 def qualifying(v: GenotypingVariant) -> bool:
-    """The engine's qualifying rule on the current (possibly overridden) values."""
-    if v.classification not in PATHOGENIC or not v.quality_pass:
-        return False
-    if v.origin in ("germline", "germline_loh"):
-        return True
-    return v.origin in ("somatic", "undetermined") and (v.tumor_alt or 0) > 0
+    """The engine's own qualifying rule (variant_calling.qualify) on the reviewed values."""
+    return qualifies(verdict(v))
 
 
-def effective_status(variants: list[GenotypingVariant]) -> str:
-    q = [v for v in variants if qualifying(v)]
-    germ = any(v.origin in ("germline", "germline_loh") for v in q)
-    som = any(v.origin == "somatic" for v in q)
-    if germ and som:
-        return "germline_and_somatic"
-    if germ:
-        return "germline"
-    if som:
-        return "somatic"
-    if q or any(v.classification in PATHOGENIC and v.quality_pass for v in variants):
-        return "undetermined_origin"
-    if any(v.classification == "uncertain_significance" for v in variants):
-        return "vus_only"
-    return "none_detected"
+def effective_status(a: GenotypingAnalysis) -> str:
+    """The participant's MEN1 status from the reviewed variants, by the engine's own rule."""
+    return men1_status((verdict(v) for v in a.variants),
+                       covered=a.men1_status != "not_covered")
 
 
 def override(session: Session, actor: User, variant_id: int, field_name: str, value: str,
@@ -590,10 +575,15 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
     v = session.get(GenotypingVariant, variant_id) if _valid_id(variant_id) else None
     if v is None or not access.can_see_site(actor, v.analysis.participant.site_id):
         raise NotFound("no variant %(variant_id)s visible to you", variant_id=variant_id)
-    allowed = {"classification": CLASSIFICATIONS, "origin": ORIGINS}.get(field_name)
+    allowed = OVERRIDABLE.get(field_name)
     if allowed is None:
-        raise ValidationError("only the classification or the origin can be overridden",
-                              code="bad_field")
+        raise ValidationError(
+            "only the classification, the oncogenicity or the origin can be overridden",
+            code="bad_field")
+    if field_name == "oncogenicity" and v.origin not in TUMOUR_ORIGINS:
+        raise ValidationError(
+            "oncogenicity applies to somatic or tumour-only variants; this one is %(origin)s",
+            origin=v.origin, code="bad_field")
     if value not in allowed:
         raise ValidationError(
             "%(field_name)s must be one of: %(allowed)s",
@@ -601,7 +591,7 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("an override needs a reason", code="reason_required")
-    old = getattr(v, field_name)
+    old = getattr(v, field_name) or ""
     if old == value:
         raise Conflict(
             "the %(field_name)s is already %(value)s",
@@ -620,6 +610,12 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
 # ---------------------------------------------------------------------------------------------
 # Reports: signature, versions, amendments
 # ---------------------------------------------------------------------------------------------
+OVERRIDABLE: dict[str, dict[str, str]] = {
+    "classification": CLASSIFICATIONS, "oncogenicity": ONCOGENICITIES, "origin": ORIGINS,
+}
+"""Each field a pathologist may override, with the values it takes."""
+
+
 def _specimen_doc(role: str, s: Specimen | None, sample: str | None) -> dict[str, Any] | None:
     if s is None:
         return None
@@ -639,7 +635,11 @@ def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
             "origin": v.origin, "engine_origin": v.engine_origin,
             "classification": v.classification,
             "engine_classification": v.engine_classification,
-            "quality_pass": v.quality_pass, "qualifying": qualifying(v),
+            "points": engine.get("points"),
+            "oncogenicity": v.oncogenicity, "engine_oncogenicity": v.engine_oncogenicity,
+            "oncogenicity_points": (engine.get("oncogenicity") or {}).get("points"),
+            "quality_pass": v.quality_pass, "in_tumor": v.in_tumor,
+            "qualifying": qualifying(v),
             "normal_vaf": v.normal_vaf, "normal_depth": v.normal_depth,
             "tumor_vaf": v.tumor_vaf, "tumor_depth": v.tumor_depth,
             "evidence": list(v.evidence),
@@ -648,8 +648,9 @@ def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
                           for o in v.overrides],
         }
         for v in a.variants
+        for engine in [engine_variant(a, v)]
     ]
-    status = effective_status(list(a.variants))
+    status = effective_status(a)
     return {
         "participant": a.participant.code,
         "analysis": a.id,
@@ -669,6 +670,14 @@ def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
         "variants": variants,
         "warnings": list(a.warnings),
     }
+
+
+def engine_variant(a: GenotypingAnalysis, v: GenotypingVariant) -> dict[str, Any]:
+    """The engine's full result for one stored variant (points, evidence per scale)."""
+    for e in (a.result or {}).get("variants", []):
+        if (e.get("pos"), e.get("ref"), e.get("alt")) == (v.position, v.ref, v.alt):
+            return dict(e)
+    return {}
 
 
 def _digest(content: dict[str, Any]) -> str:
@@ -733,8 +742,9 @@ def sign(session: Session, actor: User, analysis_id: int, password: str, *,
                      "meaning": SIGNATURE_MEANING, "signer": actor.display_name,
                  }, amend_reason)
     session.refresh(report)
-    from . import enrollment
+    from . import enrollment, rereview
 
+    rereview.resolve(session, a.id, row)
     enrollment.reevaluate(
         session, actor, a.participant,
         f"report {report.id} version {version} {'amended' if amend_reason else 'signed'}",

@@ -20,12 +20,21 @@ from ..models import ReportVersion
 
 STATUS_TEXT = {
     "germline": N_("Germline MEN1 pathogenic variant"),
-    "somatic": N_("Somatic MEN1 pathogenic variant in the tumour"),
+    "somatic": N_("Somatic MEN1 variant in the tumour (oncogenic or pathogenic)"),
     "germline_and_somatic": N_("Germline and somatic MEN1 pathogenic variants"),
     "undetermined_origin": N_("MEN1 pathogenic variant of undetermined origin"),
     "vus_only": N_("Only variants of uncertain significance"),
     "none_detected": N_("No MEN1 variant detected"),
+    "not_covered": N_("MEN1 not covered by the sequencing data: no result"),
 }
+
+
+def _scale(tier: str | None, engine_tier: str | None, points: int | None) -> str:
+    """One scale's cell: the reviewed tier, the engine's points, and whether it was overridden."""
+    if tier is None:
+        return "-"
+    text = tier + (f" ({points:+d})" if points is not None else "")
+    return text + (" (overridden)" if tier != engine_tier else "")
 
 
 def _vaf(vaf: float | None, depth: int | None) -> str:
@@ -74,18 +83,18 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
     ]
     rows: list[list[object]] = [[Paragraph(h, small) for h in (
         "HGVS c.", "HGVS p.", _("Consequence"), _("Origin"), _("Normal VAF"), _("Tumour VAF"),
-        _("Classification"))]]
+        _("Classification"), _("Oncogenicity"))]]
     for v in c["variants"]:
-        changed = " (overridden)" if (v["classification"] != v["engine_classification"]
-                                      or v["origin"] != v["engine_origin"]) else ""
         rows.append([Paragraph(escape(str(x)), small) for x in (
             v["hgvs_c"], v["hgvs_p"] or "-", v["consequence"], v["origin"],
             _vaf(v["normal_vaf"], v["normal_depth"]), _vaf(v["tumor_vaf"], v["tumor_depth"]),
-            v["classification"] + changed)])
+            _scale(v["classification"], v["engine_classification"], v.get("points")),
+            _scale(v.get("oncogenicity"), v.get("engine_oncogenicity"),
+                   v.get("oncogenicity_points")))])
     if len(rows) == 1:
-        rows.append([Paragraph(_("No MEN1 variant reported"), small)] + [""] * 6)
-    table = Table(rows, repeatRows=1, colWidths=[42 * mm, 24 * mm, 24 * mm, 22 * mm,
-                                                 20 * mm, 20 * mm, 28 * mm])
+        rows.append([Paragraph(_("No MEN1 variant reported"), small)] + [""] * 7)
+    table = Table(rows, repeatRows=1, colWidths=[42 * mm, 22 * mm, 20 * mm, 18 * mm,
+                                                 16 * mm, 16 * mm, 24 * mm, 22 * mm])
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
         ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),

@@ -4,15 +4,17 @@ print the report; the coordinator's enrolment gate with the criteria form."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import IO, Any
 
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -22,10 +24,19 @@ from flask import (
 from flask_babel import gettext as _
 
 from .. import get_db
-from ..errors import ValidationError
+from ..errors import Conflict, ValidationError
 from ..inputs import Choice, Spec, Text
 from ..models import GenotypingAnalysis
-from ..services import access, audit, enrollment, genotyping, jobs, reports_pdf, upload_store
+from ..services import (
+    access,
+    audit,
+    enrollment,
+    genotyping,
+    jobs,
+    reports_pdf,
+    rereview,
+    upload_store,
+)
 from . import select_locale
 from .auth import actor, client_address, login_required, roles_required, signature_policy
 from .boundary import form, upload_form
@@ -33,26 +44,9 @@ from .transaction import db_session, record_refusal, retry_conflicts
 
 bp = Blueprint("genotyping", __name__, url_prefix="/genotyping")
 
-DEFAULT_UPLOAD_MAX = 48 * 1024 * 1024
-DEFAULT_INLINE_MAX = 1024 * 1024
-DEFAULT_DECOMPRESSED_MAX = 512 * 1024 * 1024
-
-
 def settings(app: Flask | None = None) -> genotyping.Settings:
     app = app or current_app
-    return genotyping.Settings(
-        upload_dir=os.path.join(app.instance_path, "uploads"),
-        max_bytes=int(app.config.get("GENOTYPING_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX)),
-        max_decompressed=int(app.config.get("GENOTYPING_MAX_DECOMPRESSED_BYTES",
-                                            DEFAULT_DECOMPRESSED_MAX)),
-    )
-
-
-def runner(app: Flask) -> jobs.JobRunner:
-    r = app.extensions.get("biobank.jobs")
-    if r is None:
-        r = app.extensions["biobank.jobs"] = jobs.JobRunner(get_db(app))
-    return r
+    return genotyping.Settings.from_config(app.config, app.instance_path)
 
 
 UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping"})
@@ -64,8 +58,9 @@ _UPLOAD_FIELDS: dict[str, Spec] = {
 # The page and the API take the same multipart form.
 UPLOAD_FORMS = {e: upload_form(e, UPLOAD_FILES, **_UPLOAD_FIELDS)
                 for e in sorted(UPLOAD_ENDPOINTS)}
-OVERRIDE = form("genotyping.override", field=Choice(("classification", "origin")),
+OVERRIDE = form("genotyping.override", field=Choice(tuple(genotyping.OVERRIDABLE)),
                 value=Text(64), reason=Text(1000))
+RETRY = form("genotyping.retry")
 SIGN = form("genotyping.sign", confirm=Text(8), password=Text(256))
 AMEND = form("genotyping.amend", confirm=Text(8), password=Text(256), reason=Text(1000))
 CRITERIA = form("genotyping.record_criteria", source=Text(300), **enrollment.FIELD_SPECS)
@@ -86,6 +81,37 @@ def _install_limit(state: Any) -> None:
     # First of the app's before-request functions: the CSRF check reads the form (the body),
     # so the per-route limit must run before it.
     state.app.before_request_funcs.setdefault(None, []).insert(0, upload_limit_check)
+
+
+class StreamingUploadRequest(Request):
+    """The app's request class: a file part of an upload is streamed by the form parser
+    straight into the upload store's directory, hashed as it arrives (not spooled to /tmp and
+    copied again), so a multi-GB gVCF is read once and never held in memory. Files of other
+    forms take Werkzeug's default."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None
+                         ) -> IO[bytes]:
+        if self.endpoint not in UPLOAD_ENDPOINTS:
+            return super()._get_file_stream(total_content_length, content_type, filename,
+                                            content_length)
+        conf = settings()
+        os.makedirs(conf.upload_dir, exist_ok=True)
+        incoming = upload_store.Incoming(conf.upload_dir, conf.max_bytes)
+        self.__dict__.setdefault("_incoming", []).append(incoming)
+        return incoming
+
+    def close(self) -> None:
+        # Also the parts of a body that never finished (client gone, limit reached): their
+        # temporary files go now, not at the next sweep.
+        super().close()
+        for incoming in self.__dict__.pop("_incoming", ()):
+            incoming.close()
+
+
+@bp.record_once
+def _install_request_class(state: Any) -> None:
+    state.app.request_class = StreamingUploadRequest
 
 
 def sweep_uploads_once() -> None:
@@ -130,18 +156,30 @@ def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
     analysis, created = genotyping.create_analysis(s, user, req, conf)
     if created:
         inline_max = int(current_app.config.get("GENOTYPING_INLINE_MAX_BYTES",
-                                                DEFAULT_INLINE_MAX))
+                                                genotyping.DEFAULT_INLINE_MAX))
         if genotyping.total_size(analysis) <= inline_max:
             genotyping.run_inline(s, analysis, conf)
         else:
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            job = analysis.job
-            assert job is not None
-            db = get_db(app)
-            work = genotyping.background_work(
-                db, conf, lambda jid, pct, step: jobs.set_progress(db, jid, pct, step))
-            runner(app).submit(job.id, work)
+            queue_job(analysis)
+    else:
+        retry_failed(analysis)
     return analysis, created
+
+
+def queue_job(analysis: GenotypingAnalysis) -> None:
+    """Hand a large input to the workers: the message goes out when the request commits."""
+    assert analysis.job is not None
+    jobs.mark_queued(db_session(), analysis.job,
+                     int(current_app.config["JOBS_MAX_ATTEMPTS"]))
+
+
+def retry_failed(analysis: GenotypingAnalysis) -> bool:
+    """The same files uploaded again after a failed classification: run it again."""
+    if analysis.job is None or analysis.job.state != "failed":
+        return False
+    jobs.retry(db_session(), actor(), analysis.job)
+    g.genotyping_retried = True
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,17 +203,46 @@ def participant(code: str) -> str:
         normal_specimens=[x for x in specs if x.specimen_type in genotyping.NORMAL_TYPES],
         tumor_specimens=[x for x in specs if x.specimen_type in genotyping.TUMOR_TYPES],
         assays=genotyping.ASSAYS, builds=genotyping.BUILDS,
+        **upload_limits(),
     )
+
+
+def upload_limits() -> dict[str, Any]:
+    """What the upload form's script checks before sending (the server checks it again)."""
+    limit = settings().max_bytes
+    text = (f"{limit / (1 << 30):g} GiB" if limit >= 1 << 30 else
+            f"{limit / (1 << 20):g} MiB")
+    return {"upload_max_bytes": limit, "upload_max_text": text}
 
 
 @bp.route("/participants/<code>/upload", methods=["POST"])
 @roles_required("pathologist")
 def upload(code: str) -> Any:
     analysis, created = create_from_request(code)
-    flash(_("Uploaded; classification started.") if created else
-          _("These files were already uploaded: showing the existing result."),
-          "success" if created else "info")
-    return redirect(url_for(".analysis", analysis_id=analysis.id), code=303)
+    target = url_for(".analysis", analysis_id=analysis.id)
+    if g.get("genotyping_retried"):
+        flash(_("These files were uploaded before and their classification failed: it is "
+                "queued again."), "success")
+    else:
+        flash(_("Uploaded; classification started.") if created else
+              _("These files were already uploaded: showing the existing result."),
+              "success" if created else "info")
+    if request.headers.get("HX-Request"):  # the form's script follows the redirect itself
+        resp = make_response("", 200)
+        resp.headers["HX-Redirect"] = target
+        return resp
+    return redirect(target, code=303)
+
+
+@bp.route("/analyses/<int:analysis_id>/retry", methods=["POST"])
+@roles_required("pathologist")
+def retry(analysis_id: int) -> Any:
+    a = genotyping.get_analysis(db_session(), actor(), analysis_id)
+    if a.job is None:
+        raise Conflict("this analysis has no classification job", code="not_failed")
+    jobs.retry(db_session(), actor(), a.job)
+    flash(_("Classification queued again."), "success")
+    return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 
 
 @bp.route("/analyses/<int:analysis_id>")
@@ -190,8 +257,11 @@ def analysis(analysis_id: int) -> str:
     return render_template(
         "genotyping/analysis.html", a=a, job=a.job, last=last, current=current,
         changed=changed, classifications=genotyping.CLASSIFICATIONS,
+        oncogenicities=genotyping.ONCOGENICITIES, tumour_origins=genotyping.TUMOUR_ORIGINS,
+        engine_variant=genotyping.engine_variant,
         origins=genotyping.ORIGINS, qualifying=genotyping.qualifying,
         meaning=genotyping.SIGNATURE_MEANING,
+        rereviews=rereview.open_suggestions(s, a.id), rereview_fields=rereview.FIELDS,
         history=audit.history(s, "genotyping_analysis", a.id),
     )
 

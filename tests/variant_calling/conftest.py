@@ -10,10 +10,11 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from variant_calling import reference
+from variant_calling import classify, reference
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "vcf"
 REAL_VCFS = sorted(DATA.glob("*.vcf"))
@@ -188,3 +189,8 @@ def make_vcf(tmp_path: Path) -> Callable[..., Path]:
 
 def ref_at(pos: int, n: int = 1, build: str = "GRCh38") -> str:
     return reference.sequence(build, pos, pos + n - 1)
+
+
+def classify_json(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The engine's result as the CLI and the app see it (its JSON form)."""
+    return classify(*args, **kwargs).as_dict()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from variant_calling import InputFile, classify
+from variant_calling import InputFile
 from variant_calling.errors import BuildError, InputError, SampleRoleError
 from variant_calling.rules import Rules
 
@@ -26,6 +26,9 @@ from .conftest import (
     header_of,
     mutect2,
     strelka2,
+)
+from .conftest import (
+    classify_json as classify,
 )
 
 HET = Counts(20, 20)
@@ -218,9 +221,12 @@ def test_rules_override_changes_decision(make_vcf: Any) -> None:
 
 
 # ------------------------------------------------------------------ roles
-def _mutect1_pair(tmp_path: Path) -> Path:
-    # MuTect1 (jacquard) layout: numeric sample names, no role anywhere in the header.
-    head = header_of("mutect1_tumor_normal_jacquard.vcf")
+def _mutect1_pair(tmp_path: Path, command_line: bool = False) -> Path:
+    # MuTect1 (jacquard) layout: numeric sample names. Its ##MuTect line records the roles
+    # (normal_sample_name=25714 tumor_sample_name=25715); without it (as some pipelines strip
+    # it), no role is left anywhere in the header.
+    head = [ln for ln in header_of("mutect1_tumor_normal_jacquard.vcf")
+            if command_line or not ln.startswith("##MuTect=")]
     rec = (
         f"chr11\t{R532X[0] - GRCH37_SHIFT}\t.\tG\tA\t.\tPASS\t.\tGT:AD:BQ:DP:FA\t"
         "0/1:20,20:.:40:0.5\t0/1:8,52:30:60:0.867"
@@ -233,6 +239,13 @@ def _mutect1_pair(tmp_path: Path) -> Path:
 def test_ambiguous_roles_name_the_samples(tmp_path: Path) -> None:
     with pytest.raises(SampleRoleError, match="25714, 25715"):
         classify([str(_mutect1_pair(tmp_path))])
+
+
+def test_mutect1_roles_from_its_command_line(tmp_path: Path) -> None:
+    r = classify([str(_mutect1_pair(tmp_path, command_line=True))])
+    assert (r["normal_sample"], r["tumor_sample"]) == ("25714", "25715")
+    assert r["inputs"][0]["caller"] == "MuTect1"
+    assert only(r)["origin"] == "germline_loh"
 
 
 def test_roles_from_user(tmp_path: Path) -> None:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 import pytest
-from Bio.Seq import Seq
 
 from variant_calling import locus
 from variant_calling.known import KnownVariantTable
 from variant_calling.locus import MANE, annotate
-from variant_calling.pathogenicity import (
-    STRENGTH,
-    THRESHOLDS,
-    TIERS,
-    Classification,
-    ClassificationError,
-    classify,
-    combine,
-)
+from variant_calling.pathogenicity import Classification, ClassificationError, classify
+from variant_calling.population import MEN1_MAX_CREDIBLE_AF, PopulationFrequency
 
 SHIPPED = KnownVariantTable.shipped()
 EMPTY = KnownVariantTable((), "empty (test)")
@@ -30,53 +20,24 @@ def vcf(c_name: str, build: str = "GRCh38") -> tuple[int, str, str]:
     return v
 
 
+def pop(af: float | None, faf: float | None = None) -> PopulationFrequency | None:
+    if af is None:
+        return None
+    return PopulationFrequency(af, "test", absent=af == 0.0, faf95=faf)
+
+
 def run(
-    c_name: str, af: float | None, known: KnownVariantTable = SHIPPED, build: str = "GRCh38"
+    c_name: str, af: float | None, known: KnownVariantTable = SHIPPED, build: str = "GRCh38",
+    faf: float | None = None,
 ) -> Classification:
     pos, ref, alt = vcf(c_name, build)
-    return classify(build, pos, ref, alt, annotate(build, pos, ref, alt), known, af)
+    return classify(build, pos, ref, alt, annotate(build, pos, ref, alt), known, pop(af, faf))
 
 
 def rules(c: Classification) -> set[str]:
-    return {e.split(":", 1)[0] for e in c.evidence}
-
-
-# ---------------------------------------------------------------------------------------------
-# The combining table (Richards et al. 2015, table 5, with ClinGen SVI's PVS1 + PM2_P)
-
-
-@pytest.mark.parametrize(
-    ("codes", "tier"),
-    [
-        ((), "uncertain_significance"),
-        (("PM2_not_assessed",), "uncertain_significance"),
-        (("PVS1",), "uncertain_significance"),
-        (("PVS1", "PM2_Supporting"), "likely_pathogenic"),  # SVI
-        (("PVS1", "PS1"), "pathogenic"),
-        (("PVS1", "PM5"), "likely_pathogenic"),
-        (("PVS1", "PM5", "PM2_Supporting"), "pathogenic"),
-        (("PVS1", "PM4", "PM5"), "pathogenic"),
-        (("PVS1_Strong", "PS1"), "pathogenic"),  # two strong
-        (("PVS1_Strong", "PM2_Supporting"), "uncertain_significance"),
-        (("PVS1_Strong", "PM5"), "likely_pathogenic"),
-        (("PS1", "PM4", "PM5", "PM2_Supporting"), "likely_pathogenic"),
-        (("PVS1_Moderate", "PM4", "PM5"), "likely_pathogenic"),  # three moderate
-        (("PM5", "PM2_Supporting"), "uncertain_significance"),
-        (("BA1",), "benign"),
-        (("BS1",), "uncertain_significance"),
-        (("BS1", "BS1:second"), "benign"),
-        (("PVS1", "PS1", "BA1"), "uncertain_significance"),  # contradictory
-        (("PS1:ClinVar:VCV000016682 x pathogenic", "PVS1"), "pathogenic"),
-    ],
-)
-def test_combining_table(codes: tuple[str, ...], tier: str) -> None:
-    assert combine(codes) == tier
-
-
-def test_thresholds_and_strengths_are_named_data() -> None:
-    assert THRESHOLDS["BA1"] == 0.05 and THRESHOLDS["BS1"] == 0.001 and THRESHOLDS["PM2"] == 0.0
-    assert STRENGTH["PVS1"] == "very_strong" and STRENGTH["PM2_Supporting"] == "supporting"
-    assert TIERS[0] == "pathogenic" and TIERS[-1] == "benign"
+    """The evidence codes applied and the notes, by their code (``PVS1``, ``PM2_not_assessed``)."""
+    return {e.split(" ", 1)[0].split(":", 1)[0] for e in c.evidence
+            if not e.startswith(("points ", "not assessed", "known:", "tier ", "BA1 stand"))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,51 +47,48 @@ def test_thresholds_and_strengths_are_named_data() -> None:
 def test_nonsense_subject_to_nmd_is_pvs1() -> None:
     novel = run("c.593G>A", 0.0, EMPTY)  # p.(Trp198*), exon 3
     assert rules(novel) == {"PVS1", "PM2_Supporting"}
-    assert novel.tier == "likely_pathogenic"
+    assert (novel.tier, novel.points) == ("likely_pathogenic", 9)
     no_freq = run("c.593G>A", None, EMPTY)
-    assert rules(no_freq) == {"PVS1", "PM2_not_assessed"}  # PM2 is not assumed
-    assert no_freq.tier == "uncertain_significance"
+    assert rules(no_freq) == {"PVS1", "PM2_not_assessed"}  # PM2 is not assumed...
+    assert (no_freq.tier, no_freq.points) == ("likely_pathogenic", 8)  # ...PVS1 alone is LP
 
 
-def test_nonsense_escaping_nmd_is_pvs1_strong() -> None:
-    c = run("c.1378C>T", 0.0, EMPTY)  # p.(Arg460*), last exon
-    assert "PVS1_Strong" in rules(c) and "PVS1" not in rules(c)
+def test_nonsense_escaping_nmd_upstream_of_arg527_is_very_strong() -> None:
+    c = run("c.1378C>T", 0.0, EMPTY)  # p.(Arg460*), last exon: the MEN1 table's upgrade
+    assert rules(c) == {"PVS1", "PM2_Supporting"}
+    assert any("ESCAPE_TO_527" in e for e in c.evidence)
+    assert c.tier == "likely_pathogenic"
 
 
-def _late_nonsense() -> str:
-    """An SNV making a stop in the last 10 % of menin, found with a codon table."""
-    text = resources.files("variant_calling").joinpath("data", "MEN1_transcripts_CDS.fa")
-    cds = "".join(text.read_text().split(">NM_001370259.2")[1].splitlines()[1:])
-    for codon in range(560, 610):
-        triplet = cds[3 * (codon - 1) : 3 * codon]
-        for k in range(3):
-            for alt in "ACGT":
-                mutated = triplet[:k] + alt + triplet[k + 1 :]
-                if alt != triplet[k] and str(Seq(mutated).translate()) == "*":
-                    i = 3 * (codon - 1) + k
-                    return f"c.{i + 1}{cds[i]}>{alt}"
-    raise AssertionError("no late nonsense SNV")
+def test_nonsense_in_the_nls_region_is_pvs1_strong() -> None:
+    c = run("c.1588G>T", 0.0, EMPTY)  # p.(Glu530*): past Arg527, before the end of NLS2
+    assert rules(c) == {"PVS1_Strong", "PM2_Supporting"}
+    assert (c.tier, c.points) == ("uncertain_significance", 5)
 
 
-def test_late_nonsense_removing_under_ten_percent_is_pvs1_moderate() -> None:
-    name = _late_nonsense()
-    c = run(name, 0.0, EMPTY)
-    assert "PVS1_Moderate" in rules(c), (name, c)
-    assert c.tier == "uncertain_significance"
+def test_same_amino_acid_change_as_a_known_pathogenic_missense_is_ps1() -> None:
+    # c.1306T>A p.(Trp436Arg) is pathogenic; c.1306T>C makes the same Arg (TGG -> CGG).
+    c = run("c.1306T>C", 0.0)
+    assert "PS1" in rules(c)
+    assert any(e.startswith("PS1 (+4): same amino-acid change as ClinVar:VCV000016686")
+               for e in c.evidence)
+    # PM5 is for a different change at the residue, so not here: PS1 + PM2_Supporting.
+    assert rules(c) == {"PS1", "PM2_Supporting"}
+    assert (c.tier, c.points) == ("uncertain_significance", 5)
 
 
-def test_same_amino_acid_change_as_a_known_pathogenic_variant_is_ps1() -> None:
+def test_no_ps1_on_top_of_pvs1_for_the_same_loss_of_function() -> None:
     # c.593G>A p.(Trp198*) is in ClinVar as pathogenic; c.594G>A (TGG -> TGA) is the same stop.
-    c = run("c.594G>A", 0.0)
-    assert "PS1" in rules(c) and "PVS1" in rules(c)
-    assert any(e.startswith("PS1:ClinVar:VCV000016682") for e in c.evidence)
-    assert c.tier == "pathogenic"
+    c = run("c.594G>A", 0.0, SHIPPED)
+    assert rules(c) == {"PVS1", "PM2_Supporting"}
+    assert c.points == 9
 
 
 def test_other_missense_at_a_known_pathogenic_residue_is_pm5() -> None:
     c = run("c.1307G>C", 0.0)  # p.(Trp436Ser); p.(Trp436Arg) is pathogenic
-    assert any(e.startswith("PM5:ClinVar:VCV000016686") for e in c.evidence)
-    assert c.tier == "uncertain_significance"  # PM5 + PM2_Supporting only
+    assert any(e.startswith("PM5 (+2): another missense at this residue is "
+                            "ClinVar:VCV000016686") for e in c.evidence)
+    assert (c.tier, c.points) == ("uncertain_significance", 3)  # PM5 + PM2_Supporting
 
 
 def test_canonical_splice_sites_are_pvs1_except_the_non_coding_first_exon_donor() -> None:
@@ -141,18 +99,21 @@ def test_canonical_splice_sites_are_pvs1_except_the_non_coding_first_exon_donor(
     alt = "A" if ref != "A" else "G"
     ann = annotate("GRCh38", exon1_donor, ref, alt)
     assert ann.consequence == "splice_donor_variant" and ann.intron == 1
-    c = classify("GRCh38", exon1_donor, ref, alt, ann, EMPTY, 0.0)
+    c = classify("GRCh38", exon1_donor, ref, alt, ann, EMPTY, pop(0.0))
     assert "PVS1" not in rules(c) and "PVS1_not_applicable" in rules(c)
+    assert c.tier == "uncertain_significance"
 
 
-def test_start_loss_is_pvs1() -> None:
-    assert rules(run("c.2T>C", 0.0, EMPTY)) == {"PVS1", "PM2_Supporting"}
+def test_start_loss_is_pvs1_by_the_men1_upgrade() -> None:
+    c = run("c.2T>C", 0.0, EMPTY)
+    assert rules(c) == {"PVS1", "PM2_Supporting"}
+    assert any("START" in e for e in c.evidence)
 
 
 def test_inframe_deletion_is_pm4() -> None:
     c = run("c.1087_1089del", 0.0, EMPTY)
     assert rules(c) == {"PM4", "PM2_Supporting"}
-    assert c.tier == "uncertain_significance"
+    assert (c.tier, c.points) == ("uncertain_significance", 3)
 
 
 def test_stop_loss_is_pm4_not_pvs1() -> None:
@@ -167,12 +128,23 @@ def test_stop_loss_is_pm4_not_pvs1() -> None:
 
 def test_frequency_rules() -> None:
     missense = "c.1306T>G"  # p.(Trp436Gly), not in the table
-    assert run(missense, 0.2, EMPTY) == Classification("benign", ("BA1",))
-    assert rules(run(missense, 0.01, EMPTY)) == {"BS1"}
-    assert rules(run(missense, 0.0005, EMPTY)) == set()  # rare but present: no PM2
+    ba1 = run(missense, 0.2, EMPTY)
+    assert (ba1.tier, ba1.points, rules(ba1)) == ("benign", 0, {"BA1"})
+    bs1 = run(missense, 0.01, EMPTY)
+    assert (bs1.tier, bs1.points, rules(bs1)) == ("likely_benign", -4, {"BS1"})
+    # Above the PM2 threshold, and a filtering AF at or below MEN1's maximum credible AF:
+    # neither PM2 nor BS1.
+    between = run(missense, 5e-6, EMPTY, faf=2e-6)
+    assert rules(between) == {"PM2_Supporting_not_met"} and between.points == 0
+    # A filtering AF above the maximum credible AF is BS1 even when the point AF is low.
+    assert "BS1" in rules(run(missense, 5e-6, EMPTY, faf=4e-6))
+    rare = run(missense, MEN1_MAX_CREDIBLE_AF, EMPTY)
+    assert rules(rare) == {"PM2_Supporting"}
     assert run(missense, None, EMPTY).tier == "uncertain_significance"
-    # BA1 is stand-alone, even for a null variant.
+    # BA1 is stand-alone, even for a null variant; BS1 only weighs against it.
     assert run("c.593G>A", 0.3, EMPTY).tier == "benign"
+    bs1_null = run("c.593G>A", 0.002, EMPTY)
+    assert (bs1_null.tier, bs1_null.points) == ("uncertain_significance", 4)
     with pytest.raises(ClassificationError):
         run(missense, 1.5, EMPTY)
 
@@ -182,27 +154,35 @@ def test_frequency_rules() -> None:
 
 
 def test_known_pathogenic_assertion_is_used_and_cited() -> None:
-    c = run("c.1378C>T", None)  # p.(Arg460*): PVS1_Strong alone would be a VUS
-    assert c.tier == "pathogenic"
-    assert any(e.startswith("known:ClinVar:VCV000016692 pathogenic") for e in c.evidence)
-    lp = run("c.65T>G", 0.0)  # Pathogenic/Likely_pathogenic in ClinVar
+    c = run("c.1579C>T", None)  # p.(Arg527*), known pathogenic
+    assert c.tier == "pathogenic" and c.points == 8
+    assert any(e.startswith("known:ClinVar:VCV000016688 pathogenic") for e in c.evidence)
+    assert any(e == "tier pathogenic from the known-variant table assertion" for e in c.evidence)
+    lp = run("c.65T>G", 0.0)  # p.(Leu22Arg), Pathogenic/Likely_pathogenic in ClinVar
     assert lp.tier == "likely_pathogenic"
 
 
 def test_known_likely_pathogenic_never_lowers_a_stronger_rule_result() -> None:
-    # A table asserting c.594G>A (p.Trp198*) only likely pathogenic, beside the pathogenic
-    # c.593G>A with the same protein change: the rules (PVS1 + PS1) say pathogenic.
     p = SHIPPED.lookup("GRCh38", *vcf("c.593G>A"))
     assert p is not None and p.significance == "pathogenic"
-    lp = p._replace(id="test:LP", hgvs_c=f"{MANE}:c.594G>A", significance="likely_pathogenic")
-    c = run("c.594G>A", 0.0, KnownVariantTable((p, lp), "test"))
-    assert any(e.startswith("known:test:LP likely_pathogenic") for e in c.evidence)
-    assert c.tier == "pathogenic"
+    lp = p._replace(id="test:LP", significance="likely_pathogenic")
+    c = run("c.593G>A", 0.0, KnownVariantTable((lp,), "test"))
+    assert c.tier == "likely_pathogenic"  # PVS1 + PM2_Supporting = 9, and LP asserted
+    strong = run("c.593G>A", 0.0, KnownVariantTable(
+        (lp._replace(hgvs_c=f"{MANE}:c.593G>A"),), "test"))
+    assert strong.tier == "likely_pathogenic"
 
 
-def test_known_benign_assertion_sets_the_tier() -> None:
+def test_known_benign_assertion_sets_the_tier_unless_the_criteria_say_pathogenic() -> None:
     assert run("c.-20G>A", None).tier == "likely_benign"  # Benign/Likely_benign
     assert run("c.249G>A", 0.0).tier == "likely_benign"
+    # A table that calls a null variant benign contradicts PVS1: uncertain, for review.
+    p = SHIPPED.lookup("GRCh38", *vcf("c.593G>A"))
+    assert p is not None
+    wrong = KnownVariantTable((p._replace(significance="benign"),), "test")
+    c = run("c.593G>A", 0.0, wrong)
+    assert c.tier == "uncertain_significance"
+    assert any(e.startswith("conflict: the criteria give likely_pathogenic") for e in c.evidence)
 
 
 @pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
@@ -215,6 +195,6 @@ def test_refseq_genome_mismatch_sites_are_always_benign(build: str, site: int, a
     alt = refseq_base if allele == "refseq" else genome_base
     ann = annotate(build, pos, genome_base, alt)
     for af in (None, 0.0, 0.6):
-        c = classify(build, pos, genome_base, alt, ann, SHIPPED, af)
+        c = classify(build, pos, genome_base, alt, ann, SHIPPED, pop(af))
         assert c.tier == "benign"
-        assert c.evidence[0] == "refseq_genome_mismatch_site"
+        assert c.evidence[0].startswith("BA1 (stand-alone): ")

@@ -68,7 +68,9 @@ def test_mutect2_counts_roles_and_popaf() -> None:
     assert (t.depth, t.alt_reads, t.vaf) == (43, 15, round(15 / 43, 4))
     # Mutect2's own normal AF is 0.053 with zero ALT reads; counts win.
     assert (n.alt_reads, n.vaf) == (0, 0.0)
-    assert c.population_af == pytest.approx(10 ** -1.2)
+    # The run names a --germline-resource, so POPAF=1.20 is a frequency of 10^-1.2.
+    assert c.population is not None and c.population.af == pytest.approx(10 ** -1.2)
+    assert not c.population.absent and c.population.source.startswith("INFO/POPAF=1.20")
 
 
 def test_strelka2_tier1_counts() -> None:
@@ -339,7 +341,7 @@ def test_duplicate_sample_names(tmp_path: Path) -> None:
 
 
 def test_huge_header_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import variant_calling.reader as r
+    import variant_calling.scan as r
 
     monkeypatch.setattr(r, "MAX_HEADER_BYTES", 10_000)
     p = write_vcf(tmp_path / "m.vcf", "mutect2", [])

@@ -1,7 +1,7 @@
 """server-side sessions and sign-in / e-signature back-off
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-27
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import biobank.models.base
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

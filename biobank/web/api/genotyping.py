@@ -7,8 +7,9 @@ from typing import Any
 from flask import jsonify
 from flask_babel import gettext
 
+from ...errors import Conflict
 from ...models import GenotypingAnalysis, GenotypingVariant
-from ...services import access, enrollment, genotyping
+from ...services import access, enrollment, genotyping, jobs
 from ..auth import actor
 from ..genotyping import create_from_request
 from ..transaction import db_session
@@ -41,6 +42,7 @@ ANALYSIS_SCHEMA: dict[str, Any] = {
         "id": {"type": "integer"}, "participant": {"type": "string"},
         "state": {"type": "string"}, "progress": {"type": "integer"},
         "error": NULLABLE_STR,
+        "attempt": {"type": "integer"}, "max_attempts": {"type": "integer"},
         "men1_status": NULLABLE_STR,
         "engine_version": NULLABLE_STR,
         "known_variants_version": NULLABLE_STR,
@@ -55,7 +57,9 @@ def _variant(v: GenotypingVariant) -> dict[str, Any]:
         "id": v.id, "hgvs_c": v.hgvs_c, "hgvs_p": v.hgvs_p, "consequence": v.consequence,
         "origin": v.origin, "engine_origin": v.engine_origin,
         "classification": v.classification, "engine_classification": v.engine_classification,
+        "oncogenicity": v.oncogenicity, "engine_oncogenicity": v.engine_oncogenicity,
         "qualifying": genotyping.qualifying(v), "quality_pass": v.quality_pass,
+        "in_tumor": v.in_tumor,
         "normal": {"depth": v.normal_depth, "vaf": v.normal_vaf},
         "tumor": {"depth": v.tumor_depth, "vaf": v.tumor_vaf},
         "evidence": list(v.evidence),
@@ -68,7 +72,8 @@ def analysis_json(a: GenotypingAnalysis) -> dict[str, Any]:
         "id": a.id, "participant": a.participant.code,
         "state": job.state if job else "queued", "progress": job.progress if job else 0,
         "error": job.error if job else None,
-        "men1_status": genotyping.effective_status(list(a.variants)) if a.variants or (
+        "attempt": job.attempt if job else 0, "max_attempts": job.max_attempts if job else 0,
+        "men1_status": genotyping.effective_status(a) if a.variants or (
             job and job.state == "done") else None,
         "engine_version": a.engine_version, "known_variants_version": a.known_variants_version,
         "assay": {"caller": a.caller, "caller_version": a.caller_version, "assay": a.assay,
@@ -103,6 +108,20 @@ def upload_genotyping(code: str) -> Any:
        response=ANALYSIS_SCHEMA, params={"analysis_id": {"type": "integer"}})
 def get_analysis(analysis_id: int) -> Any:
     return jsonify(analysis_json(genotyping.get_analysis(db_session(), actor(), analysis_id)))
+
+
+@route("/genotyping/analyses/<int:analysis_id>/retry", "POST",
+       summary="Queue a failed classification again (pathologist)",
+       response=ANALYSIS_SCHEMA, status=202, errors=(401, 403, 404, 409),
+       params={"analysis_id": {"type": "integer"}})
+def retry_analysis(analysis_id: int) -> Any:
+    s = db_session()
+    access.require_role(actor(), "pathologist")  # before the lookup: 403 beats 404
+    a = genotyping.get_analysis(s, actor(), analysis_id)
+    if a.job is None:
+        raise Conflict("this analysis has no classification job", code="not_failed")
+    jobs.retry(s, actor(), a.job)
+    return jsonify(analysis_json(a)), 202
 
 
 @route("/participants/<code>/enrollment-gate", "GET",

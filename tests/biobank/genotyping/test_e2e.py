@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 
 from biobank.services import enrollment
+from biobank.worker import InProcessWorker
 from tests.conftest import browser_login
 
 from .conftest import (
     GOOD_CRITERIA,
-    NORMAL_COL,
-    TUMOR_COL,
     demo_specimens,
     germline_stop,
     mutect2_vcf,
     receive_at_central,
+    upload_on_page,
 )
 
 pytestmark = pytest.mark.e2e
@@ -30,30 +30,21 @@ def sign_out(page: Any) -> None:
     page.wait_for_url(lambda url: "/login" in url)
 
 
-def test_pathologist_signs_and_coordinator_sees_the_gate(page: Any, live_server: Any) -> None:
+def test_pathologist_signs_and_coordinator_sees_the_gate(page: Any, live_server: Any,
+                                                         request: Any) -> None:
     app = live_server.app
-    app.config["GENOTYPING_INLINE_MAX_BYTES"] = 0  # classify on the job runner; page polls
+    app.config["GENOTYPING_INLINE_MAX_BYTES"] = 0  # classify on a worker; the page polls
+    worker = InProcessWorker(app).start()
+    request.addfinalizer(worker.stop)
     demo = demo_specimens(app)
     receive_at_central(app, [demo.blood, demo.tumour])
 
     browser_login(page, "pathologist")
     page.goto(f"/participants/{demo.participant}")
     page.click("a:has-text('Genotyping')")
-    page.set_input_files("#paired", files=[{
-        "name": "S01-0003_mutect2.vcf", "mimeType": "text/plain",
-        "buffer": mutect2_vcf([germline_stop()])}])
-    page.select_option("#normal_specimen", demo.blood)
-    page.fill("#normal_sample", NORMAL_COL)
-    page.select_option("#tumor_specimen", demo.tumour)
-    page.fill("#tumor_sample", TUMOR_COL)
-    page.fill("#caller", "Mutect2")
-    page.fill("#caller_version", "4.2.4.1")
-    page.select_option("#assay", "panel")
-    page.select_option("#build", "GRCh38")
-    page.click("button:has-text('Upload and classify')")
-    page.wait_for_url(lambda url: "/genotyping/analyses/" in url)
-    # The job finishes in the background; the polling fragment reloads the page when done.
-    page.wait_for_selector("#job[data-state='done']", timeout=20_000)
+    page.wait_for_url(lambda url: "/genotyping/participants/" in url)
+    upload_on_page(page, demo.participant, demo.blood, demo.tumour,
+                   mutect2_vcf([germline_stop()]))
     row = page.locator("tr[data-variant='NM_001370259.2:c.1579C>T']")
     assert "p.(Arg527*)" in row.inner_text() and "stop_gained" in row.inner_text()
     assert row.locator("[data-classification]").get_attribute(

@@ -84,3 +84,25 @@ def test_bad_criteria_values_are_refused(app: Flask, demo: Demo, values: dict[st
                                          message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         record(app, demo.participant, values)
+
+
+def test_not_covered_report_keeps_men1_pending(app: Flask, client_as: Any, demo: Demo) -> None:
+    """A signed report whose VCF says nothing about MEN1 (a header with no records) reads
+    ``not_covered`` (issue 14): the gate waits for MEN1 evidence, it never turns the participant
+    away on it, even with every other criterion met."""
+    from tests.conftest import post_form
+
+    from .conftest import mutect2_vcf, receive_at_central, upload
+
+    path = client_as("pathologist")
+    resp = upload(path, mutect2_vcf([]), demo)
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:500]
+    analysis_id = int(resp.headers["Location"].rsplit("/", 1)[1])
+    ok = post_form(path, f"/genotyping/analyses/{analysis_id}/sign",
+                   {"password": "demo-Passw0rd!", "confirm": "yes"})
+    assert ok.status_code == 303, ok.get_data(as_text=True)[:500]
+    receive_at_central(app, [demo.blood, demo.tumour])
+    gate = record(app, demo.participant, GOOD_CRITERIA)
+    men1 = next(c for c in gate["criteria"] if c["name"] == "men1")
+    assert men1["status"] == "pending" and "not_covered" in men1["detail"]
+    assert gate["decision"] == "pending" and gate["missing"] == ["men1"]

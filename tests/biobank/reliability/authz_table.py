@@ -138,6 +138,9 @@ TABLE: list[Row] = [
     *_both("POST", "/genotyping/analyses/{analysis}/amend", PATHOLOGIST_ONLY, PATHOLOGIST_ONLY,
            {"password": PW, "confirm": "yes", "reason": "authz matrix"},
            rule="/genotyping/analyses/<int:analysis_id>/amend"),
+    # Retrying is for a failed classification: the matrix's analysis is done (409).
+    *_both("POST", "/genotyping/analyses/{analysis}/retry", "403 409 403 403 403 302",
+           "403 409 403 403 403 302", rule="/genotyping/analyses/<int:analysis_id>/retry"),
     *_both("POST", "/genotyping/variants/{variant}/override", PATHOLOGIST_ONLY,
            PATHOLOGIST_ONLY,
            {"field": "origin", "value": "somatic", "reason": "authz matrix"},
@@ -162,6 +165,8 @@ TABLE: list[Row] = [
            rule="/api/v1/participants/<code>/genotyping"),
     *_both("GET", "/api/v1/genotyping/analyses/{analysis}", API_READ_ALL, API_READ_OTHER,
            rule="/api/v1/genotyping/analyses/<int:analysis_id>"),
+    *_both("POST", "/api/v1/genotyping/analyses/{analysis}/retry", "403 409 403 403 403 401",
+           "403 409 403 403 403 401", rule="/api/v1/genotyping/analyses/<int:analysis_id>/retry"),
     *_both("POST", "/api/v1/scan", API_READ_ALL, API_READ_OTHER,
            {"code": "{specimen_expected}"}),
     *_both("GET", "/api/v1/specimens/{specimen_collected}", API_READ_ALL, API_READ_OTHER,
@@ -205,9 +210,9 @@ TABLE: list[Row] = [
     *_both("GET", "/labels/kits/{participant}/SCR", PAGE_READ_ALL, PAGE_READ_OTHER,
            rule="/labels/kits/<code>/<visit_code>"),
     # The aliquot form sent empty: a read-only role is refused (403) before the form is read;
-    # the others are sent back to the specimen with the form's error.
+    # the others get the form's error, a 422 naming the missing quantity.
     *_both("POST", "/labels/specimens/{specimen_collected}/aliquot",
-           "302 302 302 403 302 302", "404 302 404 403 302 302",
+           "422 422 422 403 422 302", "404 422 404 403 422 302",
            rule="/labels/specimens/<code>/aliquot"),
     Row("GET", "/shipments/", "none", PAGE_READ_ALL),
     Row("GET", "/shipments/discrepancies", "none", PAGE_READ_ALL),

@@ -1,0 +1,225 @@
+"""PVS1 (and the somatic OVS1) for MEN1: the ClinGen SVI decision tree, region by region.
+
+The tree (Abou Tayoun et al., Hum Mutat 2018;39:1517) asks, for each null-variant type, whether
+NMD is predicted, whether the lost or altered region is critical, and how much of the protein
+goes. On MEN1's structure (NM_001370259.2: exon 1 non-coding, CDS in exons 2-10, exon 10 last,
+menin 610 aa) its answers are fixed per region, so they are stated once here as data. Where the
+plain tree would leave a MEN1 null variant that is established pathogenic at Strong or Moderate
+(i.e. a VUS even with PM2_Supporting), the row is upgraded on MEN1-specific evidence, following
+the upweighting the ClinGen expert panels' specifications use (reviewed in PMC9980257, table 1:
+"consider upweighting to PVS1 if the truncated/deleted region is critical to function, e.g. a
+pathogenic missense variant has been identified in it"; start loss: "consider upweighting based
+on the location of pathogenic variants between the native and the next in-frame start"). The
+ENIGMA BRCA1/2 panel does the same for truncations escaping NMD upstream of the most 3'
+established pathogenic truncation (Parsons et al., Am J Hum Genet 2024).
+
+MEN1 facts used (docs/men1-facts.md): menin's nuclear localisation signals NLS1 (residues
+479-497), NLSa (546-572) and NLS2 (588-608) (Guru et al., PNAS 1998;95:1630; La et al., Oncogene
+2006;25:3537); ClinVar assertions cited by VCV number from the shipped ClinVar sample.
+
+Exon arithmetic (coding lengths from the shipped exon table; checked in
+tests/variant_calling/test_pvs1.py by splicing and translating the reference CDS): exon 2 c.1-445,
+3 c.446-654 (209 nt), 4 c.655-783 (129 nt, in frame, residues 219-261), 5 c.784-824 (41 nt),
+6 c.825-912 (88 nt), 7 c.913-1049 (137 nt), 8 c.1050-1185 (136 nt), 9 c.1186-1350 (165 nt, in
+frame, residues 396-450), 10 c.1351-1833 (stop codon c.1831-1833). A premature stop 3' of
+c.1300 (the last 50 nt of exon 9, or exon 10) escapes NMD.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .locus import Annotation
+
+__all__ = ["LAST_UPGRADED_RESIDUE", "NLS2_END", "TABLE", "Pvs1Region", "assess"]
+
+#: The most 3' truncation established pathogenic in the shipped ClinVar sample: p.(Arg527*),
+#: c.1579C>T, VCV000016688 (Pathogenic). Truncations altering menin at or before it are
+#: upgraded to very strong.
+LAST_UPGRADED_RESIDUE = 527
+#: Last residue of NLS2; a truncation altering menin up to here removes (part of) it.
+NLS2_END = 608
+
+
+class Pvs1Region(NamedTuple):
+    """One row of the MEN1 PVS1 table."""
+
+    id: str
+    where: str
+    #: very_strong / strong / moderate, or None when PVS1 does not apply.
+    strength: str | None
+    #: What the plain SVI tree answers for this region.
+    tree: str
+    #: Why this row's strength: the tree's, or the evidence for an upgrade.
+    basis: str
+
+
+TABLE: tuple[Pvs1Region, ...] = (
+    Pvs1Region(
+        "NMD",
+        "nonsense or frameshift with its premature stop 5' of c.1301 (exons 2-8, exon 9 up to "
+        "its last 50 nt): NMD predicted",
+        "very_strong",
+        "PVS1",
+        "the tree: NMD predicted, and exons 2-10 are in every MEN1 RefSeq transcript",
+    ),
+    Pvs1Region(
+        "ESCAPE_TO_527",
+        "nonsense or frameshift escaping NMD (stop at or 3' of c.1301) whose first altered "
+        f"residue is at or before Arg{LAST_UPGRADED_RESIDUE}",
+        "very_strong",
+        "PVS1_Strong (removes >= 13.8 % of menin, with NLS1, NLSa and NLS2)",
+        "upgraded: truncations escaping NMD are established pathogenic down to p.(Arg527*) "
+        "(ClinVar VCV000016688), with p.(Trp436*) VCV000016687 and p.(Arg460*) VCV000016692 "
+        "(a recurrent MEN1 mutation); the lost region also holds the pathogenic in-frame "
+        "p.(Gln453_Arg456del) VCV000016708 (PMC9980257 recommendation H; ENIGMA's rule)",
+    ),
+    Pvs1Region(
+        "ESCAPE_NLS",
+        f"nonsense or frameshift escaping NMD whose first altered residue is "
+        f"{LAST_UPGRADED_RESIDUE + 1}-{NLS2_END}",
+        "strong",
+        "PVS1_Strong (the lost region holds NLSa 546-572 and NLS2 588-608, critical for "
+        "menin's nuclear function)",
+        "the tree; no established pathogenic truncation this far 3' to justify more",
+    ),
+    Pvs1Region(
+        "ESCAPE_TAIL",
+        f"nonsense or frameshift altering only residues {NLS2_END + 1}-610",
+        None,
+        "PVS1_Moderate (< 10 % of the protein, role of the region unknown)",
+        "not applied: the tree's Moderate is for a lost region of unknown role; here at most "
+        "the last two residues go, C-terminal of NLS2, the last known functional element",
+    ),
+    Pvs1Region(
+        "START",
+        "initiation codon (c.1-c.3, start lost)",
+        "very_strong",
+        "PVS1_Moderate (no alternative start in any MEN1 transcript; the next in-frame Met is "
+        "Met228, and pathogenic variants lie between)",
+        "upgraded: re-initiation at Met228 would lose 37 % of menin, a region holding "
+        "pathogenic missense p.(Leu22Arg) VCV000016677, p.(His139Asp) VCV000016699, "
+        "p.(Leu168Pro) VCV000036532, p.(Val184Glu) VCV000016697 and the recurrent "
+        "c.249_252del VCV000016693; and c.1A>G itself is P/LP (VCV000036525) "
+        "(PMC9980257 recommendation B)",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON1",
+        "donor of the non-coding exon 1 (intron 1 +1/+2)",
+        None,
+        "PVS1 N/A (5' UTR)",
+        "the tree (PMC9980257 recommendation A): the CDS is untouched and other first exons "
+        "(NM_130799.2, NM_000244.3) exist",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON2",
+        "canonical sites of exon 2 (intron 1 -1/-2, intron 2 +1/+2): skipping exon 2 removes "
+        "the initiation codon and c.1-445, out of frame",
+        "very_strong",
+        "as an initiation-codon loss: PVS1_Moderate",
+        "upgraded as START: the product could only start at Met228",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON3",
+        "canonical sites of exon 3 (intron 2 -1/-2, intron 3 +1/+2): exon 3 (209 nt) skipped "
+        "out of frame, new stop at codon 161, NMD predicted",
+        "very_strong",
+        "PVS1",
+        "the tree; c.654+1G>A is pathogenic (VCV000039763)",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON4",
+        "canonical sites of exon 4 (intron 3 -1/-2, intron 4 +1/+2): exon 4 (129 nt) skipped "
+        "in frame, deleting residues 219-261 (7.0 %)",
+        "very_strong",
+        "PVS1_Strong (in frame; the region is critical: it holds the pathogenic missense "
+        "p.(Glu255Lys) VCV000016696)",
+        "upgraded: pathogenic missense in the deleted region (PMC9980257 recommendation F); "
+        "menin does not tolerate even single-residue in-frame deletions in its fold, "
+        "e.g. p.(Glu363del) VCV000016685 is pathogenic",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON5",
+        "canonical sites of exon 5 (intron 4 -1/-2, intron 5 +1/+2): exon 5 (41 nt) skipped "
+        "out of frame, new stop at codon 302, NMD predicted",
+        "very_strong",
+        "PVS1",
+        "the tree; c.824+1G>A is pathogenic (VCV000016710)",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON6",
+        "canonical sites of exon 6 (intron 5 -1/-2, intron 6 +1/+2): exon 6 (88 nt) skipped "
+        "out of frame, new stop at codon 338, NMD predicted",
+        "very_strong",
+        "PVS1",
+        "the tree",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON7",
+        "canonical sites of exon 7 (intron 6 -1/-2, intron 7 +1/+2): exon 7 (137 nt) skipped "
+        "out of frame, new stop at codon 320, NMD predicted",
+        "very_strong",
+        "PVS1",
+        "the tree",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON8",
+        "canonical sites of exon 8 (intron 7 -1/-2, intron 8 +1/+2): exon 8 (136 nt) skipped "
+        "out of frame; the new stop (codon 399) falls in the last 50 nt of exon 9, so NMD is "
+        "not predicted; menin is altered from residue 350",
+        "very_strong",
+        "PVS1_Strong (truncation removing > 10 %)",
+        "upgraded as ESCAPE_TO_527: the altered region starts 5' of established pathogenic "
+        "truncations escaping NMD",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON9",
+        "canonical sites of exon 9 (intron 8 -1/-2, intron 9 +1/+2): exon 9 (165 nt) skipped "
+        "in frame, deleting residues 396-450 (9.0 %)",
+        "very_strong",
+        "PVS1_Strong (in frame; critical region: pathogenic missense p.(Asp418Asn) "
+        "VCV000016703 and p.(Trp436Arg) VCV000016686 lie in it)",
+        "upgraded: pathogenic missense in the deleted region (PMC9980257 recommendation F), "
+        "and this very skipping is established pathogenic: c.1350+1G>A (VCV000016707)",
+    ),
+    Pvs1Region(
+        "SPLICE_EXON10",
+        "acceptor of the last exon (intron 9 -1/-2): exon 10 cannot be skipped; a cryptic "
+        "acceptor or intron retention alters menin from residue 451",
+        "strong",
+        "PVS1_Strong (NMD not predicted; the altered region holds NLS1, NLSa and NLS2)",
+        "the tree; not upgraded because the outcome (which cryptic acceptor, in or out of "
+        "frame) is not predictable without RNA evidence",
+    ),
+)
+
+_BY_ID = {r.id: r for r in TABLE}
+
+
+def _row(region_id: str) -> Pvs1Region:
+    return _BY_ID[region_id]
+
+
+def assess(annotation: Annotation) -> tuple[Pvs1Region | None, str | None]:
+    """(the table row for a null variant, or None; a note when PVS1 was considered and not
+    applicable for a reason outside the table)."""
+    csq = annotation.consequence
+    if csq in ("stop_gained", "frameshift_variant"):
+        if annotation.hgvs_p is None or annotation.protein_position is None:
+            return None, "PVS1_not_applicable: no protein change"
+        if "ext" in annotation.hgvs_p:
+            return None, "PVS1_not_applicable: C-terminal extension, not a truncation"
+        if not annotation.nmd_escape:
+            return _row("NMD"), None
+        if annotation.protein_position <= LAST_UPGRADED_RESIDUE:
+            return _row("ESCAPE_TO_527"), None
+        if annotation.protein_position <= NLS2_END:
+            return _row("ESCAPE_NLS"), None
+        return _row("ESCAPE_TAIL"), None
+    if csq == "start_lost":
+        return _row("START"), None
+    if csq in ("splice_donor_variant", "splice_acceptor_variant") and annotation.intron:
+        # The donor of intron k ends exon k; the acceptor of intron k starts exon k + 1.
+        exon = annotation.intron + (1 if csq == "splice_acceptor_variant" else 0)
+        return _BY_ID.get(f"SPLICE_EXON{exon}"), None
+    return None, None
