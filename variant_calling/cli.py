@@ -1,4 +1,4 @@
-"""``men1 classify``: the command-line contract of the MEN1 genotyping engine.
+"""``men1 classify`` and ``men1 hgvs``: the command-line contract of the MEN1 genotyping engine.
 
 Exit codes: 0 classification ran (whatever it found); 2 usage error; 3 invalid input, with one
 line on stderr saying what and where. Never a traceback.
@@ -47,6 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--rules", metavar="JSON", help="JSON file overriding origin/quality thresholds"
     )
+    h = sub.add_parser(
+        "hgvs",
+        help="place and classify an outside laboratory's germline result given in HGVS",
+        description=(
+            "Check an HGVS name (c. on NM_001370259.2, NM_130799.2 or NM_000244.3, with or "
+            "without version; g. on NC_000011.10 (GRCh38) or NC_000011.9 (GRCh37)) against the "
+            "shipped reference, and print its genomic position, its name on the MANE "
+            "transcript and its germline classification."
+        ),
+    )
+    h.add_argument("name", help="the HGVS name, e.g. NM_000244.3:c.1393C>T")
+    h.add_argument("--build", choices=("GRCh37", "GRCh38"), default="GRCh38",
+                   help="build of the genomic position printed (default GRCh38)")
+    h.add_argument("--clinvar", metavar="VCF", help="ClinVar VCF replacing the shipped table")
+    h.add_argument("--format", choices=("json", "text"), default="text", dest="fmt")
     return p
 
 
@@ -99,6 +114,32 @@ def _text(result: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _hgvs_text(result: dict[str, Any]) -> str:
+    v = result["variants"][0]
+    out = [
+        f"{v['evidence'][0].split(': ', 1)[1]}",
+        f"  genomic:   {result['build']} {v['chrom']}:{v['pos']} {v['ref']}>{v['alt']}  "
+        f"{v['hgvs_g']}",
+        f"  MANE:      {v['hgvs_c']} {v['hgvs_p'] or ''}  {v['consequence']}",
+        f"  classification: {v['classification']} ({v['points']:+d} points), germline",
+        f"  qualifies: {'YES' if v['qualifying'] else 'no'} (MEN1 status {result['men1_status']})",
+        f"  known variants: {result['known_variants_version']}; engine "
+        f"{result['engine_version']}",
+    ]
+    out.extend(f"    - {e}" for e in v["evidence"][2:])
+    out.extend(f"  ! {w}" for w in result["warnings"])
+    return "\n".join(out) + "\n"
+
+
+def _run_hgvs(args: argparse.Namespace) -> int:
+    from .outside import classify_name
+
+    data = classify_name(args.name, build=args.build, clinvar=args.clinvar).as_dict()
+    sys.stdout.write(json.dumps(data, indent=2) + "\n" if args.fmt == "json"
+                     else _hgvs_text(data))
+    return EXIT_OK
+
+
 def _run(argv: Sequence[str] | None) -> int:
     from . import __version__
 
@@ -106,8 +147,10 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.version:
         print(__version__)
         return EXIT_OK
+    if args.command == "hgvs":
+        return _run_hgvs(args)
     if args.command != "classify":
-        raise UsageError("a command is required: men1 classify [VCF ...]")
+        raise UsageError("a command is required: men1 classify [VCF ...] or men1 hgvs NAME")
     from .engine import InputFile, classify
     from .rules import DEFAULT_RULES, Rules
 

@@ -169,8 +169,8 @@ def classify(
     ``men1 classify`` JSON object."""
     # Imported here so that `import variant_calling` (e.g. by the web app, or for the reader
     # alone) does not pay for Biopython and the known-variant table.
-    from .known import KnownVariantTable
-    from .locus import annotate
+    from .known import load as load_known
+    from .locus import annotate, genomic_name
     from .oncogenicity import SOMATIC_ORIGINS
     from .oncogenicity import classify as classify_oncogenicity
     from .pathogenicity import classify as classify_pathogenicity
@@ -201,17 +201,7 @@ def classify(
     for d in datas:
         warnings.extend(d.warnings)
 
-    if clinvar is not None:
-        known = KnownVariantTable.from_clinvar_vcf(clinvar, the_build)
-    else:
-        known = KnownVariantTable.shipped(the_build)
-    warnings.extend(known.warnings)
-    if clinvar is not None and len(known) == 0:
-        warnings.append(f"{clinvar}: no MEN1 records; every variant is classified by rules alone")
-    if clinvar is not None and known.skipped:
-        warnings.append(
-            f"{clinvar}: {len(known.skipped)} MEN1-region record(s) not usable as known variants"
-        )
+    known = load_known(clinvar, the_build, warnings)
 
     merged = _collect(sources, the_build, warnings)
     out_variants: list[VariantResult] = []
@@ -266,6 +256,7 @@ def classify(
                 alt=v.alt,
                 hgvs_c=ann.hgvs_c,
                 hgvs_p=ann.hgvs_p,
+                hgvs_g=genomic_name(the_build, v.pos, v.ref, v.alt),
                 consequence=ann.consequence,
                 origin=origin.origin,
                 classification=cls.tier,

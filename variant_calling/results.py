@@ -57,6 +57,8 @@ class VariantResult(NamedTuple):
     population: PopulationFrequency | None
     callers: tuple[str, ...]
     evidence: tuple[str, ...]
+    #: The HGVS g. name on the result's build (NC_000011.10/.9), 3'-shifted.
+    hgvs_g: str | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -76,6 +78,7 @@ class VariantResult(NamedTuple):
             "alt": self.alt,
             "hgvs_c": self.hgvs_c,
             "hgvs_p": self.hgvs_p,
+            "hgvs_g": self.hgvs_g,
             "consequence": self.consequence,
             "origin": self.origin,
             "classification": self.classification,
