@@ -26,6 +26,9 @@ from .user import User
 
 JOB_STATES = ("queued", "running", "done", "failed")
 ASSAYS = ("panel", "exome", "genome")
+#: Where an analysis's variants come from: sequencing VCFs, an outside laboratory's report
+#: entered as HGVS, or an MLPA probe-ratio table.
+SOURCES = ("vcf", "outside", "mlpa")
 INPUT_ROLES = ("paired", "normal", "tumor")
 
 
@@ -50,7 +53,8 @@ class GenotypingAnalysis(Base):
 
     __tablename__ = "genotyping_analyses"
     __table_args__ = (
-        CheckConstraint("assay IN ('panel', 'exome', 'genome')", name="assay"),
+        CheckConstraint("assay IN ('panel', 'exome', 'genome', 'mlpa', 'outside')", name="assay"),
+        CheckConstraint("source IN ('vcf', 'outside', 'mlpa')", name="source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +76,11 @@ class GenotypingAnalysis(Base):
     qualifies: Mapped[bool | None] = mapped_column()
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: vcf | outside | mlpa (SOURCES).
+    source: Mapped[str] = mapped_column(String(16), default="vcf", server_default="vcf")
+    #: What the source records beyond files: an outside report's laboratory, date, accession
+    #: and the name as entered; an MLPA run's kit, lot and probe table.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

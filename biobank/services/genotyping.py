@@ -212,10 +212,11 @@ def decompressed_kind(path: str, cap: int, *, head_only: bool = False) -> str:
                           code="not_vcf")
 
 
-def store_file(session: Session, actor: User, upload: Upload, settings: Settings
-               ) -> GenotypingFile:
+def store_file(session: Session, actor: User, upload: Upload, settings: Settings, *,
+               sniffer: Callable[[bytes], str] = sniff) -> GenotypingFile:
     """Stream the upload to disk under its SHA-256 with a size cap; the same content again
-    returns the existing row."""
+    returns the existing row. ``sniffer`` names the kind from the first bytes (or refuses
+    them): VCF/BCF by default; an outside report's PDF or an MLPA table use their own."""
     os.makedirs(settings.upload_dir, exist_ok=True)
     upload_store.sweep(session, settings.upload_dir)
     digest = hashlib.sha256()
@@ -237,7 +238,7 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
                     head += chunk[: 32 - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
-        kind = sniff(head)
+        kind = sniffer(head)
         sha = digest.hexdigest()
         if kind == "gz":
             kind = decompressed_kind(tmp, settings.max_decompressed, head_only=True)
@@ -251,7 +252,7 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
         row = GenotypingFile(sha256=sha, stored_name=stored, kind=kind, size=size,
                              original_name=_safe_name(upload.filename),
                              uploaded_by_id=actor.id)
-        _insert_once(session, row)
+        insert_once(session, row)
         audit.record(session, actor, "genotyping.file_upload", "genotyping_file", sha,
                      {"size": size, "kind": kind, "name": row.original_name})
         return row
@@ -260,7 +261,7 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
             os.unlink(tmp)
 
 
-def _insert_once(session: Session, row: Any) -> None:
+def insert_once(session: Session, row: Any) -> None:
     """Insert under a savepoint: the same upload committed a moment ago by another request
     (unique SHA-256 / input key) is a clear 409, not a broken transaction."""
     try:
@@ -369,7 +370,7 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
         caller_version=caller_version, assay=assay, build=build, warnings=[],
         created_by_id=actor.id,
     )
-    _insert_once(session, analysis)
+    insert_once(session, analysis)
     for role, f in files:
         session.add(GenotypingInput(analysis_id=analysis.id, file_id=f.id, role=role))
     session.add(ClassificationJob(analysis_id=analysis.id, state="queued", progress=0,
@@ -684,7 +685,11 @@ def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
         for engine in [engine_variant(a, v)]
     ]
     status = effective_status(a)
+    # Only other sources say where they came from: a VCF analysis's signed content stays as it
+    # always was, so that its amendments compare like with like.
+    source = {} if a.source == "vcf" else {"source": a.source, "details": a.details}
     return {
+        **source,
         "participant": a.participant.code,
         "analysis": a.id,
         "assay": {"caller": a.caller, "caller_version": a.caller_version, "assay": a.assay,
@@ -797,6 +802,20 @@ def get_version(session: Session, actor: User, report_id: int, version: int) -> 
             "no report %(report_id)s version %(version)s visible to you",
             report_id=report_id, version=version)
     return row
+
+
+def signed_versions(session: Session, participant: Participant) -> list[ReportVersion]:
+    """The current (latest) signed version of each of the participant's reports, newest
+    first: every analysis that has been signed out speaks for itself at the gate."""
+    rows = session.execute(
+        select(ReportVersion).join(GenotypingReport)
+        .where(GenotypingReport.participant_id == participant.id)
+        .order_by(ReportVersion.signed_at.desc(), ReportVersion.id.desc())
+    ).scalars()
+    current: dict[int, ReportVersion] = {}
+    for v in rows:
+        current.setdefault(v.report_id, v)
+    return list(current.values())
 
 
 def latest_signed(session: Session, participant: Participant) -> ReportVersion | None:

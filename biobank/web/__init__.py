@@ -94,6 +94,7 @@ def init_web(app: Flask) -> None:
         auth,
         errors,
         genotyping,
+        genotyping_sources,
         idempotency,
         labels,
         main,
@@ -114,7 +115,7 @@ def init_web(app: Flask) -> None:
     auth.init_app(app)
     idempotency.init_app(app)
     for module in (main, specimens, participants, audit_pages, account, shipments, storage,
-                   genotyping, labels):
+                   genotyping, genotyping_sources, labels):
         app.register_blueprint(module.bp)
     init_api(app, csrf)
 

@@ -52,7 +52,7 @@ def runner(app: Flask) -> jobs.JobRunner:
     return r
 
 
-UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping"})
+UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping", "sources.outside"})
 
 
 def upload_limit_check() -> None:

@@ -1,0 +1,41 @@
+"""Analyses from outside laboratory reports and MLPA tables: the analysis's source and its
+details (issue 19)
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-10
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("genotyping_analyses") as batch:
+        batch.add_column(sa.Column("source", sa.String(length=16), nullable=False,
+                                   server_default="vcf"))
+        batch.add_column(sa.Column("details", sa.JSON(), nullable=True))
+        batch.drop_constraint(op.f("ck_genotyping_analyses_assay"), type_="check")
+        batch.create_check_constraint(
+            "assay", "assay IN ('panel', 'exome', 'genome', 'mlpa', 'outside')")
+        batch.create_check_constraint("source", "source IN ('vcf', 'outside', 'mlpa')")
+
+
+def downgrade() -> None:
+    # Signed reports of outside results and MLPA would lose their meaning: refuse, not drop.
+    count = op.get_bind().execute(
+        sa.text("SELECT COUNT(*) FROM genotyping_analyses WHERE source != 'vcf'")).scalar()
+    if count:
+        raise RuntimeError(f"{count} analyses come from outside reports or MLPA tables; "
+                           "revision 0011 cannot hold them")
+    with op.batch_alter_table("genotyping_analyses") as batch:
+        batch.drop_constraint(op.f("ck_genotyping_analyses_source"), type_="check")
+        batch.drop_constraint(op.f("ck_genotyping_analyses_assay"), type_="check")
+        batch.create_check_constraint("assay", "assay IN ('panel', 'exome', 'genome')")
+        batch.drop_column("details")
+        batch.drop_column("source")

@@ -1,0 +1,87 @@
+"""Genotyping pages for results that are not VCF uploads: an outside laboratory's report
+entered as HGVS with its PDF attached, and the stored document of such an analysis.
+
+A refused field is shown beside its field with the other inputs kept (422); nothing is
+written (the request rolls back).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from ..errors import ValidationError
+from ..models import GenotypingInput
+from ..services import access, genotyping, outside_results
+from . import translate_message
+from .auth import actor, login_required
+from .genotyping import settings
+from .transaction import db_session
+
+bp = Blueprint("sources", __name__, url_prefix="/genotyping")
+
+def field_errors(exc: ValidationError, fields: dict[str, str]) -> dict[str, str]:
+    """The refusal, translated, keyed by the form field its code is about (``fields``; ""
+    for the form as a whole)."""
+    return {fields.get(exc.code, ""): translate_message(exc.message)}
+
+
+@bp.route("/participants/<code>/outside", methods=["GET", "POST"])
+@login_required
+def outside(code: str) -> Any:
+    s = db_session()
+    p = access.get_participant(s, actor(), code)
+    access.require_role(actor(), "pathologist")
+    values = {name: request.form.get(name, "") for name in outside_results.FIELDS
+              if name != "report"}
+    values.setdefault("build", "GRCh38")
+    if request.method == "GET":
+        return render_template("genotyping/outside.html", participant=p, values=values,
+                               errors={}, builds=genotyping.BUILDS)
+    f = request.files.get("report")
+    upload = (genotyping.Upload("normal", f.stream, f.filename or "")
+              if f is not None and (f.filename or f.content_length) else None)
+    req = outside_results.OutsideRequest(
+        participant_code=code, hgvs=values["hgvs"], lab=values["lab"],
+        report_date=values["report_date"], accession=values["accession"], report=upload,
+        build=values["build"] or "GRCh38")
+    try:
+        analysis, created = outside_results.create(s, actor(), req, settings())
+    except ValidationError as exc:
+        s.rollback()
+        errors = field_errors(exc, outside_results.FIELD_OF_CODE)
+        page = render_template("genotyping/outside.html", participant=p, values=values,
+                               errors=errors, builds=genotyping.BUILDS)
+        return page, 422
+    flash(_("Outside result recorded and classified; review it and sign it out.") if created
+          else _("This outside result was already recorded: showing it."),
+          "success" if created else "info")
+    return redirect(url_for("genotyping.analysis", analysis_id=analysis.id), code=303)
+
+
+@bp.route("/analyses/<int:analysis_id>/documents/<int:input_id>")
+@login_required
+def document(analysis_id: int, input_id: int) -> Response:
+    """An analysis's stored document (an outside report's PDF, an MLPA table), by the
+    analysis it belongs to (site scoping), never by its file name."""
+    s = db_session()
+    a = genotyping.get_analysis(s, actor(), analysis_id)
+    row = s.get(GenotypingInput, input_id)
+    if row is None or row.analysis_id != a.id or a.source == "vcf":
+        return Response(status=404)
+    path = f"{settings().upload_dir}/{row.file.stored_name}"
+    mimetype = {"pdf": "application/pdf", "csv": "text/csv"}.get(row.file.kind,
+                                                                 "application/octet-stream")
+    return send_file(path, mimetype=mimetype, as_attachment=True,
+                     download_name=f"analysis-{a.id}-{row.file.sha256[:12]}.{row.file.kind}")

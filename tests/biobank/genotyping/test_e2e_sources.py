@@ -1,0 +1,95 @@
+"""In Chromium (issue 19): results that are not VCF uploads make a participant eligible, and
+the coordinator's gate cites each source: an outside laboratory's report entered as HGVS with
+its PDF, reviewed and signed by the pathologist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from biobank import get_db
+from biobank.models import Participant, User
+from biobank.services import enrollment
+from tests.conftest import browser_login
+
+from .conftest import GOOD_CRITERIA, demo_specimens, receive_at_central
+from .test_outside_results import report_pdf
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "demo-Passw0rd!"
+
+
+def sign_out(page: Any) -> None:
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url(lambda url: "/login" in url)
+
+
+def sign(page: Any) -> None:
+    page.check("#sign-form input[name=confirm]")
+    page.fill("#sign-password", PASSWORD)
+    page.click("#sign-form button[type=submit]")
+    page.wait_for_selector("tr[data-version='1']")
+
+
+def record_criteria(app: Flask, code: str) -> None:
+    with get_db(app).transaction() as s:
+        coord = s.execute(select(User).where(User.username == "s01.coord")).scalar_one()
+        p = s.execute(select(Participant).where(Participant.code == code)).scalar_one()
+        enrollment.record_assessment(s, coord, p, dict(GOOD_CRITERIA),
+                                     "Lab report 2026-12-01; clinic note 2026-12-02")
+
+
+def test_an_entered_and_signed_outside_report_makes_the_participant_eligible(
+        page: Any, live_server: Any) -> None:
+    app = live_server.app
+    demo = demo_specimens(app, "S01-0004")
+    receive_at_central(app, [demo.blood, demo.tumour])
+
+    browser_login(page, "pathologist")
+    page.goto(f"/genotyping/participants/{demo.participant}")
+    page.click("#link-outside")
+    page.wait_for_url(lambda url: url.endswith("/outside"))
+    # The report's name in NM_130799.2 numbering typed against NM_000244.3: refused beside
+    # the field, everything typed kept.
+    page.fill("#hgvs", "NM_000244.3:c.1546dupC")
+    page.fill("#lab", "Ruijin Hospital Clinical Genetics")
+    page.fill("#report_date", "2026-09-15")
+    page.fill("#accession", "RJ-MG-26-0412")
+    page.set_input_files("#report", files=[{"name": "ruijin-report.pdf",
+                                             "mimeType": "application/pdf",
+                                             "buffer": report_pdf("c.1546dupC")}])
+    page.click("#outside-form button[type=submit]")
+    error = page.locator("[data-error-for='hgvs']")
+    error.wait_for()
+    assert "is G, not C" in error.inner_text() and "NM_130799.2:c.1546dupC" in error.inner_text()
+    assert page.input_value("#lab") == "Ruijin Hospital Clinical Genetics"
+    assert page.input_value("#accession") == "RJ-MG-26-0412"
+    assert page.locator("#hgvs").get_attribute("aria-invalid") == "true"
+
+    page.fill("#hgvs", "NM_130799.2:c.1546dupC")
+    page.set_input_files("#report", files=[{"name": "ruijin-report.pdf",
+                                             "mimeType": "application/pdf",
+                                             "buffer": report_pdf("c.1546dupC")}])
+    page.click("#outside-form button[type=submit]")
+    page.wait_for_url(lambda url: "/genotyping/analyses/" in url)
+    row = page.locator("tr[data-variant='NM_001370259.2:c.1546dup']")
+    assert row.locator("[data-classification]").get_attribute(
+        "data-classification") == "likely_pathogenic"
+    assert "qualifies" in row.inner_text()
+    assert page.locator("[data-detail='accession']").inner_text() == "RJ-MG-26-0412"
+    sign(page)
+    sign_out(page)
+
+    record_criteria(app, demo.participant)
+    browser_login(page, "s01.coord")
+    page.goto(f"/genotyping/participants/{demo.participant}/gate")
+    assert page.locator("#decision").get_attribute("data-decision") == "eligible"
+    men1 = page.locator("tr[data-criterion='men1']")
+    assert men1.get_attribute("data-status") == "met"
+    text = men1.inner_text()
+    assert "NM_001370259.2:c.1546dup" in text and "likely_pathogenic germline" in text
+    assert ("outside report Ruijin Hospital Clinical Genetics 2026-09-15 (accession "
+            "RJ-MG-26-0412), confirmed and signed by Demo Molecular Pathologist") in text
