@@ -280,8 +280,9 @@ def classify(
     covered = men1_covered(sources, cov) is not False
     status = men1_status((v.verdict for v in out_variants), covered=covered)
     if status == "not_covered":
-        warnings.append("MEN1 not covered: no record or gVCF block over the MEN1 coding exons; "
-                        "the result is pending, not negative")
+        warnings.append("MEN1 not covered: no input has a record in the MEN1 region, or the "
+                        "gVCF blocks cover none of its coding bases at the minimum depth; the "
+                        "result is pending, not negative")
     if cov is not None and not cov["covered"] and status == "none_detected":
         warnings.append("none detected, but the MEN1 coding exons were NOT all covered")
     normals = [s.normal for s in sources if s.normal]
