@@ -95,7 +95,19 @@ def _text(result: dict[str, Any]) -> str:
             f"{v['hgvs_c']} {v['hgvs_p'] or ''}  {v['consequence']}"
         )
         onc = v["oncogenicity"]
-        scales = f"{v['classification']} ({v['points']:+d} points)"
+        cnv = v.get("copy_number")
+        if cnv is not None:
+            exons = ", ".join(str(x) for x in cnv["exons"]) or "none"
+            partial = ", ".join(str(x) for x in cnv["exons_partial"])
+            out.append(f"    {v['hgvs_g']}  {cnv['size']:,} bp; exons {exons}"
+                       + (f" (partly {partial})" if partial else "")
+                       + "; copy number " + (", ".join(
+                           f"{'tumour' if r == 'tumor' else r} {c if c is not None else '?'}"
+                           for r, c in cnv["copy_number"].items()) or "-"))
+            scales = (f"{v['classification']} (ClinGen CNV {cnv['section']}, score "
+                      f"{cnv['score']:+.2f})")
+        else:
+            scales = f"{v['classification']} ({v['points']:+d} points)"
         if onc is not None:
             scales += f", {onc['tier']} ({onc['points']:+d} points, oncogenicity)"
         out.append(

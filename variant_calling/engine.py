@@ -11,12 +11,21 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from . import __version__, reference
+from .callers.structural import COPY_NUMBER_CALLERS
 from .coverage import coverage, men1_covered
 from .errors import BuildError, Men1Error, UsageError
 from .normalize import check_ref, normalize
-from .origin import Origin, decide
+from .origin import decide
 from .population import most_common
-from .qualify import ONCOGENIC_TIERS, PATHOGENIC_TIERS, STATUSES, Verdict, men1_status, qualifies
+from .qualify import (
+    ONCOGENIC_TIERS,
+    PATHOGENIC_TIERS,
+    STATUSES,
+    Verdict,
+    caller_quality,
+    men1_status,
+    qualifies,
+)
 from .reader import Block, Call, SampleEvidence, VcfData, read_vcf
 from .results import InputSummary, Men1Result, VariantResult
 from .roles import Source, assign_roles
@@ -125,34 +134,6 @@ def _collect(sources: list[Source], build: str, warnings: list[str]) -> list[_Va
 # ---------------------------------------------------------------------------------------------
 # Quality, coverage, status
 # ---------------------------------------------------------------------------------------------
-def _quality(v: _Variant, origin: Origin, rules: Rules) -> tuple[bool, list[str], list[str]]:
-    """(passes, filters, evidence). Passing needs one caller whose filters do not disqualify."""
-    germline = origin.origin in GERMLINE_ORIGINS
-    filters: list[str] = []
-    passing = False
-    blocking: set[str] = set()
-    for call in v.calls:
-        bad = [
-            f
-            for f in call.filters
-            if f not in rules.neutral_filters
-            and not (germline and f in rules.germline_compatible_filters)
-        ]
-        filters.extend(f for f in call.filters if f not in filters)
-        if bad:
-            blocking.update(bad)
-        else:
-            passing = True
-    if filters != ["PASS"] and "PASS" in filters and len(v.calls) == 1:
-        filters.remove("PASS")
-    ev = (
-        ["QUALITY_PASS"]
-        if passing
-        else [f"QUALITY_FAIL (caller filters: {', '.join(sorted(blocking))})"]
-    )
-    return passing, filters, ev
-
-
 # ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
@@ -169,6 +150,7 @@ def classify(
     ``men1 classify`` JSON object."""
     # Imported here so that `import variant_calling` (e.g. by the web app, or for the reader
     # alone) does not pay for Biopython and the known-variant table.
+    from . import copy_number
     from .known import load as load_known
     from .locus import annotate, genomic_name
     from .oncogenicity import SOMATIC_ORIGINS
@@ -223,7 +205,8 @@ def classify(
             if origin.origin in SOMATIC_ORIGINS
             else None
         )
-        passes, filters, qev = _quality(v, origin, rules)
+        passes, filters, qev = caller_quality(
+            [c.filters for c in v.calls], origin.origin in GERMLINE_ORIGINS, rules)
         verdict = Verdict(origin.origin, cls.tier, onc.tier if onc else None, passes,
                           origin.in_tumor)
         harmful = cls.tier in PATHOGENIC_TIERS or (onc is not None and onc.tier in ONCOGENIC_TIERS)
@@ -275,11 +258,19 @@ def classify(
         )
     if ignored:
         warnings.append(f"{ignored} MEN1 record(s) with no ALT support in any sample ignored")
+    out_variants.extend(copy_number.results(sources, the_build, known, rules, warnings))
+    out_variants.sort(key=lambda v: (v.pos, v.ref, v.alt))
     cov = coverage(sources, the_build, rules)
     # Nothing found, and the inputs cannot show MEN1 was looked at: pending, not negative.
     covered = men1_covered(sources, cov) is not False
-    status = men1_status((v.verdict for v in out_variants), covered=covered)
-    if status == "not_covered":
+    # A copy-number caller does not look at sequence variants: its silence is not a negative.
+    copy_number_only = all(s.data.caller in COPY_NUMBER_CALLERS for s in sources)
+    status = men1_status((v.verdict for v in out_variants),
+                         covered=covered and not copy_number_only)
+    if status == "not_covered" and copy_number_only and covered:
+        warnings.append("copy-number input only: sequence variants of MEN1 were not assessed; "
+                        "without a qualifying event the result is pending, not negative")
+    elif status == "not_covered":
         warnings.append("MEN1 not covered: no input has a record in the MEN1 region, or the "
                         "gVCF blocks cover none of its coding bases at the minimum depth; the "
                         "result is pending, not negative")

@@ -1143,3 +1143,102 @@ def c_position(build: str, pos: int) -> str:
     if not w.start <= pos <= w.end:
         raise HgvsError(f"{build} chr11:{pos} is outside the shipped MEN1 window")
     return _c_pos(_tx(), w.end - pos)
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole exons: copy-number events
+
+
+class ExonSpan(NamedTuple):
+    """A MANE exon on the genome (plus strand, 1-based inclusive) and its coding part."""
+
+    number: int
+    start: int
+    end: int
+    #: The exon's coding bases (c.1 to the stop codon) on the genome; None for exon 1.
+    coding: tuple[int, int] | None
+
+
+def mane_exons(build: str) -> list[ExonSpan]:
+    """The MANE exons, 5' (exon 1, the highest coordinate) to 3'."""
+    tx = _tx()
+    w_end = reference.window(build).end
+    out = []
+    for e in tx.exons:
+        a, b = max(e.tx_start, tx.cds_start), min(e.tx_end, tx.cds_end)
+        coding = None
+        if a <= b:
+            coding = (w_end - (e.idx_start + b - e.tx_start),
+                      w_end - (e.idx_start + a - e.tx_start))
+        out.append(ExonSpan(e.number, w_end - e.idx_end, w_end - e.idx_start, coding))
+    return out
+
+
+def c_position_any(build: str, pos: int) -> str:
+    """The MANE c. position of any chr11 coordinate: inside the shipped window as
+    :func:`c_position`; beyond it, counted on from the transcript's ends (c.-N upstream, c.*N
+    downstream), which needs no sequence."""
+    return _c_pos(_tx(), reference.window(build).end - pos)
+
+
+def transcript_ends(build: str) -> tuple[str, str]:
+    """The c. names of the MANE transcript's first and last bases (c.-61, c.*818)."""
+    tx = _tx()
+    return _c_number(tx, 1), _c_number(tx, tx.length)
+
+
+class ExonEffect(NamedTuple):
+    """What a transcript made of whole MANE exons in a given order does to menin."""
+
+    kind: str  # "start_lost", "truncating", "in_frame", "unchanged"
+    #: First residue (1-based) of menin altered or lost.
+    first_residue: int | None
+    #: The last reference residue lost, for an in-frame change.
+    last_residue: int | None
+    #: NMD predicted: the new stop lies more than 50 nt 5' of the last exon-exon junction.
+    nmd: bool | None
+    hgvs_p: str
+
+
+def exon_rearrangement(order: list[int]) -> ExonEffect:
+    """The effect on menin of splicing the MANE exons in ``order`` (exon numbers; a deleted
+    exon is missing, a tandem duplication repeats a run). Translation starts at the reference
+    start codon in the first copy of exon 2."""
+    tx = _tx()
+    by_number = {e.number: e for e in tx.exons}
+    if 2 not in order:
+        return ExonEffect("start_lost", 1, None, None, "p.0?")
+    mrna = ""
+    junctions: list[int] = []
+    start = -1
+    for n in order:
+        e = by_number[n]
+        if n == 2 and start < 0:
+            start = len(mrna) + (tx.cds_start - e.tx_start)
+        mrna += tx.cdna[e.tx_start - 1 : e.tx_end]
+        junctions.append(len(mrna))
+    ref = _reference_protein(tx.accession)
+    mut = _translate(mrna[start:])
+    i = 0
+    while i < min(len(ref), len(mut)) and ref[i] == mut[i]:
+        i += 1
+    if i == len(ref) == len(mut):
+        return ExonEffect("unchanged", None, None, None, "p.(=)")
+    last_junction = junctions[-2] if len(junctions) > 1 else 0
+    if mut.endswith("*"):
+        stop_at = start + 3 * (len(mut) - 1)  # 0-based mRNA index of the stop codon
+        # The reference C terminus follows the change: an in-frame loss or gain of residues.
+        tail = 0
+        while (tail < min(len(ref), len(mut)) - i
+               and ref[len(ref) - 1 - tail] == mut[len(mut) - 1 - tail]):
+            tail += 1
+        # Back in the reference frame, ending at the reference stop: at least the last ten
+        # residues agree (an out-of-frame product matching them by chance is negligible).
+        if tail >= min(10, len(ref) - i) and len(ref) - tail >= i:
+            last = len(ref) - tail  # 1-based number of the last lost residue
+            return ExonEffect("in_frame", i + 1, last if last > i else None, None,
+                              "p.?")
+        nmd = stop_at + 3 <= last_junction - NMD_BOUNDARY_NT
+        return ExonEffect("truncating", i + 1, None, nmd, "p.?")
+    # No stop before the mRNA ends (the last exon lost): menin altered from residue i + 1.
+    return ExonEffect("truncating", i + 1, None, False, "p.?")

@@ -44,8 +44,9 @@ class VariantResult(NamedTuple):
     origin: str
     #: Germline pathogenicity tier (ACMG/AMP on the ClinGen points scale).
     classification: str
-    #: The sum of the applied ACMG criteria's points.
-    points: int
+    #: The sum of the applied ACMG criteria's points (None for a copy-number event, scored on
+    #: the ClinGen CNV scale: ``copy_number["score"]``).
+    points: int | None
     #: Somatic oncogenicity; None for variants of germline origin.
     oncogenicity: Oncogenicity | None
     qualifying: bool
@@ -59,6 +60,11 @@ class VariantResult(NamedTuple):
     evidence: tuple[str, ...]
     #: The HGVS g. name on the result's build (NC_000011.10/.9), 3'-shifted.
     hgvs_g: str | None = None
+    #: A deletion, duplication or copy-number segment: its extent, exons, copy numbers and
+    #: ClinGen CNV scoring (None for a small variant).
+    copy_number: dict[str, Any] | None = None
+    #: The qualifying rule's ``second_hit_only`` (variant_calling.qualify).
+    second_hit_only: bool = False
 
     @property
     def verdict(self) -> Verdict:
@@ -68,6 +74,7 @@ class VariantResult(NamedTuple):
             self.oncogenicity.tier if self.oncogenicity else None,
             self.quality_pass,
             self.in_tumor,
+            self.second_hit_only,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -94,6 +101,8 @@ class VariantResult(NamedTuple):
             "population": _population_dict(self.population),
             "callers": list(self.callers),
             "evidence": list(self.evidence),
+            "copy_number": self.copy_number,
+            "second_hit_only": self.second_hit_only,
         }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -161,6 +162,9 @@ class GenotypingVariant(Base):
     quality_pass: Mapped[bool] = mapped_column()
     #: The engine's judgement that the tumour shows the variant (its read thresholds).
     in_tumor: Mapped[bool] = mapped_column(default=False)
+    #: A tumour's single-copy loss of the whole gene: reported, qualifying only through a
+    #: first hit (variant_calling.qualify).
+    second_hit_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     normal_depth: Mapped[int | None] = mapped_column(Integer)
     normal_alt: Mapped[int | None] = mapped_column(Integer)
     normal_vaf: Mapped[float | None] = mapped_column(Float)

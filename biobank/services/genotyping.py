@@ -47,6 +47,7 @@ DEFAULT_UPLOAD_MAX = 48 * 1024 * 1024
 DEFAULT_INLINE_MAX = 1024 * 1024
 DEFAULT_DECOMPRESSED_MAX = 512 * 1024 * 1024
 VCF_MAGIC = b"##fileformat=VCF"
+CNS_MAGIC = b"chromosome\tstart\tend"
 BCF_MAGIC = b"BCF\x02"
 GZIP_MAGIC = b"\x1f\x8b"
 ASSAYS = {"panel": "Targeted panel", "exome": "Exome", "genome": "Genome"}
@@ -153,6 +154,8 @@ def sniff(head: bytes) -> str:
         return "gz"
     if head.startswith(b"\xef\xbb\xbf" + VCF_MAGIC) or head.startswith(VCF_MAGIC):
         return "vcf"
+    if head.lstrip(b"\xef\xbb\xbf").startswith(CNS_MAGIC):
+        return "cns"  # a CNVkit segment table (copy number; issue 19)
     shown = head[:8].decode("latin-1")
     shown = "".join(ch if ch.isprintable() else "." for ch in shown)
     kind = "a PDF document" if head.startswith(b"%PDF") else f"content starting {shown!r}"
@@ -421,9 +424,12 @@ def run_engine(ci: ClassifyInput, max_decompressed: int, *,
         if path.endswith((".gz", ".bcf")):
             decompressed_kind(path, max_decompressed)
     inputs = [InputFile(path, None if role == "paired" else role) for path, role in ci.files]
+    # A CNVkit segment table names no sample: its specimen link is the pathologist's word.
+    unnamed = {role for path, role in ci.files if path.endswith(".cns")}
     try:
         result = variant_calling.classify(
-            inputs, normal_sample=ci.normal_sample, tumor_sample=ci.tumor_sample,
+            inputs, normal_sample=None if "normal" in unnamed else ci.normal_sample,
+            tumor_sample=None if "tumor" in unnamed else ci.tumor_sample,
             build=ci.build, clinvar=known_variants,
         ).as_dict()
     except Men1Error as exc:
@@ -441,6 +447,8 @@ def run_engine(ci: ClassifyInput, max_decompressed: int, *,
                               reason=_rename(_one_line(exc), ci.names),
                               code="invalid_vcf") from exc
     for role in ("normal", "tumor"):
+        if role in unnamed:
+            continue
         want = ci.expected.get(role)
         got = result.get(f"{role}_sample")
         if want is not None and got != want:
@@ -497,6 +505,7 @@ def store_result(session: Session, job_id: int, result: dict[str, Any]) -> None:
             engine_oncogenicity=(v.get("oncogenicity") or {}).get("tier"),
             oncogenicity=(v.get("oncogenicity") or {}).get("tier"),
             quality_pass=bool(v["quality_pass"]), in_tumor=bool(v.get("in_tumor")),
+            second_hit_only=bool(v.get("second_hit_only")),
             normal_depth=n.get("depth"), normal_alt=n.get("alt_reads"), normal_vaf=n.get("vaf"),
             tumor_depth=t.get("depth"), tumor_alt=t.get("alt_reads"), tumor_vaf=t.get("vaf"),
             evidence=[_rename(_one_line(Exception(e)), names) for e in v.get("evidence", [])],
@@ -589,7 +598,8 @@ def analyses_of(session: Session, participant: Participant) -> list[GenotypingAn
 # ---------------------------------------------------------------------------------------------
 def verdict(v: GenotypingVariant) -> Verdict:
     """The values the qualifying rule reads, as reviewed (after any override)."""
-    return Verdict(v.origin, v.classification, v.oncogenicity, v.quality_pass, v.in_tumor)
+    return Verdict(v.origin, v.classification, v.oncogenicity, v.quality_pass, v.in_tumor,
+                   v.second_hit_only)
 
 
 def qualifying(v: GenotypingVariant) -> bool:

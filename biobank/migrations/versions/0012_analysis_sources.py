@@ -24,6 +24,9 @@ def upgrade() -> None:
         batch.create_check_constraint(
             "assay", "assay IN ('panel', 'exome', 'genome', 'mlpa', 'outside')")
         batch.create_check_constraint("source", "source IN ('vcf', 'outside', 'mlpa')")
+    with op.batch_alter_table("genotyping_variants") as batch:
+        batch.add_column(sa.Column("second_hit_only", sa.Boolean(), nullable=False,
+                                   server_default=sa.false()))
 
 
 def downgrade() -> None:
@@ -33,6 +36,8 @@ def downgrade() -> None:
     if count:
         raise RuntimeError(f"{count} analyses come from outside reports or MLPA tables; "
                            "revision 0011 cannot hold them")
+    with op.batch_alter_table("genotyping_variants") as batch:
+        batch.drop_column("second_hit_only")
     with op.batch_alter_table("genotyping_analyses") as batch:
         batch.drop_constraint(op.f("ck_genotyping_analyses_source"), type_="check")
         batch.drop_constraint(op.f("ck_genotyping_analyses_assay"), type_="check")
