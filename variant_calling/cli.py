@@ -62,6 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="build of the genomic position printed (default GRCh38)")
     h.add_argument("--clinvar", metavar="VCF", help="ClinVar VCF replacing the shipped table")
     h.add_argument("--format", choices=("json", "text"), default="text", dest="fmt")
+    m = sub.add_parser(
+        "mlpa",
+        help="classify a SALSA MLPA P017 MEN1 probe-ratio table (blood DNA)",
+        description=("Read a P017 probe-ratio table (CSV: kit,probe,exon,ratio), call exon "
+                     "deletions and duplications and classify them like copy-number calls."),
+    )
+    m.add_argument("table", help="the probe-ratio table (CSV)")
+    m.add_argument("--build", choices=("GRCh37", "GRCh38"), default="GRCh38")
+    m.add_argument("--clinvar", metavar="VCF", help="ClinVar VCF replacing the shipped table")
+    m.add_argument("--format", choices=("json", "text"), default="text", dest="fmt")
     return p
 
 
@@ -161,8 +171,16 @@ def _run(argv: Sequence[str] | None) -> int:
         return EXIT_OK
     if args.command == "hgvs":
         return _run_hgvs(args)
+    if args.command == "mlpa":
+        from .mlpa import classify_file
+
+        data = classify_file(args.table, build=args.build, clinvar=args.clinvar).as_dict()
+        sys.stdout.write(json.dumps(data, indent=2) + "\n" if args.fmt == "json"
+                         else _text(data))
+        return EXIT_OK
     if args.command != "classify":
-        raise UsageError("a command is required: men1 classify [VCF ...] or men1 hgvs NAME")
+        raise UsageError("a command is required: men1 classify [VCF ...], men1 hgvs NAME or "
+                         "men1 mlpa TABLE")
     from .engine import InputFile, classify
     from .rules import DEFAULT_RULES, Rules
 

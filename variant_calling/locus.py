@@ -1161,7 +1161,12 @@ class ExonSpan(NamedTuple):
 
 def mane_exons(build: str) -> list[ExonSpan]:
     """The MANE exons, 5' (exon 1, the highest coordinate) to 3'."""
-    tx = _tx()
+    return transcript_exons(build, MANE)
+
+
+def transcript_exons(build: str, accession: str) -> list[ExonSpan]:
+    """The exons of a modelled transcript, 5' to 3' (``coding``: their CDS part)."""
+    tx = _tx(accession)
     w_end = reference.window(build).end
     out = []
     for e in tx.exons:

@@ -182,7 +182,8 @@ class GenotypingVariant(Base):
 class VariantOverride(Base):
     __tablename__ = "variant_overrides"
     __table_args__ = (
-        CheckConstraint("field IN ('origin', 'classification', 'oncogenicity')", name="field"),
+        CheckConstraint(
+            "field IN ('origin', 'classification', 'oncogenicity', 'confirmation')", name="field"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -279,7 +279,7 @@ def insert_once(session: Session, row: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 # Analyses
 # ---------------------------------------------------------------------------------------------
-def _linked_specimen(session: Session, actor: User, participant: Participant, barcode: str,
+def linked_specimen(session: Session, actor: User, participant: Participant, barcode: str,
                      allowed: frozenset[str], what: str) -> Specimen:
     s = access.get_specimen(session, actor, barcode)
     if s.participant_id != participant.id:
@@ -337,13 +337,13 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
         if not req.normal_specimen:
             raise ValidationError("link the blood (germline) specimen that was sequenced",
                                   code="specimen_required")
-        normal = _linked_specimen(session, actor, participant, req.normal_specimen,
+        normal = linked_specimen(session, actor, participant, req.normal_specimen,
                                   NORMAL_TYPES, "the germline specimen")
     if needs_tumor:
         if not req.tumor_specimen:
             raise ValidationError("link the tumour specimen that was sequenced",
                                   code="specimen_required")
-        tumor = _linked_specimen(session, actor, participant, req.tumor_specimen,
+        tumor = linked_specimen(session, actor, participant, req.tumor_specimen,
                                  TUMOR_TYPES, "the tumour specimen")
     normal_sample = _clean(req.normal_sample, 200) or None
     tumor_sample = _clean(req.tumor_sample, 200) or None

@@ -82,12 +82,16 @@ def compare(reviewed: list[dict[str, Any]], engine_status_then: str | None,
 
 def _rerun(session: Session, a: GenotypingAnalysis, settings: genotyping.Settings
            ) -> dict[str, Any]:
-    """The current engine on the analysis's own inputs: its VCFs, or the outside report's
-    name as entered."""
+    """The current engine on the analysis's own inputs: its VCFs, the outside report's name
+    as entered, or the MLPA table."""
     if a.source == "outside":
         from . import outside_results
 
         return outside_results.rerun(a, settings)
+    if a.source == "mlpa":
+        from . import mlpa
+
+        return mlpa.rerun(a, settings)
     assert a.job is not None
     return genotyping.run_engine(
         genotyping.classify_input(session, a.job.id, settings.upload_dir),

@@ -52,7 +52,8 @@ def runner(app: Flask) -> jobs.JobRunner:
     return r
 
 
-UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping", "sources.outside"})
+UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping", "sources.outside",
+                              "sources.mlpa_page"})
 
 
 def upload_limit_check() -> None:

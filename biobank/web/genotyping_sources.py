@@ -22,10 +22,10 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..errors import ValidationError
-from ..models import GenotypingInput
-from ..services import access, genotyping, outside_results
+from ..models import GenotypingInput, Specimen
+from ..services import access, genotyping, mlpa, outside_results
 from . import translate_message
-from .auth import actor, login_required
+from .auth import actor, login_required, roles_required
 from .genotyping import settings
 from .transaction import db_session
 
@@ -68,6 +68,58 @@ def outside(code: str) -> Any:
           else _("This outside result was already recorded: showing it."),
           "success" if created else "info")
     return redirect(url_for("genotyping.analysis", analysis_id=analysis.id), code=303)
+
+
+def _blood_specimens(participant_id: int) -> list[Specimen]:
+    from sqlalchemy import select
+
+    return [x for x in db_session().execute(
+        select(Specimen).where(Specimen.participant_id == participant_id,
+                               Specimen.status != "expected").order_by(Specimen.id)).scalars()
+        if x.specimen_type in genotyping.NORMAL_TYPES]
+
+
+@bp.route("/participants/<code>/mlpa", methods=["GET", "POST"])
+@login_required
+def mlpa_page(code: str) -> Any:
+    s = db_session()
+    p = access.get_participant(s, actor(), code)
+    access.require_role(actor(), "pathologist")
+    values = {"normal_specimen": request.form.get("normal_specimen", ""),
+              "build": request.form.get("build", "GRCh38") or "GRCh38"}
+    specimens = _blood_specimens(p.id)
+
+    def page(errors: dict[str, str]) -> str:
+        return render_template("genotyping/mlpa.html", participant=p, values=values,
+                               errors=errors, builds=genotyping.BUILDS, specimens=specimens)
+
+    if request.method == "GET":
+        return page({})
+    f = request.files.get("table")
+    upload = (genotyping.Upload("normal", f.stream, f.filename or "")
+              if f is not None and (f.filename or f.content_length) else None)
+    req = mlpa.MlpaRequest(participant_code=code, normal_specimen=values["normal_specimen"],
+                           table=upload, build=values["build"])
+    try:
+        analysis, created = mlpa.create(s, actor(), req, settings())
+    except ValidationError as exc:
+        s.rollback()
+        return page(field_errors(exc, mlpa.FIELD_OF_CODE)), 422
+    flash(_("MLPA table imported and classified; review it and sign it out.") if created
+          else _("This MLPA table was already imported: showing it."),
+          "success" if created else "info")
+    return redirect(url_for("genotyping.analysis", analysis_id=analysis.id), code=303)
+
+
+@bp.route("/variants/<int:variant_id>/confirm", methods=["POST"])
+@roles_required("pathologist")
+def confirm(variant_id: int) -> Any:
+    row = mlpa.confirm(db_session(), actor(), variant_id, request.form.get("method", ""),
+                       request.form.get("reason", ""))
+    flash(_("Confirmation recorded. Sign an amendment (or the first version) to report it."),
+          "success")
+    return redirect(url_for("genotyping.analysis", analysis_id=row.variant.analysis_id),
+                    code=303)
 
 
 @bp.route("/analyses/<int:analysis_id>/documents/<int:input_id>")

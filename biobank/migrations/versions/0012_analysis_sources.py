@@ -1,5 +1,6 @@
 """Analyses from outside laboratory reports and MLPA tables: the analysis's source and its
-details (issue 19)
+details; a variant's second-hit-only flag; recorded confirmations of single-probe MLPA events
+(issue 19)
 
 Revision ID: 0012
 Revises: 0011
@@ -27,6 +28,11 @@ def upgrade() -> None:
     with op.batch_alter_table("genotyping_variants") as batch:
         batch.add_column(sa.Column("second_hit_only", sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
+    # A single-probe MLPA event qualifies once its confirmation is recorded (an override row).
+    with op.batch_alter_table("variant_overrides") as batch:
+        batch.drop_constraint(op.f("ck_variant_overrides_field"), type_="check")
+        batch.create_check_constraint(
+            "field", "field IN ('origin', 'classification', 'oncogenicity', 'confirmation')")
 
 
 def downgrade() -> None:
@@ -36,6 +42,10 @@ def downgrade() -> None:
     if count:
         raise RuntimeError(f"{count} analyses come from outside reports or MLPA tables; "
                            "revision 0011 cannot hold them")
+    with op.batch_alter_table("variant_overrides") as batch:
+        batch.drop_constraint(op.f("ck_variant_overrides_field"), type_="check")
+        batch.create_check_constraint(
+            "field", "field IN ('origin', 'classification', 'oncogenicity')")
     with op.batch_alter_table("genotyping_variants") as batch:
         batch.drop_column("second_hit_only")
     with op.batch_alter_table("genotyping_analyses") as batch:

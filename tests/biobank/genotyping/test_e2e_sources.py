@@ -93,3 +93,53 @@ def test_an_entered_and_signed_outside_report_makes_the_participant_eligible(
     assert "NM_001370259.2:c.1546dup" in text and "likely_pathogenic germline" in text
     assert ("outside report Ruijin Hospital Clinical Genetics 2026-09-15 (accession "
             "RJ-MG-26-0412), confirmed and signed by Demo Molecular Pathologist") in text
+
+
+def test_an_mlpa_whole_gene_deletion_is_eligible_and_the_gate_cites_each_source(
+        page: Any, live_server: Any) -> None:
+    from tests.variant_calling.test_mlpa import table
+
+    app = live_server.app
+    demo = demo_specimens(app, "S01-0003")
+    receive_at_central(app, [demo.blood, demo.tumour])
+
+    browser_login(page, "pathologist")
+    page.goto(f"/genotyping/participants/{demo.participant}")
+    page.click("#link-mlpa")
+    page.wait_for_url(lambda url: url.endswith("/mlpa"))
+    page.select_option("#normal_specimen", demo.blood)
+    page.set_input_files("#table", files=[{
+        "name": "coffalyser_P017_run42.csv", "mimeType": "text/csv",
+        "buffer": table({n: 0.48 for n in range(1, 11)}).encode()}])
+    page.click("#mlpa-form button[type=submit]")
+    page.wait_for_url(lambda url: "/genotyping/analyses/" in url)
+    row = page.locator("tr[data-variant='NM_001370259.2:c.(?_-61)_(*818_?)del']")
+    assert row.locator("[data-classification]").get_attribute(
+        "data-classification") == "pathogenic"
+    assert row.locator("[data-copy-number]").get_attribute("data-copy-number") == "2A"
+    assert "qualifies" in row.inner_text()
+    sign(page)
+
+    # A second source for the same participant: an outside report of a germline nonsense.
+    page.goto(f"/genotyping/participants/{demo.participant}/outside")
+    page.fill("#hgvs", "NM_000244.3:c.1393C>T")
+    page.fill("#lab", "Peking Union Medical College Hospital Genetics")
+    page.fill("#report_date", "2026-10-02")
+    page.fill("#accession", "PUMCH-G-2026-0117")
+    page.set_input_files("#report", files=[{"name": "pumch.pdf", "mimeType": "application/pdf",
+                                             "buffer": report_pdf()}])
+    page.click("#outside-form button[type=submit]")
+    page.wait_for_url(lambda url: "/genotyping/analyses/" in url)
+    sign(page)
+    sign_out(page)
+
+    record_criteria(app, demo.participant)
+    browser_login(page, "s01.coord")
+    page.goto(f"/genotyping/participants/{demo.participant}/gate")
+    assert page.locator("#decision").get_attribute("data-decision") == "eligible"
+    men1 = page.locator("tr[data-criterion='men1']")
+    text = men1.inner_text()
+    assert "NM_001370259.2:c.(?_-61)_(*818_?)del p.0? pathogenic germline" in text
+    assert "NM_001370259.2:c.1378C>T p.(Arg460*) pathogenic germline" in text
+    assert f"MLPA SALSA MLPA P017 MEN1 lot P017-D1 on {demo.blood}" in text
+    assert "outside report Peking Union Medical College Hospital Genetics 2026-10-02" in text

@@ -24,6 +24,7 @@ from biobank import get_db
 from biobank.models import Participant, Shipment, Specimen, User
 from biobank.services import (
     genotyping,
+    mlpa,
     outside_results,
     shipments,
     specimens,
@@ -186,11 +187,19 @@ def _build(world: World) -> None:
                     genotyping.Upload("normal", io.BytesIO(b"%PDF-1.4 authz " + code.encode()),
                                       "report.pdf")),
                 genotyping.Settings.from_config(app.config, app.instance_path))
+            from tests.variant_calling.test_mlpa import table
+
+            blood = next(x for x in site_rows if x.barcode == demo.blood)
+            single, _created = mlpa.create(
+                s, actor, mlpa.MlpaRequest(code, blood.barcode, genotyping.Upload(
+                    "normal", io.BytesIO(table({5: 0.5}).encode()), "p017.csv")),
+                genotyping.Settings.from_config(app.config, app.instance_path))
             world.values[side] = {
                 "participant": code, "analysis": signed, "analysis_unsigned": unsigned,
                 "variant": variant.id, "report": version.report_id,
                 "specimen_expected": expected.barcode, "specimen_collected": collected.barcode,
                 "outside_analysis": outside.id, "outside_document": outside.inputs[0].id,
+                "mlpa_variant": single.variants[0].id,
             }
         world.values[side].update(_logistics(app, side))
     db.dispose()
