@@ -48,8 +48,12 @@ instance: install
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 
+# One classification worker runs beside the server (large VCFs are classified off the request;
+# see docs/DEPLOY.md); stopping the server (Ctrl-C) stops it too.
 run: instance
 	@echo "Serving on http://127.0.0.1:5000 — sign in with a demo login above."
+	@$(RUN_ENV) $(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(RUN_ENV) $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-test system-deps

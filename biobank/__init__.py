@@ -42,6 +42,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_web(app)
     register_cli(app)
+    from . import queue
+
+    queue.init_app(app)
     if app.config["GC_FREEZE_AT_START"] and not app.testing:
         gc.freeze()
     return app

@@ -3,6 +3,7 @@ same services as the web; errors print one line and exit non-zero."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -166,8 +167,28 @@ def reclassify(apply_: bool) -> None:
                + ("" if apply_ else "; run with --apply to record them"))
 
 
+@click.command("worker")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (each classifies one job at a time).")
+@with_appcontext
+def worker(processes: int) -> None:
+    """Run classification jobs from the queue until stopped (TERM/INT finish the running job
+    first). Start one per machine that classifies; see docs/DEPLOY.md."""
+    from . import queue
+    from . import worker as worker_module
+
+    # One line per job step on stderr (journald under systemd); job ids only, no clinical data.
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = queue.queue_url(app.config, app.instance_path)
+    click.echo(f"worker: {processes} process(es) on queue {url.split('://', 1)[0]}, "
+               f"lease {app.config['JOBS_LEASE_SECONDS']} s; stop with Ctrl-C")
+    worker_module.run(app, processes)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
     for cmd in (seed_demo, create_user, create_token, verify_audit, enrollment_gate,
-                reclassify):
+                reclassify, worker):
         app.cli.add_command(cmd)

@@ -40,6 +40,17 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ("en", "zh")
+    # Background work (biobank/queue.py, biobank/worker.py; docs/DEPLOY.md). The queue lives
+    # beside the database unless QUEUE_URL names one: instance/queue.db next to SQLite, a schema
+    # of the same PostgreSQL database otherwise.
+    QUEUE_URL = ""
+    QUEUE_POLL_SECONDS = 0.5  # an idle worker looks at the queue at least this often
+    JOBS_LEASE_SECONDS = 60  # a worker silent this long is dead: its job is queued again
+    JOBS_MAX_ATTEMPTS = 3  # attempts of a job before it fails with its reason
+    JOBS_RESEND_SECONDS = 300  # a job queued this long without a start gets its message again
+    # Uploaded VCFs, content-addressed; every app server and worker must see the same directory
+    # (a shared filesystem in a multi-machine deployment). Empty: instance/uploads.
+    UPLOAD_DIR = ""
     # Move the objects alive after start-up (modules, mappers, the app) out of the cyclic
     # collector's reach: a full collection then takes under a millisecond instead of 60-80 ms,
     # which was the p99 of the box map and of browsing (docs/RELIABILITY.md). Off in tests,
@@ -57,6 +68,8 @@ def _coerce(raw: str, current: Any) -> Any:
         return _BOOL[raw.lower()]
     if isinstance(current, int):
         return int(raw)
+    if isinstance(current, float):
+        return float(raw)
     if isinstance(current, timedelta):
         return timedelta(seconds=int(raw))
     if isinstance(current, tuple):

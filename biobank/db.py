@@ -57,9 +57,14 @@ class Database:
     def __init__(self, url: str, *, busy_timeout_ms: int = 5000) -> None:
         self.url = url
         self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
-        self._write = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # Copied into every new session's ``info``: hooks that act after a commit find what
+        # they need there (the task queue that sends the jobs a transaction created).
+        self.session_info: dict[str, Any] = {}
+        self._write = sessionmaker(bind=self.engine, expire_on_commit=False,
+                                   info=self.session_info)
         self._read = sessionmaker(
-            bind=self.engine.execution_options(write=False), expire_on_commit=False
+            bind=self.engine.execution_options(write=False), expire_on_commit=False,
+            info=self.session_info,
         )
 
     def session(self, *, write: bool = True) -> Session:

@@ -116,12 +116,16 @@ class GenotypingInput(Base):
 
 
 class ClassificationJob(Base):
-    """The in-process job that runs the engine off the request thread."""
+    """A classification run off the request thread, by a worker process. This row, not the task
+    queue, is the truth: a worker claims it (``attempt`` + 1, a lease owned by that worker and
+    extended by its heartbeat); a lease that expires is a dead worker, and the job is queued
+    again until ``max_attempts`` is reached (``biobank.services.jobs``)."""
 
     __tablename__ = "classification_jobs"
     __table_args__ = (
         CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
+        CheckConstraint("attempt >= 0 AND attempt <= max_attempts", name="attempt"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,6 +137,15 @@ class ClassificationJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # "<host>:<pid>:<nonce>" of the worker running the current attempt, and until when its
+    # lease holds without a heartbeat.
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the job was (last) queued, and when a queue message was last sent for it.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     analysis: Mapped[GenotypingAnalysis] = relationship(back_populates="job")
 

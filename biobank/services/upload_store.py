@@ -19,16 +19,21 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import io
 import logging
 import os
 import secrets
+import socket
+import tempfile
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
+from ..errors import ValidationError
 from ..models import GenotypingFile
 
 log = logging.getLogger("biobank.uploads")
@@ -44,7 +49,65 @@ _SESSION_KEY = "biobank.upload_markers"
 
 def incoming_prefix() -> str:
     """Prefix for a temporary upload file: the writer's pid lets the sweep spot a dead one."""
-    return f"{INCOMING}{os.getpid()}-"
+    return f"{INCOMING}{_OWNER}-"
+
+
+class Incoming(io.FileIO):
+    """An upload as it arrives: written straight to a temporary file in the store's directory
+    (same filesystem as its final name, so placing it is a rename) while its SHA-256, size and
+    first bytes are taken, so the body is read once and never held in memory. Closing it
+    deletes the temporary file unless it was placed."""
+
+    HEAD = 32
+
+    def __init__(self, directory: str, max_bytes: int) -> None:
+        fd, self.path = tempfile.mkstemp(dir=directory, prefix=incoming_prefix())
+        super().__init__(fd, "r+b", closefd=True)
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+
+    def write(self, data: Any) -> int:
+        n = len(data)
+        self.size += n
+        if self.size > self.max_bytes:
+            self.close()  # the request fails here: nothing of it stays on disk
+            raise too_large(self.max_bytes)
+        if len(self.head) < self.HEAD:
+            self.head += bytes(data[: self.HEAD - len(self.head)])
+        self.digest.update(data)
+        view = memoryview(data)
+        while view:  # FileIO.write may write less than asked
+            done = super().write(view)
+            view = view[done or 0:]
+        return n
+
+    @classmethod
+    def copy_of(cls, stream: IO[bytes], directory: str, max_bytes: int) -> Incoming:
+        """The same for a stream that did not arrive through a request (CLI, tests)."""
+        incoming = cls(directory, max_bytes)
+        try:
+            while chunk := stream.read(CHUNK):
+                incoming.write(chunk)
+        except BaseException:
+            incoming.close()
+            raise
+        return incoming
+
+    def close(self) -> None:
+        super().close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+
+CHUNK = 1 << 20
+
+
+def too_large(max_bytes: int) -> ValidationError:
+    return ValidationError("the file is larger than %(mib)s MiB", mib=max_bytes // (1 << 20),
+                           code="too_large")
 
 
 @contextlib.contextmanager
@@ -61,7 +124,7 @@ def place(session: Session, tmp: str, final: str) -> None:
     """Move ``tmp`` to ``final`` unless that content is already there, holding a pending marker
     for ``final`` until ``session``'s transaction ends."""
     directory, name = os.path.split(final)
-    marker = os.path.join(directory, f"{PENDING}{os.getpid()}-{secrets.token_hex(6)}-{name}")
+    marker = os.path.join(directory, f"{PENDING}{_OWNER}-{secrets.token_hex(6)}-{name}")
     if not session.in_transaction():
         session.begin()  # so that its end, commit or not, releases the marker below
     with _locked(directory):
@@ -90,6 +153,27 @@ def _abandon(session: Session, transaction: SessionTransaction) -> None:
         nonce_and_final = name[len(PENDING):].split("-", 1)[1]
         with contextlib.suppress(FileNotFoundError):
             os.replace(marker, os.path.join(directory, ABANDONED + nonce_and_final))
+
+
+def _owner(pid: int) -> str:
+    """Who writes a temporary or holds a marker: ``<pid>@<host tag>``. The upload directory
+    may be shared by several machines (docs/DEPLOY.md): a pid means something only on the
+    machine that wrote it, so another machine's markers count as live until they are stale."""
+    host = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+    return f"{pid}@{host}"
+
+
+_OWNER = _owner(os.getpid())
+
+
+def _owner_alive(token: str) -> bool:
+    pid_text, _at, host = token.partition("@")
+    pid = _int(pid_text)
+    if pid is None:
+        return False
+    if host and f"{pid}@{host}" != _owner(pid):
+        return True  # another machine's writer: only its age can retire it
+    return _pid_alive(pid)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -132,16 +216,16 @@ def sweep(session: Session, directory: str, *,
         for name in os.listdir(directory):
             path = os.path.join(directory, name)
             if name.startswith(PENDING):
-                pid, _nonce, final = _split_pending(name)
-                if pid is not None and _pid_alive(pid) and _age(path, now) < stale_after:
+                owner, _nonce, final = _split_pending(name)
+                if _owner_alive(owner) and _age(path, now) < stale_after:
                     live.add(final)
                 else:
                     stale.setdefault(final, []).append(name)
             elif name.startswith(ABANDONED):
                 stale.setdefault(name[len(ABANDONED):].split("-", 1)[-1], []).append(name)
             elif name.startswith(INCOMING):
-                pid = _int(name[len(INCOMING):].split("-", 1)[0])
-                if pid is None or not _pid_alive(pid) or _age(path, now) >= stale_after:
+                owner = name[len(INCOMING):].split("-", 1)[0]
+                if not _owner_alive(owner) or _age(path, now) >= stale_after:
                     removed += _unlink(directory, [name])
         candidates = sorted(set(stale) - live)
         if candidates:
@@ -157,11 +241,11 @@ def sweep(session: Session, directory: str, *,
     return removed
 
 
-def _split_pending(name: str) -> tuple[int | None, str, str]:
+def _split_pending(name: str) -> tuple[str, str, str]:
     parts = name[len(PENDING):].split("-", 2)
     if len(parts) != 3:
-        return None, "", parts[-1]
-    return _int(parts[0]), parts[1], parts[2]
+        return "", "", parts[-1]
+    return parts[0], parts[1], parts[2]
 
 
 def _int(text: str) -> int | None:

@@ -46,6 +46,56 @@
     if (input) { input.value = ""; input.focus(); }
   }
 
+  // A form marked data-upload-progress (the VCF upload, up to several GB) is sent by XHR so
+  // that the browser shows how much has gone; over the limit it is refused before sending.
+  // The server answers an XHR with HX-Redirect (success) or an error fragment, shown in place
+  // with the form's input kept. Without JavaScript the form posts as usual.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-upload-progress") || !window.FormData) { return; }
+    var status = form.querySelector("[data-upload-status]");
+    var bar = form.querySelector("progress[data-upload-bar]");
+    var button = form.querySelector("button[type=submit]");
+    var max = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
+    var total = 0;
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      for (var i = 0; i < input.files.length; i++) { total += input.files[i].size; }
+    });
+    ev.preventDefault();
+    if (max && total > max) {
+      status.textContent = form.getAttribute("data-msg-too-large");
+      status.setAttribute("data-outcome", "too_large");
+      return;
+    }
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("HX-Request", "true");
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) { return; }
+      bar.max = e.total;
+      bar.value = e.loaded;
+      status.textContent = Math.floor(100 * e.loaded / e.total) + "%";
+    });
+    xhr.addEventListener("load", function () {
+      var target = xhr.getResponseHeader("HX-Redirect");
+      if (xhr.status < 400) { window.location.assign(target || xhr.responseURL); return; }
+      status.innerHTML = xhr.responseText;  // the server's own escaped error fragment
+      status.setAttribute("data-outcome", "refused");
+      button.disabled = false;
+    });
+    xhr.addEventListener("error", function () {
+      status.textContent = form.getAttribute("data-msg-failed");
+      status.setAttribute("data-outcome", "failed");
+      button.disabled = false;
+    });
+    button.disabled = true;
+    bar.hidden = false;
+    bar.value = 0;
+    status.removeAttribute("data-outcome");
+    status.textContent = "0%";
+    xhr.send(new FormData(form));
+  });
+
   document.addEventListener("htmx:afterSwap", function (ev) { afterResult(ev.detail.target); });
   document.addEventListener("DOMContentLoaded", function () {
     var input = document.querySelector("[data-scan-input]");

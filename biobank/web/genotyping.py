@@ -4,15 +4,17 @@ print the report; the coordinator's enrolment gate with the criteria form."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import IO, Any
 
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     abort,
     current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -22,7 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from .. import get_db
-from ..errors import ValidationError
+from ..errors import Conflict, ValidationError
 from ..models import GenotypingAnalysis
 from ..services import (
     access,
@@ -45,13 +47,6 @@ def settings(app: Flask | None = None) -> genotyping.Settings:
     return genotyping.Settings.from_config(app.config, app.instance_path)
 
 
-def runner(app: Flask) -> jobs.JobRunner:
-    r = app.extensions.get("biobank.jobs")
-    if r is None:
-        r = app.extensions["biobank.jobs"] = jobs.JobRunner(get_db(app))
-    return r
-
-
 UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping", "sources.outside",
                               "sources.mlpa_page"})
 
@@ -71,6 +66,37 @@ def _install_limit(state: Any) -> None:
     # First of the app's before-request functions: the CSRF check reads the form (the body),
     # so the per-route limit must run before it.
     state.app.before_request_funcs.setdefault(None, []).insert(0, upload_limit_check)
+
+
+class StreamingUploadRequest(Request):
+    """The app's request class: a file part of an upload is streamed by the form parser
+    straight into the upload store's directory, hashed as it arrives (not spooled to /tmp and
+    copied again), so a multi-GB gVCF is read once and never held in memory. Files of other
+    forms take Werkzeug's default."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None
+                         ) -> IO[bytes]:
+        if self.endpoint not in UPLOAD_ENDPOINTS:
+            return super()._get_file_stream(total_content_length, content_type, filename,
+                                            content_length)
+        conf = settings()
+        os.makedirs(conf.upload_dir, exist_ok=True)
+        incoming = upload_store.Incoming(conf.upload_dir, conf.max_bytes)
+        self.__dict__.setdefault("_incoming", []).append(incoming)
+        return incoming
+
+    def close(self) -> None:
+        # Also the parts of a body that never finished (client gone, limit reached): their
+        # temporary files go now, not at the next sweep.
+        super().close()
+        for incoming in self.__dict__.pop("_incoming", ()):
+            incoming.close()
+
+
+@bp.record_once
+def _install_request_class(state: Any) -> None:
+    state.app.request_class = StreamingUploadRequest
 
 
 def sweep_uploads_once() -> None:
@@ -119,14 +145,26 @@ def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
         if genotyping.total_size(analysis) <= inline_max:
             genotyping.run_inline(s, analysis, conf)
         else:
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            job = analysis.job
-            assert job is not None
-            db = get_db(app)
-            work = genotyping.background_work(
-                db, conf, lambda jid, pct, step: jobs.set_progress(db, jid, pct, step))
-            runner(app).submit(job.id, work)
+            queue_job(analysis)
+    else:
+        retry_failed(analysis)
     return analysis, created
+
+
+def queue_job(analysis: GenotypingAnalysis) -> None:
+    """Hand a large input to the workers: the message goes out when the request commits."""
+    assert analysis.job is not None
+    jobs.mark_queued(db_session(), analysis.job,
+                     int(current_app.config["JOBS_MAX_ATTEMPTS"]))
+
+
+def retry_failed(analysis: GenotypingAnalysis) -> bool:
+    """The same files uploaded again after a failed classification: run it again."""
+    if analysis.job is None or analysis.job.state != "failed":
+        return False
+    jobs.retry(db_session(), actor(), analysis.job)
+    g.genotyping_retried = True
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,17 +188,46 @@ def participant(code: str) -> str:
         normal_specimens=[x for x in specs if x.specimen_type in genotyping.NORMAL_TYPES],
         tumor_specimens=[x for x in specs if x.specimen_type in genotyping.TUMOR_TYPES],
         assays=genotyping.ASSAYS, builds=genotyping.BUILDS,
+        **upload_limits(),
     )
+
+
+def upload_limits() -> dict[str, Any]:
+    """What the upload form's script checks before sending (the server checks it again)."""
+    limit = settings().max_bytes
+    text = (f"{limit / (1 << 30):g} GiB" if limit >= 1 << 30 else
+            f"{limit / (1 << 20):g} MiB")
+    return {"upload_max_bytes": limit, "upload_max_text": text}
 
 
 @bp.route("/participants/<code>/upload", methods=["POST"])
 @roles_required("pathologist")
 def upload(code: str) -> Any:
     analysis, created = create_from_request(code)
-    flash(_("Uploaded; classification started.") if created else
-          _("These files were already uploaded: showing the existing result."),
-          "success" if created else "info")
-    return redirect(url_for(".analysis", analysis_id=analysis.id), code=303)
+    target = url_for(".analysis", analysis_id=analysis.id)
+    if g.get("genotyping_retried"):
+        flash(_("These files were uploaded before and their classification failed: it is "
+                "queued again."), "success")
+    else:
+        flash(_("Uploaded; classification started.") if created else
+              _("These files were already uploaded: showing the existing result."),
+              "success" if created else "info")
+    if request.headers.get("HX-Request"):  # the form's script follows the redirect itself
+        resp = make_response("", 200)
+        resp.headers["HX-Redirect"] = target
+        return resp
+    return redirect(target, code=303)
+
+
+@bp.route("/analyses/<int:analysis_id>/retry", methods=["POST"])
+@roles_required("pathologist")
+def retry(analysis_id: int) -> Any:
+    a = genotyping.get_analysis(db_session(), actor(), analysis_id)
+    if a.job is None:
+        raise Conflict("this analysis has no classification job", code="not_failed")
+    jobs.retry(db_session(), actor(), a.job)
+    flash(_("Classification queued again."), "success")
+    return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 
 
 @bp.route("/analyses/<int:analysis_id>")

@@ -7,8 +7,9 @@ from typing import Any
 from flask import jsonify
 from flask_babel import gettext
 
+from ...errors import Conflict
 from ...models import GenotypingAnalysis, GenotypingVariant
-from ...services import access, enrollment, genotyping
+from ...services import access, enrollment, genotyping, jobs
 from ..auth import actor
 from ..genotyping import create_from_request
 from ..transaction import db_session
@@ -40,6 +41,7 @@ ANALYSIS_SCHEMA: dict[str, Any] = {
         "id": {"type": "integer"}, "participant": {"type": "string"},
         "state": {"type": "string"}, "progress": {"type": "integer"},
         "error": {"type": ["string", "null"]},
+        "attempt": {"type": "integer"}, "max_attempts": {"type": "integer"},
         "men1_status": {"type": ["string", "null"]},
         "engine_version": {"type": ["string", "null"]},
         "known_variants_version": {"type": ["string", "null"]},
@@ -69,6 +71,7 @@ def analysis_json(a: GenotypingAnalysis) -> dict[str, Any]:
         "id": a.id, "participant": a.participant.code,
         "state": job.state if job else "queued", "progress": job.progress if job else 0,
         "error": job.error if job else None,
+        "attempt": job.attempt if job else 0, "max_attempts": job.max_attempts if job else 0,
         "men1_status": genotyping.effective_status(a) if a.variants or (
             job and job.state == "done") else None,
         "engine_version": a.engine_version, "known_variants_version": a.known_variants_version,
@@ -104,6 +107,20 @@ def upload_genotyping(code: str) -> Any:
        response=ANALYSIS_SCHEMA, params={"analysis_id": {"type": "integer"}})
 def get_analysis(analysis_id: int) -> Any:
     return jsonify(analysis_json(genotyping.get_analysis(db_session(), actor(), analysis_id)))
+
+
+@route("/genotyping/analyses/<int:analysis_id>/retry", "POST",
+       summary="Queue a failed classification again (pathologist)",
+       response=ANALYSIS_SCHEMA, status=202, errors=(401, 403, 404, 409),
+       params={"analysis_id": {"type": "integer"}})
+def retry_analysis(analysis_id: int) -> Any:
+    s = db_session()
+    access.require_role(actor(), "pathologist")  # before the lookup: 403 beats 404
+    a = genotyping.get_analysis(s, actor(), analysis_id)
+    if a.job is None:
+        raise Conflict("this analysis has no classification job", code="not_failed")
+    jobs.retry(s, actor(), a.job)
+    return jsonify(analysis_json(a)), 202
 
 
 @route("/participants/<code>/enrollment-gate", "GET",

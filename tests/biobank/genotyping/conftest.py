@@ -129,3 +129,12 @@ def upload_on_page(page: Any, code: str, blood: str, tumour: str, vcf: bytes) ->
     # The job may finish in the background; the polling fragment reloads the page when done.
     page.wait_for_selector("#job[data-state='done']", timeout=20_000)
     return str(page.url)
+
+@pytest.fixture
+def worker(app: Flask) -> Any:
+    """A classification worker (huey's consumer threads and the reaper) in this process."""
+    from biobank.worker import InProcessWorker
+
+    w = InProcessWorker(app).start()
+    yield w
+    w.stop()

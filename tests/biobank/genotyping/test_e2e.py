@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from biobank.services import enrollment
+from biobank.worker import InProcessWorker
 from tests.conftest import browser_login
 
 from .conftest import (
@@ -29,9 +30,12 @@ def sign_out(page: Any) -> None:
     page.wait_for_url(lambda url: "/login" in url)
 
 
-def test_pathologist_signs_and_coordinator_sees_the_gate(page: Any, live_server: Any) -> None:
+def test_pathologist_signs_and_coordinator_sees_the_gate(page: Any, live_server: Any,
+                                                         request: Any) -> None:
     app = live_server.app
-    app.config["GENOTYPING_INLINE_MAX_BYTES"] = 0  # classify on the job runner; page polls
+    app.config["GENOTYPING_INLINE_MAX_BYTES"] = 0  # classify on a worker; the page polls
+    worker = InProcessWorker(app).start()
+    request.addfinalizer(worker.stop)
     demo = demo_specimens(app)
     receive_at_central(app, [demo.blood, demo.tumour])
 

@@ -5,11 +5,13 @@ gunicorn SIGKILL case is in tests/biobank/reliability/test_killed_worker.py."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -169,3 +171,49 @@ def test_the_first_request_of_a_new_process_sweeps(app: Flask) -> None:
     app.extensions.pop("biobank.uploads_swept", None)  # as in a freshly started worker
     assert app.test_client().get("/login").status_code == 200
     assert files_on_disk(app) == set()
+
+
+def test_another_machines_writers_are_live_until_stale(app: Flask) -> None:
+    """The upload directory is shared by several machines: a pid from another host says
+    nothing here (it may be a dead pid on this one), so only age retires its files."""
+    d = upload_dir(app)
+    d.mkdir(parents=True, exist_ok=True)
+    pid = dead_pid()
+    name = "f" * 64 + ".vcf"
+    (d / name).write_bytes(b"x")
+    marker = d / f"{upload_store.PENDING}{pid}@0000beef-0a0b0c10-{name}"
+    marker.touch()
+    incoming = d / f"{upload_store.INCOMING}{pid}@0000beef-yy"
+    incoming.write_bytes(b"being written elsewhere")
+    assert _sweep(app) == []
+    # This machine's own dead writer, in the same format, is swept at once.
+    mine = d / f"{upload_store.INCOMING}{upload_store._owner(pid)}-xx"
+    mine.write_bytes(b"partial")
+    assert _sweep(app) == [mine.name]
+    old = marker.stat().st_mtime - upload_store.STALE_AFTER_SECONDS - 1
+    for p in (marker, incoming):
+        os.utime(p, (old, old))
+    assert sorted(_sweep(app)) == sorted([name, marker.name, incoming.name])
+
+
+def test_an_upload_is_streamed_into_the_store_not_through_tmp(
+        app: Flask, api_token: Any, demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request's file part goes straight to the store's directory (hashed on the way):
+    nothing is spooled to the system's temporary directory."""
+    import tempfile as tempfile_module
+
+    spooled: list[str] = []
+    real = tempfile_module.SpooledTemporaryFile
+
+    def watch(*args: Any, **kw: Any) -> Any:
+        spooled.append("spooled")
+        return real(*args, **kw)
+
+    monkeypatch.setattr("werkzeug.formparser.SpooledTemporaryFile", watch)
+    content = mutect2_vcf([germline_stop()])
+    resp = upload(app.test_client(), content, demo, api_token=api_token("pathologist"))
+    assert resp.status_code == 201
+    assert spooled == []
+    (name,) = stored_names(app)
+    assert files_on_disk(app) == {name}
+    assert name.startswith(hashlib.sha256(content).hexdigest())

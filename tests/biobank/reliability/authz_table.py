@@ -132,6 +132,9 @@ TABLE: list[Row] = [
     *_both("POST", "/genotyping/analyses/{analysis}/amend", PATHOLOGIST_ONLY, PATHOLOGIST_ONLY,
            {"password": PW, "confirm": "yes", "reason": "authz matrix"},
            rule="/genotyping/analyses/<int:analysis_id>/amend"),
+    # Retrying is for a failed classification: the matrix's analysis is done (409).
+    *_both("POST", "/genotyping/analyses/{analysis}/retry", "403 409 403 403 403 302",
+           "403 409 403 403 403 302", rule="/genotyping/analyses/<int:analysis_id>/retry"),
     *_both("POST", "/genotyping/variants/{variant}/override", PATHOLOGIST_ONLY,
            PATHOLOGIST_ONLY,
            {"field": "origin", "value": "somatic", "reason": "authz matrix"},
@@ -177,6 +180,8 @@ TABLE: list[Row] = [
            rule="/api/v1/participants/<code>/genotyping"),
     *_both("GET", "/api/v1/genotyping/analyses/{analysis}", API_READ_ALL, API_READ_OTHER,
            rule="/api/v1/genotyping/analyses/<int:analysis_id>"),
+    *_both("POST", "/api/v1/genotyping/analyses/{analysis}/retry", "403 409 403 403 403 401",
+           "403 409 403 403 403 401", rule="/api/v1/genotyping/analyses/<int:analysis_id>/retry"),
     *_both("POST", "/api/v1/scan", API_READ_ALL, API_READ_OTHER,
            {"code": "{specimen_expected}"}),
     *_both("GET", "/api/v1/specimens/{specimen_collected}", API_READ_ALL, API_READ_OTHER,

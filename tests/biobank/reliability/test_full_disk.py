@@ -7,7 +7,6 @@ The disk is filled by making the upload's writes raise ENOSPC once a few bytes a
 from __future__ import annotations
 
 import errno
-import io
 import os
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from biobank.models import AuditEvent, GenotypingAnalysis, GenotypingFile
-from biobank.services import genotyping
+from biobank.services import upload_store
 from tests.biobank.genotyping.conftest import (
     demo_specimens,
     germline_stop,
@@ -25,37 +24,22 @@ from tests.biobank.genotyping.conftest import (
 )
 
 
-class _FullDisk(io.RawIOBase):
-    """A file that accepts ``room`` bytes, then fails like a full disk."""
+class _FullDisk(upload_store.Incoming):
+    """The upload store's incoming file on a disk with room for 100 bytes."""
 
-    def __init__(self, real: Any, room: int) -> None:
-        self.real, self.room = real, room
+    room = 100
 
-    def write(self, b: Any) -> int:
-        if len(b) > self.room:
+    def write(self, data: Any) -> int:
+        if self.size + len(data) > self.room:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self.room -= len(b)
-        return int(self.real.write(b))
-
-    def writable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        self.real.close()
-        super().close()
+        return super().write(data)
 
 
 def test_full_disk_during_upload_is_a_clean_error_and_leaves_nothing(
         app: Any, client_as: Any, db: Any, monkeypatch: Any) -> None:
     demo = demo_specimens(app)
     receive_at_central(app, [demo.blood, demo.tumour])
-    real_fdopen = os.fdopen
-
-    def fdopen(fd: int, mode: str = "r", *a: Any, **kw: Any) -> Any:
-        f = real_fdopen(fd, mode, *a, **kw)
-        return _FullDisk(f, 100) if "w" in mode else f
-
-    monkeypatch.setattr(genotyping.os, "fdopen", fdopen)
+    monkeypatch.setattr(upload_store, "Incoming", _FullDisk)
     count = lambda m: db.execute(select(func.count()).select_from(m)).scalar_one()  # noqa: E731
     before = {m: count(m) for m in (AuditEvent, GenotypingFile, GenotypingAnalysis)}
     resp = upload(client_as("pathologist"), mutect2_vcf([germline_stop()]), demo)
