@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from . import __version__, reference
+from . import __version__, loh, reference
 from .callers.structural import COPY_NUMBER_CALLERS
 from .coverage import coverage, men1_covered
 from .errors import BuildError, Men1Error, UsageError
@@ -186,6 +186,8 @@ def classify(
     known = load_known(clinvar, the_build, warnings)
 
     merged = _collect(sources, the_build, warnings)
+    paired = any(s.normal for s in sources) and any(s.tumor for s in sources)
+    locus_loh = loh.assess(merged, paired=paired, rules=rules)
     out_variants: list[VariantResult] = []
     ignored = 0
     for v in merged:
@@ -213,6 +215,9 @@ def classify(
         evidence = list(origin.evidence) + list(cls.evidence) + qev
         for c in v.calls:
             evidence.extend(x for x in c.verdicts if x not in evidence)
+        if locus_loh["status"] == "loh" and origin.origin in GERMLINE_ORIGINS:
+            evidence.append(f"LOCUS_LOH_SECOND_HIT ({locus_loh['reason']}): the tumour lost "
+                            "one MEN1 allele")
         if v.normal_from:
             evidence.append(f"NORMAL_EVIDENCE_FROM {v.normal_from}")
         if v.tumor_from:
@@ -302,4 +307,5 @@ def classify(
         ),
         rules=rules,
         variants=tuple(out_variants),
+        loh=locus_loh,
     )

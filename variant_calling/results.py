@@ -132,6 +132,9 @@ class Men1Result(NamedTuple):
     inputs: tuple[InputSummary, ...]
     rules: Rules
     variants: tuple[VariantResult, ...]
+    #: Loss of heterozygosity of the MEN1 locus in the tumour (variant_calling.loh); None when
+    #: the classification had no sequencing input to test (an outside report, MLPA).
+    loh: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -148,4 +151,5 @@ class Men1Result(NamedTuple):
             "inputs": [i.as_dict() for i in self.inputs],
             "rules": self.rules.as_dict(),
             "variants": [v.as_dict() for v in self.variants],
+            "loh": self.loh,
         }

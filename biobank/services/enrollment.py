@@ -298,6 +298,10 @@ def _men1(session: Session, participant: Participant) -> Criterion:
                     variants=names, count=count)
                 if count else
                 Msg("%(status)s: %(variants)s", status=v.men1_status, variants=names))
+            if (v.content.get("loh") or {}).get("status") == "loh":
+                # The tumour lost the other allele: the second hit (never a criterion alone).
+                details.append(Msg("tumour loss of heterozygosity of the MEN1 locus "
+                                   "(%(reason)s)", reason=v.content["loh"].get("reason", "")))
         return Criterion("men1", label, MET, joined(details, CLAUSE_SEPARATOR),
                          joined((_report_source(v) for v in qualifying), CLAUSE_SEPARATOR))
     source = joined((_report_source(v) for v in versions), CLAUSE_SEPARATOR)

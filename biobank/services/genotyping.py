@@ -665,7 +665,12 @@ def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
     status = effective_status(a)
     # Only other sources say where they came from: a VCF analysis's signed content stays as it
     # always was, so that its amendments compare like with like.
-    source = {} if a.source == "vcf" else {"source": a.source, "details": a.details}
+    source: dict[str, Any] = ({} if a.source == "vcf"
+                              else {"source": a.source, "details": a.details})
+    locus_loh = (a.result or {}).get("loh") or {}
+    if locus_loh.get("status") in ("loh", "no_loh"):
+        # The locus LOH test (issue 19), only where it ran: older signed content unchanged.
+        source["loh"] = {k: locus_loh.get(k) for k in ("status", "reason", "p_value", "test")}
     return {
         **source,
         "participant": a.participant.code,
