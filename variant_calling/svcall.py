@@ -72,6 +72,16 @@ def _info(info: Any, key: str) -> Any:
     return info[key] if key in info else None  # noqa: SIM401
 
 
+def _numbers(data: Any, fmt: Any, keys: tuple[str, ...]) -> list[str]:
+    """``KEY value`` for each integer FORMAT field of ``keys`` the sample has."""
+    out = []
+    for key in keys:
+        v = _int(data.get(key)) if key in fmt else None
+        if v is not None:
+            out.append(f"{key} {v}")
+    return out
+
+
 def _raw_sample_fields(rec: Any, raw: str | None, sample_index: int) -> dict[str, str]:
     # The record's own text: pysam rewrites a field the header types wrongly (gCNV's GT).
     cols = (raw if raw is not None else str(rec)).rstrip("\n").split("\t")
@@ -177,11 +187,7 @@ def _sample(rec: Any, raw_text: str | None, s: str, si: int, index: int, alt: st
         raw = _raw_sample_fields(rec, raw_text, si).get("GT", ".")
         genotype = raw
         if cn is not None:
-            support.append(f"CN {cn}")
-            for key in ("NP", "QS", "QA"):
-                v = _int(data.get(key)) if key in fmt else None
-                if v is not None:
-                    support.append(f"{key} {v}")
+            support += [f"CN {cn}", *_numbers(data, fmt, ("NP", "QS", "QA"))]
         # gCNV's GT is relative to the contig's ploidy (CN 1 is reference on a male X); only
         # an autosome's is known here: 2.
         autosome = rec.contig.removeprefix("chr") not in ("X", "Y", "M", "MT")
@@ -210,10 +216,7 @@ def _sample(rec: Any, raw_text: str | None, s: str, si: int, index: int, alt: st
             support.append(f"PR {pr[0]},{pr[1]}")
         if sr is not None:
             support.append(f"SR {sr[0]},{sr[1]}")
-        for key in ("DV", "RV", "RDCN"):
-            v = _int(data.get(key)) if key in fmt else None
-            if v is not None:
-                support.append(f"{key} {v}")
+        support += _numbers(data, fmt, ("DV", "RV", "RDCN"))
         if cn is not None:
             support.append(f"CN {cn}")
         if carries is None and (pr is not None or sr is not None):

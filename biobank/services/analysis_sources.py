@@ -10,11 +10,8 @@ engine's result stored by :func:`genotyping.store_result`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -42,10 +39,7 @@ def record_analysis(session: Session, actor: User, participant: Participant, *, 
     key_doc = {"participant": participant.code, "source": source, "details": details,
                "document": document.sha256, "build": build,
                "normal": normal.barcode if normal else None}
-    key = hashlib.sha256(json.dumps(key_doc, sort_keys=True).encode()).hexdigest()
-    existing = session.execute(
-        select(GenotypingAnalysis).where(GenotypingAnalysis.input_key == key)
-    ).scalar_one_or_none()
+    key, existing = genotyping.analysis_by_key(session, key_doc)
     if existing is not None:
         return existing, False
     analysis = GenotypingAnalysis(

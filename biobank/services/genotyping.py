@@ -352,10 +352,7 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
         "tumor": tumor.barcode if tumor else None,
         "normal_sample": normal_sample, "tumor_sample": tumor_sample, "build": build,
     }
-    key = hashlib.sha256(json.dumps(key_doc, sort_keys=True).encode()).hexdigest()
-    existing = session.execute(
-        select(GenotypingAnalysis).where(GenotypingAnalysis.input_key == key)
-    ).scalar_one_or_none()
+    key, existing = analysis_by_key(session, key_doc)
     if existing is not None:
         return existing, False
     analysis = GenotypingAnalysis(
@@ -382,6 +379,16 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
                  })
     session.refresh(analysis)
     return analysis, True
+
+
+def analysis_by_key(session: Session, key_doc: dict[str, Any]
+                    ) -> tuple[str, GenotypingAnalysis | None]:
+    """(the input key of what identifies an analysis, the analysis already made of it): the
+    same inputs again find it instead of classifying twice."""
+    key = hashlib.sha256(json.dumps(key_doc, sort_keys=True).encode()).hexdigest()
+    return key, session.execute(
+        select(GenotypingAnalysis).where(GenotypingAnalysis.input_key == key)
+    ).scalar_one_or_none()
 
 
 def total_size(analysis: GenotypingAnalysis) -> int:

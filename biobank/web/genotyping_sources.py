@@ -37,6 +37,14 @@ def field_errors(exc: ValidationError, fields: dict[str, str]) -> dict[str, str]
     return {fields.get(exc.code, ""): translate_message(exc.message)}
 
 
+def _upload(name: str) -> genotyping.Upload | None:
+    """The file the form sent as ``name`` (None when none was chosen)."""
+    f = request.files.get(name)
+    if f is None or not (f.filename or f.content_length):
+        return None
+    return genotyping.Upload("normal", f.stream, f.filename or "")
+
+
 @bp.route("/participants/<code>/outside", methods=["GET", "POST"])
 @login_required
 def outside(code: str) -> Any:
@@ -49,9 +57,7 @@ def outside(code: str) -> Any:
     if request.method == "GET":
         return render_template("genotyping/outside.html", participant=p, values=values,
                                errors={}, builds=genotyping.BUILDS)
-    f = request.files.get("report")
-    upload = (genotyping.Upload("normal", f.stream, f.filename or "")
-              if f is not None and (f.filename or f.content_length) else None)
+    upload = _upload("report")
     req = outside_results.OutsideRequest(
         participant_code=code, hgvs=values["hgvs"], lab=values["lab"],
         report_date=values["report_date"], accession=values["accession"], report=upload,
@@ -95,9 +101,7 @@ def mlpa_page(code: str) -> Any:
 
     if request.method == "GET":
         return page({})
-    f = request.files.get("table")
-    upload = (genotyping.Upload("normal", f.stream, f.filename or "")
-              if f is not None and (f.filename or f.content_length) else None)
+    upload = _upload("table")
     req = mlpa.MlpaRequest(participant_code=code, normal_specimen=values["normal_specimen"],
                            table=upload, build=values["build"])
     try:

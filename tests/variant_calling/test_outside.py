@@ -16,20 +16,7 @@ from variant_calling.cli import main
 from variant_calling.locus import HgvsError, place
 from variant_calling.outside import classify_name
 
-from .test_locus import BUILDS, cdna, comp, exon_rows
-
-
-def c_to_genomic(accession: str, build: str, c: int) -> int:
-    """Genomic position of coding base c.N on ``accession``, from the exon table's transcript
-    positions (MEN1 is on the minus strand: an exon's first transcript base is its highest
-    coordinate)."""
-    _, cds_start = cdna(accession)
-    t = cds_start + c - 1
-    for row in exon_rows():
-        if row["transcript"] == accession and int(row["tx_start"]) <= t <= int(row["tx_end"]):
-            return int(row[f"{build.lower()}_end"]) - (t - int(row["tx_start"]))
-    raise AssertionError(f"c.{c} is not in an exon of {accession}")
-
+from .test_locus import BUILDS, c_to_genomic, comp
 
 # R460* (NM_130799.2/NM_001370259.2 c.1378C>T; NM_000244.3 c.1393C>T), ClinVar VCV000016692.
 R460X = {"NM_001370259.2": 1378, "NM_130799.2": 1378, "NM_000244.3": 1393}

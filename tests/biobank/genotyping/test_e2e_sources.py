@@ -7,39 +7,27 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask
-from sqlalchemy import select
 
-from biobank import get_db
-from biobank.models import Participant, User
-from biobank.services import enrollment
 from tests.conftest import browser_login
 
-from .conftest import GOOD_CRITERIA, demo_specimens, receive_at_central
+from .conftest import demo_specimens, receive_at_central
+from .test_e2e_two_scales import record_criteria, sign, sign_out
 from .test_outside_results import report_pdf
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "demo-Passw0rd!"
 
 
-def sign_out(page: Any) -> None:
-    page.click("button:has-text('Sign out')")
-    page.wait_for_url(lambda url: "/login" in url)
-
-
-def sign(page: Any) -> None:
-    page.check("#sign-form input[name=confirm]")
-    page.fill("#sign-password", PASSWORD)
-    page.click("#sign-form button[type=submit]")
-    page.wait_for_selector("tr[data-version='1']")
-
-
-def record_criteria(app: Flask, code: str) -> None:
-    with get_db(app).transaction() as s:
-        coord = s.execute(select(User).where(User.username == "s01.coord")).scalar_one()
-        p = s.execute(select(Participant).where(Participant.code == code)).scalar_one()
-        enrollment.record_assessment(s, coord, p, dict(GOOD_CRITERIA),
-                                     "Lab report 2026-12-01; clinic note 2026-12-02")
+def enter_outside(page: Any, code: str, hgvs: str, lab: str, date: str, accession: str,
+                  pdf: bytes) -> None:
+    page.goto(f"/genotyping/participants/{code}/outside")
+    page.fill("#hgvs", hgvs)
+    page.fill("#lab", lab)
+    page.fill("#report_date", date)
+    page.fill("#accession", accession)
+    page.set_input_files("#report", files=[{"name": "report.pdf", "mimeType": "application/pdf",
+                                             "buffer": pdf}])
+    page.click("#outside-form button[type=submit]")
 
 
 def test_an_entered_and_signed_outside_report_makes_the_participant_eligible(
@@ -54,14 +42,9 @@ def test_an_entered_and_signed_outside_report_makes_the_participant_eligible(
     page.wait_for_url(lambda url: url.endswith("/outside"))
     # The report's name in NM_130799.2 numbering typed against NM_000244.3: refused beside
     # the field, everything typed kept.
-    page.fill("#hgvs", "NM_000244.3:c.1546dupC")
-    page.fill("#lab", "Ruijin Hospital Clinical Genetics")
-    page.fill("#report_date", "2026-09-15")
-    page.fill("#accession", "RJ-MG-26-0412")
-    page.set_input_files("#report", files=[{"name": "ruijin-report.pdf",
-                                             "mimeType": "application/pdf",
-                                             "buffer": report_pdf("c.1546dupC")}])
-    page.click("#outside-form button[type=submit]")
+    enter_outside(page, demo.participant, "NM_000244.3:c.1546dupC",
+                  "Ruijin Hospital Clinical Genetics", "2026-09-15", "RJ-MG-26-0412",
+                  report_pdf("c.1546dupC"))
     error = page.locator("[data-error-for='hgvs']")
     error.wait_for()
     assert "is G, not C" in error.inner_text() and "NM_130799.2:c.1546dupC" in error.inner_text()
@@ -121,14 +104,9 @@ def test_an_mlpa_whole_gene_deletion_is_eligible_and_the_gate_cites_each_source(
     sign(page)
 
     # A second source for the same participant: an outside report of a germline nonsense.
-    page.goto(f"/genotyping/participants/{demo.participant}/outside")
-    page.fill("#hgvs", "NM_000244.3:c.1393C>T")
-    page.fill("#lab", "Peking Union Medical College Hospital Genetics")
-    page.fill("#report_date", "2026-10-02")
-    page.fill("#accession", "PUMCH-G-2026-0117")
-    page.set_input_files("#report", files=[{"name": "pumch.pdf", "mimeType": "application/pdf",
-                                             "buffer": report_pdf()}])
-    page.click("#outside-form button[type=submit]")
+    enter_outside(page, demo.participant, "NM_000244.3:c.1393C>T",
+                  "Peking Union Medical College Hospital Genetics", "2026-10-02",
+                  "PUMCH-G-2026-0117", report_pdf())
     page.wait_for_url(lambda url: "/genotyping/analyses/" in url)
     sign(page)
     sign_out(page)
