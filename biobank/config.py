@@ -21,10 +21,20 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     SESSION_COOKIE_NAME = "biobank_session"
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    # Sessions are held server-side (services/sessions.py): signed out after this much
+    # inactivity, and after SESSION_ABSOLUTE_LIFETIME whatever the activity (a long shift).
     IDLE_TIMEOUT_SECONDS = 30 * 60
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    # Back-off per (account name, client address) after failed passwords (docs/RELIABILITY.md):
+    # MAX_FAILED_LOGINS free, then LOGIN_BACKOFF_SECONDS doubling to LOCKOUT_MINUTES.
     MAX_FAILED_LOGINS = 5
+    LOGIN_BACKOFF_SECONDS = 60
     LOCKOUT_MINUTES = 15
-    LOGIN_RATE_LIMIT = 20  # sign-in attempts per minute per client address
+    LOGIN_RATE_LIMIT = 20  # sign-in attempts per minute per client address, any names
+    # E-signatures: the same back-off after SIGNATURE_MAX_FAILURES wrong passwords.
+    SIGNATURE_MAX_FAILURES = 3
+    # PostgreSQL serialization failures / deadlocks on receipt, storage and signing: reruns.
+    CONFLICT_RETRIES = 3
     # Flask's default is unlimited; uploads larger than this get 413 before the body is read.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None  # a bench station stays open all shift; session expiry bounds it

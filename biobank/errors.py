@@ -72,3 +72,33 @@ class ServiceUnavailable(BiobankError):
 
     status = 503
     code = "busy"
+
+
+class FieldError(ValidationError):
+    """A value refused at the input boundary (``biobank/inputs.py``), naming its field.
+
+    ``field`` is the form or JSON name (``quantity``, ``codes[2]``) and is a param of the
+    message too. ``errors`` holds every field refused in the same request (this one first), so
+    a page can show each message beside its field: :attr:`by_field`.
+    """
+
+    def __init__(self, message: str, /, *, field: str, code: str | None = None,
+                 **params: object) -> None:
+        super().__init__(message, code=code, field=field, **params)
+        self.field = field
+        self.errors: tuple[FieldError, ...] = (self,)
+
+    @classmethod
+    def collect(cls, errors: list[FieldError]) -> FieldError:
+        """The first refusal, carrying all of them."""
+        first = errors[0]
+        first.errors = tuple(errors)
+        return first
+
+    @property
+    def by_field(self) -> dict[str, Msg]:
+        """Field name → its (first) message."""
+        out: dict[str, Msg] = {}
+        for e in self.errors:
+            out.setdefault(e.field, e.message)
+        return out

@@ -19,6 +19,7 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ValidationError
+from .inputs import check_instant
 
 __all__ = [
     "DEFAULT_TIMEZONE", "format_local", "parse_datetime", "parse_local", "parse_local_date", "zone",
@@ -79,27 +80,30 @@ def _match(text: str) -> tuple[date, time | None]:
         value=text.strip(), accepted=_ACCEPTED)
 
 
-def parse_local(text: str, tz: str | None = None, *, default_time: time = time(0, 0)) -> datetime:
+def parse_local(text: str, tz: str | None = None, *, default_time: time = time(0, 0),
+                field: str = "date") -> datetime:
     """Read a local date (and optional time) typed at a site; return the aware UTC instant.
 
-    A date without a time means ``default_time`` (midnight) that day, in the site's zone.
+    A date without a time means ``default_time`` (midnight) that day, in the site's zone. A
+    date outside 1900–2100 is refused (:func:`~biobank.inputs.check_instant`, naming ``field``).
     """
     day, clock = _match(text)
     local = datetime.combine(day, clock or default_time, tzinfo=zone(tz))
-    return local.astimezone(UTC)
+    return check_instant(field, local)
 
 
-def parse_datetime(text: str, tz: str | None = None) -> datetime:
+def parse_datetime(text: str, tz: str | None = None, *, field: str = "date") -> datetime:
     """ISO 8601 with an offset (``2026-11-24T14:30+08:00``, ``...Z``) as written, else a local
-    date/time typed at the site (:func:`parse_local`). Returns the aware UTC instant."""
+    date/time typed at the site (:func:`parse_local`). Returns the aware UTC instant, within
+    1900–2100 (checked before the offset is applied, so nothing overflows)."""
     cleaned = _normalise(text)
     try:
         value = datetime.fromisoformat(cleaned.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         value = None
     if value is not None and value.tzinfo is not None:
-        return value.astimezone(UTC)
-    return parse_local(text, tz)
+        return check_instant(field, value)
+    return parse_local(text, tz, field=field)
 
 
 def parse_local_date(text: str) -> date:

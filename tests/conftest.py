@@ -10,7 +10,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from flask import Flask
@@ -42,6 +42,21 @@ def _pg_reason() -> str | None:
 
 
 PG_SKIP_REASON = _pg_reason()
+#: In CI (``CI=true``) a missing dependency fails the run: nothing that needs PostgreSQL,
+#: Chromium or poppler may turn into a skip there (a regression would pass unseen).
+IN_CI = os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+def missing_dependency(reason: str) -> NoReturn:
+    """Skip the test on a developer's machine; fail it under CI."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: a missing dependency fails the run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def needs(missing: bool, reason: str) -> pytest.MarkDecorator:
+    """A skip marker that holds only outside CI (under CI the test runs, and fails)."""
+    return pytest.mark.skipif(missing and not IN_CI, reason=reason)
 
 
 def _seed(url: str) -> None:
@@ -94,7 +109,7 @@ class PgDatabases:
 @pytest.fixture(scope="session")
 def pg_databases() -> Iterator[PgDatabases]:
     if PG_SKIP_REASON:
-        pytest.skip(PG_SKIP_REASON)
+        missing_dependency(PG_SKIP_REASON)
     dbs = PgDatabases()
     yield dbs
     dbs.close()
@@ -182,6 +197,32 @@ def client_as(app: Flask) -> Any:
     return make
 
 
+def open_session(app: Flask, client: FlaskClient, username: str) -> str:
+    """Sign ``client`` in as ``username`` without the sign-in page (for tests about something
+    else): a server-side session row and the cookie that names it. Returns the session id."""
+    from sqlalchemy import select
+
+    from biobank.models import User
+    from biobank.services import sessions
+
+    with get_db(app).transaction() as s:
+        user = s.execute(select(User).where(User.username == username)).scalar_one()
+        sid = sessions.start(s, user)
+        user_id = user.id
+    write_session_cookie(client, user_id, sid)
+    return sid
+
+
+def write_session_cookie(client: FlaskClient, user_id: int, sid: str) -> None:
+    import time
+
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(user_id)
+        sess["_fresh"] = True
+        sess["sid"] = sid
+        sess["last_seen"] = int(time.time())
+
+
 def post_form(client: FlaskClient, path: str, data: dict[str, Any], **kw: Any) -> Any:
     token = csrf_token(client, "/")
     return client.post(path, data={**data, "csrf_token": token}, **kw)
@@ -244,7 +285,7 @@ def live_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
 def page(live_server: LiveServer) -> Iterator[Any]:
     """A Playwright page in Debian's Chromium (headless; no downloaded browsers)."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not installed (make test installs Debian's chromium)")
+        missing_dependency(f"{CHROMIUM} not installed (make test installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -284,6 +325,8 @@ TEST_PASSWORDS = (DEMO_PASSWORD, "long-enough-pw")
 _TOKEN = re.compile(r"bbk_[A-Za-z0-9_\-]{16,}")
 _VCF_RECORD = re.compile(r"(^|\s)(chr)?[0-9XYM]{1,2}\t\d+\t[^\t]*\t[ACGTN]+\t")
 _PARTICIPANT = re.compile(r"\b[A-Z]{1,3}\d{2}-\d{4}\b")
+#: Loggers that describe requests: they name route templates, never the codes in a URL.
+REQUEST_LOGGERS = ("biobank.access:", "biobank.security:", "werkzeug:")
 _GENOTYPE = re.compile(r"c\.[-*]?\d|p\.\(|pathogenic|germline|somatic|\b[01][/|][01]\b", re.I)
 
 
@@ -298,10 +341,16 @@ def log_hygiene_violations(lines: list[str]) -> list[str]:
             bad.append(f"VCF record in log: {line[:200]}")
         elif _PARTICIPANT.search(line) and _GENOTYPE.search(line):
             bad.append(f"participant code next to a genotype in log: {line[:200]}")
+        elif line.startswith(REQUEST_LOGGERS) and _PARTICIPANT.search(line):
+            bad.append(f"participant code in a request log: {line[:200]}")
     return bad
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if IN_CI and PG_SKIP_REASON:
+        # Fail at once rather than with ~1,400 errors (or, before, ~1,400 quiet skips).
+        raise pytest.UsageError(f"CI=true and {PG_SKIP_REASON}; .ci/run installs and starts "
+                                "PostgreSQL (Debian packages) and creates the test database")
     logging.getLogger().addHandler(LOG_COLLECTOR)
 
 

@@ -13,8 +13,8 @@ index is the same for GRCh37 and GRCh38 and every name is build independent by c
 The transcript reference
 ------------------------
 HGVS names are relative to the transcript, and at two coding sites the RefSeq transcript and the
-genome disagree (README facts #1): c.1621 (GRCh38 chr11:64804546; RefSeq G = Ala541, genome
-A = Thr541) and c.1299 (chr11:64805085; synonymous His433). Names and translations therefore
+genome disagree (docs/men1-facts.md fact 1): c.1621 (GRCh38 chr11:64804546; RefSeq G = Ala541,
+genome A = Thr541) and c.1299 (chr11:64805085; synonymous His433). Names and translations therefore
 use a *transcript reference*: the genome window with the RefSeq bases put back at those two
 exonic sites (derived from ``MEN1_transcripts_cDNA.fa`` and checked against the documented
 sites at load).
@@ -77,7 +77,7 @@ __all__ = [
 MANE = "NM_001370259.2"
 TRANSCRIPTS = ("NM_001370259.2", "NM_130799.2", "NM_000244.3")
 
-# Documented in README facts #1; the data must agree (checked in _model()).
+# Documented in docs/men1-facts.md fact 1; the data must agree (checked in _model()).
 REFSEQ_GENOME_MISMATCH_SITES: dict[str, tuple[int, ...]] = {
     "GRCh38": (64804546, 64805085),
     "GRCh37": (64572018, 64572557),

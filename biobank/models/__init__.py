@@ -22,7 +22,7 @@ from .site import SITE_KINDS, Site
 from .specimen import SPECIMEN_STATUSES, IdCounter, Specimen, SpecimenEvent
 from .storage import StorageBox, StorageLocation, StoragePosition
 from .trial import ExpectedSpecimen, Trial, VisitDefinition
-from .user import ROLES, ApiToken, User
+from .user import ROLES, ApiToken, AuthThrottle, User, UserSession
 
 __all__ = [
     "ROLES",
@@ -32,6 +32,7 @@ __all__ = [
     "SPECIMEN_STATUSES",
     "ApiToken",
     "AuditEvent",
+    "AuthThrottle",
     "Base",
     "ClassificationJob",
     "EligibilityAssessment",
@@ -59,6 +60,7 @@ __all__ = [
     "Trial",
     "UTCDateTime",
     "User",
+    "UserSession",
     "VariantOverride",
     "VisitDefinition",
     "utcnow",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,6 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, User, utcnow
+from . import exports
 
 GENESIS = "0" * 64
 # Any constant works; it names the lock that serialises appends to the chain on PostgreSQL.
@@ -134,3 +136,20 @@ def history(session: Session, entity_type: str, entity_id: str | int) -> list[Au
             .order_by(AuditEvent.id)
         ).scalars()
     )
+
+
+EXPORT_HEADER = ("id", "at_utc", "actor", "action", "entity_type", "entity_id", "changes",
+                 "reason", "prev_hash", "hash")
+
+
+def export_csv(session_of: Callable[[], Session]) -> Iterator[str]:
+    """The whole trail as CSV, oldest first, a line per event (stream it); every cell is
+    neutralised for spreadsheets (a reason may be ``=cmd|' /C calc'!A0``). ``session_of`` is
+    called only after the header line has been sent: a streamed response opens its session
+    inside the stream, not in the view (whose session is closed when the view returns)."""
+    yield from exports.rows_text([EXPORT_HEADER])
+    session = session_of()
+    yield from exports.rows_text(
+        [row.id, row.at.isoformat(), row.actor, row.action, row.entity_type, row.entity_id,
+         json.dumps(row.changes, sort_keys=True), row.reason or "", row.prev_hash, row.hash]
+        for row in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars())

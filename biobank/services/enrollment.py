@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import vocabulary
-from ..errors import NotFound, ValidationError
+from ..errors import FieldError, NotFound, ValidationError
 from ..i18n import CLAUSE_SEPARATOR, OR_SEPARATOR, Msg, joined, render, term
+from ..inputs import Number, Spec, Text
 from ..models import (
     EligibilityAssessment,
     GateDecision,
@@ -78,6 +79,21 @@ TEXT_FIELDS = [f"{k}_unit" for k in COUNT_LABS] + [f"{k}_unit" for k in ULN_LABS
     "creatinine_unit"]
 ANSWER_FIELDS = ["net_diagnosis", "first_line_failed", *EXCLUSIONS]
 ALL_FIELDS = NUMERIC_FIELDS + TEXT_FIELDS + ANSWER_FIELDS
+#: Any value typed into a numeric criterion (the per-lab limits below are checked after).
+ANY_VALUE = Number(low=Decimal(0), high=Decimal(1_000_000), places=6)
+#: The criteria form's fields as the input boundary reads them (web/genotyping.py).
+FIELD_SPECS: dict[str, Spec] = {
+    **{n: ANY_VALUE for n in NUMERIC_FIELDS}, **{n: Text(16) for n in TEXT_FIELDS},
+    **{n: Text(8) for n in ANSWER_FIELDS},
+}
+#: Plausible limits of a count lab in its protocol unit (after conversion): a value beyond
+#: them is a typing or unit error, never a criterion met.
+COUNT_LIMITS: dict[str, Decimal] = {"leukocytes": Decimal(1000), "neutrophils": Decimal(1000),
+                                    "platelets": Decimal(5000), "haemoglobin": Decimal(30)}
+#: A lab judged against its ULN beyond this many times the ULN is not a plausible result.
+MAX_TIMES_ULN = Decimal(1000)
+WHOLE_LIMITS = {"age": 130, "ecog": 5, "recist_lesions": 100}
+CREATININE_CLEARANCE_MAX = Decimal(500)  # mL/min
 
 
 @dataclass
@@ -129,17 +145,7 @@ class Gate:
 def _number(name: str, raw: Any) -> Decimal | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    try:
-        value = Decimal(str(raw).strip().replace(",", "."))
-    except InvalidOperation as exc:
-        raise ValidationError(
-            "%(name)s: %(raw)r is not a number",
-            name=name, raw=raw, code="bad_value") from exc
-    if not value.is_finite() or value < 0:
-        raise ValidationError(
-            "%(name)s: must be a non-negative number",
-            name=name, code="bad_value")
-    return value
+    return ANY_VALUE.clean(name, raw)
 
 
 def clean_values(raw: dict[str, Any]) -> dict[str, Any]:
@@ -150,20 +156,25 @@ def clean_values(raw: dict[str, Any]) -> dict[str, Any]:
             "unknown criteria: %(unknown)s",
             unknown=", ".join(unknown), code="bad_field")
     out: dict[str, Any] = {}
+    numbers: dict[str, Decimal] = {}
     for name in NUMERIC_FIELDS:
         value = _number(name, raw.get(name))
         if value is None:
             continue
-        if name in ("age", "ecog", "recist_lesions") and value != value.to_integral_value():
-            raise ValidationError("%(name)s: a whole number", name=name, code="bad_value")
-        if name == "ecog" and value > 5:
-            raise ValidationError("ecog: 0 to 5", code="bad_value")
-        if name == "age" and value > 130:
-            raise ValidationError("age: not a plausible age", code="bad_value")
+        if name in WHOLE_LIMITS:
+            if value != value.to_integral_value():
+                raise FieldError("%(field)s: a whole number", field=name, code="bad_value")
+            if value > WHOLE_LIMITS[name]:
+                raise FieldError("%(field)s: at most %(max)s", field=name,
+                                 max=WHOLE_LIMITS[name], code="bad_value")
+        if name == "creatinine_clearance" and value > CREATININE_CLEARANCE_MAX:
+            raise FieldError("%(field)s: at most %(max)s", field=name,
+                             max=CREATININE_CLEARANCE_MAX, code="bad_value")
         if name.endswith("_uln") and value == 0:
-            raise ValidationError(
-                "%(name)s: the upper limit of normal must be above 0",
-                name=name, code="bad_value")
+            raise FieldError(
+                "%(field)s: the upper limit of normal must be above 0",
+                field=name, code="bad_value")
+        numbers[name] = value
         out[name] = format(value.normalize(), "f")
     for lab, (_label, _op, _t, units) in COUNT_LABS.items():
         unit = str(raw.get(f"{lab}_unit") or PROTOCOL_UNIT[lab]).strip()
@@ -172,6 +183,12 @@ def clean_values(raw: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationError(
                     "%(lab)s_unit: one of %(units)s",
                     lab=lab, units=", ".join(units), code="bad_unit")
+            if numbers[lab] * units[unit] > COUNT_LIMITS[lab]:
+                raise FieldError(
+                    "%(field)s: %(value)s %(unit)s is not a plausible result (at most "
+                    "%(max)s %(protocol_unit)s)",
+                    field=lab, value=out[lab], unit=unit, max=COUNT_LIMITS[lab],
+                    protocol_unit=PROTOCOL_UNIT[lab], code="implausible")
             out[f"{lab}_unit"] = unit
     for lab in [*ULN_LABS, "creatinine"]:
         unit = str(raw.get(f"{lab}_unit") or "").strip()[:16]
@@ -180,6 +197,10 @@ def clean_values(raw: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationError(
                     "%(lab)s: give the laboratory's upper limit of normal",
                     lab=lab, code="uln_required")
+            if numbers[lab] > numbers[f"{lab}_uln"] * MAX_TIMES_ULN:
+                raise FieldError(
+                    "%(field)s: more than %(times)s times the upper limit of normal is not a "
+                    "plausible result", field=lab, times=MAX_TIMES_ULN, code="implausible")
             out[f"{lab}_unit"] = unit
     for name in ANSWER_FIELDS:
         ans = str(raw.get(name) or "").strip().lower()

@@ -39,7 +39,7 @@ from ..models import (
     VariantOverride,
     utcnow,
 )
-from . import access, audit, specimens, upload_store, users
+from . import access, audit, specimens, throttle, upload_store, users
 
 CHUNK = 1 << 20
 # A whole-genome gVCF (needed to tell "not covered" from "none detected") is several GB
@@ -719,14 +719,16 @@ def latest_version(a: GenotypingAnalysis) -> ReportVersion | None:
 
 
 def sign(session: Session, actor: User, analysis_id: int, password: str, *,
-         amend_reason: str | None = None) -> ReportVersion:
-    """An electronic signature: the password again, the meaning recorded with name and time.
-    Without ``amend_reason`` it creates version 1; with it, version n+1 marked amended."""
+         amend_reason: str | None = None, address: str = "-",
+         policy: throttle.Policy = users.SIGNATURE_POLICY) -> ReportVersion:
+    """An electronic signature: the password again (counted, throttled and audited per user
+    and client ``address``), the meaning recorded with name and time. Without
+    ``amend_reason`` it creates version 1; with it, version n+1 marked amended."""
     access.require_role(actor, "pathologist")
     a = get_analysis(session, actor, analysis_id)
     if a.job is None or a.job.state != "done":
         raise Conflict("the classification has not finished; nothing to sign yet")
-    users.verify_password_again(actor, password or "")
+    users.verify_signature(session, actor, password or "", address=address, policy=policy)
     last = latest_version(a)
     content = report_content(a)
     if amend_reason is None:

@@ -3,7 +3,6 @@ bars from the labels library's symbol), and CSV/JSON to send ahead."""
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -15,7 +14,7 @@ from labels import make_symbol
 
 from .. import i18n, localtime, pdf_fonts, vocabulary
 from ..models import Shipment, ShipmentItem, SpecimenEvent
-from . import shipments
+from . import exports, shipments
 
 COLUMNS = ("specimen", "participant", "visit", "type", "container", "quantity", "unit",
            "collected_at", "state", "damage", "extra", "resolution")
@@ -69,21 +68,11 @@ def as_json(shipment: Shipment, items: list[ShipmentItem]) -> dict[str, Any]:
 
 
 def as_csv(shipment: Shipment, items: list[ShipmentItem]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["# shipment", shipment.barcode, shipment.from_site.code, shipment.to_site.code,
-                shipment.conditions, shipment.courier, shipment.tracking_number or "",
-                shipment.logger_id])
-    w.writerow(COLUMNS)
-    for item in items:
-        row = item_row(item)
-        w.writerow([_csv_safe(str(row[c])) for c in COLUMNS])
-    return buf.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") and value != "-" else value
+    head = ["# shipment", shipment.barcode, shipment.from_site.code, shipment.to_site.code,
+            shipment.conditions, shipment.courier, shipment.tracking_number or "",
+            shipment.logger_id]
+    return exports.csv_text([head, COLUMNS, *([row[c] for c in COLUMNS]
+                                              for row in map(item_row, items))])
 
 
 CUSTODY_COLUMNS = ("specimen", "at_utc", "event", "from_status", "to_status", "site", "actor",
@@ -91,15 +80,13 @@ CUSTODY_COLUMNS = ("specimen", "at_utc", "event", "from_status", "to_status", "s
 
 
 def custody_csv(barcode: str, events: list[SpecimenEvent]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(CUSTODY_COLUMNS)
+    rows: list[list[object]] = [list(CUSTODY_COLUMNS)]
     for e in events:
         detail = "; ".join(f"{k}={v}" for k, v in sorted(e.detail.items()) if k != "shipment")
-        w.writerow([barcode, e.at.isoformat(), e.kind, e.from_status or "", e.to_status or "",
-                    e.site.code if e.site else "", e.actor.username if e.actor else "system",
-                    str(e.detail.get("shipment", "")), _csv_safe(detail)])
-    return buf.getvalue()
+        rows.append([barcode, e.at.isoformat(), e.kind, e.from_status or "", e.to_status or "",
+                     e.site.code if e.site else "", e.actor.username if e.actor else "system",
+                     str(e.detail.get("shipment", "")), detail])
+    return exports.csv_text(rows)
 
 
 def _ascii(text: str) -> str:

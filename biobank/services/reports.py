@@ -3,10 +3,9 @@ the FHIR R4 ``Specimen`` resource of one specimen. Read-only; site scoping as ev
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +22,7 @@ from ..models import (
     User,
     VisitDefinition,
 )
-from . import access, specimens, storage
+from . import access, exports, specimens, storage
 
 RECEIVED_AFTER = frozenset({"received", "stored", "checked_out"})
 STORED_NOW = frozenset({"stored", "checked_out"})
@@ -94,12 +93,6 @@ INVENTORY_HEADER = ("unit", "path", "box", "position", "specimen", "type", "stat
                     "site")
 
 
-def _safe(value: object) -> str:
-    """A spreadsheet must never run a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def inventory_rows(session: Session, user: User) -> Iterator[list[str]]:
     q = (
         select(StoragePosition, StorageBox, Specimen)
@@ -112,7 +105,7 @@ def inventory_rows(session: Session, user: User) -> Iterator[list[str]]:
         q = q.where(StorageBox.site_id == user.site_id)
     for pos, box, sp in session.execute(q):
         chain = storage.location_chain(box.location)
-        yield [_safe(v) for v in (
+        yield ["" if v is None else str(v) for v in (
             chain[0].name if chain else "",
             storage.box_path(box),
             box.barcode,
@@ -130,16 +123,8 @@ def inventory_rows(session: Session, user: User) -> Iterator[list[str]]:
 
 
 def inventory_csv(session: Session, user: User) -> Iterator[str]:
-    """The inventory as CSV text, a chunk per line (stream it)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(INVENTORY_HEADER)
-    yield buf.getvalue()
-    for row in inventory_rows(session, user):
-        buf.seek(0)
-        buf.truncate()
-        writer.writerow(row)
-        yield buf.getvalue()
+    """The inventory as CSV text, a chunk per line (stream it), cells neutralised."""
+    yield from exports.rows_text(chain([INVENTORY_HEADER], inventory_rows(session, user)))
 
 
 FHIR_STATUS = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -24,6 +24,7 @@ from labels import ids
 
 from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from ..i18n import Msg, term
+from ..inputs import Number
 from ..models import Shipment, ShipmentItem, ShipmentReceipt, Site, Specimen, SpecimenEvent, User
 from ..models.base import utcnow
 from . import access, audit, specimens
@@ -490,16 +491,14 @@ def _need_reason(reason: str | None) -> str:
     return text[:500]
 
 
+#: An arrival temperature in °C (column NUMERIC(6, 2)).
+TEMPERATURE = Number(low=Decimal(-273), high=Decimal(100), places=2)
+
+
 def _parse_temperature(raw: Any) -> Decimal | None:
     if raw in (None, ""):
         return None
-    try:
-        value = Decimal(str(raw).strip().replace("−", "-"))
-    except InvalidOperation as exc:
-        raise ValidationError("temperature: %(raw)r is not a number", raw=raw) from exc
-    if not value.is_finite() or not Decimal("-273") <= value <= Decimal("100"):
-        raise ValidationError("temperature must be between −273 and 100 °C")
-    return value.quantize(Decimal("0.01"))
+    return TEMPERATURE.clean("temperature", raw).quantize(Decimal("0.01"))
 
 
 def _receipt(session: Session, shipment: Shipment) -> ShipmentReceipt | None:

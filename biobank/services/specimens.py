@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from labels import ids
 
 from .. import vocabulary
-from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
+from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from ..i18n import N_, Msg, joined, term
+from ..inputs import Number, check_instant
 from ..models import (
     ExpectedSpecimen,
     IdCounter,
@@ -66,6 +67,10 @@ def status_word(status: str) -> Msg:
     label = vocabulary.STATUSES.get(status, status)
     return term(label.lower(), label)
 
+
+#: What a specimen's quantity may be (column NUMERIC(10, 3)): no tube or block holds more
+#: than 100,000 of any unit in vocabulary.UNITS.
+QUANTITY = Number(low=Decimal(0), high=Decimal(100_000), places=3)
 
 # Fields a technician may correct after collection; any correction needs a reason.
 CORRECTABLE = {"collected_at", "centrifuged_at", "frozen_at", "quantity", "unit", "container",
@@ -253,9 +258,8 @@ def parse_time(raw: Any, field: str) -> datetime:
         except ValueError as exc:
             raise ValidationError("%(field)s: %(raw)r is not a date and time",
                                   field=field, raw=raw) from exc
-    if value.tzinfo is None:
-        raise ValidationError("%(field)s: give a time zone (e.g. +08:00 or Z)", field=field)
-    return value
+    # Zone required, 1900-2100, converted to UTC without overflow.
+    return check_instant(field, value)
 
 
 def _parse_value(field: str, raw: Any) -> Any:
@@ -265,13 +269,7 @@ def _parse_value(field: str, raw: Any) -> Any:
             raise ValidationError("%(field)s: time is in the future", field=field)
         return value
     if field == "quantity":
-        try:
-            q = Decimal(str(raw))
-        except InvalidOperation as exc:
-            raise ValidationError("quantity: %(raw)r is not a number", raw=raw) from exc
-        if q < 0 or not q.is_finite():
-            raise ValidationError("quantity cannot be negative")
-        return q
+        return QUANTITY.clean("value", raw)
     if field == "unit" and raw not in vocabulary.UNITS:
         raise ValidationError(
             "unit: %(raw)r is not one of %(units)s",
@@ -284,8 +282,14 @@ def _parse_value(field: str, raw: Any) -> Any:
 def correct(
     session: Session, actor: User, specimen: Specimen, field: str, raw: Any, reason: str
 ) -> None:
-    """Correct recorded data; the reason is mandatory and the old value stays in the audit."""
+    """Correct recorded data; the reason is mandatory and the old value stays in the audit.
+    Only staff of the site that holds the specimen, or central staff, may correct it: a
+    collection site's staff no longer may once the tube is at the central biobank."""
     access.require_write(actor)
+    if not (actor.sees_all_sites or actor.site_id == specimen.site_id):
+        raise PermissionDenied(
+            "%(specimen)s is held by %(site)s: only its staff or central staff may correct it",
+            specimen=specimen.barcode, site=specimen.site.code, code="not_holder")
     if field not in CORRECTABLE:
         raise ValidationError(
             "%(field)r cannot be corrected (correctable: %(correctable)s)",
@@ -330,9 +334,11 @@ def create_derivative(
         raise ValidationError("unknown container %(container)r", container=container)
     if unit not in vocabulary.UNITS:
         raise ValidationError("unknown unit %(unit)r", unit=unit)
+    quantity = QUANTITY.clean("quantity", quantity)
     if quantity <= 0:
         raise ValidationError("quantity must be positive")
     if take is not None:
+        take = QUANTITY.clean("take", take)
         if take <= 0:
             raise ValidationError("the amount taken must be positive")
         if parent.quantity is None or take > parent.quantity:

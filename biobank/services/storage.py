@@ -582,6 +582,8 @@ HEADER_NAMES: Final[dict[str, frozenset[str]]] = {
 EMPTY_CELL = frozenset({"", "EMPTY", "NOTUBE", "NO TUBE"})
 NO_READ = frozenset({"NOREAD", "NO READ", "ERROR"})
 MAX_RACK_LINES = 20_000
+#: The largest rack-scanner file (characters of text, or bytes of an upload).
+MAX_RACK_TEXT = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)

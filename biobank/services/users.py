@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, NotFound, Unauthenticated, ValidationError
+from ..errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationError
 from ..models import ROLES, ApiToken, Site, User, utcnow
-from . import audit
+from . import audit, throttle
 
 _hasher = PasswordHasher()
 # A hash of a random password, verified when the user does not exist, so that timing does not
@@ -79,52 +78,77 @@ def create_user(
     return user
 
 
-def authenticate(
-    session: Session, username: str, password: str, *, max_failures: int, lockout_minutes: int
-) -> User:
-    """Return the user, or raise Unauthenticated; the failure count and lockout are persisted
-    by the caller's commit even when this raises (the caller commits before answering)."""
-    user = session.execute(
-        select(User).where(User.username == username.strip().lower())
-    ).scalar_one_or_none()
-    now = utcnow()
+#: Sign-in: 5 failures free, then 1 min doubling to 15 min, per (name, address).
+LOGIN_POLICY = throttle.Policy(free_failures=5, base_seconds=60, max_seconds=15 * 60)
+#: Electronic signatures: 3 failures free, then 1 min doubling to 15 min, per (user, address).
+SIGNATURE_POLICY = throttle.Policy(free_failures=3, base_seconds=60, max_seconds=15 * 60)
+
+
+def authenticate(session: Session, username: str, password: str, *, address: str,
+                 policy: throttle.Policy = LOGIN_POLICY) -> User:
+    """Return the user, or raise Unauthenticated with ONE answer for every refusal (wrong
+    password, unknown name, disabled account, a name blocked from this address): the answer,
+    and its timing, never tell a real account from an unknown one. Failures are counted per
+    (name as typed, client address) and persisted by the caller's commit even though this
+    raises (the sign-in view records the refusal)."""
+    name = username.strip().lower()
+    if throttle.blocked_for(session, "login", name, address):
+        # No password check while blocked: the same work for a known and an unknown name.
+        raise Unauthenticated("wrong username or password, or too many failed attempts from "
+                              "this computer; wait a few minutes and try again",
+                              code="bad_credentials")
+    user = session.execute(select(User).where(User.username == name)).scalar_one_or_none()
     if user is None:
         with contextlib.suppress(VerificationError):
             _hasher.verify(_DUMMY_HASH, password)
-        raise Unauthenticated("wrong username or password", code="bad_credentials")
-    if user.locked_until and user.locked_until > now:
-        raise Unauthenticated(
-            "account locked after repeated failed logins; try later or ask an admin",
-            code="locked",
-        )
-    if not user.active:
-        raise Unauthenticated("account disabled", code="disabled")
-    if not check_password(user, password):
-        user.failed_logins += 1
-        changes: dict[str, object] = {"failed_logins": user.failed_logins}
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
-            changes["locked_until"] = user.locked_until
-            audit.record(session, None, "user.locked", "user", user.username, changes)
-        session.flush()
-        raise Unauthenticated("wrong username or password", code="bad_credentials")
-    if user.failed_logins or user.locked_until:
-        user.failed_logins = 0
-        user.locked_until = None
+        ok = False
+    else:
+        ok = check_password(user, password) and user.active
+    if not ok:
+        failures, seconds = throttle.failed(session, "login", name, address, policy)
+        if seconds and user is not None:
+            audit.record(session, None, "user.login_blocked", "user", user.username,
+                         {"address": address, "failures": failures, "seconds": seconds})
+        raise Unauthenticated("wrong username or password, or too many failed attempts from "
+                              "this computer; wait a few minutes and try again",
+                              code="bad_credentials")
+    assert user is not None
+    throttle.succeeded(session, "login", name, address)
+    throttle.prune(session)
     session.flush()
     return user
 
 
 def verify_password_again(user: User, password: str) -> None:
-    """Re-authentication for electronic signatures and other sensitive acts."""
+    """Re-authentication for sensitive acts that are not signatures (no counting)."""
     if not check_password(user, password):
         raise Unauthenticated("password does not match", code="bad_credentials")
 
 
+def verify_signature(session: Session, user: User, password: str, *, address: str,
+                     policy: throttle.Policy = SIGNATURE_POLICY) -> None:
+    """The password of an electronic signature, counted and throttled like sign-in (per user
+    and address) and audited: every wrong password is an audit event, and after
+    ``policy.free_failures`` the user waits before trying again (429). The caller records
+    the refusal (its commit keeps the count)."""
+    wait = throttle.blocked_for(session, "sign", user.username, address)
+    if wait:
+        raise TooManyRequests(
+            "too many wrong signature passwords; wait %(seconds)s seconds and try again",
+            seconds=wait, code="signature_blocked")
+    if not check_password(user, password):
+        failures, seconds = throttle.failed(session, "sign", user.username, address, policy)
+        audit.record(session, user, "user.signature_refused", "user", user.username,
+                     {"address": address, "failures": failures, "blocked_seconds": seconds})
+        raise Unauthenticated("password does not match", code="bad_credentials")
+    throttle.succeeded(session, "sign", user.username, address)
+
+
 def unlock(session: Session, actor: User | None, user: User) -> None:
+    """Clear every back-off of the account (sign-in and signature, from every address)."""
     user.failed_logins = 0
     user.locked_until = None
+    throttle.clear(session, user.username)
     audit.record(session, actor, "user.unlock", "user", user.username)
     session.flush()
 

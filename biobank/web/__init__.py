@@ -92,11 +92,13 @@ def init_web(app: Flask) -> None:
         account,
         audit_pages,
         auth,
+        boundary,
         errors,
         genotyping,
         genotyping_sources,
         idempotency,
         labels,
+        logpaths,
         main,
         participants,
         shipments,
@@ -110,9 +112,12 @@ def init_web(app: Flask) -> None:
     # A fresh clone (no `make`) still gets its .mo files; stale ones are rebuilt.
     i18n.compile_catalogues()
     Babel(app, locale_selector=select_locale)
+    # after_request functions run last-registered first: the access log sees the final status.
+    logpaths.init_app(app)
     transaction.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    boundary.init_app(app)
     idempotency.init_app(app)
     for module in (main, specimens, participants, audit_pages, account, shipments, storage,
                    genotyping, genotyping_sources, labels):

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..errors import NotFound
+from ..inputs import Text
 from ..models import ApiToken
 from ..services import users
 from .auth import actor, login_required
+from .boundary import form
 from .transaction import db_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+NEW_TOKEN = form("account.create_token", name=Text(100))
+REVOKE_TOKEN = form("account.revoke_token")
 
 
 @bp.route("/", methods=["GET"])
@@ -30,7 +34,8 @@ def index() -> str:
 @login_required
 def create_token() -> Any:
     user = actor()
-    plaintext, _token = users.create_token(db_session(), user, user, request.form.get("name", ""))
+    name = NEW_TOKEN.read().get("name", "")
+    plaintext, _token = users.create_token(db_session(), user, user, name)
     tokens = db_session().execute(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
     ).scalars().all()

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from sqlalchemy import select
 
 from ..models import AuditEvent
 from ..services import audit
 from .auth import roles_required
+from .boundary import form
 from .transaction import db_session
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDIT_ROLES = ("monitor", "admin")
+VERIFY = form("audit.verify")
 
 
 @bp.route("/")
@@ -41,19 +39,5 @@ def verify() -> str:
 @bp.route("/export.csv")
 @roles_required(*AUDIT_ROLES)
 def export() -> Response:
-    def generate():  # type: ignore[no-untyped-def]
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        w.writerow(["id", "at_utc", "actor", "action", "entity_type", "entity_id", "changes",
-                    "reason", "prev_hash", "hash"])
-        yield buf.getvalue()
-        for row in db_session().execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
-            buf.seek(0)
-            buf.truncate()
-            w.writerow([row.id, row.at.isoformat(), row.actor, row.action, row.entity_type,
-                        row.entity_id, json.dumps(row.changes, sort_keys=True), row.reason or "",
-                        row.prev_hash, row.hash])
-            yield buf.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
+    return Response(stream_with_context(audit.export_csv(db_session)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})

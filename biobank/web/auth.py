@@ -27,10 +27,13 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..errors import PermissionDenied, TooManyRequests, Unauthenticated
+from ..errors import BiobankError, FieldError, PermissionDenied, TooManyRequests, Unauthenticated
+from ..inputs import Text
 from ..models import User
-from ..services import users
-from .transaction import db_session
+from ..services import sessions, throttle, users
+from . import translate_message
+from .boundary import form
+from .transaction import db_session, record_refusal, refusals
 
 bp = Blueprint("auth", __name__)
 security_log = logging.getLogger("biobank.security")
@@ -42,10 +45,33 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """The user of an open server-side session (services/sessions.py): a cookie whose session
+    was signed out, or is older than the absolute lifetime, signs nobody in."""
+    sid = session.get("sid")
+    if not user_id.isdigit() or not isinstance(sid, str):
         return None
-    user = db_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    return sessions.user_for(db_session(), int(user_id), sid,
+                             lifetime=current_app.config["SESSION_ABSOLUTE_LIFETIME"])
+
+
+def client_address() -> str:
+    """The client's address as the server sees it (behind a reverse proxy, configure
+    werkzeug's ProxyFix so that this is the real client)."""
+    return (request.remote_addr or "-")[:64]
+
+
+def login_policy() -> throttle.Policy:
+    cfg = current_app.config
+    return throttle.Policy(free_failures=int(cfg["MAX_FAILED_LOGINS"]),
+                           base_seconds=int(cfg["LOGIN_BACKOFF_SECONDS"]),
+                           max_seconds=int(cfg["LOCKOUT_MINUTES"]) * 60)
+
+
+def signature_policy() -> throttle.Policy:
+    cfg = current_app.config
+    return throttle.Policy(free_failures=int(cfg["SIGNATURE_MAX_FAILURES"]),
+                           base_seconds=int(cfg["LOGIN_BACKOFF_SECONDS"]),
+                           max_seconds=int(cfg["LOCKOUT_MINUTES"]) * 60)
 
 
 @login_manager.unauthorized_handler
@@ -122,43 +148,65 @@ class LoginRateLimiter:
             return True
 
 
+LOGIN = form("auth.login", username=Text(64), password=Text(256))
+LOGOUT = form("auth.logout")
+
+
+def _login_refused(exc: BiobankError) -> Any:
+    flash(translate_message(exc.message), "error")
+    typed = request.form.get("username", "")
+    return render_template("login.html",
+                           username="" if isinstance(exc, FieldError) else typed[:64]), \
+        exc.status
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@refusals(_login_refused)
 def login() -> Any:
-    if request.method == "POST":
-        limiter: LoginRateLimiter = current_app.extensions["biobank.login_limiter"]
-        if not limiter.allow(request.remote_addr or "-", current_app.config["LOGIN_RATE_LIMIT"],
-                             60.0):
-            security_log.warning("login rate limit hit from %s", request.remote_addr)
-            raise TooManyRequests(_("Too many sign-in attempts; wait a minute and try again."))
-        username = request.form.get("username", "")[:64]
-        password = request.form.get("password", "")[:256]
-        g.commit_on_error = True  # failed-login counters must persist with the refusal
-        try:
-            user = users.authenticate(
-                db_session(), username, password,
-                max_failures=current_app.config["MAX_FAILED_LOGINS"],
-                lockout_minutes=current_app.config["LOCKOUT_MINUTES"],
-            )
-        except Unauthenticated as exc:
-            security_log.warning("login refused (%s) for username=%r from %s", exc.code,
-                                 username, request.remote_addr)
-            flash(_("Account locked after repeated failed logins; try again later.")
-                  if exc.code == "locked" else _("Wrong username or password."), "error")
-            return render_template("login.html", username=username), 401
-        session.clear()
-        login_user(user)
-        session.permanent = True
-        session["last_seen"] = int(time.time())
-        if user.locale:
-            session["locale"] = user.locale
-        return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", username="")
+    if request.method == "GET":
+        return render_template("login.html", username="")
+    limiter: LoginRateLimiter = current_app.extensions["biobank.login_limiter"]
+    if not limiter.allow(request.remote_addr or "-", current_app.config["LOGIN_RATE_LIMIT"],
+                         60.0):
+        security_log.warning("login rate limit hit from %s", request.remote_addr)
+        raise TooManyRequests(_("Too many sign-in attempts; wait a minute and try again."))
+    f = LOGIN.read()
+    username, password = f.get("username", ""), f.get("password", "")
+    record_refusal("bad_credentials")  # the failure count persists with the refusal
+    try:
+        user = users.authenticate(db_session(), username, password, address=client_address(),
+                                  policy=login_policy())
+    except Unauthenticated:
+        security_log.warning("login refused for username=%r from %s", username[:64],
+                             client_address())
+        raise
+    # A new session id at every sign-in; whatever the browser held before is ended.
+    previous = session.get("sid")
+    if isinstance(previous, str):
+        sessions.end(db_session(), previous, "replaced")
+    session.clear()
+    sid = sessions.start(db_session(), user)
+    login_user(user)
+    session["sid"] = sid
+    session.permanent = True
+    session["last_seen"] = int(time.time())
+    if user.locale:
+        session["locale"] = user.locale
+    return redirect(_safe_next(request.args.get("next")))
+
+
+def _end_session(reason: str) -> None:
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        sessions.end(db_session(), sid, reason)
+    logout_user()
+    session.clear()
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    logout_user()
-    session.clear()
+    """Signing out closes the session server-side: the cookie, replayed, opens nothing."""
+    _end_session("logout")
     flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -181,8 +229,10 @@ def init_app(app: Flask) -> None:
             return None
         if current_user.is_authenticated:
             now = int(time.time())
-            last = int(session.get("last_seen", now))
-            if now - last > current_app.config["IDLE_TIMEOUT_SECONDS"]:
+            last = session.get("last_seen")
+            # The signed cookie's last_seen: a cookie replayed after the idle time is stale.
+            if not isinstance(last, int) or now - last > current_app.config[
+                    "IDLE_TIMEOUT_SECONDS"]:
                 logout_user()
                 session.clear()
                 flash(_("Signed out after inactivity."), "info")

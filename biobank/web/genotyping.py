@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 
 from .. import get_db
 from ..errors import Conflict, ValidationError
+from ..inputs import Choice, Spec, Text
 from ..models import GenotypingAnalysis
 from ..services import (
     access,
@@ -37,8 +38,9 @@ from ..services import (
     upload_store,
 )
 from . import select_locale
-from .auth import actor, login_required, roles_required
-from .transaction import db_session
+from .auth import actor, client_address, login_required, roles_required, signature_policy
+from .boundary import form, upload_form
+from .transaction import db_session, record_refusal, retry_conflicts
 
 bp = Blueprint("genotyping", __name__, url_prefix="/genotyping")
 
@@ -47,13 +49,29 @@ def settings(app: Flask | None = None) -> genotyping.Settings:
     return genotyping.Settings.from_config(app.config, app.instance_path)
 
 
-UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping", "sources.outside",
-                              "sources.mlpa_page"})
+UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping"})
+#: Multipart forms whose files stream straight into the upload store, under its size limit:
+#: the VCF upload, and the outside report's PDF and the MLPA table (issue 19).
+STREAMED_ENDPOINTS = UPLOAD_ENDPOINTS | {"sources.outside", "sources.mlpa_page"}
+UPLOAD_FILES = ("paired", "normal", "tumor")
+_UPLOAD_FIELDS: dict[str, Spec] = {
+    "normal_specimen": Text(64), "tumor_specimen": Text(64), "normal_sample": Text(200),
+    "tumor_sample": Text(200), "caller": Text(64), "caller_version": Text(64),
+    "assay": Text(8), "build": Text(8)}
+# The page and the API take the same multipart form.
+UPLOAD_FORMS = {e: upload_form(e, UPLOAD_FILES, **_UPLOAD_FIELDS)
+                for e in sorted(UPLOAD_ENDPOINTS)}
+OVERRIDE = form("genotyping.override", field=Choice(tuple(genotyping.OVERRIDABLE)),
+                value=Text(64), reason=Text(1000))
+RETRY = form("genotyping.retry")
+SIGN = form("genotyping.sign", confirm=Text(8), password=Text(256))
+AMEND = form("genotyping.amend", confirm=Text(8), password=Text(256), reason=Text(1000))
+CRITERIA = form("genotyping.record_criteria", source=Text(300), **enrollment.FIELD_SPECS)
 
 
 def upload_limit_check() -> None:
     """413 before the body is read: by the declared length, and capped while streaming."""
-    if request.endpoint not in UPLOAD_ENDPOINTS:
+    if request.endpoint not in STREAMED_ENDPOINTS:
         return
     limit = settings().max_bytes + 1024 * 1024  # room for the form fields around the file
     if request.content_length is not None and request.content_length > limit:
@@ -77,7 +95,7 @@ class StreamingUploadRequest(Request):
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None, content_length: int | None = None
                          ) -> IO[bytes]:
-        if self.endpoint not in UPLOAD_ENDPOINTS:
+        if self.endpoint not in STREAMED_ENDPOINTS:
             return super()._get_file_stream(total_content_length, content_type, filename,
                                             content_length)
         conf = settings()
@@ -123,18 +141,18 @@ def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
     access.require_role(user, "pathologist")
     uploads = [
         genotyping.Upload(role, f.stream, f.filename or "")
-        for role in ("paired", "normal", "tumor")
+        for role in UPLOAD_FILES
         if (f := request.files.get(role)) is not None and (f.filename or f.content_length)
     ]
-    form = request.form
+    fields = UPLOAD_FORMS[request.endpoint or "genotyping.upload"].read()
     req = genotyping.AnalysisRequest(
         participant_code=code, uploads=uploads,
-        normal_specimen=form.get("normal_specimen") or None,
-        tumor_specimen=form.get("tumor_specimen") or None,
-        normal_sample=form.get("normal_sample") or None,
-        tumor_sample=form.get("tumor_sample") or None,
-        caller=form.get("caller", ""), caller_version=form.get("caller_version", ""),
-        assay=form.get("assay", ""), build=form.get("build", ""),
+        normal_specimen=fields.get("normal_specimen") or None,
+        tumor_specimen=fields.get("tumor_specimen") or None,
+        normal_sample=fields.get("normal_sample") or None,
+        tumor_sample=fields.get("tumor_sample") or None,
+        caller=fields.get("caller", ""), caller_version=fields.get("caller_version", ""),
+        assay=fields.get("assay", ""), build=fields.get("build", ""),
     )
     s = db_session()
     conf = settings()
@@ -266,8 +284,9 @@ def job_status(analysis_id: int) -> Response:
 @bp.route("/variants/<int:variant_id>/override", methods=["POST"])
 @roles_required("pathologist")
 def override(variant_id: int) -> Any:
-    row = genotyping.override(db_session(), actor(), variant_id, request.form.get("field", ""),
-                              request.form.get("value", ""), request.form.get("reason", ""))
+    f = OVERRIDE.read()
+    row = genotyping.override(db_session(), actor(), variant_id, f.get("field") or "",
+                              f.get("value", ""), f.get("reason", ""))
     flash(_("Override recorded. Sign an amendment (or the first version) to report it."),
           "success")
     return redirect(url_for(".analysis", analysis_id=row.variant.analysis_id), code=303)
@@ -275,21 +294,29 @@ def override(variant_id: int) -> Any:
 
 @bp.route("/analyses/<int:analysis_id>/sign", methods=["POST"])
 @roles_required("pathologist")
+@retry_conflicts
 def sign(analysis_id: int) -> Any:
-    if request.form.get("confirm") != "yes":
+    f = SIGN.read()
+    if f.get("confirm") != "yes":
         raise ValidationError(_("Confirm the meaning of your signature."), code="confirm")
-    v = genotyping.sign(db_session(), actor(), analysis_id, request.form.get("password", ""))
+    record_refusal("bad_credentials")  # a wrong password is counted and audited
+    v = genotyping.sign(db_session(), actor(), analysis_id, f.get("password", ""),
+                        address=client_address(), policy=signature_policy())
     flash(_("Report signed: version %(n)d.", n=v.version), "success")
     return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 
 
 @bp.route("/analyses/<int:analysis_id>/amend", methods=["POST"])
 @roles_required("pathologist")
+@retry_conflicts
 def amend(analysis_id: int) -> Any:
-    if request.form.get("confirm") != "yes":
+    f = AMEND.read()
+    if f.get("confirm") != "yes":
         raise ValidationError(_("Confirm the meaning of your signature."), code="confirm")
-    v = genotyping.sign(db_session(), actor(), analysis_id, request.form.get("password", ""),
-                        amend_reason=request.form.get("reason", ""))
+    record_refusal("bad_credentials")  # a wrong password is counted and audited
+    v = genotyping.sign(db_session(), actor(), analysis_id, f.get("password", ""),
+                        amend_reason=f.get("reason", ""), address=client_address(),
+                        policy=signature_policy())
     flash(_("Amendment signed: version %(n)d.", n=v.version), "success")
     return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 
@@ -325,7 +352,8 @@ def gate(code: str) -> str:
 def record_criteria(code: str) -> Any:
     s = db_session()
     p = access.get_participant(s, actor(), code)
-    raw = {k: v for k, v in request.form.items() if k in enrollment.ALL_FIELDS}
-    enrollment.record_assessment(s, actor(), p, raw, request.form.get("source", ""))
+    raw = CRITERIA.read()
+    source = raw.pop("source", "")
+    enrollment.record_assessment(s, actor(), p, raw, source)
     flash(_("Criteria recorded."), "success")
     return redirect(url_for(".gate", code=p.code), code=303)

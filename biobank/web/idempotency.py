@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..errors import ValidationError
 from ..models.idempotency import IdempotencyRecord
-from .transaction import db_session
+from .transaction import db_session, keep_answer
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_KEY_LENGTH = 128
@@ -62,9 +62,9 @@ def init_app(app: Flask) -> None:
         user_id, key, digest = pending
         session = db_session()
         if response.status_code >= 400:
-            # The refusal is the answer to remember, but nothing of the refused work may land.
-            session.rollback()
-            g.commit_on_error = True
+            # The refusal is the answer to remember (the refused work was rolled back when
+            # its exception escaped the view).
+            keep_answer()
         session.add(IdempotencyRecord(
             user_id=user_id, key=key, request_hash=digest, status=response.status_code,
             content_type=response.content_type or "application/json",

@@ -9,7 +9,6 @@ and locations.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import (
@@ -30,19 +29,25 @@ from werkzeug.wrappers import Response
 import labels as lib
 
 from .. import get_db
-from ..errors import BiobankError, NotFound, ValidationError
-from ..models import AuditEvent, User
+from ..errors import BiobankError, FieldError, NotFound
+from ..inputs import Choice, Text, TextList
+from ..models import AuditEvent, Specimen, User
 from ..services import access, specimens, trial
 from ..services import labels as service
 from . import translate_message
 from .auth import actor, login_required
-from .transaction import SAFE_METHODS, db_session
+from .boundary import form
+from .transaction import SAFE_METHODS, db_session, refusals
 
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 
 #: URL word -> ID prefix of the objects it names.
 KINDS = {"specimens": "SP", "boxes": "BX", "shipments": "SH", "locations": "LC"}
 _KIND_RULE = "<any(specimens, boxes, shipments, locations):kind>"
+PRINT = form("labels.print_form", code=TextList(Text(64), max_items=service.MAX_LABELS),
+             fmt=Choice(("pdf", "printer")), stock=Text(64), reason=Text(500), next=Text(2000))
+ALIQUOT = form("labels.aliquot", quantity=specimens.QUANTITY, take=specimens.QUANTITY,
+               specimen_type=Text(32), container=Text(32), unit=Text(8))
 
 
 def printer_settings() -> dict[str, Any]:
@@ -119,41 +124,46 @@ def kit(code: str, visit_code: str) -> str:
     )
 
 
+def _back() -> str:
+    return _safe_next(request.form.get("next"), url_for("main.index"))
+
+
+def _print_refused(exc: BiobankError, user: User) -> Response:
+    back = _back()
+    if isinstance(exc, service.PrinterUnavailable):
+        flash(_("The label printer did not take the job: %(reason)s. Nothing was printed; "
+                "download the PDF instead.", reason=translate_message(exc.message)), "error")
+        return redirect(back + ("&" if "?" in back else "?") + "printer_failed=1")
+    if exc.code == "reason_required":
+        flash(_("Some of these labels were printed before: give a reason for the reprint."),
+              "error")
+    else:
+        flash(translate_message(exc.message), "error")
+    return redirect(back)
+
+
 @bp.route("/print", methods=["POST"])
 @login_required
 def print_form() -> Response:
     """The print forms' target: a PDF download, or the job sent to the site's printer."""
-    s = db_session()
     user = actor()
     access.require_write(user)  # before the form is read: a read-only role gets 403
-    codes = request.form.getlist("code")
-    fmt = request.form.get("fmt", "pdf")
-    back = _safe_next(request.form.get("next"), url_for("main.index"))
-    if fmt not in ("pdf", "printer"):
-        raise ValidationError(_("Choose PDF or printer."))
+    return _print(user)
+
+
+@refusals(_print_refused)
+def _print(user: User) -> Response:
+    f = PRINT.read()
+    codes = f.get("code") or []
+    fmt = f.get("fmt") or "pdf"
     if not codes:
         flash(_("Select at least one label to print."), "error")
-        return redirect(back)
-    try:
-        job = _run_print(s, user, codes, fmt, request.form.get("stock"),
-                         request.form.get("reason"))
-    except service.PrinterUnavailable as exc:
-        s.rollback()
-        flash(_("The label printer did not take the job: %(reason)s. Nothing was printed; "
-                "download the PDF instead.", reason=translate_message(exc.message)), "error")
-        return redirect(back + ("&" if "?" in back else "?") + "printer_failed=1")
-    except BiobankError as exc:
-        s.rollback()
-        if exc.code == "reason_required":
-            flash(_("Some of these labels were printed before: give a reason for the reprint."),
-                  "error")
-        else:
-            flash(translate_message(exc.message), "error")
-        return redirect(back)
+        return redirect(_back())
+    job = _run_print(db_session(), user, codes, fmt, f.get("stock"), f.get("reason"))
     if fmt == "printer":
         flash(_("Sent %(n)d labels to the printer %(printer)s.", n=len(job.targets),
                 printer=job.printer or ""), "success")
-        return redirect(back)
+        return redirect(_back())
     return _download(job)
 
 
@@ -166,15 +176,19 @@ def pdf(kind: str, code: str) -> Response:
     # A role that may not print is refused before this GET takes the write lock.
     access.require_write(actor())
     s, user = _write_session()
-    reason = request.args.get("reason")
-    try:
-        job = _run_print(s, user, [code], "pdf", request.args.get("stock"), reason)
-    except ValidationError as exc:
-        if exc.code != "reason_required":
-            raise
-        s.rollback()
-        flash(_("This label was printed before: give a reason for the reprint."), "info")
-        return redirect(url_for(".label_page", kind=kind, code=code))
+    return _print_one(s, user, kind, code)
+
+
+def _reprint_needs_reason(exc: BiobankError, s: Session, user: User, kind: str,
+                          code: str) -> Response:
+    flash(_("This label was printed before: give a reason for the reprint."), "info")
+    return redirect(url_for(".label_page", kind=kind, code=code))
+
+
+@refusals(_reprint_needs_reason, when=lambda exc: exc.code == "reason_required")
+def _print_one(s: Session, user: User, kind: str, code: str) -> Response:
+    job = _run_print(s, user, [code], "pdf", request.args.get("stock"),
+                     request.args.get("reason"))
     return _download(job)
 
 
@@ -224,20 +238,9 @@ def label_page(kind: str, code: str) -> str:
     )
 
 
-def _decimal(raw: str | None, what: str, *, required: bool) -> Decimal | None:
-    raw = (raw or "").strip()
-    if not raw:
-        if required:
-            raise ValidationError(_("%(what)s is required.", what=what))
-        return None
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValidationError(_("%(what)s: %(raw)s is not a number.", what=what, raw=raw[:20])
-                              ) from None
-    if not value.is_finite():
-        raise ValidationError(_("%(what)s: %(raw)s is not a number.", what=what, raw=raw[:20]))
-    return value
+def _aliquot_refused(exc: BiobankError, s: Session, user: User, parent: Specimen) -> Response:
+    flash(translate_message(exc.message), "error")
+    return redirect(url_for("specimens.detail", barcode=parent.barcode))
 
 
 @bp.route("/specimens/<code>/aliquot", methods=["POST"])
@@ -247,26 +250,21 @@ def aliquot(code: str) -> Response:
     s = db_session()
     user = actor()
     parent = access.get_specimen(s, user, code)
-    # Outside the try: a read-only role is a 403, not a form error to correct.
+    # Before the form: a read-only role is a 403, not a form error to correct.
     access.require_write(user)
-    form = request.form
-    try:
-        quantity = _decimal(form.get("quantity"), _("Quantity"), required=True)
-        take = _decimal(form.get("take"), _("Amount taken from the parent"), required=False)
-        assert quantity is not None
-        child = specimens.create_derivative(
-            s, user, parent,
-            specimen_type=form.get("specimen_type", ""),
-            container=form.get("container", ""),
-            quantity=quantity,
-            unit=form.get("unit", ""),
-            take=take,
-        )
-    except BiobankError as exc:
-        s.rollback()
-        flash(translate_message(exc.message), "error")
-        return redirect(url_for("specimens.detail", barcode=parent.barcode))
+    return _derive(s, user, parent)
+
+
+@refusals(_aliquot_refused)
+def _derive(s: Session, user: User, parent: Specimen) -> Response:
+    f = ALIQUOT.read()
+    quantity = f.get("quantity")
+    if quantity is None:
+        raise FieldError("%(field)s is required", field="quantity", code="required")
+    child = specimens.create_derivative(
+        s, user, parent, specimen_type=f.get("specimen_type", ""),
+        container=f.get("container", ""), quantity=quantity, unit=f.get("unit", ""),
+        take=f.get("take"))
     flash(_("Aliquot %(code)s created from %(parent)s; print its label below.",
             code=child.barcode, parent=parent.barcode), "success")
     return redirect(url_for(".label_page", kind="specimens", code=child.barcode))
-

@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from ..errors import BiobankError
+from ..inputs import Text
 from ..models import Participant, Specimen
 from ..services import access, audit, scan, users
 from . import scanner
 from .auth import actor, login_required
-from .errors import security_log
-from .transaction import db_session
+from .boundary import form
+from .transaction import db_session, refusals
 
 bp = Blueprint("main", __name__)
 
@@ -41,48 +42,49 @@ def index() -> str:
     return render_template("index.html", n_participants=n_participants, counts=counts)
 
 
-@bp.route("/scan", methods=["GET", "POST"])
-@login_required
-def scan_station() -> Any:
-    if request.method == "GET":
-        return render_template("scan.html", result=None, error=None)
-    user = actor()
-    raw = request.form.get("code", "")
-    result = error = None
-    status = 200
-    try:
-        result = scan.resolve(
-            db_session(), user, raw,
-            prefixes=scanner.affixes()[0],
-            suffixes=scanner.affixes()[1],
-            register=user.role in {"technician", "admin"},
-        )
-    except BiobankError as exc:
-        security_log.warning("scan refused (%s) user=%s", exc.code, user.username)
-        error = exc
-        status = exc.status
+SCAN = form("main.scan_station", code=Text(200))
+LANGUAGE = form("main.set_language", lang=Text(8), next=Text(2000))
+
+
+def _scan_page(result: scan.ScanResult | None, error: BiobankError | None) -> Any:
     history = (
         audit.history(db_session(), "specimen", result.specimen.barcode)
         if result and result.specimen else []
     )
-    template = "_scan_result.html" if request.headers.get("HX-Request") else "scan.html"
-    # htmx swaps only 2xx bodies by default; the fragment carries its own status for the sound.
-    http_status = 200 if request.headers.get("HX-Request") else status
-    if error is not None:
-        # A refused scan writes nothing.
-        db_session().rollback()
-    return render_template(template, result=result, error=error, history=history,
-                           status=status), http_status
+    status = error.status if error is not None else 200
+    if request.headers.get("HX-Request"):
+        # htmx swaps only 2xx bodies by default; the fragment carries its own status for the
+        # sound.
+        return render_template("_scan_result.html", result=result, error=error,
+                               history=history, status=status), 200
+    return render_template("scan.html", result=result, error=error, history=history,
+                           status=status), status
+
+
+@bp.route("/scan", methods=["GET", "POST"])
+@login_required
+@refusals(lambda exc: _scan_page(None, exc))
+def scan_station() -> Any:
+    if request.method == "GET":
+        return render_template("scan.html", result=None, error=None)
+    user = actor()
+    prefixes, suffixes = scanner.affixes()
+    result = scan.resolve(
+        db_session(), user, SCAN.read().get("code", ""), prefixes=prefixes, suffixes=suffixes,
+        register=user.role in {"technician", "admin"},
+    )
+    return _scan_page(result, None)
 
 
 @bp.route("/language", methods=["POST"])
 def set_language() -> Response:
     """Switch the interface language; a signed-in user's choice is saved to their profile."""
-    lang = request.form.get("lang", "")
+    f = LANGUAGE.read()
+    lang = f.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["locale"] = lang
         if current_user.is_authenticated:
             users.update_profile(db_session(), actor(), {"locale": lang})
-    target = request.form.get("next", "")
+    target = f.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//")
                     else url_for("main.index"))

@@ -10,9 +10,11 @@ from werkzeug.wrappers import Response
 from ..models import Specimen
 from ..services import access, audit, specimens, trial
 from .auth import actor, login_required
+from .boundary import form
 from .transaction import db_session
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
+MAKE_KIT = form("participants.make_kit")
 
 
 @bp.route("/")

@@ -18,13 +18,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..errors import BiobankError, ValidationError
+from ..inputs import Choice, DateTime, Text
 from ..models import Shipment, Site
 from ..services import access, manifests
 from ..services import shipments as svc
 from . import scanner, select_locale
 from .auth import actor, login_required
-from .errors import security_log
-from .transaction import db_session
+from .boundary import form
+from .transaction import db_session, refusals, retry_conflicts
 
 bp = Blueprint("shipments", __name__, url_prefix="/shipments")
 
@@ -61,44 +62,63 @@ def index() -> str:
                            sites=sites, n_open=len(svc.open_discrepancies(s, user)))
 
 
+_DETAILS = {"conditions": Choice(tuple(svc.CONDITIONS)), "courier": Text(100),
+            "tracking_number": Text(64), "logger_id": Text(64), "planned_ship_at": DateTime()}
+_ARRIVAL = {"package_condition": Choice(tuple(svc.PACKAGE_CONDITIONS)),
+            "temperature": svc.TEMPERATURE}
+CREATE = form("shipments.create", to=Text(16), **_DETAILS)
+RECEIVE_START = form("shipments.receive_start", code=Text(200), **_ARRIVAL)
+UPDATE = form("shipments.update", **_DETAILS)
+PACK = form("shipments.pack", code=Text(200))
+ACTION = form("shipments.action", op=Choice(("ready", "reopen", "ship", "cancel", "lost",
+                                             "close", "unpack")),
+              reason=Text(500), specimen=Text(64))
+RESOLVE = form("shipments.resolve", specimen=Text(64), reason=Text(500),
+               action=Choice(("noted", "lost", "received_late", "disposed")), next=Text(16))
+RECEIVE = form("shipments.receive", code=Text(200), damage=Choice(tuple(svc.DAMAGE)),
+               **_ARRIVAL)
+FINISH = form("shipments.finish", **_ARRIVAL)
+
+
 @bp.route("/", methods=["POST"])
 @login_required
 def create() -> Response:
-    f = request.form
-    sh = svc.create(db_session(), actor(), conditions=f.get("conditions", ""),
+    f = CREATE.read()
+    sh = svc.create(db_session(), actor(), conditions=f.get("conditions") or "",
                     to_site=f.get("to") or None, courier=f.get("courier", ""),
                     tracking_number=f.get("tracking_number") or None,
                     logger_id=f.get("logger_id", ""),
-                    planned_ship_at=f.get("planned_ship_at") or None)
+                    planned_ship_at=f.get("planned_ship_at"))
     flash(_("Shipment %(code)s created: scan the tubes to pack.", code=sh.barcode), "success")
     return redirect(url_for(".detail", code=sh.barcode))
 
 
+def _receive_start_refused(exc: BiobankError) -> Any:
+    if _hx():
+        return render_template("shipments/_error.html", error=exc)
+    return render_template("shipments/receive_start.html", error=exc), exc.status
+
+
 @bp.route("/receive", methods=["GET", "POST"])
 @login_required
+@refusals(_receive_start_refused)
+@retry_conflicts
 def receive_start() -> Any:
     """Scan the shipment's barcode on arrival: its receipt opens and the tube scanning starts."""
     if request.method == "GET":
         return render_template("shipments/receive_start.html", error=None)
     s = db_session()
     user = actor()
-    try:
-        # The role first: a user who may not receive learns that, not what a scan was.
-        access.require_role(user, *svc.WRITE_ROLES)
-        code = scanner.clean(request.form.get("code", ""))
-        if not code.startswith("SH"):
-            raise ValidationError(_("Scan the shipment's own barcode (SH…) first."),
-                                  code="wrong_kind")
-        sh = svc.get(s, user, code)
-        svc.start_receipt(s, user, sh,
-                          package_condition=request.form.get("package_condition") or "intact",
-                          temperature=request.form.get("temperature") or None)
-    except BiobankError as exc:
-        security_log.warning("receipt refused (%s) user=%s", exc.code, user.username)
-        s.rollback()
-        if _hx():
-            return render_template("shipments/_error.html", error=exc)
-        return render_template("shipments/receive_start.html", error=exc), exc.status
+    # The role first: a user who may not receive learns that, not what a scan was.
+    access.require_role(user, *svc.WRITE_ROLES)
+    f = RECEIVE_START.read()
+    code = scanner.clean(f.get("code", ""))
+    if not code.startswith("SH"):
+        raise ValidationError(_("Scan the shipment's own barcode (SH…) first."),
+                              code="wrong_kind")
+    sh = svc.get(s, user, code)
+    svc.start_receipt(s, user, sh, package_condition=f.get("package_condition") or "intact",
+                      temperature=f.get("temperature"))
     target = url_for(".receive", code=sh.barcode)
     if _hx():
         return Response("", headers={"HX-Redirect": target})
@@ -124,40 +144,37 @@ def detail(code: str) -> str:
 def update(code: str) -> Response:
     s = db_session()
     sh = svc.get(s, actor(), code)
-    fields = {k: request.form.get(k) for k in
-              ("conditions", "courier", "tracking_number", "logger_id", "planned_ship_at")
-              if k in request.form}
-    if fields.get("planned_ship_at") == "":
-        fields.pop("planned_ship_at")
-    if "tracking_number" in fields and not fields["tracking_number"]:
-        fields.pop("tracking_number")
+    fields = UPDATE.read()
+    if not fields.get("tracking_number"):
+        fields.pop("tracking_number", None)
     svc.update_details(s, actor(), sh, **fields)
     flash(_("Details saved."), "success")
     return redirect(url_for(".detail", code=sh.barcode))
 
 
+def _scan_answer(template: str, page: str, code: str, result: Any,
+                 error: BiobankError | None) -> Any:
+    """A packing or receiving scan's answer: the htmx fragment (200, the fragment carries the
+    outcome and its sound) or the whole page (with the refusal's status)."""
+    ctx = _context(svc.get(db_session(), actor(), code))
+    if _hx():
+        return render_template(template, result=result, error=error, oob=True, **ctx)
+    return render_template(page, result=result, error=error, **ctx), \
+        (error.status if error else 200)
+
+
 @bp.route("/<code>/pack", methods=["POST"])
 @login_required
+@refusals(lambda exc, code: _scan_answer("shipments/_pack_result.html",
+                                         "shipments/detail.html", code, None, exc))
 def pack(code: str) -> Any:
     """One scan while packing: a tube, or a box (all its tubes)."""
     s = db_session()
     user = actor()
     sh = svc.get(s, user, code)
-    result: svc.PackResult | None = None
-    error: BiobankError | None = None
-    try:
-        result = svc.pack(s, user, sh, scanner.clean(request.form.get("code", "")))
-    except BiobankError as exc:
-        security_log.warning("pack refused (%s) user=%s", exc.code, user.username)
-        s.rollback()
-        error = exc
-        sh = svc.get(s, user, code)
-    ctx = _context(sh)
-    if _hx():
-        return render_template("shipments/_pack_result.html", result=result, error=error,
-                               oob=True, **ctx)
-    return render_template("shipments/detail.html", result=result, error=error, **ctx), \
-        (error.status if error else 200)
+    result = svc.pack(s, user, sh, scanner.clean(PACK.read().get("code", "")))
+    return _scan_answer("shipments/_pack_result.html", "shipments/detail.html", code, result,
+                        None)
 
 
 @bp.route("/<code>/action", methods=["POST"])
@@ -166,8 +183,9 @@ def action(code: str) -> Response:
     s = db_session()
     user = actor()
     sh = svc.get(s, user, code)
-    op = request.form.get("op", "")
-    reason = request.form.get("reason", "")
+    f = ACTION.read()
+    op = f.get("op") or ""
+    reason = f.get("reason", "")
     if op == "ready":
         svc.mark_ready(s, user, sh)
     elif op == "reopen":
@@ -183,7 +201,7 @@ def action(code: str) -> Response:
         svc.close(s, user, sh)
         flash(_("Shipment closed."), "success")
     elif op == "unpack":
-        svc.unpack(s, user, sh, request.form.get("specimen", ""))
+        svc.unpack(s, user, sh, f.get("specimen", ""))
     else:
         raise ValidationError(_("Unknown action."))
     return redirect(url_for(".detail", code=sh.barcode))
@@ -195,18 +213,20 @@ def resolve(code: str) -> Response:
     s = db_session()
     user = actor()
     sh = svc.get(s, user, code)
-    specimen = request.form.get("specimen", "")
-    svc.resolve(s, user, sh, specimen, request.form.get("reason", ""),
-                request.form.get("action") or "noted")
+    f = RESOLVE.read()
+    specimen = f.get("specimen", "")
+    svc.resolve(s, user, sh, specimen, f.get("reason", ""), f.get("action") or "noted")
     flash(_("Discrepancy on %(code)s resolved.", code=specimen), "success")
-    target = request.form.get("next", "")
-    if target == "queue":
+    if f.get("next") == "queue":
         return redirect(url_for(".discrepancies"))
     return redirect(url_for(".detail", code=sh.barcode))
 
 
 @bp.route("/<code>/receive", methods=["GET", "POST"])
 @login_required
+@refusals(lambda exc, code: _scan_answer("shipments/_receive_result.html",
+                                         "shipments/receive.html", code, None, exc))
+@retry_conflicts
 def receive(code: str) -> Any:
     """Tube-by-tube receiving. Scanning the shipment's own barcode again finishes the receipt
     (unscanned tubes become missing)."""
@@ -216,47 +236,31 @@ def receive(code: str) -> Any:
     if request.method == "GET":
         return render_template("shipments/receive.html", result=None, error=None,
                                **_context(sh))
-    result: svc.ReceiveResult | None = None
-    error: BiobankError | None = None
-    finished = False
-    try:
-        scanned = scanner.clean(request.form.get("code", ""))
-        if scanned == sh.barcode:
-            svc.finish_receipt(s, user, sh,
-                               package_condition=request.form.get("package_condition") or None,
-                               temperature=request.form.get("temperature") or None)
-            finished = True
-        else:
-            result = svc.receive_scan(s, user, sh, scanned,
-                                      damage=request.form.get("damage") or None)
-    except BiobankError as exc:
-        security_log.warning("receive refused (%s) user=%s", exc.code, user.username)
-        s.rollback()
-        error = exc
-        sh = svc.get(s, user, code)
-    if finished:
-        flash(_("Receipt finished."), "success")
-        target = url_for(".detail", code=sh.barcode)
-        if _hx():
-            return Response("", headers={"HX-Redirect": target})
-        return redirect(target)
-    ctx = _context(sh)
+    f = RECEIVE.read()
+    scanned = scanner.clean(f.get("code", ""))
+    if scanned != sh.barcode:
+        result = svc.receive_scan(s, user, sh, scanned, damage=f.get("damage"))
+        return _scan_answer("shipments/_receive_result.html", "shipments/receive.html", code,
+                            result, None)
+    svc.finish_receipt(s, user, sh, package_condition=f.get("package_condition"),
+                       temperature=f.get("temperature"))
+    flash(_("Receipt finished."), "success")
+    target = url_for(".detail", code=sh.barcode)
     if _hx():
-        return render_template("shipments/_receive_result.html", result=result, error=error,
-                               oob=True, **ctx)
-    return render_template("shipments/receive.html", result=result, error=error, **ctx), \
-        (error.status if error else 200)
+        return Response("", headers={"HX-Redirect": target})
+    return redirect(target)
 
 
 @bp.route("/<code>/finish", methods=["POST"])
 @login_required
+@retry_conflicts
 def finish(code: str) -> Response:
     s = db_session()
     user = actor()
     sh = svc.get(s, user, code)
-    svc.finish_receipt(s, user, sh,
-                       package_condition=request.form.get("package_condition") or None,
-                       temperature=request.form.get("temperature") or None)
+    f = FINISH.read()
+    svc.finish_receipt(s, user, sh, package_condition=f.get("package_condition"),
+                       temperature=f.get("temperature"))
     flash(_("Receipt finished."), "success")
     return redirect(url_for(".detail", code=sh.barcode))
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from .. import localtime
 from ..errors import ValidationError
+from ..inputs import Choice, Text
 from ..services import access, audit, specimens
 from .auth import actor, login_required
+from .boundary import form
 from .transaction import db_session
 
 bp = Blueprint("specimens", __name__, url_prefix="/specimens")
 
 PAGE_ACTIONS = ("consume", "dispose", "lose")
+CORRECT = form("specimens.correct", field=Text(32),
+               value=Text(500), reason=Text(500))
+ACTION = form("specimens.action", action=Choice(PAGE_ACTIONS), reason=Text(500))
 
 
 @bp.route("/<barcode>")
@@ -39,11 +44,13 @@ def correct(barcode: str) -> Response:
     s = db_session()
     user = actor()
     specimen = access.get_specimen(s, user, barcode)
-    field = request.form.get("field", "")
-    value: object = request.form.get("value", "")
+    f = CORRECT.read()
+    field = f.get("field") or ""
+    value: object = f.get("value", "")
     if field in {"collected_at", "centrifuged_at", "frozen_at"}:  # typed in local time (i18n)
-        value = localtime.parse_datetime(str(value), specimen.participant.site.timezone)
-    specimens.correct(s, user, specimen, field, value, request.form.get("reason", ""))
+        value = localtime.parse_datetime(str(value), specimen.participant.site.timezone,
+                                         field="value")
+    specimens.correct(s, user, specimen, field, value, f.get("reason", ""))
     flash(_("Correction recorded."), "success")
     return redirect(url_for(".detail", barcode=specimen.barcode))
 
@@ -54,8 +61,9 @@ def action(barcode: str) -> Response:
     s = db_session()
     user = actor()
     specimen = access.get_specimen(s, user, barcode)
-    act = request.form.get("action", "")
-    reason = request.form.get("reason", "").strip()
+    f = ACTION.read()
+    act = f.get("action") or ""
+    reason = f.get("reason", "").strip()
     if act not in PAGE_ACTIONS:
         raise ValidationError(_("Unknown action."))
     if not reason:

@@ -20,17 +20,26 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from .. import vocabulary
-from ..errors import BiobankError, ValidationError
+from ..errors import BiobankError, FieldError, ValidationError
+from ..inputs import Choice, Text
 from ..models import Specimen, StorageBox, StoragePosition
 from ..services import access, reports, storage
 from . import scanner
 from .auth import actor, login_required
-from .errors import security_log
-from .transaction import db_session
+from .boundary import form, upload_form
+from .transaction import db_session, refusals, retry_conflicts
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
 
-MAX_RACK_FILE = 2 * 1024 * 1024
+NEW_LOCATION = form("storage.create_location", kind=Choice(tuple(storage.LOCATION_KINDS)),
+                    name=Text(100), parent=Text(64))
+MOVE_LOCATION = form("storage.move_location", target=Text(200))
+NEW_BOX = form("storage.create_box", box_type=Choice(tuple(storage.BOX_TYPES)), name=Text(100),
+               location=Text(64), fill_order=Choice(tuple(storage.FILL_ORDERS)))
+STORE = form("storage.store", code=Text(200), position=Text(8))
+USE = form("storage.use", mode=Text(16), code=Text(200), reason=Text(500))
+RACK_IMPORT = upload_form("storage.rack_import", ("file",), csv=Text(storage.MAX_RACK_TEXT))
+RACK_APPLY = form("storage.rack_apply", csv=Text(storage.MAX_RACK_TEXT), fingerprint=Text(128))
 
 
 @bp.app_template_global("storage_position")
@@ -74,9 +83,10 @@ def index() -> str:
 @login_required
 def create_location() -> Any:
     s = db_session()
-    parent = _optional_location(s, request.form.get("parent", ""))
-    loc = storage.create_location(s, actor(), kind=request.form.get("kind", ""),
-                                  name=request.form.get("name", ""), parent=parent)
+    f = NEW_LOCATION.read()
+    parent = _optional_location(s, f.get("parent", ""))
+    loc = storage.create_location(s, actor(), kind=f.get("kind") or "", name=f.get("name", ""),
+                                  parent=parent)
     flash(_("Created %(code)s.", code=loc.barcode), "success")
     return redirect(url_for(".location", barcode=loc.barcode))
 
@@ -100,7 +110,7 @@ def move_location(barcode: str) -> Any:
     s = db_session()
     user = actor()
     loc = storage.get_location(s, user, barcode)
-    target = storage.get_location(s, user, scanner.clean(request.form.get("target", "")))
+    target = storage.get_location(s, user, scanner.clean(MOVE_LOCATION.read().get("target", "")))
     storage.move_location(s, user, loc, target)
     flash(_("Moved."), "success")
     return redirect(url_for(".location", barcode=loc.barcode))
@@ -110,10 +120,10 @@ def move_location(barcode: str) -> Any:
 @login_required
 def create_box() -> Any:
     s = db_session()
-    loc = _optional_location(s, request.form.get("location", ""))
-    box = storage.create_box(s, actor(), box_type=request.form.get("box_type", ""),
-                             name=request.form.get("name", ""), location=loc,
-                             fill_order=request.form.get("fill_order", "row"))
+    f = NEW_BOX.read()
+    loc = _optional_location(s, f.get("location", ""))
+    box = storage.create_box(s, actor(), box_type=f.get("box_type") or "", name=f.get("name", ""),
+                             location=loc, fill_order=f.get("fill_order") or "row")
     flash(_("Created box %(code)s.", code=box.barcode), "success")
     return redirect(url_for(".box", barcode=box.barcode))
 
@@ -140,51 +150,62 @@ def box(barcode: str) -> str:
     return render_template("storage/box.html", **_grid_context(s, b))
 
 
+def _store_answer(barcode: str, result: dict[str, Any], error: BiobankError | None) -> Any:
+    ctx = _grid_context(db_session(), storage.get_box(db_session(), actor(), barcode))
+    if request.headers.get("HX-Request"):
+        return render_template("storage/_store_result.html", result=result, error=error,
+                               oob=True, **ctx)
+    return render_template("storage/box.html", result=result, error=error, **ctx), \
+        (error.status if error is not None else 200)
+
+
 @bp.route("/boxes/<barcode>/store", methods=["POST"])
 @login_required
+@refusals(lambda exc, barcode: _store_answer(barcode, {}, exc))
+@retry_conflicts
 def store(barcode: str) -> Any:
     """One scan on the box page: a tube is stored (at the chosen or next free position); a
     box label opens that box; a location label moves this box there."""
     s = db_session()
     user = actor()
     b = storage.get_box(s, user, barcode)
-    result: dict[str, Any] = {}
-    error: BiobankError | None = None
-    try:
-        code = scanner.clean(request.form.get("code", ""))
-        if code.startswith("BX"):
-            other = storage.get_box(s, user, code)
-            target = url_for(".box", barcode=other.barcode)
-            if request.headers.get("HX-Request"):
-                return Response("", headers={"HX-Redirect": target})
-            return redirect(target)
-        if code.startswith("LC"):
-            loc = storage.get_location(s, user, code)
-            storage.move_box(s, user, b, loc)
-            result = {"kind": "moved", "location": loc}
-        else:
-            sp = access.get_specimen(s, user, code)
-            was = storage.position_of(s, sp)
-            was_path = storage.full_path(was) if was is not None else None
-            pos = storage.store(s, user, b, sp, request.form.get("position") or None)
-            result = {"kind": "stored", "specimen": sp, "pos": pos, "was": was_path}
-    except BiobankError as exc:
-        security_log.warning("store refused (%s) user=%s", exc.code, user.username)
-        s.rollback()
-        error = exc
-        b = storage.get_box(s, user, barcode)
-    ctx = _grid_context(s, b)
+    f = STORE.read()
+    code = scanner.clean(f.get("code", ""))
+    if code.startswith("BX"):
+        other = storage.get_box(s, user, code)
+        target = url_for(".box", barcode=other.barcode)
+        if request.headers.get("HX-Request"):
+            return Response("", headers={"HX-Redirect": target})
+        return redirect(target)
+    if code.startswith("LC"):
+        loc = storage.get_location(s, user, code)
+        storage.move_box(s, user, b, loc)
+        return _store_answer(barcode, {"kind": "moved", "location": loc}, None)
+    sp = access.get_specimen(s, user, code)
+    was = storage.position_of(s, sp)
+    was_path = storage.full_path(was) if was is not None else None
+    pos = storage.store(s, user, b, sp, f.get("position") or None)
+    return _store_answer(barcode, {"kind": "stored", "specimen": sp, "pos": pos,
+                                   "was": was_path}, None)
+
+
+def _use_answer(mode: str, result: dict[str, Any], error: BiobankError | None) -> Any:
     if request.headers.get("HX-Request"):
-        return render_template("storage/_store_result.html", result=result, error=error,
-                               oob=True, **ctx)
-    if error is not None:
-        return render_template("storage/box.html", result=result, error=error,
-                               **ctx), error.status
-    return render_template("storage/box.html", result=result, error=None, **ctx)
+        return render_template("storage/_use_result.html", mode=mode, result=result,
+                               error=error)
+    return render_template("storage/use.html", mode=mode, result=result, error=error), \
+        (error.status if error is not None else 200)
+
+
+def _use_mode() -> str:
+    mode = request.form.get("mode", "check_out")
+    return mode if mode in {"check_out", "check_in"} else "check_out"
 
 
 @bp.route("/use", methods=["GET", "POST"])
 @login_required
+@refusals(lambda exc: _use_answer(_use_mode(), {"mode": _use_mode()}, exc))
+@retry_conflicts
 def use() -> Any:
     """Check-out / check-in station: choose the mode, then scan tubes."""
     if request.method == "GET":
@@ -192,70 +213,63 @@ def use() -> Any:
                                result=None, error=None)
     s = db_session()
     user = actor()
-    mode = request.form.get("mode", "check_out")
-    result: dict[str, Any] = {"mode": mode}
-    error: BiobankError | None = None
-    try:
-        # The role first: a user who may not move tubes learns that, not what a scan was.
-        access.require_role(user, *storage.STORE_ROLES)
-        if mode not in {"check_out", "check_in"}:
-            raise ValidationError(_("Choose check-out or check-in."), code="bad_mode")
-        sp = access.get_specimen(s, user, scanner.clean(request.form.get("code", "")))
-        result["specimen"] = sp
-        if mode == "check_out":
-            result["pos"] = storage.check_out(s, user, sp,
-                                              request.form.get("reason", "").strip() or None)
-        else:
-            done = storage.check_in(
-                s, user, sp, warning_limit=current_app.config["FREEZE_THAW_WARNING_LIMIT"])
-            result.update(pos=done.position, count=done.freeze_thaw_count,
-                          warning=done.warning)
-    except BiobankError as exc:
-        security_log.warning("check-%s refused (%s) user=%s", mode, exc.code, user.username)
-        s.rollback()
-        error = exc
-        result.pop("specimen", None)
-    template = "storage/_use_result.html" if request.headers.get("HX-Request") \
-        else "storage/use.html"
-    status = 200 if request.headers.get("HX-Request") or error is None else error.status
-    return render_template(template, mode=mode, result=result, error=error), status
+    # The role first: a user who may not move tubes learns that, not what a scan was.
+    access.require_role(user, *storage.STORE_ROLES)
+    f = USE.read()
+    mode = f.get("mode") or "check_out"
+    if mode not in {"check_out", "check_in"}:
+        raise ValidationError(_("Choose check-out or check-in."), code="bad_mode")
+    sp = access.get_specimen(s, user, scanner.clean(f.get("code", "")))
+    result: dict[str, Any] = {"mode": mode, "specimen": sp}
+    if mode == "check_out":
+        result["pos"] = storage.check_out(s, user, sp, f.get("reason", "").strip() or None)
+    else:
+        done = storage.check_in(
+            s, user, sp, warning_limit=current_app.config["FREEZE_THAW_WARNING_LIMIT"])
+        result.update(pos=done.position, count=done.freeze_thaw_count, warning=done.warning)
+    return _use_answer(mode, result, None)
 
 
 def _rack_text() -> str:
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        raw = upload.read(MAX_RACK_FILE + 1)
-    else:
-        raw = request.form.get("csv", "").encode()
-    if len(raw) > MAX_RACK_FILE:
-        raise ValidationError(_("The rack file is too large."), code="too_large")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(_("The rack file is not UTF-8 text."), code="bad_encoding") from exc
+        raw = upload.read(storage.MAX_RACK_TEXT + 1)
+        if len(raw) > storage.MAX_RACK_TEXT:
+            raise ValidationError(_("The rack file is too large."), code="too_large")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(_("The rack file is not UTF-8 text."),
+                                  code="bad_encoding") from exc
+        # The file's text meets the same rules as a pasted one.
+        return str(RACK_IMPORT.specs["csv"].clean("file", text))
+    return str(RACK_IMPORT.read().get("csv", ""))
+
+
+def _rack_refused(exc: BiobankError) -> Any:
+    text = request.form.get("csv", "") if not isinstance(exc, FieldError) else ""
+    return render_template("storage/rack_import.html", diff=None, text=text,
+                           error=exc), exc.status
 
 
 @bp.route("/rack-import", methods=["GET", "POST"])
 @login_required
+@refusals(_rack_refused)
 def rack_import() -> Any:
     if request.method == "GET":
         return render_template("storage/rack_import.html", diff=None, text="", error=None)
-    s = db_session()
     text = _rack_text()
-    try:
-        diff = storage.rack_diff(s, actor(), text)
-    except BiobankError as exc:
-        return render_template("storage/rack_import.html", diff=None, text=text,
-                               error=exc), exc.status
+    diff = storage.rack_diff(db_session(), actor(), text)
     return render_template("storage/rack_import.html", diff=diff, text=text, error=None)
 
 
 @bp.route("/rack-import/apply", methods=["POST"])
 @login_required
+@retry_conflicts
 def rack_apply() -> Any:
     s = db_session()
-    text = request.form.get("csv", "")
-    diff = storage.apply_rack(s, actor(), text, request.form.get("fingerprint", ""))
+    f = RACK_APPLY.read()
+    diff = storage.apply_rack(s, actor(), f.get("csv", ""), f.get("fingerprint", ""))
     flash(_("Rack file applied: %(moved)d moved, %(new)d stored, %(missing)d missing.",
             moved=len(diff.moved), new=len(diff.new), missing=len(diff.missing)), "success")
     first = diff.boxes[0].barcode if diff.boxes else None

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from labels.__main__ import main
+from tests.conftest import missing_dependency
 from tests.labels.helpers import PDFTOPPM, decode, pdf_pages, rasterise_svg, render_zpl_barcodes
 
 CSV = (
@@ -47,7 +48,7 @@ def test_render_every_format_decodes(fmt: str, symbology: str, tmp_path: Path) -
         found = decode(render_zpl_barcodes(out.read_text()))
     else:
         if PDFTOPPM is None:
-            pytest.skip("pdftoppm not installed")
+            missing_dependency("pdftoppm not installed")
         found = decode(pdf_pages(out.read_bytes(), tmp_path)[0])
     assert found == [text]
 

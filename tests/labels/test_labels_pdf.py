@@ -15,6 +15,7 @@ from labels import STOCKS, LabelSpec, LayoutError, format_id, is_issuable, rende
 from labels.layout import layout_label
 from labels.pdf import render_symbol_pdf
 from labels.symbols import Symbology
+from tests.conftest import needs
 from tests.labels.helpers import (
     PDFTOPPM,
     SPECIMEN_TYPES,
@@ -24,7 +25,7 @@ from tests.labels.helpers import (
     pdf_pages,
 )
 
-pytestmark = pytest.mark.skipif(PDFTOPPM is None, reason="pdftoppm (poppler-utils) not installed")
+pytestmark = needs(PDFTOPPM is None, "pdftoppm (poppler-utils) not installed")
 
 
 def _specs(n: int, start: int = 1) -> list[LabelSpec]:

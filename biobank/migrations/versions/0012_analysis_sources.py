@@ -3,7 +3,7 @@ details; a variant's second-hit-only flag; recorded confirmations of single-prob
 (issue 19)
 
 Revision ID: 0012
-Revises: 0008 (issued as 0011; re-chained after 0008 landed on main)
+Revises: 0007 (issued as 0011; re-chained after 0008 and 0007 landed on main)
 Create Date: 2026-12-10
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

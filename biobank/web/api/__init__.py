@@ -10,7 +10,9 @@ from flask import Blueprint, Flask, g, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 
 from ... import __version__
-from ...errors import Unauthenticated, ValidationError
+from ...errors import Unauthenticated
+from ...inputs import Spec
+from ..boundary import FORMS, Fields, register
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -27,6 +29,9 @@ ERROR_SCHEMA = {
                 "status": {"type": "integer"},
                 # The data the message was filled in with (present when it has any).
                 "params": {"type": "object"},
+                # A refused input: the first field named, and every refused field's message.
+                "field": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
             },
         }
     },
@@ -45,7 +50,8 @@ def route(
     *,
     summary: str,
     response: dict[str, Any],
-    body: dict[str, Any] | None = None,
+    body: dict[str, Spec] | None = None,
+    required: tuple[str, ...] = (),
     status: int = 200,
     errors: tuple[int, ...] = (401, 403, 404),
     params: dict[str, dict[str, Any]] | None = None,
@@ -67,7 +73,8 @@ def route(
                 **{
                     str(code): {"description": _ERROR_TEXT.get(code, "Error"),
                                 "content": {"application/json": {"schema": ERROR_SCHEMA}}}
-                    for code in sorted({*errors, 401, 503})
+                    # 422: every string of every request passes the boundary's text check.
+                    for code in sorted({*errors, 401, 422, 503})
                 },
             },
         }
@@ -80,8 +87,11 @@ def route(
         if parameters:
             op["parameters"] = parameters
         if body is not None:
+            # The body's fields are declared once: read by json_body(), documented here.
+            fields = register(Fields(f"{bp.name}.{view.__name__}", body, "json",
+                                     required=required))
             op["requestBody"] = {"required": True,
-                                 "content": {"application/json": {"schema": body}}}
+                                 "content": {"application/json": {"schema": fields.schema()}}}
         _PATHS.setdefault(path, {})[method.lower()] = op
         return view
 
@@ -89,10 +99,12 @@ def route(
 
 
 def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationError("expected a JSON object body", code="bad_json")
-    return data
+    """The request's JSON body, every field checked by its declared spec (``route(body=...)``):
+    absent fields are left out, a refused one is a 422 naming it."""
+    declared = FORMS.get(request.endpoint or "")
+    if declared is None:
+        raise RuntimeError(f"{request.endpoint} reads a JSON body it did not declare")
+    return declared.read()
 
 
 def openapi_document() -> dict[str, Any]:

@@ -4,8 +4,10 @@ from typing import Any
 
 from flask import jsonify
 
+from ...inputs import Choice, Text
 from ...services import users
 from ..auth import actor
+from ..boundary import body
 from ..transaction import db_session
 from . import json_body, route
 
@@ -35,9 +37,7 @@ def get_me() -> Any:
 
 @route("/me", "PATCH", summary="Change your display name or language (never role or site)",
        response=ME_SCHEMA, errors=(401, 422),
-       body={"type": "object", "properties": {"display_name": {"type": "string"},
-                                              "locale": {"type": "string",
-                                                         "enum": ["en", "zh"]}}})
+       body=body(display_name=Text(200, min_length=1), locale=Choice(("en", "zh"))))
 def patch_me() -> Any:
     users.update_profile(db_session(), actor(), json_body())
     return jsonify(_me())

@@ -8,26 +8,20 @@ from flask import Response, jsonify
 
 import labels as lib
 
-from ...errors import ValidationError
+from ...inputs import Choice, Integer, Text, TextList
 from ...services import access
 from ...services import labels as service
 from ..auth import actor
+from ..boundary import body
 from ..labels import printer_settings
 from ..transaction import db_session
 from . import json_body, openapi_document, route
 
-PRINT_BODY: dict[str, Any] = {
-    "type": "object",
-    "required": ["codes"],
-    "properties": {
-        "codes": {"type": "array", "minItems": 1, "maxItems": service.MAX_LABELS,
-                  "items": {"type": "string", "maxLength": 64}},
-        "format": {"type": "string", "enum": list(service.FORMATS), "default": "pdf"},
-        "stock": {"type": "string", "enum": list(lib.STOCKS)},
-        "dpi": {"type": "integer", "enum": list(lib.ZPL_DPIS)},
-        "reason": {"type": "string", "maxLength": 500},
-    },
-}
+PRINT_BODY = body(
+    codes=TextList(Text(64), max_items=service.MAX_LABELS, required=True),
+    format=Choice(tuple(service.FORMATS)), stock=Choice(tuple(lib.STOCKS)),
+    dpi=Integer(low=min(lib.ZPL_DPIS), high=max(lib.ZPL_DPIS)), reason=Text(500),
+)
 PRINT_RESULT: dict[str, Any] = {
     "type": "object",
     "required": ["format", "printed", "reprinted", "labels"],
@@ -76,20 +70,12 @@ def get_label_stocks() -> Any:
 def post_label_print() -> Any:
     access.require_write(actor())  # before the body: 403 beats 422
     data = json_body()
-    codes = data.get("codes")
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise ValidationError("'codes' must be a list of strings")
-    fmt = data.get("format", "pdf")
+    codes = data["codes"]
+    fmt = data.get("format") or "pdf"
     stock = data.get("stock")
     reason = data.get("reason")
     settings = printer_settings()
     dpi = data.get("dpi", settings["dpi"])
-    if not isinstance(fmt, str) or (stock is not None and not isinstance(stock, str)):
-        raise ValidationError("'format' and 'stock' must be strings")
-    if reason is not None and not isinstance(reason, str):
-        raise ValidationError("'reason' must be a string")
-    if not isinstance(dpi, int) or isinstance(dpi, bool):
-        raise ValidationError("'dpi' must be 203 or 300")
     if fmt == "printer" and stock is None:
         stock = settings["stock"]
     job = service.print_labels(db_session(), actor(), codes, fmt=fmt, stock=stock,

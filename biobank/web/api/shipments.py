@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ...errors import ValidationError
+from ...inputs import Choice, DateTime, Text
 from ...models import Shipment
-from ...services import manifests
+from ...services import access, manifests
 from ...services import shipments as svc
 from .. import scanner
 from ..auth import actor
-from ..transaction import db_session
+from ..boundary import body
+from ..transaction import db_session, retry_conflicts
 from . import json_body, route
 from .schemas import EVENT_SCHEMA, SPECIMEN_SCHEMA, event_json, specimen_json
 
@@ -45,40 +46,26 @@ SHIPMENT_SCHEMA: dict[str, Any] = {
 }
 LIST_SCHEMA = {"type": "object", "required": ["shipments"],
                "properties": {"shipments": {"type": "array", "items": SHIPMENT_SCHEMA}}}
-DETAILS_BODY: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "conditions": {"type": "string", "enum": list(svc.CONDITIONS)},
-        "courier": {"type": "string"}, "tracking_number": {"type": "string"},
-        "logger_id": {"type": "string"},
-        "planned_ship_at": {"type": "string", "format": "date-time"},
-        "notes": {"type": "string"},
-    },
-}
-CODE_BODY = {"type": "object", "required": ["code"],
-             "properties": {"code": {"type": "string", "maxLength": 200}}}
+DETAILS_BODY = body(
+    conditions=Choice(tuple(svc.CONDITIONS)), courier=Text(100), tracking_number=Text(64),
+    logger_id=Text(64), planned_ship_at=DateTime(), notes=Text(500),
+)
+CODE_BODY = body(code=Text(200))
 PACK_RESULT = {"type": "object", "required": ["added", "already", "shipment"],
                "properties": {"added": {"type": "array", "items": {"type": "string"}},
                               "already": {"type": "array", "items": {"type": "string"}},
                               "shipment": SHIPMENT_SCHEMA}}
-RECEIVE_BODY = {"type": "object", "required": ["code"],
-                "properties": {"code": {"type": "string", "maxLength": 200},
-                               "damage": {"type": "string", "enum": list(svc.DAMAGE)}}}
+RECEIVE_BODY = body(code=Text(200), damage=Choice(tuple(svc.DAMAGE)))
 RECEIVE_RESULT = {"type": "object", "required": ["outcome", "specimen", "message"],
                   "properties": {"outcome": {"type": "string", "enum": [
                       "received", "damaged", "extra", "duplicate"]},
                       "specimen": SPECIMEN_SCHEMA, "message": {"type": "string"},
                       "counts": {"type": "object"}}}
-RECEIPT_BODY = {"type": "object",
-                "properties": {"package_condition": {"type": "string",
-                                                     "enum": list(svc.PACKAGE_CONDITIONS)},
-                               "temperature_c": {"type": "number"}}}
-REASON_BODY = {"type": "object", "required": ["reason"],
-               "properties": {"reason": {"type": "string", "minLength": 1}}}
-RESOLVE_BODY = {"type": "object", "required": ["reason"],
-                "properties": {"reason": {"type": "string", "minLength": 1},
-                               "action": {"type": "string", "enum": [
-                                   "noted", "lost", "received_late", "disposed"]}}}
+RECEIPT_BODY = body(package_condition=Choice(tuple(svc.PACKAGE_CONDITIONS)),
+                    temperature_c=svc.TEMPERATURE)
+REASON_BODY = body(reason=Text(500, required=True))
+RESOLVE_BODY = body(reason=Text(500, required=True),
+                    action=Choice(("noted", "lost", "received_late", "disposed")))
 CUSTODY_SCHEMA = {"type": "object", "required": ["specimen", "events"],
                   "properties": {"specimen": SPECIMEN_SCHEMA,
                                  "events": {"type": "array", "items": EVENT_SCHEMA}}}
@@ -106,24 +93,6 @@ def shipment_json(sh: Shipment) -> dict[str, Any]:
     }
 
 
-def _code(raw: Any) -> str:
-    if not isinstance(raw, str):
-        raise ValidationError("'code' must be a string")
-    return scanner.clean(raw)
-
-
-def _opt_str(data: dict[str, Any], key: str) -> Any:
-    v = data.get(key)
-    if v is not None and not isinstance(v, str):
-        raise ValidationError("'%(key)s' must be a string", key=key)
-    return v
-
-
-def _reason(data: dict[str, Any]) -> str:
-    reason = data.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError("'reason' is required", code="reason_required")
-    return reason
 
 
 def _get(code: str) -> Shipment:
@@ -139,17 +108,15 @@ def list_shipments() -> Any:
 
 @route("/shipments", "POST", summary="Create a draft shipment from your site",
        response=SHIPMENT_SCHEMA, status=201,
-       body={**DETAILS_BODY, "required": ["conditions"],
-             "properties": {**DETAILS_BODY["properties"], "to": {"type": "string"}}},
-       errors=ALL_ERRORS)
+       body={**DETAILS_BODY, "to": Text(16)}, required=("conditions",), errors=ALL_ERRORS)
 def create_shipment() -> Any:
+    access.require_role(actor(), *svc.WRITE_ROLES)  # before the body: 403 beats 422
     data = json_body()
     sh = svc.create(
-        db_session(), actor(), conditions=str(data.get("conditions", "")),
-        to_site=_opt_str(data, "to"), courier=_opt_str(data, "courier") or "",
-        tracking_number=_opt_str(data, "tracking_number"),
-        logger_id=_opt_str(data, "logger_id") or "",
-        planned_ship_at=_opt_str(data, "planned_ship_at"), notes=_opt_str(data, "notes") or "",
+        db_session(), actor(), conditions=data["conditions"], to_site=data.get("to"),
+        courier=data.get("courier") or "", tracking_number=data.get("tracking_number"),
+        logger_id=data.get("logger_id") or "", planned_ship_at=data.get("planned_ship_at"),
+        notes=data.get("notes") or "",
     )
     return jsonify(shipment_json(sh)), 201
 
@@ -164,16 +131,14 @@ def get_shipment(code: str) -> Any:
        "time, conditions, notes", response=SHIPMENT_SCHEMA, body=DETAILS_BODY,
        errors=ALL_ERRORS)
 def patch_shipment(code: str) -> Any:
-    data = json_body()
-    fields = {k: _opt_str(data, k) for k in DETAILS_BODY["properties"] if k in data}
-    sh = svc.update_details(db_session(), actor(), _get(code), **fields)
+    sh = svc.update_details(db_session(), actor(), _get(code), **json_body())
     return jsonify(shipment_json(sh))
 
 
 @route("/shipments/<code>/items", "POST", summary="Pack a scanned tube (SP…) or a whole "
-       "box (BX…)", response=PACK_RESULT, body=CODE_BODY, errors=ALL_ERRORS)
+       "box (BX…)", response=PACK_RESULT, body=CODE_BODY, required=("code",), errors=ALL_ERRORS)
 def pack(code: str) -> Any:
-    res = svc.pack(db_session(), actor(), _get(code), _code(json_body().get("code")))
+    res = svc.pack(db_session(), actor(), _get(code), scanner.clean(json_body()["code"]))
     return jsonify({"added": [s.barcode for s in res.added],
                     "already": [s.barcode for s in res.already],
                     "shipment": shipment_json(_get(code))})
@@ -195,9 +160,9 @@ def _simple(code: str, op: str, data: dict[str, Any] | None = None) -> Any:
     elif op == "ship":
         svc.ship(s, user, sh)
     elif op == "cancel":
-        svc.cancel(s, user, sh, _reason(data or {}))
+        svc.cancel(s, user, sh, (data or {})["reason"])
     elif op == "lost":
-        svc.mark_lost(s, user, sh, _reason(data or {}))
+        svc.mark_lost(s, user, sh, (data or {})["reason"])
     elif op == "close":
         svc.close(s, user, sh)
     return jsonify(shipment_json(_get(code)))
@@ -236,31 +201,34 @@ def lost(code: str) -> Any:
 @route("/shipments/<code>/receipt", "POST", summary="Open the shipment's one receipt (409 if "
        "someone else has it or it was received)", response=SHIPMENT_SCHEMA, status=201,
        body=RECEIPT_BODY, errors=ALL_ERRORS)
+@retry_conflicts
 def start_receipt(code: str) -> Any:
     data = json_body()
     svc.start_receipt(db_session(), actor(), _get(code),
-                      package_condition=str(data.get("package_condition") or "intact"),
+                      package_condition=data.get("package_condition") or "intact",
                       temperature=data.get("temperature_c"))
     return jsonify(shipment_json(_get(code))), 201
 
 
 @route("/shipments/<code>/receipt/scans", "POST", summary="One tube scanned on arrival: "
        "received, damaged, extra (quarantined) or duplicate", response=RECEIVE_RESULT,
-       body=RECEIVE_BODY, errors=ALL_ERRORS)
+       body=RECEIVE_BODY, required=("code",), errors=ALL_ERRORS)
+@retry_conflicts
 def receive_scan(code: str) -> Any:
     data = json_body()
-    res = svc.receive_scan(db_session(), actor(), code, _code(data.get("code")),
-                           damage=_opt_str(data, "damage"))
+    res = svc.receive_scan(db_session(), actor(), code, scanner.clean(data["code"]),
+                           damage=data.get("damage"))
     return jsonify({"outcome": res.outcome, "specimen": specimen_json(res.specimen),
                     "message": res.message})
 
 
 @route("/shipments/<code>/receipt/finish", "POST", summary="Finish scanning: unscanned tubes "
        "become missing", response=SHIPMENT_SCHEMA, body=RECEIPT_BODY, errors=ALL_ERRORS)
+@retry_conflicts
 def finish_receipt(code: str) -> Any:
     data = json_body()
     svc.finish_receipt(db_session(), actor(), _get(code),
-                       package_condition=_opt_str(data, "package_condition"),
+                       package_condition=data.get("package_condition"),
                        temperature=data.get("temperature_c"))
     return jsonify(shipment_json(_get(code)))
 
@@ -269,8 +237,8 @@ def finish_receipt(code: str) -> Any:
        "with a reason", response=ITEM_SCHEMA, body=RESOLVE_BODY, errors=ALL_ERRORS)
 def resolve(code: str, barcode: str) -> Any:
     data = json_body()
-    item = svc.resolve(db_session(), actor(), _get(code), barcode, _reason(data),
-                       str(data.get("action") or "noted"))
+    item = svc.resolve(db_session(), actor(), _get(code), barcode, data["reason"],
+                       data.get("action") or "noted")
     return jsonify(item_json(item))
 
 

@@ -4,10 +4,11 @@ from typing import Any
 
 from flask import jsonify
 
-from ...errors import ValidationError
+from ...inputs import Choice, Text
 from ...services import access, scan, specimens
 from .. import scanner
 from ..auth import actor
+from ..boundary import body
 from ..transaction import db_session
 from . import json_body, route
 from .schemas import EVENT_SCHEMA, SPECIMEN_SCHEMA, event_json, specimen_json
@@ -36,14 +37,9 @@ def get_specimen(barcode: str) -> Any:
 
 @route("/scan", "POST", summary="Resolve a scanned code; registers collection of an expected "
        "specimen scanned by a technician of its site", response=SCAN_RESULT,
-       body={"type": "object", "required": ["code"],
-             "properties": {"code": {"type": "string", "maxLength": 200}}},
-       errors=(401, 403, 404, 409, 422))
+       body=body(code=Text(200)), required=("code",), errors=(401, 403, 404, 409, 422))
 def post_scan() -> Any:
-    data = json_body()
-    code = data.get("code")
-    if not isinstance(code, str):
-        raise ValidationError("'code' must be a string")
+    code = json_body()["code"]
     user = actor()
     result = scan.resolve(
         db_session(), user, code,
@@ -60,17 +56,12 @@ def post_scan() -> Any:
 @route("/specimens/<barcode>/transitions", "POST",
        summary="Apply a status change (consume, dispose, lose) with a reason",
        response=SPECIMEN_SCHEMA,
-       body={"type": "object", "required": ["action", "reason"],
-             "properties": {"action": {"type": "string", "enum": ["consume", "dispose", "lose"]},
-                            "reason": {"type": "string", "minLength": 1}}},
+       body=body(action=Choice(("consume", "dispose", "lose"), required=True),
+                 reason=Text(500, required=True)),
        errors=(401, 403, 404, 409, 422))
 def post_transition(barcode: str) -> Any:
     data = json_body()
-    action, reason = data.get("action"), data.get("reason")
-    if action not in {"consume", "dispose", "lose"}:
-        raise ValidationError("'action' must be one of consume, dispose, lose")
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError("'reason' is required", code="reason_required")
+    action, reason = data["action"], data["reason"]
     user = actor()
     s = access.get_specimen(db_session(), user, barcode)
     specimens.transition(db_session(), user, s, action, reason=reason.strip())

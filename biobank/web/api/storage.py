@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Response, current_app, jsonify
 
-from ...errors import ValidationError
+from ...inputs import Choice, Text
 from ...models import StorageBox, StoragePosition
 from ...services import access, reports, storage
 from ..auth import actor
-from ..transaction import db_session
+from ..boundary import body
+from ..transaction import db_session, retry_conflicts
 from . import json_body, route
 from .schemas import SPECIMEN_SCHEMA, specimen_json
 
@@ -100,15 +101,6 @@ def box_json(box: StorageBox) -> dict[str, Any]:
     }
 
 
-def _str(data: dict[str, Any], key: str, required: bool = True) -> str | None:
-    value = data.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise ValidationError("'%(key)s' must be a string", key=key)
-    return value
-
-
 @route("/storage/boxes/<barcode>", "GET", summary="A box, its geometry and its occupied "
        "positions", response=BOX_SCHEMA)
 def get_box(barcode: str) -> Any:
@@ -117,39 +109,35 @@ def get_box(barcode: str) -> Any:
 
 @route("/storage/boxes", "POST", summary="Create a box from a template (box type)",
        response=BOX_SCHEMA, status=201,
-       body={"type": "object", "required": ["box_type", "name"],
-             "properties": {"box_type": {"type": "string", "enum": list(storage.BOX_TYPES)},
-                            "name": {"type": "string", "minLength": 1, "maxLength": 100},
-                            "location": {"type": "string"},
-                            "fill_order": {"type": "string", "enum": list(storage.FILL_ORDERS)}}},
+       body=body(box_type=Choice(tuple(storage.BOX_TYPES), required=True),
+                 name=Text(100, required=True), location=Text(64),
+                 fill_order=Choice(tuple(storage.FILL_ORDERS))),
        errors=(401, 403, 404, 422))
 def post_box() -> Any:
     user = actor()
     access.require_role(user, *storage.STORE_ROLES)  # before the body: 403 beats 422
     data = json_body()
     s = db_session()
-    loc_code = _str(data, "location", required=False)
+    loc_code = data.get("location")
     loc = storage.get_location(s, user, loc_code) if loc_code else None
-    box = storage.create_box(s, user, box_type=_str(data, "box_type") or "",
-                             name=_str(data, "name") or "", location=loc,
-                             fill_order=_str(data, "fill_order", required=False) or "row")
+    box = storage.create_box(s, user, box_type=data["box_type"], name=data["name"],
+                             location=loc, fill_order=data.get("fill_order") or "row")
     return jsonify(box_json(box)), 201
 
 
 @route("/storage/boxes/<barcode>/store", "POST",
        summary="Store (or move) a specimen in this box, at a position or the next free one",
        response=POSITION_SCHEMA,
-       body={"type": "object", "required": ["specimen"],
-             "properties": {"specimen": {"type": "string"},
-                            "position": {"type": "string"}}},
+       body=body(specimen=Text(64, required=True), position=Text(8)),
        errors=(401, 403, 404, 409, 422))
+@retry_conflicts
 def post_store(barcode: str) -> Any:
     data = json_body()
     s = db_session()
     user = actor()
     box = storage.get_box(s, user, barcode)
-    sp = access.get_specimen(s, user, _str(data, "specimen") or "")
-    pos = storage.store(s, user, box, sp, _str(data, "position", required=False))
+    sp = access.get_specimen(s, user, data["specimen"])
+    pos = storage.store(s, user, box, sp, data.get("position"))
     return jsonify(position_json(pos))
 
 
@@ -167,14 +155,15 @@ def get_location(barcode: str) -> Any:
 @route("/storage/specimens/<barcode>/check-out", "POST",
        summary="Check a stored specimen out (its position is kept for its return)",
        response=LOCATION_SCHEMA,
-       body={"type": "object", "properties": {"reason": {"type": "string"}}},
+       body=body(reason=Text(500)),
        errors=(401, 403, 404, 409, 422))
+@retry_conflicts
 def post_check_out(barcode: str) -> Any:
     data = json_body()
     s = db_session()
     user = actor()
     sp = access.get_specimen(s, user, barcode)
-    pos = storage.check_out(s, user, sp, _str(data, "reason", required=False))
+    pos = storage.check_out(s, user, sp, data.get("reason"))
     return jsonify({"specimen": specimen_json(sp),
                     "location": position_json(pos) if pos else None})
 
@@ -182,19 +171,19 @@ def post_check_out(barcode: str) -> Any:
 @route("/storage/specimens/<barcode>/check-in", "POST",
        summary="Return a checked-out specimen; frozen specimens count a freeze-thaw cycle",
        response=CHECK_IN_SCHEMA,
-       body={"type": "object", "properties": {"box": {"type": "string"},
-                                              "position": {"type": "string"}}},
+       body=body(box=Text(64), position=Text(8)),
        errors=(401, 403, 404, 409, 422))
+@retry_conflicts
 def post_check_in(barcode: str) -> Any:
     data = json_body()
     s = db_session()
     user = actor()
     sp = access.get_specimen(s, user, barcode)
-    box_code = _str(data, "box", required=False)
+    box_code = data.get("box")
     box = storage.get_box(s, user, box_code) if box_code else None
     done = storage.check_in(s, user, sp,
                             warning_limit=current_app.config["FREEZE_THAW_WARNING_LIMIT"],
-                            box=box, position=_str(data, "position", required=False))
+                            box=box, position=data.get("position"))
     return jsonify({"specimen": specimen_json(sp), "location": position_json(done.position),
                     "freeze_thaw_count": done.freeze_thaw_count, "warning": done.warning})
 
@@ -214,9 +203,9 @@ def _diff_json(diff: storage.RackDiff, applied: bool) -> dict[str, Any]:
        summary="Compare a rack-scanner CSV (Rack,Position,Tube) with the database; with "
        "'fingerprint' of that comparison, apply it (all or nothing)",
        response=RACK_DIFF_SCHEMA,
-       body={"type": "object", "required": ["csv"],
-             "properties": {"csv": {"type": "string"}, "fingerprint": {"type": "string"}}},
+       body=body(csv=Text(storage.MAX_RACK_TEXT), fingerprint=Text(128)), required=("csv",),
        errors=(401, 403, 404, 409, 422))
+@retry_conflicts
 def post_rack_scan() -> Any:
     data = json_body()
     s = db_session()
@@ -224,8 +213,8 @@ def post_rack_scan() -> Any:
     if data.get("fingerprint") is not None:
         # Applying writes: the role before the file (a comparison needs none).
         access.require_role(user, *storage.STORE_ROLES)
-    text = _str(data, "csv") or ""
-    fingerprint = _str(data, "fingerprint", required=False)
+    text = data.get("csv", "")
+    fingerprint = data.get("fingerprint")
     if fingerprint is None:
         return jsonify(_diff_json(storage.rack_diff(s, user, text), applied=False))
     return jsonify(_diff_json(storage.apply_rack(s, user, text, fingerprint), applied=True))

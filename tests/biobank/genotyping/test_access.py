@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from biobank import get_db
 from biobank.models import ReportVersion
 from biobank.services import users
-from tests.conftest import login, post_form
+from tests.conftest import login, missing_dependency, post_form
 
 from .conftest import GOOD_CRITERIA, Demo, germline_stop, mutect2_vcf, upload
 
@@ -122,10 +122,9 @@ def test_report_pdf_follows_the_readers_language_and_local_time(
     import shutil
     import subprocess
 
-    import pytest
 
     if shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils not installed")
+        missing_dependency("poppler-utils not installed")
     _analysis, report_id = _signed(app, client_as, demo)
     mon = client_as("monitor")
     texts = {}

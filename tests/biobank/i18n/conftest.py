@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, missing_dependency
 
 
 @pytest.fixture
 def axe_page(live_server: LiveServer) -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} not installed (make test installs Debian's chromium)")
+        missing_dependency(f"{CHROMIUM} not installed (make test installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -7,11 +7,11 @@ import subprocess
 from io import BytesIO
 from pathlib import Path
 
-import pytest
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
 from biobank import pdf_fonts
+from tests.conftest import needs
 
 
 def test_font_choice() -> None:
@@ -24,7 +24,7 @@ def test_font_choice() -> None:
     assert pdf_fonts.paragraph_styles("en")["BodyText"].fontName != pdf_fonts.cjk_font()
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+@needs(shutil.which("pdftotext") is None, "poppler-utils not installed")
 def test_chinese_text_survives_into_the_pdf(tmp_path: Path) -> None:
     out = BytesIO()
     styles = pdf_fonts.paragraph_styles("zh")
@@ -47,7 +47,7 @@ def test_chinese_text_survives_into_the_pdf(tmp_path: Path) -> None:
             assert word in text, (word, text)
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+@needs(shutil.which("pdftotext") is None, "poppler-utils not installed")
 def test_a_printed_header_in_chinese_names_the_zone(tmp_path: Path) -> None:
     """What a PDF built in a service does: translate without Flask, print local time + zone."""
     from datetime import UTC, datetime

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from biobank import get_db
 from biobank.models import AuditEvent, Site
 from labels import STOCKS
+from tests.conftest import missing_dependency
 from tests.labels.helpers import (
     PDFTOPPM,
     decode,
@@ -100,7 +101,7 @@ def decode_pdf(pdf: bytes, tmp: Path, stock: str = "cryovial-a4", count: int | N
     """Every symbol in a label PDF, label position by label position (sheets) or page by page
     (rolls), in print order."""
     if PDFTOPPM is None:
-        pytest.skip("pdftoppm (poppler-utils) not installed")
+        missing_dependency("pdftoppm (poppler-utils) not installed")
     assert pdf.startswith(b"%PDF")
     st = STOCKS[stock]
     pages = pdf_pages(pdf, tmp)

@@ -99,6 +99,12 @@ TABLE: list[Row] = [
            "302 302 302 403 302 302", "404 302 404 403 302 302",
            {"field": "notes", "value": "re-labelled", "reason": "authz matrix"},
            rule="/specimens/<barcode>/correct"),
+    # Corrections belong to the site that holds the tube: once at the central biobank, its
+    # collection site's staff see it but may not correct it (issue 15, defect 9).
+    *_both("POST", "/specimens/{specimen_at_central}/correct",
+           "403 302 403 403 302 302", "404 302 404 403 302 302",
+           {"field": "notes", "value": "re-labelled", "reason": "authz matrix"},
+           rule="/specimens/<barcode>/correct"),
     # --- audit trail: monitors and admins ------------------------------------------------
     Row("GET", "/audit/", "none", AUDIT),
     Row("POST", "/audit/verify", "none", AUDIT),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,13 +25,14 @@ from biobank.services import (
     genotyping,
     mlpa,
     outside_results,
+    sessions,
     shipments,
     specimens,
     storage,
     trial,
     users,
 )
-from tests.conftest import DEMO_PASSWORD, PgDatabases, csrf_token, make_app
+from tests.conftest import DEMO_PASSWORD, PgDatabases, csrf_token, make_app, write_session_cookie
 
 USERS = ("admin", "cb.tech", "pathologist", "monitor", "s01.tech", "s01.coord", "s02.tech",
          "s02.coord")
@@ -51,6 +51,7 @@ class World:
     user_ids: dict[str, int]
     tokens: dict[str, str]  # username -> API bearer token (plaintext)
     token_ids: dict[str, int]
+    sids: dict[str, str] = field(default_factory=dict)  # username -> open session id
     values: dict[str, dict[str, Any]] = field(default_factory=dict)  # side -> placeholders
     pg: PgDatabases | None = None
     copies: int = 0
@@ -117,10 +118,7 @@ def signed_in(app: Flask, world: World, username: str | None) -> FlaskClient:
     session is written directly: the sign-in itself is tested in test_auth.py."""
     c = app.test_client()
     if username is not None:
-        with c.session_transaction() as sess:
-            sess["_user_id"] = str(world.user_ids[username])
-            sess["_fresh"] = True
-            sess["last_seen"] = int(time.time())
+        write_session_cookie(c, world.user_ids[username], world.sids[username])
     return c
 
 
@@ -147,6 +145,7 @@ def _build(world: World) -> None:
             u = s.execute(select(User).where(User.username == name)).scalar_one()
             world.user_ids[name] = u.id
             world.tokens[name], tok = users.create_token(s, u, u, "authz matrix")
+            world.sids[name] = sessions.start(s, u)
             s.flush()
             world.token_ids[name] = tok.id
     path = signed_in(app, world, "pathologist")
@@ -219,12 +218,13 @@ def _logistics(app: Flask, side: str) -> dict[str, Any]:
                       ).scalar_one()
         evaluation = trial.get_visit(s, "EVAL")
         tubes: list[Specimen] = []
-        for occurrence in range(1, 9):
+        for occurrence in range(1, 10):
             (tube,) = specimens.visit_kit(s, tech, p, evaluation, occurrence)
             specimens.register_collection(s, tech, tube)
             tubes.append(tube)
         draft_tube, spare_tube, ready_tube, transit_tube = tubes[:4]
-        back = tubes[4:]
+        back = tubes[4:8]
+        at_central = tubes[8]  # received at the central biobank and kept there
         n = 0
 
         def shipment(by: User, codes: list[Specimen], to: str | None = None, *,
@@ -252,8 +252,8 @@ def _logistics(app: Flask, side: str) -> dict[str, Any]:
         ready = shipment(tech, [ready_tube], ship=False)
         in_transit = shipment(tech, [transit_tube])
         # Four tubes go to the central biobank and come back in four inbound shipments.
-        to_central = shipment(tech, back)
-        receive(central, to_central, back)
+        to_central = shipment(tech, [*back, at_central])
+        receive(central, to_central, [*back, at_central])
         shipments.close(s, central, to_central)
         inbound = shipment(central, [back[0]], site)
         receiving = shipment(central, [back[1]], site)
@@ -276,7 +276,7 @@ def _logistics(app: Flask, side: str) -> dict[str, Any]:
             "ship_received": received.barcode,
             "specimen_packed": draft_tube.barcode, "specimen_packable": spare_tube.barcode,
             "specimen_arriving": back[1].barcode, "specimen_missing": back[2].barcode,
-            "specimen_stored": back[3].barcode,
+            "specimen_stored": back[3].barcode, "specimen_at_central": at_central.barcode,
             "location_unit": unit.barcode, "location_shelf": shelf.barcode,
             "location_fridge": fridge.barcode, "box": box.barcode,
         }

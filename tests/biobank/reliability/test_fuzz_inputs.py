@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from biobank.errors import BiobankError, ValidationError
 from biobank.services import scan
+from biobank.services.storage import parse_rack_csv
 from labels import ids
 
 SCALE = int(os.environ.get("FUZZ_EXAMPLES", "0"))
@@ -89,10 +90,6 @@ def test_scan_endpoints_never_fail_on_any_input(raw: str, app: Any, api_token: A
 
 
 # --- the rack-scanner CSV importer (storage area) --------------------------------------------
-storage = pytest.importorskip("biobank.services.storage")
-parse_rack_csv = getattr(storage, "parse_rack_csv", None)
-needs_importer = pytest.mark.skipif(parse_rack_csv is None,
-                                    reason="the rack CSV importer has not landed")
 
 cell = st.one_of(
     st.text(max_size=12),
@@ -113,11 +110,9 @@ rack_files = st.builds(
 # ("\r0") and for a field over 128 KiB; storage now answers 422 bad_csv for both.
 
 
-@needs_importer
 @examples(400)
 @given(st.one_of(rack_files, st.text(max_size=400)))
 def test_rack_csv_parser_refuses_cleanly(text: str) -> None:
-    assert parse_rack_csv is not None
     try:
         lines = parse_rack_csv(text)
     except BiobankError as exc:
@@ -129,9 +124,7 @@ def test_rack_csv_parser_refuses_cleanly(text: str) -> None:
     assert all(t == t.strip().upper() and t for t in tubes)
 
 
-@needs_importer
 def test_rack_csv_with_a_huge_field_is_refused_cleanly() -> None:
     """Python's csv module raises csv.Error past 128 KiB in one field: that must be a 422."""
-    assert parse_rack_csv is not None
     with pytest.raises(BiobankError):
         parse_rack_csv("Rack,Position,Tube\nRK1,A01," + "9" * 200_000 + "\n")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -14,9 +13,6 @@ from biobank.models import Specimen, User
 from biobank.services import storage
 
 from .helpers import Api, shipped, tubes
-
-pytestmark = pytest.mark.skipif(not hasattr(storage, "create_box"),
-                                reason="storage boxes not available yet")
 
 
 def test_return_shipment_packs_a_whole_box(app: Flask, db: Any, api_token: Any) -> None:

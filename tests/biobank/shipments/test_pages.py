@@ -11,10 +11,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 
-from tests.conftest import post_form
+from tests.conftest import needs, post_form
 
 from .helpers import Api, shipped, tubes
 
@@ -104,7 +103,7 @@ def test_second_technician_is_refused_while_one_receives(app: Flask, client_as: 
     assert got == 409 and "admin" in err["error"]["message"]
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
+@needs(shutil.which("pdftoppm") is None, "poppler-utils not installed")
 def test_manifest_pdf_barcode_decodes(app: Flask, client_as: Any, api_token: Any,
                                       tmp_path: Path) -> None:
     import zxingcpp
@@ -130,7 +129,7 @@ def test_manifest_pdf_barcode_decodes(app: Flask, client_as: Any, api_token: Any
     assert j["shipment"] == code and [i["specimen"] for i in j["items"]] == [a, b]
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+@needs(shutil.which("pdftotext") is None, "poppler-utils not installed")
 def test_manifest_pdf_follows_the_readers_language_and_names_the_zone(
         app: Flask, client_as: Any, api_token: Any, tmp_path: Path) -> None:
     a, b = tubes(app, 2)
