@@ -264,7 +264,8 @@ def _merge_evidence(a: CopyNumberEvidence | None, b: CopyNumberEvidence
 
 
 def _events(sources: list[Source], build: str, warnings: list[str]) -> list[_Event]:
-    tx_lo, tx_hi = (lambda ex: (ex[-1].start, ex[0].end))(locus.mane_exons(build))
+    exons = locus.mane_exons(build)
+    tx_lo, tx_hi = exons[-1].start, exons[0].end
     events: list[_Event] = []
     away = 0
     for src in sources:
