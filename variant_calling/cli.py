@@ -1,4 +1,4 @@
-"""``men1 classify``: the command-line contract of the MEN1 genotyping engine.
+"""``men1 classify`` and ``men1 hgvs``: the command-line contract of the MEN1 genotyping engine.
 
 Exit codes: 0 classification ran (whatever it found); 2 usage error; 3 invalid input, with one
 line on stderr saying what and where. Never a traceback.
@@ -47,6 +47,31 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--rules", metavar="JSON", help="JSON file overriding origin/quality thresholds"
     )
+    h = sub.add_parser(
+        "hgvs",
+        help="place and classify an outside laboratory's germline result given in HGVS",
+        description=(
+            "Check an HGVS name (c. on NM_001370259.2, NM_130799.2 or NM_000244.3, with or "
+            "without version; g. on NC_000011.10 (GRCh38) or NC_000011.9 (GRCh37)) against the "
+            "shipped reference, and print its genomic position, its name on the MANE "
+            "transcript and its germline classification."
+        ),
+    )
+    h.add_argument("name", help="the HGVS name, e.g. NM_000244.3:c.1393C>T")
+    h.add_argument("--build", choices=("GRCh37", "GRCh38"), default="GRCh38",
+                   help="build of the genomic position printed (default GRCh38)")
+    h.add_argument("--clinvar", metavar="VCF", help="ClinVar VCF replacing the shipped table")
+    h.add_argument("--format", choices=("json", "text"), default="text", dest="fmt")
+    m = sub.add_parser(
+        "mlpa",
+        help="classify a SALSA MLPA P017 MEN1 probe-ratio table (blood DNA)",
+        description=("Read a P017 probe-ratio table (CSV: kit,probe,exon,ratio), call exon "
+                     "deletions and duplications and classify them like copy-number calls."),
+    )
+    m.add_argument("table", help="the probe-ratio table (CSV)")
+    m.add_argument("--build", choices=("GRCh37", "GRCh38"), default="GRCh38")
+    m.add_argument("--clinvar", metavar="VCF", help="ClinVar VCF replacing the shipped table")
+    m.add_argument("--format", choices=("json", "text"), default="text", dest="fmt")
     return p
 
 
@@ -80,7 +105,19 @@ def _text(result: dict[str, Any]) -> str:
             f"{v['hgvs_c']} {v['hgvs_p'] or ''}  {v['consequence']}"
         )
         onc = v["oncogenicity"]
-        scales = f"{v['classification']} ({v['points']:+d} points)"
+        cnv = v.get("copy_number")
+        if cnv is not None:
+            exons = ", ".join(str(x) for x in cnv["exons"]) or "none"
+            partial = ", ".join(str(x) for x in cnv["exons_partial"])
+            out.append(f"    {v['hgvs_g']}  {cnv['size']:,} bp; exons {exons}"
+                       + (f" (partly {partial})" if partial else "")
+                       + "; copy number " + (", ".join(
+                           f"{'tumour' if r == 'tumor' else r} {c if c is not None else '?'}"
+                           for r, c in cnv["copy_number"].items()) or "-"))
+            scales = (f"{v['classification']} (ClinGen CNV {cnv['section']}, score "
+                      f"{cnv['score']:+.2f})")
+        else:
+            scales = f"{v['classification']} ({v['points']:+d} points)"
         if onc is not None:
             scales += f", {onc['tier']} ({onc['points']:+d} points, oncogenicity)"
         out.append(
@@ -99,6 +136,32 @@ def _text(result: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _hgvs_text(result: dict[str, Any]) -> str:
+    v = result["variants"][0]
+    out = [
+        f"{v['evidence'][0].split(': ', 1)[1]}",
+        f"  genomic:   {result['build']} {v['chrom']}:{v['pos']} {v['ref']}>{v['alt']}  "
+        f"{v['hgvs_g']}",
+        f"  MANE:      {v['hgvs_c']} {v['hgvs_p'] or ''}  {v['consequence']}",
+        f"  classification: {v['classification']} ({v['points']:+d} points), germline",
+        f"  qualifies: {'YES' if v['qualifying'] else 'no'} (MEN1 status {result['men1_status']})",
+        f"  known variants: {result['known_variants_version']}; engine "
+        f"{result['engine_version']}",
+    ]
+    out.extend(f"    - {e}" for e in v["evidence"][2:])
+    out.extend(f"  ! {w}" for w in result["warnings"])
+    return "\n".join(out) + "\n"
+
+
+def _run_hgvs(args: argparse.Namespace) -> int:
+    from .outside import classify_name
+
+    data = classify_name(args.name, build=args.build, clinvar=args.clinvar).as_dict()
+    sys.stdout.write(json.dumps(data, indent=2) + "\n" if args.fmt == "json"
+                     else _hgvs_text(data))
+    return EXIT_OK
+
+
 def _run(argv: Sequence[str] | None) -> int:
     from . import __version__
 
@@ -106,8 +169,18 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.version:
         print(__version__)
         return EXIT_OK
+    if args.command == "hgvs":
+        return _run_hgvs(args)
+    if args.command == "mlpa":
+        from .mlpa import classify_file
+
+        data = classify_file(args.table, build=args.build, clinvar=args.clinvar).as_dict()
+        sys.stdout.write(json.dumps(data, indent=2) + "\n" if args.fmt == "json"
+                         else _text(data))
+        return EXIT_OK
     if args.command != "classify":
-        raise UsageError("a command is required: men1 classify [VCF ...]")
+        raise UsageError("a command is required: men1 classify [VCF ...], men1 hgvs NAME or "
+                         "men1 mlpa TABLE")
     from .engine import InputFile, classify
     from .rules import DEFAULT_RULES, Rules
 

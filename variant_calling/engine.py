@@ -10,13 +10,22 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from . import __version__, reference
+from . import __version__, loh, reference
+from .callers.structural import COPY_NUMBER_CALLERS
 from .coverage import coverage, men1_covered
 from .errors import BuildError, Men1Error, UsageError
 from .normalize import check_ref, normalize
-from .origin import Origin, decide
+from .origin import decide
 from .population import most_common
-from .qualify import ONCOGENIC_TIERS, PATHOGENIC_TIERS, STATUSES, Verdict, men1_status, qualifies
+from .qualify import (
+    ONCOGENIC_TIERS,
+    PATHOGENIC_TIERS,
+    STATUSES,
+    Verdict,
+    caller_quality,
+    men1_status,
+    qualifies,
+)
 from .reader import Block, Call, SampleEvidence, VcfData, read_vcf
 from .results import InputSummary, Men1Result, VariantResult
 from .roles import Source, assign_roles
@@ -125,34 +134,6 @@ def _collect(sources: list[Source], build: str, warnings: list[str]) -> list[_Va
 # ---------------------------------------------------------------------------------------------
 # Quality, coverage, status
 # ---------------------------------------------------------------------------------------------
-def _quality(v: _Variant, origin: Origin, rules: Rules) -> tuple[bool, list[str], list[str]]:
-    """(passes, filters, evidence). Passing needs one caller whose filters do not disqualify."""
-    germline = origin.origin in GERMLINE_ORIGINS
-    filters: list[str] = []
-    passing = False
-    blocking: set[str] = set()
-    for call in v.calls:
-        bad = [
-            f
-            for f in call.filters
-            if f not in rules.neutral_filters
-            and not (germline and f in rules.germline_compatible_filters)
-        ]
-        filters.extend(f for f in call.filters if f not in filters)
-        if bad:
-            blocking.update(bad)
-        else:
-            passing = True
-    if filters != ["PASS"] and "PASS" in filters and len(v.calls) == 1:
-        filters.remove("PASS")
-    ev = (
-        ["QUALITY_PASS"]
-        if passing
-        else [f"QUALITY_FAIL (caller filters: {', '.join(sorted(blocking))})"]
-    )
-    return passing, filters, ev
-
-
 # ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
@@ -169,8 +150,9 @@ def classify(
     ``men1 classify`` JSON object."""
     # Imported here so that `import variant_calling` (e.g. by the web app, or for the reader
     # alone) does not pay for Biopython and the known-variant table.
-    from .known import KnownVariantTable
-    from .locus import annotate
+    from . import copy_number
+    from .known import load as load_known
+    from .locus import annotate, genomic_name
     from .oncogenicity import SOMATIC_ORIGINS
     from .oncogenicity import classify as classify_oncogenicity
     from .pathogenicity import classify as classify_pathogenicity
@@ -201,19 +183,11 @@ def classify(
     for d in datas:
         warnings.extend(d.warnings)
 
-    if clinvar is not None:
-        known = KnownVariantTable.from_clinvar_vcf(clinvar, the_build)
-    else:
-        known = KnownVariantTable.shipped(the_build)
-    warnings.extend(known.warnings)
-    if clinvar is not None and len(known) == 0:
-        warnings.append(f"{clinvar}: no MEN1 records; every variant is classified by rules alone")
-    if clinvar is not None and known.skipped:
-        warnings.append(
-            f"{clinvar}: {len(known.skipped)} MEN1-region record(s) not usable as known variants"
-        )
+    known = load_known(clinvar, the_build, warnings)
 
     merged = _collect(sources, the_build, warnings)
+    paired = any(s.normal for s in sources) and any(s.tumor for s in sources)
+    locus_loh = loh.assess(merged, paired=paired, rules=rules)
     out_variants: list[VariantResult] = []
     ignored = 0
     for v in merged:
@@ -233,13 +207,17 @@ def classify(
             if origin.origin in SOMATIC_ORIGINS
             else None
         )
-        passes, filters, qev = _quality(v, origin, rules)
+        passes, filters, qev = caller_quality(
+            [c.filters for c in v.calls], origin.origin in GERMLINE_ORIGINS, rules)
         verdict = Verdict(origin.origin, cls.tier, onc.tier if onc else None, passes,
                           origin.in_tumor)
         harmful = cls.tier in PATHOGENIC_TIERS or (onc is not None and onc.tier in ONCOGENIC_TIERS)
         evidence = list(origin.evidence) + list(cls.evidence) + qev
         for c in v.calls:
             evidence.extend(x for x in c.verdicts if x not in evidence)
+        if locus_loh["status"] == "loh" and origin.origin in GERMLINE_ORIGINS:
+            evidence.append(f"LOCUS_LOH_SECOND_HIT ({locus_loh['reason']}): the tumour lost "
+                            "one MEN1 allele")
         if v.normal_from:
             evidence.append(f"NORMAL_EVIDENCE_FROM {v.normal_from}")
         if v.tumor_from:
@@ -266,6 +244,7 @@ def classify(
                 alt=v.alt,
                 hgvs_c=ann.hgvs_c,
                 hgvs_p=ann.hgvs_p,
+                hgvs_g=genomic_name(the_build, v.pos, v.ref, v.alt),
                 consequence=ann.consequence,
                 origin=origin.origin,
                 classification=cls.tier,
@@ -284,11 +263,19 @@ def classify(
         )
     if ignored:
         warnings.append(f"{ignored} MEN1 record(s) with no ALT support in any sample ignored")
+    out_variants.extend(copy_number.results(sources, the_build, known, rules, warnings))
+    out_variants.sort(key=lambda v: (v.pos, v.ref, v.alt))
     cov = coverage(sources, the_build, rules)
     # Nothing found, and the inputs cannot show MEN1 was looked at: pending, not negative.
     covered = men1_covered(sources, cov) is not False
-    status = men1_status((v.verdict for v in out_variants), covered=covered)
-    if status == "not_covered":
+    # A copy-number caller does not look at sequence variants: its silence is not a negative.
+    copy_number_only = all(s.data.caller in COPY_NUMBER_CALLERS for s in sources)
+    status = men1_status((v.verdict for v in out_variants),
+                         covered=covered and not copy_number_only)
+    if status == "not_covered" and copy_number_only and covered:
+        warnings.append("copy-number input only: sequence variants of MEN1 were not assessed; "
+                        "without a qualifying event the result is pending, not negative")
+    elif status == "not_covered":
         warnings.append("MEN1 not covered: no input has a record in the MEN1 region, or the "
                         "gVCF blocks cover none of its coding bases at the minimum depth; the "
                         "result is pending, not negative")
@@ -320,4 +307,5 @@ def classify(
         ),
         rules=rules,
         variants=tuple(out_variants),
+        loh=locus_loh,
     )

@@ -33,6 +33,7 @@ __all__ = [
     "KnownVariant",
     "KnownVariantTable",
     "Skipped",
+    "load",
     "tier_of",
 ]
 
@@ -414,3 +415,20 @@ def _entry(rec: Any, alt: str, build: str) -> KnownVariant | Skipped:
         consequence=ann.consequence,
         protein_position=ann.protein_position,
     )
+
+
+def load(clinvar: str | None, build: str, warnings: list[str]) -> KnownVariantTable:
+    """The known-variant table a classification uses: ``clinvar`` (a ClinVar VCF) or the
+    shipped one, with what a user should know about it added to ``warnings``."""
+    if clinvar is None:
+        known = KnownVariantTable.shipped(build)
+    else:
+        known = KnownVariantTable.from_clinvar_vcf(clinvar, build)
+    warnings.extend(known.warnings)
+    if clinvar is not None and len(known) == 0:
+        warnings.append(f"{clinvar}: no MEN1 records; every variant is classified by rules alone")
+    if clinvar is not None and known.skipped:
+        warnings.append(
+            f"{clinvar}: {len(known.skipped)} MEN1-region record(s) not usable as known variants"
+        )
+    return known

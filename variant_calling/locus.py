@@ -55,6 +55,7 @@ from . import reference
 from .errors import Men1Error
 
 __all__ = [
+    "CHR11_ACCESSIONS",
     "MANE",
     "REFSEQ_GENOME_MISMATCH_SITES",
     "SEVERITY",
@@ -64,7 +65,10 @@ __all__ = [
     "annotate",
     "c_position",
     "exon_boundaries",
+    "gene_span",
+    "genomic_name",
     "genomic_position",
+    "place",
     "region",
     "to_genomic",
     "translate_name",
@@ -247,9 +251,20 @@ def _tx(accession: str = MANE) -> _Transcript:
     try:
         return _model().transcripts[accession]
     except KeyError:
+        pass
+    base, _, version = accession.partition(".")
+    same = [t for t in TRANSCRIPTS if t.split(".")[0] == base]
+    if same and not version:
+        # An outside report often drops the version; the accession alone names one of ours.
+        return _model().transcripts[same[0]]
+    if same:
         raise HgvsError(
-            f"transcript {accession!r} is not modelled; use one of {', '.join(TRANSCRIPTS)}"
-        ) from None
+            f"{accession}: version {version} is not modelled (the shipped reference is "
+            f"{same[0]}; another version may differ in sequence and numbering)"
+        )
+    raise HgvsError(
+        f"transcript {accession!r} is not modelled; use one of {', '.join(TRANSCRIPTS)}"
+    )
 
 
 def region(build: str) -> tuple[int, int]:
@@ -330,12 +345,16 @@ def _c_range(tx: _Transcript, first: int, last: int) -> str:
 _POS_RE = re.compile(r"^(?P<base>[-*]?\d+)(?P<offset>[+-]\d+)?$")
 
 
-def _parse_pos(tx: _Transcript, text: str) -> int:
-    """Transcript-oriented window index of one HGVS c. position on ``tx``."""
+def _parse_pos(tx: _Transcript, text: str, *, strict: bool = False) -> int:
+    """Transcript-oriented window index of one HGVS c. position on ``tx``.
+
+    ``strict`` refuses positions before the transcript's first base or after its last (HGVS
+    allows them for flanking sequence; an outside lab's result naming one is a typo)."""
     m = _POS_RE.match(text)
     if not m:
         raise HgvsError(f"cannot read HGVS position {text!r}")
     base, offset = m["base"], int(m["offset"] or 0)
+    cds_length = tx.cds_end - tx.cds_start + 1
     if base.startswith("*"):
         tx_pos = tx.cds_end + int(base[1:])
     elif base.startswith("-"):
@@ -343,8 +362,16 @@ def _parse_pos(tx: _Transcript, text: str) -> int:
     else:
         if int(base) == 0:
             raise HgvsError("c.0 does not exist")
+        if int(base) > cds_length:
+            raise HgvsError(
+                f"c.{text} is beyond the coding sequence of {tx.accession} (c.1 to "
+                f"c.{cds_length}); a 3' UTR position is written c.*N"
+            )
         tx_pos = tx.cds_start + int(base) - 1
     first, last = tx.exons[0], tx.exons[-1]
+    if strict and not 1 <= tx_pos <= tx.length:
+        ends = f"c.{_c_number(tx, 1)} to c.{_c_number(tx, tx.length)}"
+        raise HgvsError(f"c.{text} is outside {tx.accession} (its bases run {ends})")
     if tx_pos < 1:
         idx = first.idx_start - (1 - tx_pos)
     elif tx_pos > tx.length:
@@ -827,6 +854,10 @@ _NAME_RE = re.compile(
     r"(?P<p1>[-*]?\d+(?:[+-]\d+)?)(?:_(?P<p2>[-*]?\d+(?:[+-]\d+)?))?"
     r"(?P<edit>[^\s(]*)"
 )
+_G_NAME_RE = re.compile(
+    r"^\s*(?P<acc>[A-Za-z]{2}_\d+(?:\.\d+)?|chr11|11)(?:\([^)]*\))?:g\."
+    r"(?P<p1>\d+)(?:_(?P<p2>\d+))?(?P<edit>[^\s(]*)"
+)
 _EDIT_RE = re.compile(
     r"^(?:(?P<sub_ref>[ACGT])>(?P<sub_alt>[ACGT])"
     r"|(?P<same>=)"
@@ -834,6 +865,9 @@ _EDIT_RE = re.compile(
     r"|dup(?P<dup_seq>[ACGT]*)"
     r"|ins(?P<ins_seq>[ACGT]+))$"
 )
+#: RefSeq accessions of chromosome 11, per build (g. names).
+CHR11_ACCESSIONS = {"GRCh38": "NC_000011.10", "GRCh37": "NC_000011.9"}
+_BUILD_OF_ACCESSION = {acc: build for build, acc in CHR11_ACCESSIONS.items()}
 
 
 class _Parsed(NamedTuple):
@@ -841,45 +875,106 @@ class _Parsed(NamedTuple):
     first: int  # transcript-oriented window index
     last: int
     kind: str  # "sub", "same", "del", "delins", "dup", "ins"
-    ref_seq: str  # bases stated in the name ("" when omitted)
-    alt_seq: str
+    ref_seq: str  # bases stated in the name ("" when omitted), transcript orientation
+    alt_seq: str  # transcript orientation
     p1: str
     p2: str | None
+    #: A g. name: its bases are the genome's (not the transcript's at the RefSeq sites).
+    genomic: bool = False
 
 
-def _parse(name: str) -> _Parsed:
+def _edit(name: str, text: str) -> tuple[str, str, str]:
+    """(kind, stated reference bases, new bases) of an HGVS edit, as written."""
+    e = _EDIT_RE.match(text)
+    if not e:
+        raise HgvsError(f"{name!r}: unsupported HGVS edit {text!r}")
+    if e["sub_ref"]:
+        return "sub", e["sub_ref"], e["sub_alt"]
+    if e["same"]:
+        return "same", "", ""
+    if e["delins_seq"] is not None:
+        return "delins", e["del_seq"], e["delins_seq"]
+    if e["ins_seq"] is not None:
+        return "ins", "", e["ins_seq"]
+    if e["dup_seq"] is not None:
+        return "dup", e["dup_seq"], ""
+    return "del", e["del_seq"] or "", ""
+
+
+def _check_shape(name: str, kind: str, first: int, last: int) -> None:
+    if last < first:
+        raise HgvsError(f"{name!r}: range runs backwards")
+    if kind == "ins" and last != first + 1:
+        raise HgvsError(f"{name!r}: an insertion needs two adjacent flanking positions")
+    if kind == "sub" and last != first:
+        raise HgvsError(f"{name!r}: a substitution names one position")
+
+
+def gene_span(build: str) -> tuple[int, int]:
+    """The MEN1 gene on ``build``: from the 3' end of the last exon to the 5' end of the
+    furthest first exon of any modelled transcript (plus strand, 1-based inclusive)."""
+    w_end = reference.window(build).end
+    txs = _model().transcripts.values()
+    return (w_end - max(t.exons[-1].idx_end for t in txs),
+            w_end - min(t.exons[0].idx_start for t in txs))
+
+
+def _parse_genomic(name: str, m: re.Match[str], build: str | None, strict: bool) -> _Parsed:
+    acc = m["acc"]
+    if acc in _BUILD_OF_ACCESSION:
+        name_build = _BUILD_OF_ACCESSION[acc]
+    elif acc.upper().startswith("NC_000011"):
+        raise HgvsError(
+            f"{name!r}: give the version of {acc}: NC_000011.10 (GRCh38) or NC_000011.9 (GRCh37)"
+        )
+    elif acc in ("chr11", "11"):
+        if build is None:
+            raise HgvsError(f"{name!r}: name the build (--build), or write NC_000011.10:g. "
+                            "(GRCh38) / NC_000011.9:g. (GRCh37)")
+        name_build = build
+    else:
+        raise HgvsError(f"{name!r}: {acc} is not chromosome 11 (NC_000011.10 on GRCh38, "
+                        "NC_000011.9 on GRCh37)")
+    kind, ref_seq, alt_seq = _edit(name, m["edit"])
+    lo = int(m["p1"])
+    hi = int(m["p2"]) if m["p2"] else lo
+    _check_shape(name, kind, lo, hi)
+    w = reference.window(name_build)
+    span = gene_span(name_build)
+    if strict and not (span[0] <= lo and hi <= span[1]):
+        raise HgvsError(f"{name!r}: {name_build} chr11:{lo} is outside MEN1 "
+                        f"(chr11:{span[0]}-{span[1]})")
+    if not (w.start <= lo and hi <= w.end):
+        raise HgvsError(f"{name!r}: {name_build} chr11:{lo}-{hi} lies outside the shipped MEN1 "
+                        f"reference window chr11:{w.start}-{w.end}")
+    if ref_seq:
+        actual = reference.sequence(name_build, lo, hi)
+        if actual != ref_seq:
+            raise HgvsError(f"{name!r}: the reference at {name_build} chr11:{lo} is {actual}, "
+                            f"not {ref_seq}")
+    tx = _tx()
+    # Window indices are the same LRG sequence on both builds: the name is build independent.
+    return _Parsed(tx, w.end - hi, w.end - lo, kind, _revcomp(ref_seq), _revcomp(alt_seq),
+                   m["p1"], m["p2"], True)
+
+
+def _parse(name: str, *, strict: bool = False, build: str | None = None) -> _Parsed:
+    g = _G_NAME_RE.match(name)
+    if g:
+        return _parse_genomic(name, g, build, strict)
     m = _NAME_RE.match(name)
     if not m:
-        raise HgvsError(f"cannot read {name!r} as an HGVS c. name")
+        raise HgvsError(f"cannot read {name!r} as an HGVS c. or g. name")
     if m["acc"] is None:
         raise HgvsError(
             f"{name!r}: give the transcript (e.g. {MANE}:c....); numbering differs between "
             "NM_000244.3 and NM_130799.2/NM_001370259.2"
         )
     tx = _tx(m["acc"])
-    e = _EDIT_RE.match(m["edit"])
-    if not e:
-        raise HgvsError(f"{name!r}: unsupported HGVS edit {m['edit']!r}")
-    first = _parse_pos(tx, m["p1"])
-    last = _parse_pos(tx, m["p2"]) if m["p2"] else first
-    if last < first:
-        raise HgvsError(f"{name!r}: range runs backwards")
-    if e["sub_ref"]:
-        kind, ref_seq, alt_seq = "sub", e["sub_ref"], e["sub_alt"]
-    elif e["same"]:
-        kind, ref_seq, alt_seq = "same", "", ""
-    elif e["delins_seq"] is not None:
-        kind, ref_seq, alt_seq = "delins", e["del_seq"], e["delins_seq"]
-    elif e["ins_seq"] is not None:
-        kind, ref_seq, alt_seq = "ins", "", e["ins_seq"]
-        if last != first + 1:
-            raise HgvsError(f"{name!r}: an insertion needs two adjacent flanking positions")
-    elif e["dup_seq"] is not None:
-        kind, ref_seq, alt_seq = "dup", e["dup_seq"], ""
-    else:
-        kind, ref_seq, alt_seq = "del", e["del_seq"] or "", ""
-    if kind == "sub" and last != first:
-        raise HgvsError(f"{name!r}: a substitution names one position")
+    kind, ref_seq, alt_seq = _edit(name, m["edit"])
+    first = _parse_pos(tx, m["p1"], strict=strict)
+    last = _parse_pos(tx, m["p2"], strict=strict) if m["p2"] else first
+    _check_shape(name, kind, first, last)
     if ref_seq:
         actual = _model().seq[first : last + 1]
         if actual != ref_seq:
@@ -904,14 +999,18 @@ def _left_align(build: str, pos: int, ref: str, alt: str) -> tuple[int, str, str
     return pos, ref, alt
 
 
-def to_genomic(build: str, name: str) -> tuple[int, str, str] | None:
-    """VCF-style (pos, ref, alt) for an HGVS c. name on any of the modelled transcripts.
+def to_genomic(build: str, name: str, *, strict: bool = False) -> tuple[int, str, str] | None:
+    """VCF-style (pos, ref, alt) on ``build`` for an HGVS name: c. on any of the modelled
+    transcripts (with or without its version), or g. on chromosome 11 of either build
+    (``NC_000011.10:g.`` GRCh38, ``NC_000011.9:g.`` GRCh37; ``chr11:g.`` is on ``build``).
 
     The result is left-aligned on the genome, as the reader normalises. Returns None when the
     named allele is what the genome already carries (``c.N=`` or the genome's base at a
     RefSeq-vs-genome site, e.g. NM_001370259.2:c.1621G>A): there is no VCF record for it.
+    ``strict`` refuses positions outside the transcript (c.) or the gene (g.): a clinical
+    result names a variant of MEN1, never of its flanks.
     """
-    p = _parse(name)
+    p = _parse(name, strict=strict, build=build)
     w_end = reference.window(build).end
     g_lo, g_hi = w_end - p.last, w_end - p.first  # plus-strand span of [first, last]
     genome = reference.sequence
@@ -930,9 +1029,10 @@ def to_genomic(build: str, name: str) -> tuple[int, str, str] | None:
     if p.kind == "dup":
         anchor = g_lo - 1
         base = genome(build, anchor, anchor)
-        # The duplicated bases are the transcript's (they differ from the genome's at the
-        # RefSeq-vs-genome sites).
-        copy = _revcomp(_model().seq[p.first : p.last + 1])
+        # The duplicated bases are the ones the name is written on: the transcript's for a c.
+        # name (they differ from the genome's at the RefSeq-vs-genome sites), else the genome's.
+        source = _model().genome_seq if p.genomic else _model().seq
+        copy = _revcomp(source[p.first : p.last + 1])
         return _left_align(build, anchor, base, base + copy)
     if p.kind == "ins":
         base = genome(build, g_lo, g_lo)
@@ -945,16 +1045,33 @@ def to_genomic(build: str, name: str) -> tuple[int, str, str] | None:
     return _left_align(build, anchor, ref, alt)
 
 
-def translate_name(name: str) -> str:
-    """The NM_001370259.2 name of a c. name on NM_000244.3, NM_130799.2 or NM_001370259.2.
+def place(build: str, name: str, *, strict: bool = False) -> tuple[int, str, str]:
+    """Like :func:`to_genomic`, for a name that must describe a change: the genome's own base
+    at a RefSeq-vs-genome site (NM_001370259.2:c.1621G>A, p.Ala541Thr) comes back as REF=ALT,
+    ClinVar's spelling, which :func:`annotate` names and flags; a name of no change at all
+    (``c.N=``) raises :class:`HgvsError`."""
+    vcf = to_genomic(build, name, strict=strict)
+    if vcf is not None:
+        return vcf
+    p = _parse(name, strict=strict, build=build)
+    g = reference.window(build).end - p.first
+    if p.kind == "sub" and p.first in _model().mismatch_idx:
+        base = reference.sequence(build, g, g)
+        return g, base, base
+    raise HgvsError(f"{name!r} names no change against the reference")
+
+
+def translate_name(name: str, *, strict: bool = False) -> str:
+    """The NM_001370259.2 name of a c. name on NM_000244.3, NM_130799.2 or NM_001370259.2
+    (or of a g. name on chromosome 11; see :func:`to_genomic`, also for ``strict``).
 
     The name is placed on the genome and renamed, so the result is 3'-normalised and follows
     current HGVS style (``c.1546dupC`` on NM_000244.3 becomes ``c.1531dup``). Positions inside
     NM_000244.3's longer exon 2 (c.446-c.460) are intronic on MANE (c.445+1-c.445+15). A name
     that is a no-op against the genome keeps its edit and only has its positions renumbered.
     """
-    p = _parse(name)
-    vcf = to_genomic("GRCh38", name)
+    p = _parse(name, strict=strict, build="GRCh38")
+    vcf = to_genomic("GRCh38", name, strict=strict)
     if vcf is not None:
         return annotate("GRCh38", *vcf).hgvs_c
     mane = _tx()
@@ -968,6 +1085,45 @@ def translate_name(name: str) -> str:
             p.kind, f"delins{p.alt_seq}"
         )
     return f"{MANE}:c.{where}{edit}"
+
+
+def genomic_name(build: str, pos: int, ref: str, alt: str) -> str:
+    """The HGVS g. name of a VCF-style allele (``NC_000011.10:g.64804603dup``), 3'-shifted on
+    the plus strand as HGVS asks of genomic names."""
+    acc = CHR11_ACCESSIONS[build]
+    ref, alt = ref.upper(), alt.upper()
+    if ref == alt:  # the genome's own allele (ClinVar's REF=ALT at a RefSeq site)
+        last = pos + len(ref) - 1
+        return f"{acc}:g.{pos}=" if pos == last else f"{acc}:g.{pos}_{last}="
+    while ref and alt and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    while ref and alt and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    if len(ref) == 1 and len(alt) == 1:
+        return f"{acc}:g.{pos}{ref}>{alt}"
+    w = reference.window(build)
+
+    def base(g: int) -> str:
+        return reference.sequence(build, g, g) if w.start <= g <= w.end else ""
+
+    if ref and not alt:
+        first, last = pos, pos + len(ref) - 1
+        while base(last + 1) and base(last + 1) == base(first):
+            first, last = first + 1, last + 1
+        where = f"{first}" if first == last else f"{first}_{last}"
+        return f"{acc}:g.{where}del"
+    if alt and not ref:
+        after, ins = pos - 1, alt  # inserted between `after` and `after + 1`
+        while base(after + 1) and base(after + 1) == ins[0]:
+            ins, after = ins[1:] + ins[0], after + 1
+        n = len(ins)
+        if after - n + 1 >= w.start and reference.sequence(build, after - n + 1, after) == ins:
+            where = f"{after}" if n == 1 else f"{after - n + 1}_{after}"
+            return f"{acc}:g.{where}dup"
+        return f"{acc}:g.{after}_{after + 1}ins{ins}"
+    last = pos + len(ref) - 1
+    where = f"{pos}" if pos == last else f"{pos}_{last}"
+    return f"{acc}:g.{where}delins{alt}"
 
 
 def exon_boundaries(accession: str = MANE) -> list[tuple[int, str, str]]:
@@ -987,3 +1143,107 @@ def c_position(build: str, pos: int) -> str:
     if not w.start <= pos <= w.end:
         raise HgvsError(f"{build} chr11:{pos} is outside the shipped MEN1 window")
     return _c_pos(_tx(), w.end - pos)
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole exons: copy-number events
+
+
+class ExonSpan(NamedTuple):
+    """A MANE exon on the genome (plus strand, 1-based inclusive) and its coding part."""
+
+    number: int
+    start: int
+    end: int
+    #: The exon's coding bases (c.1 to the stop codon) on the genome; None for exon 1.
+    coding: tuple[int, int] | None
+
+
+def mane_exons(build: str) -> list[ExonSpan]:
+    """The MANE exons, 5' (exon 1, the highest coordinate) to 3'."""
+    return transcript_exons(build, MANE)
+
+
+def transcript_exons(build: str, accession: str) -> list[ExonSpan]:
+    """The exons of a modelled transcript, 5' to 3' (``coding``: their CDS part)."""
+    tx = _tx(accession)
+    w_end = reference.window(build).end
+    out = []
+    for e in tx.exons:
+        a, b = max(e.tx_start, tx.cds_start), min(e.tx_end, tx.cds_end)
+        coding = None
+        if a <= b:
+            coding = (w_end - (e.idx_start + b - e.tx_start),
+                      w_end - (e.idx_start + a - e.tx_start))
+        out.append(ExonSpan(e.number, w_end - e.idx_end, w_end - e.idx_start, coding))
+    return out
+
+
+def c_position_any(build: str, pos: int) -> str:
+    """The MANE c. position of any chr11 coordinate: inside the shipped window as
+    :func:`c_position`; beyond it, counted on from the transcript's ends (c.-N upstream, c.*N
+    downstream), which needs no sequence."""
+    return _c_pos(_tx(), reference.window(build).end - pos)
+
+
+def transcript_ends(build: str) -> tuple[str, str]:
+    """The c. names of the MANE transcript's first and last bases (c.-61, c.*818)."""
+    tx = _tx()
+    return _c_number(tx, 1), _c_number(tx, tx.length)
+
+
+class ExonEffect(NamedTuple):
+    """What a transcript made of whole MANE exons in a given order does to menin."""
+
+    kind: str  # "start_lost", "truncating", "in_frame", "unchanged"
+    #: First residue (1-based) of menin altered or lost.
+    first_residue: int | None
+    #: The last reference residue lost, for an in-frame change.
+    last_residue: int | None
+    #: NMD predicted: the new stop lies more than 50 nt 5' of the last exon-exon junction.
+    nmd: bool | None
+    hgvs_p: str
+
+
+def exon_rearrangement(order: list[int]) -> ExonEffect:
+    """The effect on menin of splicing the MANE exons in ``order`` (exon numbers; a deleted
+    exon is missing, a tandem duplication repeats a run). Translation starts at the reference
+    start codon in the first copy of exon 2."""
+    tx = _tx()
+    by_number = {e.number: e for e in tx.exons}
+    if 2 not in order:
+        return ExonEffect("start_lost", 1, None, None, "p.0?")
+    mrna = ""
+    junctions: list[int] = []
+    start = -1
+    for n in order:
+        e = by_number[n]
+        if n == 2 and start < 0:
+            start = len(mrna) + (tx.cds_start - e.tx_start)
+        mrna += tx.cdna[e.tx_start - 1 : e.tx_end]
+        junctions.append(len(mrna))
+    ref = _reference_protein(tx.accession)
+    mut = _translate(mrna[start:])
+    i = 0
+    while i < min(len(ref), len(mut)) and ref[i] == mut[i]:
+        i += 1
+    if i == len(ref) == len(mut):
+        return ExonEffect("unchanged", None, None, None, "p.(=)")
+    last_junction = junctions[-2] if len(junctions) > 1 else 0
+    if mut.endswith("*"):
+        stop_at = start + 3 * (len(mut) - 1)  # 0-based mRNA index of the stop codon
+        # The reference C terminus follows the change: an in-frame loss or gain of residues.
+        tail = 0
+        while (tail < min(len(ref), len(mut)) - i
+               and ref[len(ref) - 1 - tail] == mut[len(mut) - 1 - tail]):
+            tail += 1
+        # Back in the reference frame, ending at the reference stop: at least the last ten
+        # residues agree (an out-of-frame product matching them by chance is negligible).
+        if tail >= min(10, len(ref) - i) and len(ref) - tail >= i:
+            last = len(ref) - tail  # 1-based number of the last lost residue
+            return ExonEffect("in_frame", i + 1, last if last > i else None, None,
+                              "p.?")
+        nmd = stop_at + 3 <= last_junction - NMD_BOUNDARY_NT
+        return ExonEffect("truncating", i + 1, None, nmd, "p.?")
+    # No stop before the mRNA ends (the last exon lost): menin altered from residue i + 1.
+    return ExonEffect("truncating", i + 1, None, False, "p.?")

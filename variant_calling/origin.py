@@ -64,6 +64,22 @@ def fisher_greater(a: int, b: int, c: int, d: int) -> float:
     return min(1.0, sum(math.exp(log_p(k)) for k in range(a, top + 1)))
 
 
+def fisher_two_sided(a: int, b: int, c: int, d: int) -> float:
+    """Two-sided Fisher exact test on [[a, b], [c, d]]: the probability, given the margins, of
+    a table no more likely than the one observed (either row may have the larger fraction)."""
+    row1, col1, total = a + b, a + c, a + b + c + d
+
+    def log_p(k: int) -> float:
+        return _lcomb(col1, k) + _lcomb(total - col1, row1 - k) - _lcomb(total, row1)
+
+    observed = log_p(a)
+    lo, hi = max(0, row1 + col1 - total), min(row1, col1)
+    # A relative tolerance, as R's fisher.test uses, so that ties are counted.
+    p = sum(math.exp(lp) for k in range(lo, hi + 1)
+            if (lp := log_p(k)) <= observed + 1e-7)
+    return min(1.0, p)
+
+
 def _lcomb(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 

@@ -27,11 +27,16 @@ c.1300 (the last 50 nt of exon 9, or exon 10) escapes NMD.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
-from .locus import Annotation
+from .locus import Annotation, ExonEffect, exon_rearrangement
 
-__all__ = ["LAST_UPGRADED_RESIDUE", "NLS2_END", "TABLE", "Pvs1Region", "assess"]
+if TYPE_CHECKING:
+    from .known import KnownVariant
+
+__all__ = ["LAST_UPGRADED_RESIDUE", "NLS2_END", "TABLE", "ExonPvs1", "Pvs1Region", "assess",
+           "exon_gain", "exon_loss"]
 
 #: The most 3' truncation established pathogenic in the shipped ClinVar sample: p.(Arg527*),
 #: c.1579C>T, VCV000016688 (Pathogenic). Truncations altering menin at or before it are
@@ -223,3 +228,114 @@ def assess(annotation: Annotation) -> tuple[Pvs1Region | None, str | None]:
         exon = annotation.intron + (1 if csq == "splice_acceptor_variant" else 0)
         return _BY_ID.get(f"SPLICE_EXON{exon}"), None
     return None, None
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole-exon deletions and tandem duplications inside MEN1 (the tree's deletion and
+# duplication branches; ClinGen CNV scoring section 2E for losses, 2I for gains)
+
+#: The tree's threshold for a lost or altered region's share of the protein.
+TEN_PERCENT_OF_MENIN = 61  # residues (610 aa)
+_PATHOGENIC = ("pathogenic", "likely_pathogenic")
+
+
+class ExonPvs1(NamedTuple):
+    """PVS1 for a whole-exon event: the strength (None: not applicable) and why."""
+
+    strength: str | None
+    reason: str
+
+
+def _critical_missense(known: Iterable[KnownVariant], first: int, last: int) -> KnownVariant | None:
+    return next((v for v in known if v.significance in _PATHOGENIC
+                 and v.consequence == "missense_variant" and v.protein_position is not None
+                 and first <= v.protein_position <= last), None)
+
+
+def _truncation(effect: ExonEffect) -> ExonPvs1:
+    first = effect.first_residue or 1
+    if effect.nmd:
+        row = _row("NMD")
+        return ExonPvs1(row.strength, f"premature stop, NMD predicted [MEN1 PVS1 table NMD: "
+                                      f"{row.basis}]")
+    for rid, limit in (("ESCAPE_TO_527", LAST_UPGRADED_RESIDUE), ("ESCAPE_NLS", NLS2_END)):
+        if first <= limit:
+            row = _row(rid)
+            return ExonPvs1(row.strength, f"menin altered from residue {first}, NMD not "
+                                          f"predicted [MEN1 PVS1 table {rid}: {row.basis}]")
+    row = _row("ESCAPE_TAIL")
+    return ExonPvs1(None, f"menin altered only from residue {first} [MEN1 PVS1 table "
+                          f"ESCAPE_TAIL: {row.basis}]")
+
+
+def exon_loss(exons: list[int], known: Iterable[KnownVariant]) -> ExonPvs1:
+    """PVS1 for the loss of the MANE exons ``exons`` (a deletion with both breakpoints inside
+    the gene; an exon it only partly removes counts as lost, its splice site being gone).
+
+    A single exon gives its table row (the same answer as a canonical splice variant skipping
+    it); several are spliced out and translated (:func:`variant_calling.locus.exon_rearrangement`)
+    and read by the same rules."""
+    lost = sorted(set(exons))
+    if not lost:
+        return ExonPvs1(None, "no exon is lost (an intronic deletion)")
+    if lost == [1]:
+        row = _row("SPLICE_EXON1")
+        return ExonPvs1(None, f"only the non-coding exon 1 is lost [MEN1 PVS1 table "
+                              f"SPLICE_EXON1: {row.basis}]")
+    if len(lost) == 1 and 2 <= lost[0] <= 9:
+        row = _row(f"SPLICE_EXON{lost[0]}")
+        return ExonPvs1(row.strength, f"exon {lost[0]} lost: {row.where} [MEN1 PVS1 table "
+                                      f"{row.id}: {row.basis}]")
+    effect = exon_rearrangement([n for n in range(1, 11) if n not in lost])
+    return _effect_strength(effect, known, "loss")
+
+
+def exon_gain(exons: list[int], tandem: bool, known: Iterable[KnownVariant]) -> ExonPvs1:
+    """PVS1 for a duplication of the MANE exons ``exons`` inside the gene: proven in tandem
+    (``tandem``), frame disrupted and NMD predicted → PVS1; presumed in tandem (a read-depth
+    gain) → PVS1_Strong; otherwise not applicable (Abou Tayoun et al. 2018, figure 1)."""
+    copied = sorted(set(exons))
+    if not copied:
+        return ExonPvs1(None, "no exon is duplicated (an intronic duplication)")
+    last = copied[-1]
+    order = [n for n in range(1, last + 1)] + copied + [n for n in range(last + 1, 11)]
+    effect = exon_rearrangement(order)
+    how = "proven in tandem" if tandem else "presumed in tandem (read depth)"
+    if effect.kind == "truncating" and effect.nmd:
+        strength = "very_strong" if tandem else "strong"
+        return ExonPvs1(strength, f"duplication of exon(s) {_exons(copied)} {how}: reading "
+                                  f"frame disrupted from residue {effect.first_residue}, NMD "
+                                  "predicted (the tree's duplication branch)")
+    what = {"in_frame": "reading frame kept", "unchanged": "menin unchanged",
+            "start_lost": "start codon copied"}.get(effect.kind, "no NMD predicted")
+    return ExonPvs1(None, f"duplication of exon(s) {_exons(copied)} {how}: {what} (the tree's "
+                          "duplication branch applies PVS1 only to a frameshift with NMD)")
+
+
+def _exons(numbers: list[int]) -> str:
+    return f"{numbers[0]}" if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}"
+
+
+def _effect_strength(effect: ExonEffect, known: Iterable[KnownVariant], what: str) -> ExonPvs1:
+    if effect.kind == "start_lost":
+        row = _row("START")
+        return ExonPvs1(row.strength, f"the initiation codon is lost [MEN1 PVS1 table START: "
+                                      f"{row.basis}]")
+    if effect.kind == "truncating":
+        return _truncation(effect)
+    if effect.kind == "in_frame":
+        first = effect.first_residue or 1
+        last = effect.last_residue or first
+        hit = _critical_missense(known, first, last)
+        if hit is not None:
+            return ExonPvs1("very_strong", f"in-frame {what} of residues {first}-{last} holding "
+                                           f"the pathogenic missense {hit.protein_change} "
+                                           f"{hit.id}: a critical region (PMC9980257 "
+                                           "recommendation F, as the SPLICE_EXON4/9 rows)")
+        size = last - first + 1
+        if size >= TEN_PERCENT_OF_MENIN:
+            return ExonPvs1("strong", f"in-frame {what} of residues {first}-{last} "
+                                      f"({size} aa, > 10 % of menin): PVS1_Strong")
+        return ExonPvs1("moderate", f"in-frame {what} of residues {first}-{last} ({size} aa, "
+                                    "< 10 % of menin): PVS1_Moderate")
+    return ExonPvs1(None, "menin unchanged")

@@ -13,13 +13,19 @@ syndrome), or a tumour with a somatic MEN1 mutation":
   pathogenic on the germline scale);
 - in both cases only when the call passes quality (a caller filter that says the call may not
   be real disqualifies it);
-- a possible germline mosaic never qualifies on its own: it is reported for review.
+- a possible germline mosaic never qualifies on its own: it is reported for review;
+- an event that only removes one copy of an intact MEN1 in the tumour (a single-copy loss of
+  the whole gene) is the usual second hit, not a MEN1 mutation: reported, never qualifying on
+  its own (``second_hit_only``); a germline loss of the whole gene is the first hit and
+  qualifies as any germline null allele does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
+
+from .rules import Rules
 
 __all__ = [
     "GERMLINE_ORIGINS",
@@ -28,6 +34,7 @@ __all__ = [
     "STATUSES",
     "TUMOUR_ORIGINS",
     "Verdict",
+    "caller_quality",
     "men1_status",
     "qualifies",
 ]
@@ -58,10 +65,45 @@ class Verdict(NamedTuple):
     oncogenicity: str | None
     quality_pass: bool
     in_tumor: bool
+    #: The event removes one copy of an otherwise intact MEN1 (a tumour's single-copy loss of
+    #: the whole gene): a second hit, which qualifies only through a first one.
+    second_hit_only: bool = False
+
+
+def caller_quality(filters_per_call: Sequence[tuple[str, ...]], germline: bool, rules: Rules
+                   ) -> tuple[bool, list[str], list[str]]:
+    """(passes, filters, evidence) of one variant from its calls' FILTER values: it passes when
+    one call's filters do not disqualify it (``neutral_filters`` never do;
+    ``germline_compatible_filters`` do not for a variant of germline origin)."""
+    filters: list[str] = []
+    passing = False
+    blocking: set[str] = set()
+    for call_filters in filters_per_call:
+        bad = [
+            f
+            for f in call_filters
+            if f not in rules.neutral_filters
+            and not (germline and f in rules.germline_compatible_filters)
+        ]
+        filters.extend(f for f in call_filters if f not in filters)
+        if bad:
+            blocking.update(bad)
+        else:
+            passing = True
+    if filters != ["PASS"] and "PASS" in filters and len(filters_per_call) == 1:
+        filters.remove("PASS")
+    ev = (
+        ["QUALITY_PASS"]
+        if passing
+        else [f"QUALITY_FAIL (caller filters: {', '.join(sorted(blocking))})"]
+    )
+    return passing, filters, ev
 
 
 def qualifies(v: Verdict) -> bool:
     if not v.quality_pass:
+        return False
+    if v.second_hit_only and v.origin not in GERMLINE_ORIGINS:
         return False
     if v.origin in GERMLINE_ORIGINS:
         return v.classification in PATHOGENIC_TIERS
@@ -88,7 +130,7 @@ def men1_status(verdicts: Iterable[Verdict], *, covered: bool = True) -> str:
     if som:
         return "somatic"
     harmful = any(
-        v.quality_pass
+        v.quality_pass and not v.second_hit_only
         and (v.classification in PATHOGENIC_TIERS or v.oncogenicity in ONCOGENIC_TIERS)
         for v in vs
     )

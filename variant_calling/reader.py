@@ -27,9 +27,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import bgzf, callers, popfreq, reference
+from . import bgzf, callers, cns, popfreq, reference, svcall
 from .annotations import annotation
 from .callers.evidence import sample_evidence
+from .callers.structural import COPY_NUMBER_CALLERS
 from .errors import BuildError, InputError, UsageError
 from .header import CHR11_NAMES, REFSEQ_BUILD, Header, declared_roles, detect_build, parse_header
 from .hts import capture_stderr, htslib_reason, htslib_warnings
@@ -71,6 +72,10 @@ def read_vcf(
             "(htslib and its indexes need BGZF blocks)",
             file=name,
         )
+    if kind == "plain":
+        with p.open("rb") as fh:
+            if cns.is_cns(fh.read(64)):
+                return cns.read_cns(p, build=build)
     warnings: list[str] = []
     region_lines: Lines
     if bgzf.is_bcf(p, kind):
@@ -110,11 +115,30 @@ def read_vcf(
             # GVCF_LOOKBACK before it are not searched: such long blocks are no-call deserts, and
             # missing one can only make coverage look worse, never better.
             lo = max(1, w.start - GVCF_LOOKBACK) if wide else w.start
+            copy_number = _maybe_copy_number(h)
+            if copy_number:
+                # A deletion of the whole gene may start megabases before it (a CNVkit segment
+                # of an arm): every chr11 record whose END reaches the window is read.
+                wide, lo = True, 1
             keep = region_filter(name, w.start, w.end, wide)
+            header_lines = stream.line_no
+            chr11_lines = 0
+
+            def counted(n: int, raw: bytes) -> bool:
+                nonlocal chr11_lines
+                chr11_lines += 1
+                return keep(n, raw)
+
             region_lines = [
                 (ln, decode(raw, name, ln))
-                for ln, raw in stream.matching_lines(chr11_pattern(lo, w.end), keep)
+                for ln, raw in stream.matching_lines(chr11_pattern(lo, w.end), counted)
             ]
+            elsewhere = stream.line_no - header_lines - chr11_lines
+            if copy_number and elsewhere > 0:
+                warnings.append(f"{name}: {elsewhere} record(s) on other chromosomes ignored")
+            away = chr11_lines - len(region_lines)
+            if copy_number and away > 0:
+                warnings.append(f"{name}: {away} chr11 record(s) away from MEN1 ignored")
     caller = callers.detect(h)
     data = _data(h, name, build, warnings, caller)
     _check_contigs(h, region_lines, build, data, name)
@@ -162,6 +186,13 @@ def _maybe_gvcf(h: Header) -> bool:
         or "MIN_DP" in h.formats
         or "MIN_DP" in h.infos
     )
+
+
+def _maybe_copy_number(h: Header) -> bool:
+    """The header declares copy-number or structural alleles (or is a copy-number caller's)."""
+    declared_alts = any(ln.startswith(("##ALT=<ID=DEL", "##ALT=<ID=DUP", "##ALT=<ID=CNV"))
+                        for ln in h.lines)
+    return declared_alts or "SVTYPE" in h.infos or callers.detect(h).name in COPY_NUMBER_CALLERS
 
 
 def _check_contigs(h: Header, lines: Lines, build: str, data: VcfData, name: str) -> None:
@@ -251,8 +282,8 @@ def _parse_region(h: Header, lines: Lines, data: VcfData, caller: callers.Caller
                 ) from None
             try:
                 for index, rec in enumerate(vf):
-                    ln = lines[index][0] if index < len(lines) else None
-                    _record(rec, h, data, ln, ctx)
+                    ln, raw = lines[index] if index < len(lines) else (None, None)
+                    _record(rec, h, data, ln, ctx, raw)
             except InputError:
                 raise
             except (OSError, ValueError, TypeError, KeyError, IndexError) as exc:
@@ -271,7 +302,8 @@ def _is_symbolic(alt: str) -> bool:
     return alt.startswith("<") or "[" in alt or "]" in alt or alt in ("*", ".")
 
 
-def _record(rec: Any, h: Header, data: VcfData, line: int | None, ctx: _FileContext) -> None:
+def _record(rec: Any, h: Header, data: VcfData, line: int | None, ctx: _FileContext,
+            raw: str | None = None) -> None:
     alts = rec.alts or ()
     samples = data.samples
     # rec.stop follows END only when the header declares it as an Integer; read the text too.
@@ -290,15 +322,18 @@ def _record(rec: Any, h: Header, data: VcfData, line: int | None, ctx: _FileCont
         data.is_gvcf = True
         depths = _block_depths(rec, samples, data.path, line)
         data.blocks.append(Block(rec.pos, rec.pos + len(rec.ref) - 1, depths))
+    if svcall.copy_number_alts(alts):
+        data.cnv_calls.extend(svcall.read_record(rec, data.caller, samples, data.path, line,
+                                                 data.warnings, raw))
     filters = tuple(rec.filter.keys()) or ("PASS",)
     verdicts = callers.verdicts(rec, ctx.caller, samples)
     for i, alt in enumerate(alts, start=1):
-        if alt in SYMBOLIC_REF_BLOCK or alt in ("*", "."):
+        if alt in SYMBOLIC_REF_BLOCK or alt in ("*", ".") or svcall.is_copy_number_allele(alt):
             continue
         if _is_symbolic(alt):
             data.warnings.append(
                 f"{data.path}: symbolic allele {alt} at {rec.contig}:{rec.pos} is not "
-                "classified (structural variants are outside this engine)"
+                "classified (only deletions, duplications and copy-number changes are)"
             )
             continue
         if not _ACGTN.fullmatch(alt) or not _ACGTN.fullmatch(rec.ref):

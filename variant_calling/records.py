@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from .population import PopulationFrequency
 
-__all__ = ["Block", "Call", "SampleEvidence", "VcfData"]
+__all__ = ["Block", "Call", "CopyNumberCall", "CopyNumberEvidence", "SampleEvidence", "VcfData"]
 
 
 class SampleEvidence(NamedTuple):
@@ -41,6 +41,44 @@ class Call(NamedTuple):
     end: int | None = None
 
 
+class CopyNumberEvidence(NamedTuple):
+    """What one sample says about a copy-number event: whether it carries it, its copy number
+    where the caller gives one, and the read support the caller counted."""
+
+    carries: bool | None  # None: the sample has no call here (no-call, no data)
+    copy_number: int | None
+    genotype: str | None
+    support: str  # the caller's own counts, as evidence text ("" when none)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"carries": self.carries, "copy_number": self.copy_number,
+                "genotype": self.genotype, "support": self.support}
+
+
+class CopyNumberCall(NamedTuple):
+    """One deletion, duplication or copy-number segment as the caller wrote it: chr11
+    [start, end], 1-based inclusive (a VCF symbolic allele's POS is the base before the event
+    for <DEL>/<DUP>, see :mod:`variant_calling.svcall`)."""
+
+    file: str
+    line: int | None
+    chrom: str
+    start: int
+    end: int
+    svtype: str  # DEL | DUP
+    alt: str  # as written: <DEL>, <DUP:TANDEM>, <CNV>, or "segment" for a CNVkit .cns row
+    caller: str
+    filters: tuple[str, ...]
+    samples: dict[str, CopyNumberEvidence]
+    #: Breakpoint confidence intervals (CIPOS/CIEND, relative offsets), None when not given.
+    cipos: tuple[int, int] | None = None
+    ciend: tuple[int, int] | None = None
+    #: True: the caller proved the copy is in tandem (Manta <DUP:TANDEM>, Delly CT=5to3);
+    #: False: a read-depth gain, in tandem only by presumption; None for losses.
+    tandem: bool | None = None
+    record_id: str = ""
+
+
 class Block(NamedTuple):
     """A gVCF reference block or site: chr11 [start, end] covered at ``min_depth`` per sample."""
 
@@ -57,6 +95,7 @@ class VcfData:
         "build",
         "caller",
         "calls",
+        "cnv_calls",
         "contig_style",
         "declared_roles",
         "header_roles",
@@ -94,6 +133,8 @@ class VcfData:
         )
         self.contig_style = contig_style
         self.calls: list[Call] = [] if calls is None else calls
+        #: Deletions, duplications and copy-number segments over the MEN1 window.
+        self.cnv_calls: list[CopyNumberCall] = []
         self.blocks: list[Block] = [] if blocks is None else blocks
         self.is_gvcf = is_gvcf
         self.warnings: list[str] = [] if warnings is None else warnings

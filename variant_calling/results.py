@@ -44,8 +44,9 @@ class VariantResult(NamedTuple):
     origin: str
     #: Germline pathogenicity tier (ACMG/AMP on the ClinGen points scale).
     classification: str
-    #: The sum of the applied ACMG criteria's points.
-    points: int
+    #: The sum of the applied ACMG criteria's points (None for a copy-number event, scored on
+    #: the ClinGen CNV scale: ``copy_number["score"]``).
+    points: int | None
     #: Somatic oncogenicity; None for variants of germline origin.
     oncogenicity: Oncogenicity | None
     qualifying: bool
@@ -57,6 +58,13 @@ class VariantResult(NamedTuple):
     population: PopulationFrequency | None
     callers: tuple[str, ...]
     evidence: tuple[str, ...]
+    #: The HGVS g. name on the result's build (NC_000011.10/.9), 3'-shifted.
+    hgvs_g: str | None = None
+    #: A deletion, duplication or copy-number segment: its extent, exons, copy numbers and
+    #: ClinGen CNV scoring (None for a small variant).
+    copy_number: dict[str, Any] | None = None
+    #: The qualifying rule's ``second_hit_only`` (variant_calling.qualify).
+    second_hit_only: bool = False
 
     @property
     def verdict(self) -> Verdict:
@@ -66,6 +74,7 @@ class VariantResult(NamedTuple):
             self.oncogenicity.tier if self.oncogenicity else None,
             self.quality_pass,
             self.in_tumor,
+            self.second_hit_only,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -76,6 +85,7 @@ class VariantResult(NamedTuple):
             "alt": self.alt,
             "hgvs_c": self.hgvs_c,
             "hgvs_p": self.hgvs_p,
+            "hgvs_g": self.hgvs_g,
             "consequence": self.consequence,
             "origin": self.origin,
             "classification": self.classification,
@@ -91,6 +101,8 @@ class VariantResult(NamedTuple):
             "population": _population_dict(self.population),
             "callers": list(self.callers),
             "evidence": list(self.evidence),
+            "copy_number": self.copy_number,
+            "second_hit_only": self.second_hit_only,
         }
 
 
@@ -120,6 +132,9 @@ class Men1Result(NamedTuple):
     inputs: tuple[InputSummary, ...]
     rules: Rules
     variants: tuple[VariantResult, ...]
+    #: Loss of heterozygosity of the MEN1 locus in the tumour (variant_calling.loh); None when
+    #: the classification had no sequencing input to test (an outside report, MLPA).
+    loh: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -136,4 +151,5 @@ class Men1Result(NamedTuple):
             "inputs": [i.as_dict() for i in self.inputs],
             "rules": self.rules.as_dict(),
             "variants": [v.as_dict() for v in self.variants],
+            "loh": self.loh,
         }

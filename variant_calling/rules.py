@@ -53,6 +53,15 @@ class Rules(NamedTuple):
     #: ALT/REF read counts ("clearly above", not a shallow tumour's noise).
     loh_max_p_value: float = 0.01
 
+    # --- locus LOH from heterozygous markers (variant_calling/loh.py) ---------------------
+    #: Allelic imbalance of the MEN1 locus in the tumour: the two-sided Fisher exact tests of
+    #: each heterozygous marker (tumour vs normal ALT/REF reads), combined by Fisher's method,
+    #: at or below this p-value...
+    loh_locus_max_p: float = 0.001
+    #: ...with the markers' median tumour B-allele fraction moved at least this far from the
+    #: normal's (a one-copy loss at 30 % purity moves a het site's fraction by 0.09).
+    loh_min_baf_shift: float = 0.05
+
     # --- caller filters -------------------------------------------------------------------
     #: FILTER values that do NOT disqualify a variant whose own evidence says it is germline:
     #: the caller flags it because it is in the normal, which is what a germline carrier looks

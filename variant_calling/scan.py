@@ -133,6 +133,7 @@ class TextStream:
             if nxt is None:
                 # A last line without a final newline.
                 raw = rest[1:].rstrip(b"\r")
+                self.line_no = base + (1 if raw else 0)
                 if raw and pattern.match(rest + b"\n") and keep(base + 1, raw):
                     yield base + 1, raw
                 return

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +27,9 @@ from .user import User
 
 JOB_STATES = ("queued", "running", "done", "failed")
 ASSAYS = ("panel", "exome", "genome")
+#: Where an analysis's variants come from: sequencing VCFs, an outside laboratory's report
+#: entered as HGVS, or an MLPA probe-ratio table.
+SOURCES = ("vcf", "outside", "mlpa")
 INPUT_ROLES = ("paired", "normal", "tumor")
 
 
@@ -50,7 +54,8 @@ class GenotypingAnalysis(Base):
 
     __tablename__ = "genotyping_analyses"
     __table_args__ = (
-        CheckConstraint("assay IN ('panel', 'exome', 'genome')", name="assay"),
+        CheckConstraint("assay IN ('panel', 'exome', 'genome', 'mlpa', 'outside')", name="assay"),
+        CheckConstraint("source IN ('vcf', 'outside', 'mlpa')", name="source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +77,11 @@ class GenotypingAnalysis(Base):
     qualifies: Mapped[bool | None] = mapped_column()
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: vcf | outside | mlpa (SOURCES).
+    source: Mapped[str] = mapped_column(String(16), default="vcf", server_default="vcf")
+    #: What the source records beyond files: an outside report's laboratory, date, accession
+    #: and the name as entered; an MLPA run's kit, lot and probe table.
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -165,6 +175,9 @@ class GenotypingVariant(Base):
     quality_pass: Mapped[bool] = mapped_column()
     #: The engine's judgement that the tumour shows the variant (its read thresholds).
     in_tumor: Mapped[bool] = mapped_column(default=False)
+    #: A tumour's single-copy loss of the whole gene: reported, qualifying only through a
+    #: first hit (variant_calling.qualify).
+    second_hit_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     normal_depth: Mapped[int | None] = mapped_column(Integer)
     normal_alt: Mapped[int | None] = mapped_column(Integer)
     normal_vaf: Mapped[float | None] = mapped_column(Float)
@@ -182,7 +195,8 @@ class GenotypingVariant(Base):
 class VariantOverride(Base):
     __tablename__ = "variant_overrides"
     __table_args__ = (
-        CheckConstraint("field IN ('origin', 'classification', 'oncogenicity')", name="field"),
+        CheckConstraint(
+            "field IN ('origin', 'classification', 'oncogenicity', 'confirmation')", name="field"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

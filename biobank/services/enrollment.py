@@ -24,6 +24,7 @@ from ..models import (
     EligibilityAssessment,
     GateDecision,
     Participant,
+    ReportVersion,
     Specimen,
     User,
 )
@@ -259,51 +260,91 @@ def _fmt(d: Decimal) -> str:
     return format(d.quantize(Decimal("0.01")).normalize(), "f")
 
 
+def _report_source(v: ReportVersion) -> Msg:
+    """Where one signed MEN1 report comes from, as the gate cites it."""
+    signed = {"report": v.report_id, "version": v.version, "signer": v.signer_name,
+              "at": v.signed_at.isoformat(timespec="seconds")}
+    details = v.content.get("details") or {}
+    if v.content.get("source") == "outside":
+        return Msg("outside report %(lab)s %(date)s (accession %(accession)s), confirmed and "
+                   "signed by %(signer)s at %(at)s (report %(report)s version %(version)s)",
+                   lab=details.get("lab", ""), date=details.get("report_date", ""),
+                   accession=details.get("accession", ""), **signed)
+    if v.content.get("source") == "mlpa":
+        return Msg("MLPA %(kit)s lot %(lot)s on %(specimen)s, report %(report)s version "
+                   "%(version)s signed by %(signer)s at %(at)s",
+                   kit=details.get("kit", ""), lot=details.get("lot", ""),
+                   specimen=", ".join(s["barcode"] for s in v.content.get("specimens", [])),
+                   **signed)
+    files = ", ".join(f["sha256"][:12] for f in v.content.get("files", []))
+    if v.amended:
+        return Msg("report %(report)s version %(version)s (amended) signed by %(signer)s at "
+                   "%(at)s; files %(files)s", files=files, **signed)
+    return Msg("report %(report)s version %(version)s signed by %(signer)s at %(at)s; "
+               "files %(files)s", files=files, **signed)
+
+
 def _men1(session: Session, participant: Participant) -> Criterion:
+    """Met when any current signed report qualifies (each qualifying one is cited); every
+    signed-out analysis (a VCF, an outside report, an MLPA table) speaks for itself until its
+    own amendment says otherwise."""
     from . import genotyping, rereview
 
     label = "MEN1 mutation (germline P/LP, or oncogenic or P/LP in the tumour)"
-    v = genotyping.latest_signed(session, participant)
-    if v is None:
+    versions = genotyping.signed_versions(session, participant)
+    if not versions:
         pending = [a for a in genotyping.analyses_of(session, participant)]
         detail = (Msg("no signed MEN1 report (analysis %(analysis)s awaits sign-out)",
                       analysis=pending[0].id) if pending else
                   Msg("no signed MEN1 report (no VCF uploaded)"))
         return Criterion("men1", label, PENDING, detail, Msg("genotyping report"))
-    signed = {"report": v.report_id, "version": v.version, "signer": v.signer_name,
-              "at": v.signed_at.isoformat(timespec="seconds"),
-              "files": ", ".join(f["sha256"][:12] for f in v.content.get("files", []))}
-    source = (Msg("report %(report)s version %(version)s (amended) signed by %(signer)s at "
-                  "%(at)s; files %(files)s", **signed) if v.amended else
-              Msg("report %(report)s version %(version)s signed by %(signer)s at %(at)s; "
-                  "files %(files)s", **signed))
-    suggested = rereview.open_suggestions(session, v.report.analysis_id)
-    uncovered = "not_covered" in (v.men1_status, v.content.get("engine_men1_status"))
-    if uncovered and not v.men1_qualifies:
+
+    def suggestions(v: ReportVersion) -> int:
+        return sum(len(r.differences)
+                   for r in rereview.open_suggestions(session, v.report.analysis_id))
+
+    qualifying = [v for v in versions if v.men1_qualifies]
+    if qualifying:
+        details: list[Msg] = []
+        for v in qualifying:
+            qual = [x for x in v.content.get("variants", []) if x.get("qualifying")]
+            names = "; ".join(
+                " ".join(p for p in (x["hgvs_c"], x.get("hgvs_p") or "", x["classification"],
+                                     x.get("oncogenicity") or "", x["origin"]) if p)
+                for x in qual)
+            count = suggestions(v)
+            details.append(
+                Msg("%(status)s: %(variants)s; re-review suggested (%(count)s "
+                    "difference(s) under the current engine)", status=v.men1_status,
+                    variants=names, count=count)
+                if count else
+                Msg("%(status)s: %(variants)s", status=v.men1_status, variants=names))
+            if (v.content.get("loh") or {}).get("status") == "loh":
+                # The tumour lost the other allele: the second hit (never a criterion alone).
+                details.append(Msg("tumour loss of heterozygosity of the MEN1 locus "
+                                   "(%(reason)s)", reason=v.content["loh"].get("reason", "")))
+        return Criterion("men1", label, MET, joined(details, CLAUSE_SEPARATOR),
+                         joined((_report_source(v) for v in qualifying), CLAUSE_SEPARATOR))
+    source = joined((_report_source(v) for v in versions), CLAUSE_SEPARATOR)
+    covering = [v for v in versions
+                if "not_covered" not in (v.men1_status, v.content.get("engine_men1_status"))]
+    if not covering:
         # The sequencing showed nothing of MEN1: no answer yet, never "no mutation".
         return Criterion("men1", label, PENDING,
                          Msg("MEN1 status %(status)s: the data do not cover MEN1; sequence "
                              "again or upload a file that covers it", status="not_covered"),
                          source)
-    qual = [x for x in v.content.get("variants", []) if x.get("qualifying")]
-    if v.men1_qualifies:
-        names = "; ".join(
-            " ".join(p for p in (x["hgvs_c"], x.get("hgvs_p") or "", x["classification"],
-                                 x.get("oncogenicity") or "", x["origin"]) if p)
-            for x in qual)
-        detail = (Msg("%(status)s: %(variants)s; re-review suggested (%(count)s "
-                      "difference(s) under the current engine)", status=v.men1_status,
-                      variants=names, count=sum(len(r.differences) for r in suggested))
-                  if suggested else
-                  Msg("%(status)s: %(variants)s", status=v.men1_status, variants=names))
-        return Criterion("men1", label, MET, detail, source)
-    detail = (Msg("MEN1 status %(status)s: no qualifying variant; re-review suggested "
-                  "(%(count)s difference(s) under the current engine)", status=v.men1_status,
-                  count=sum(len(r.differences) for r in suggested))
-              if suggested else
-              Msg("MEN1 status %(status)s: no qualifying pathogenic, likely pathogenic, "
-                  "oncogenic or likely oncogenic variant", status=v.men1_status))
-    return Criterion("men1", label, NOT_MET, detail, source)
+    details = []
+    for v in covering:
+        count = suggestions(v)
+        details.append(
+            Msg("MEN1 status %(status)s: no qualifying variant; re-review suggested "
+                "(%(count)s difference(s) under the current engine)", status=v.men1_status,
+                count=count)
+            if count else
+            Msg("MEN1 status %(status)s: no qualifying pathogenic, likely pathogenic, "
+                "oncogenic or likely oncogenic variant", status=v.men1_status))
+    return Criterion("men1", label, NOT_MET, joined(details, CLAUSE_SEPARATOR), source)
 
 
 def _consent(participant: Participant) -> list[Criterion]:

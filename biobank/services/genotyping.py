@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -49,6 +49,7 @@ DEFAULT_UPLOAD_MAX = 8 * 1024 * 1024 * 1024
 DEFAULT_INLINE_MAX = 1024 * 1024
 DEFAULT_DECOMPRESSED_MAX = 64 * 1024 * 1024 * 1024
 VCF_MAGIC = b"##fileformat=VCF"
+CNS_MAGIC = b"chromosome\tstart\tend"
 BCF_MAGIC = b"BCF\x02"
 GZIP_MAGIC = b"\x1f\x8b"
 ASSAYS = {"panel": "Targeted panel", "exome": "Exome", "genome": "Genome"}
@@ -156,6 +157,8 @@ def sniff(head: bytes) -> str:
         return "gz"
     if head.startswith(b"\xef\xbb\xbf" + VCF_MAGIC) or head.startswith(VCF_MAGIC):
         return "vcf"
+    if head.lstrip(b"\xef\xbb\xbf").startswith(CNS_MAGIC):
+        return "cns"  # a CNVkit segment table (copy number; issue 19)
     shown = head[:8].decode("latin-1")
     shown = "".join(ch if ch.isprintable() else "." for ch in shown)
     kind = "a PDF document" if head.startswith(b"%PDF") else f"content starting {shown!r}"
@@ -215,11 +218,13 @@ def decompressed_kind(path: str, cap: int, *, head_only: bool = False) -> str:
                           code="not_vcf")
 
 
-def store_file(session: Session, actor: User, upload: Upload, settings: Settings
-               ) -> GenotypingFile:
+def store_file(session: Session, actor: User, upload: Upload, settings: Settings, *,
+               sniffer: Callable[[bytes], str] = sniff) -> GenotypingFile:
     """Put the upload in the store under its SHA-256 with a size cap; the same content again
     returns the existing row. A request's upload arrives already streamed into the store's
-    directory and hashed (:class:`upload_store.Incoming`); any other stream is copied there."""
+    directory and hashed (:class:`upload_store.Incoming`); any other stream is copied there.
+    ``sniffer`` names the kind from the first bytes (or refuses them): VCF/BCF by default; an
+    outside report's PDF or an MLPA table use their own."""
     os.makedirs(settings.upload_dir, exist_ok=True)
     upload_store.sweep(session, settings.upload_dir)
     incoming = upload.stream
@@ -230,7 +235,7 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
     try:
         if incoming.size > settings.max_bytes:
             raise upload_store.too_large(settings.max_bytes)
-        kind = sniff(incoming.head)
+        kind = sniffer(incoming.head)
         sha = incoming.digest.hexdigest()
         if kind == "gz":
             kind = decompressed_kind(incoming.path, settings.max_decompressed, head_only=True)
@@ -244,7 +249,7 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
         row = GenotypingFile(sha256=sha, stored_name=stored, kind=kind, size=incoming.size,
                              original_name=_safe_name(upload.filename),
                              uploaded_by_id=actor.id)
-        _insert_once(session, row)
+        insert_once(session, row)
         audit.record(session, actor, "genotyping.file_upload", "genotyping_file", sha,
                      {"size": incoming.size, "kind": kind, "name": row.original_name})
         return row
@@ -252,7 +257,7 @@ def store_file(session: Session, actor: User, upload: Upload, settings: Settings
         incoming.close()  # deletes the temporary file unless it was placed
 
 
-def _insert_once(session: Session, row: Any) -> None:
+def insert_once(session: Session, row: Any) -> None:
     """Insert under a savepoint: the same upload committed a moment ago by another request
     (unique SHA-256 / input key) is a clear 409, not a broken transaction."""
     try:
@@ -267,7 +272,7 @@ def _insert_once(session: Session, row: Any) -> None:
 # ---------------------------------------------------------------------------------------------
 # Analyses
 # ---------------------------------------------------------------------------------------------
-def _linked_specimen(session: Session, actor: User, participant: Participant, barcode: str,
+def linked_specimen(session: Session, actor: User, participant: Participant, barcode: str,
                      allowed: frozenset[str], what: str) -> Specimen:
     s = access.get_specimen(session, actor, barcode)
     if s.participant_id != participant.id:
@@ -325,13 +330,13 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
         if not req.normal_specimen:
             raise ValidationError("link the blood (germline) specimen that was sequenced",
                                   code="specimen_required")
-        normal = _linked_specimen(session, actor, participant, req.normal_specimen,
+        normal = linked_specimen(session, actor, participant, req.normal_specimen,
                                   NORMAL_TYPES, "the germline specimen")
     if needs_tumor:
         if not req.tumor_specimen:
             raise ValidationError("link the tumour specimen that was sequenced",
                                   code="specimen_required")
-        tumor = _linked_specimen(session, actor, participant, req.tumor_specimen,
+        tumor = linked_specimen(session, actor, participant, req.tumor_specimen,
                                  TUMOR_TYPES, "the tumour specimen")
     normal_sample = _clean(req.normal_sample, 200) or None
     tumor_sample = _clean(req.tumor_sample, 200) or None
@@ -347,10 +352,7 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
         "tumor": tumor.barcode if tumor else None,
         "normal_sample": normal_sample, "tumor_sample": tumor_sample, "build": build,
     }
-    key = hashlib.sha256(json.dumps(key_doc, sort_keys=True).encode()).hexdigest()
-    existing = session.execute(
-        select(GenotypingAnalysis).where(GenotypingAnalysis.input_key == key)
-    ).scalar_one_or_none()
+    key, existing = analysis_by_key(session, key_doc)
     if existing is not None:
         return existing, False
     analysis = GenotypingAnalysis(
@@ -361,7 +363,7 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
         caller_version=caller_version, assay=assay, build=build, warnings=[],
         created_by_id=actor.id,
     )
-    _insert_once(session, analysis)
+    insert_once(session, analysis)
     for role, f in files:
         session.add(GenotypingInput(analysis_id=analysis.id, file_id=f.id, role=role))
     session.add(ClassificationJob(analysis_id=analysis.id, state="queued", progress=0,
@@ -377,6 +379,16 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
                  })
     session.refresh(analysis)
     return analysis, True
+
+
+def analysis_by_key(session: Session, key_doc: dict[str, Any]
+                    ) -> tuple[str, GenotypingAnalysis | None]:
+    """(the input key of what identifies an analysis, the analysis already made of it): the
+    same inputs again find it instead of classifying twice."""
+    key = hashlib.sha256(json.dumps(key_doc, sort_keys=True).encode()).hexdigest()
+    return key, session.execute(
+        select(GenotypingAnalysis).where(GenotypingAnalysis.input_key == key)
+    ).scalar_one_or_none()
 
 
 def total_size(analysis: GenotypingAnalysis) -> int:
@@ -412,9 +424,12 @@ def run_engine(ci: ClassifyInput, max_decompressed: int, *,
         if path.endswith((".gz", ".bcf")):
             decompressed_kind(path, max_decompressed)
     inputs = [InputFile(path, None if role == "paired" else role) for path, role in ci.files]
+    # A CNVkit segment table names no sample: its specimen link is the pathologist's word.
+    unnamed = {role for path, role in ci.files if path.endswith(".cns")}
     try:
         result = variant_calling.classify(
-            inputs, normal_sample=ci.normal_sample, tumor_sample=ci.tumor_sample,
+            inputs, normal_sample=None if "normal" in unnamed else ci.normal_sample,
+            tumor_sample=None if "tumor" in unnamed else ci.tumor_sample,
             build=ci.build, clinvar=known_variants,
         ).as_dict()
     except Men1Error as exc:
@@ -432,6 +447,8 @@ def run_engine(ci: ClassifyInput, max_decompressed: int, *,
                               reason=_rename(_one_line(exc), ci.names),
                               code="invalid_vcf") from exc
     for role in ("normal", "tumor"):
+        if role in unnamed:
+            continue
         want = ci.expected.get(role)
         got = result.get(f"{role}_sample")
         if want is not None and got != want:
@@ -488,6 +505,7 @@ def store_result(session: Session, job_id: int, result: dict[str, Any]) -> None:
             engine_oncogenicity=(v.get("oncogenicity") or {}).get("tier"),
             oncogenicity=(v.get("oncogenicity") or {}).get("tier"),
             quality_pass=bool(v["quality_pass"]), in_tumor=bool(v.get("in_tumor")),
+            second_hit_only=bool(v.get("second_hit_only")),
             normal_depth=n.get("depth"), normal_alt=n.get("alt_reads"), normal_vaf=n.get("vaf"),
             tumor_depth=t.get("depth"), tumor_alt=t.get("alt_reads"), tumor_vaf=t.get("vaf"),
             evidence=[_rename(_one_line(Exception(e)), names) for e in v.get("evidence", [])],
@@ -555,7 +573,8 @@ def analyses_of(session: Session, participant: Participant) -> list[GenotypingAn
 # ---------------------------------------------------------------------------------------------
 def verdict(v: GenotypingVariant) -> Verdict:
     """The values the qualifying rule reads, as reviewed (after any override)."""
-    return Verdict(v.origin, v.classification, v.oncogenicity, v.quality_pass, v.in_tumor)
+    return Verdict(v.origin, v.classification, v.oncogenicity, v.quality_pass, v.in_tumor,
+                   v.second_hit_only)
 
 
 def qualifying(v: GenotypingVariant) -> bool:
@@ -651,7 +670,16 @@ def report_content(a: GenotypingAnalysis) -> dict[str, Any]:
         for engine in [engine_variant(a, v)]
     ]
     status = effective_status(a)
+    # Only other sources say where they came from: a VCF analysis's signed content stays as it
+    # always was, so that its amendments compare like with like.
+    source: dict[str, Any] = ({} if a.source == "vcf"
+                              else {"source": a.source, "details": a.details})
+    locus_loh = (a.result or {}).get("loh") or {}
+    if locus_loh.get("status") in ("loh", "no_loh"):
+        # The locus LOH test (issue 19), only where it ran: older signed content unchanged.
+        source["loh"] = {k: locus_loh.get(k) for k in ("status", "reason", "p_value", "test")}
     return {
+        **source,
         "participant": a.participant.code,
         "analysis": a.id,
         "assay": {"caller": a.caller, "caller_version": a.caller_version, "assay": a.assay,
@@ -766,6 +794,20 @@ def get_version(session: Session, actor: User, report_id: int, version: int) -> 
             "no report %(report_id)s version %(version)s visible to you",
             report_id=report_id, version=version)
     return row
+
+
+def signed_versions(session: Session, participant: Participant) -> list[ReportVersion]:
+    """The current (latest) signed version of each of the participant's reports, newest
+    first: every analysis that has been signed out speaks for itself at the gate."""
+    rows = session.execute(
+        select(ReportVersion).join(GenotypingReport)
+        .where(GenotypingReport.participant_id == participant.id)
+        .order_by(ReportVersion.signed_at.desc(), ReportVersion.id.desc())
+    ).scalars()
+    current: dict[int, ReportVersion] = {}
+    for v in rows:
+        current.setdefault(v.report_id, v)
+    return list(current.values())
 
 
 def latest_signed(session: Session, participant: Participant) -> ReportVersion | None:

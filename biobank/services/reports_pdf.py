@@ -6,7 +6,9 @@ variants with their interpretation, the MEN1 status, the signature and the versi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -105,6 +107,7 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
         for o in v.get("overrides", []):
             story.append(p(f"{v['hgvs_c']}: {o['field']} {o['old']} -> {o['new']} by {o['by']}: "
                            f"{o['reason']}", "small"))
+    story += _source_lines(c, p, _)
     status = c["men1_status"]
     story += [
         p(_("MEN1 status"), "Heading4"),
@@ -121,3 +124,26 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
     ]
     doc.build(story)
     return out.getvalue()
+
+
+def _source_lines(c: dict[str, Any], p: Callable[..., object],
+                  _: Callable[[str], str]) -> list[object]:
+    """Where a non-VCF analysis comes from, and the tumour's locus LOH (issue 19)."""
+    out: list[object] = []
+    d = c.get("details") or {}
+    if c.get("source") == "outside":
+        out.append(p(_("Outside report: %(lab)s, %(date)s, accession %(accession)s; the "
+                       "variant as reported: %(hgvs)s") % {
+            "lab": d.get("lab", ""), "date": d.get("report_date", ""),
+            "accession": d.get("accession", ""), "hgvs": d.get("hgvs", "")}))
+    if c.get("source") == "mlpa":
+        out.append(p(_("MLPA: %(kit)s, kit and lot %(lot)s") % {
+            "kit": d.get("kit", ""), "lot": d.get("lot", "")}))
+    loh = c.get("loh") or {}
+    if loh.get("status") == "loh":
+        out.append(p(_("Tumour: loss of heterozygosity of the MEN1 locus (%(reason)s)")
+                     % {"reason": loh.get("reason", "")}))
+    elif loh.get("status") == "no_loh":
+        out.append(p(_("Tumour: no loss of heterozygosity of the MEN1 locus (%(reason)s)")
+                     % {"reason": loh.get("reason", "")}))
+    return out

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from variant_calling import Men1Error
+
 from ..errors import BiobankError
 from ..models import ClassificationJob, GenotypingAnalysis, ReportVersion, ReReview
 from . import audit, genotyping
@@ -78,6 +80,24 @@ def compare(reviewed: list[dict[str, Any]], engine_status_then: str | None,
     return out
 
 
+def _rerun(session: Session, a: GenotypingAnalysis, settings: genotyping.Settings
+           ) -> dict[str, Any]:
+    """The current engine on the analysis's own inputs: its VCFs, the outside report's name
+    as entered, or the MLPA table."""
+    if a.source == "outside":
+        from . import outside_results
+
+        return outside_results.rerun(a, settings)
+    if a.source == "mlpa":
+        from . import mlpa
+
+        return mlpa.rerun(a, settings)
+    assert a.job is not None
+    return genotyping.run_engine(
+        genotyping.classify_input(session, a.job.id, settings.upload_dir),
+        settings.max_decompressed, known_variants=settings.known_variants)
+
+
 def _reviewed(a: GenotypingAnalysis) -> tuple[ReportVersion | None, list[dict[str, Any]],
                                                  str | None]:
     version = genotyping.latest_version(a)
@@ -110,10 +130,8 @@ def reclassify(session: Session, settings: genotyping.Settings, *, apply: bool,
         assert a is not None and a.job is not None
         version, reviewed, status_then = _reviewed(a)
         try:
-            fresh = genotyping.run_engine(
-                genotyping.classify_input(session, a.job.id, settings.upload_dir),
-                settings.max_decompressed, known_variants=settings.known_variants)
-        except (BiobankError, OSError) as exc:
+            fresh = _rerun(session, a, settings)
+        except (BiobankError, Men1Error, OSError) as exc:
             findings.append(Finding(a.id, a.participant.code,
                                     version.version if version else None, [], "", "",
                                     error=str(exc)))

@@ -95,6 +95,7 @@ def init_web(app: Flask) -> None:
         boundary,
         errors,
         genotyping,
+        genotyping_sources,
         idempotency,
         labels,
         logpaths,
@@ -119,7 +120,7 @@ def init_web(app: Flask) -> None:
     boundary.init_app(app)
     idempotency.init_app(app)
     for module in (main, specimens, participants, audit_pages, account, shipments, storage,
-                   genotyping, labels):
+                   genotyping, genotyping_sources, labels):
         app.register_blueprint(module.bp)
     init_api(app, csrf)
 

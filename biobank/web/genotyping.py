@@ -50,6 +50,9 @@ def settings(app: Flask | None = None) -> genotyping.Settings:
 
 
 UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping"})
+#: Multipart forms whose files stream straight into the upload store, under its size limit:
+#: the VCF upload, and the outside report's PDF and the MLPA table (issue 19).
+STREAMED_ENDPOINTS = UPLOAD_ENDPOINTS | {"sources.outside", "sources.mlpa_page"}
 UPLOAD_FILES = ("paired", "normal", "tumor")
 _UPLOAD_FIELDS: dict[str, Spec] = {
     "normal_specimen": Text(64), "tumor_specimen": Text(64), "normal_sample": Text(200),
@@ -68,7 +71,7 @@ CRITERIA = form("genotyping.record_criteria", source=Text(300), **enrollment.FIE
 
 def upload_limit_check() -> None:
     """413 before the body is read: by the declared length, and capped while streaming."""
-    if request.endpoint not in UPLOAD_ENDPOINTS:
+    if request.endpoint not in STREAMED_ENDPOINTS:
         return
     limit = settings().max_bytes + 1024 * 1024  # room for the form fields around the file
     if request.content_length is not None and request.content_length > limit:
@@ -92,7 +95,7 @@ class StreamingUploadRequest(Request):
     def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
                          filename: str | None = None, content_length: int | None = None
                          ) -> IO[bytes]:
-        if self.endpoint not in UPLOAD_ENDPOINTS:
+        if self.endpoint not in STREAMED_ENDPOINTS:
             return super()._get_file_stream(total_content_length, content_type, filename,
                                             content_length)
         conf = settings()

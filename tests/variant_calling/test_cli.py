@@ -129,14 +129,14 @@ def test_build_contradiction_with_flag(make_vcf: Any, capsys: pytest.CaptureFixt
 
 
 def test_crlf_and_symbolic_exit_0(make_vcf: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    rec = (f"chr11\t{R532X[0]}\t.\tG\t<DEL>\t.\tPASS\tSVTYPE=DEL\tGT:AD:AF:DP\t"
+    rec = (f"chr11\t{R532X[0]}\t.\tG\t<INV>\t.\tPASS\tSVTYPE=INV;END=64805000\tGT:AD:AF:DP\t"
            "0/1:10,10:0.5:20\t0/0:20,0:0.0:20")
     p = make_vcf("mutect2", [rec, mutect2(*DEL4, ABSENT, T_SUB)])
     p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
     rc, out, _ = run(["classify", str(p)], capsys)
     r = json.loads(out)
     assert rc == 0 and r["men1_status"] == "somatic"
-    assert any("<DEL>" in w for w in r["warnings"])
+    assert any("<INV>" in w for w in r["warnings"])
 
 
 def test_entry_point_subprocess(make_vcf: Any) -> None:

@@ -65,15 +65,20 @@ def genome(build: str, pos: int) -> str:
     return reference.sequence(build, pos, pos)
 
 
-def mane_c_to_genomic(build: str, c: int) -> int:
-    """Genomic position of a coding c. number, from the exon table's transcript positions."""
-    _, cds_start = cdna(MANE)
+def c_to_genomic(accession: str, build: str, c: int) -> int:
+    """Genomic position of a coding c. number on ``accession``, from the exon table's
+    transcript positions."""
+    _, cds_start = cdna(accession)
     t = cds_start + c - 1
     for row in exon_rows():
-        if row["transcript"] == MANE and int(row["tx_start"]) <= t <= int(row["tx_end"]):
+        if row["transcript"] == accession and int(row["tx_start"]) <= t <= int(row["tx_end"]):
             # Minus strand: the exon's first transcript base is its highest coordinate.
             return int(row[f"{build.lower()}_end"]) - (t - int(row["tx_start"]))
-    raise AssertionError(f"c.{c} not in any exon")
+    raise AssertionError(f"c.{c} not in any exon of {accession}")
+
+
+def mane_c_to_genomic(build: str, c: int) -> int:
+    return c_to_genomic(MANE, build, c)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -213,16 +213,26 @@ def test_multiallelic_split(tmp_path: Path) -> None:
     assert [(c.alt, c.samples["ARGO-evo"].alt_reads) for c in data.calls] == [("A", 20), ("T", 10)]
 
 
-def test_symbolic_alleles_warn_not_crash(tmp_path: Path) -> None:
+def test_symbolic_alleles_are_copy_number_calls_or_warnings(tmp_path: Path) -> None:
+    """A <DEL> with an END is a copy-number call (issue 19), never a small variant; one
+    without an extent, or an allele the engine does not classify (<INV>), is a warning."""
     recs = [
         f"chr11\t{R532X[0]}\t.\tG\t<DEL>\t.\tPASS\tSVTYPE=DEL;END=64805000\tGT:AD:AF:DP\t"
         "0/1:10,10:0.5:20\t0/0:20,0:0.0:20",
         f"chr11\t{R532X[0] + 1}\t.\tA\t<NON_REF>\t.\tPASS\tEND=64804700\tGT:AD:AF:DP\t"
         "0/0:20:.:20\t0/0:20:.:20",
+        f"chr11\t{R532X[0] + 5}\t.\tA\t<DEL>\t.\tPASS\tSVTYPE=DEL\tGT:AD:AF:DP\t"
+        "0/1:10,10:0.5:20\t0/0:20,0:0.0:20",
+        f"chr11\t{R532X[0] + 9}\t.\tA\t<INV>\t.\tPASS\tSVTYPE=INV;END=64805100\tGT:AD:AF:DP\t"
+        "0/1:10,10:0.5:20\t0/0:20,0:0.0:20",
     ]
     data = read_vcf(write_vcf(tmp_path / "m.vcf", "mutect2", recs))
     assert data.calls == []
-    assert any("<DEL>" in w for w in data.warnings)
+    (cnv,) = data.cnv_calls
+    assert (cnv.start, cnv.end, cnv.svtype) == (R532X[0] + 1, 64805000, "DEL")
+    assert cnv.samples["ARGO-evo"].carries and not cnv.samples["ARGO-evo_normal"].carries
+    assert any("<DEL> at chr11:" in w and "no END or SVLEN" in w for w in data.warnings)
+    assert any("<INV>" in w and "not classified" in w for w in data.warnings)
     assert data.is_gvcf and data.blocks[0].end == 64804700
 
 

@@ -67,9 +67,9 @@ GENERIC_CALLER = Caller("generic", lambda h: True)
 
 
 def _rows() -> tuple[Caller, ...]:
-    from . import germline, mutect, somatic
+    from . import germline, mutect, somatic, structural
 
-    return (*mutect.CALLERS, *somatic.CALLERS, *germline.CALLERS)
+    return (*mutect.CALLERS, *somatic.CALLERS, *germline.CALLERS, *structural.CALLERS)
 
 
 CALLERS: tuple[Caller, ...] = _rows()

@@ -147,6 +147,27 @@ TABLE: list[Row] = [
            rule="/genotyping/variants/<int:variant_id>/override"),
     *_both("GET", "/genotyping/reports/{report}/v1.pdf", PAGE_READ_ALL, PAGE_READ_OTHER,
            rule="/genotyping/reports/<int:report_id>/v<int:version>.pdf"),
+    # Outside results (issue 19): pathologists enter them; everyone who sees the participant
+    # may read the attached report.
+    *_both("GET", "/genotyping/participants/{participant}/outside",
+           "403 200 403 403 403 302", "404 200 404 403 403 302",
+           rule="/genotyping/participants/<code>/outside"),
+    *_both("POST", "/genotyping/participants/{participant}/outside",
+           "403 422 403 403 403 302", "404 422 404 403 403 302",
+           rule="/genotyping/participants/<code>/outside"),
+    *_both("GET", "/genotyping/analyses/{outside_analysis}/documents/{outside_document}",
+           PAGE_READ_ALL, PAGE_READ_OTHER,
+           rule="/genotyping/analyses/<int:analysis_id>/documents/<int:input_id>"),
+    # MLPA tables (issue 19): pathologists import them and record confirmations.
+    *_both("GET", "/genotyping/participants/{participant}/mlpa",
+           "403 200 403 403 403 302", "404 200 404 403 403 302",
+           rule="/genotyping/participants/<code>/mlpa"),
+    *_both("POST", "/genotyping/participants/{participant}/mlpa",
+           "403 422 403 403 403 302", "404 422 404 403 403 302",
+           rule="/genotyping/participants/<code>/mlpa"),
+    *_both("POST", "/genotyping/variants/{mlpa_variant}/confirm", PATHOLOGIST_ONLY,
+           PATHOLOGIST_ONLY, {"method": "qPCR", "reason": "authz matrix"},
+           rule="/genotyping/variants/<int:variant_id>/confirm"),
     # --- JSON API (bearer tokens; session cookies are not accepted) ------------------------
     Row("GET", "/api/v1/openapi.json", "none", "200 200 200 200 200 200"),
     Row("GET", "/api/v1/me", "none", API_READ_ALL),

@@ -21,7 +21,17 @@ from sqlalchemy.orm import sessionmaker
 
 from biobank import get_db
 from biobank.models import Participant, Shipment, Specimen, User
-from biobank.services import genotyping, sessions, shipments, specimens, storage, trial, users
+from biobank.services import (
+    genotyping,
+    mlpa,
+    outside_results,
+    sessions,
+    shipments,
+    specimens,
+    storage,
+    trial,
+    users,
+)
 from tests.conftest import DEMO_PASSWORD, PgDatabases, csrf_token, make_app, write_session_cookie
 
 USERS = ("admin", "cb.tech", "pathologist", "monitor", "s01.tech", "s01.coord", "s02.tech",
@@ -170,10 +180,25 @@ def _build(world: World) -> None:
                 .order_by(Specimen.id)).scalars().all()
             expected = next(x for x in site_rows if x.status == "expected")
             collected = next(x for x in site_rows if x.status == "collected")
+            outside, _created = outside_results.create(
+                s, actor, outside_results.OutsideRequest(
+                    code, "NM_000244.3:c.1393C>T", "authz matrix lab", "2026-01-02", "AZ-1",
+                    genotyping.Upload("normal", io.BytesIO(b"%PDF-1.4 authz " + code.encode()),
+                                      "report.pdf")),
+                genotyping.Settings.from_config(app.config, app.instance_path))
+            from tests.variant_calling.test_mlpa import table
+
+            blood = next(x for x in site_rows if x.barcode == demo.blood)
+            single, _created = mlpa.create(
+                s, actor, mlpa.MlpaRequest(code, blood.barcode, genotyping.Upload(
+                    "normal", io.BytesIO(table({5: 0.5}).encode()), "p017.csv")),
+                genotyping.Settings.from_config(app.config, app.instance_path))
             world.values[side] = {
                 "participant": code, "analysis": signed, "analysis_unsigned": unsigned,
                 "variant": variant.id, "report": version.report_id,
                 "specimen_expected": expected.barcode, "specimen_collected": collected.barcode,
+                "outside_analysis": outside.id, "outside_document": outside.inputs[0].id,
+                "mlpa_variant": single.variants[0].id,
             }
         world.values[side].update(_logistics(app, side))
     db.dispose()

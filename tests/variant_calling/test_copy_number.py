@@ -1,0 +1,379 @@
+"""Copy-number input (issue 19): real GATK gCNV, CNVkit (export vcf, .cns, .call.cns), Manta
+and Delly output; MEN1 deletions of the published kinds (the whole gene; single and multiple
+exons) and duplications in each caller's own layout; exons, HGVS, origin and the ClinGen CNV
+scoring.
+
+Expected exons, HGVS names and sections are computed here from the shipped exon table (its
+GRCh38/GRCh37 coordinates and c. numbers), not by the code under test.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from variant_calling import InputFile, pvs1
+from variant_calling.errors import InputError
+from variant_calling.known import KnownVariantTable
+from variant_calling.locus import exon_rearrangement
+from variant_calling.reader import read_vcf
+
+from .conftest import classify_json
+from .test_locus import exon_rows
+
+CNV = Path(__file__).resolve().parents[1] / "data" / "cnv"
+MANE = "NM_001370259.2"
+GCNV = "gatk_gcnv_segments_SAMPLE_000.vcf"
+CNVKIT_VCF = "cnvkit_0.9.10_export_vcf_hcc1395_subset.vcf"
+MANTA = "manta_1.6.0_somaticSV_hcc1395_chr11_subset.vcf"
+DELLY = "delly_1.2.6_somatic_hcc1395_chr1_subset.vcf"
+MANTA_SAMPLES = {"normal_sample": "hcc1395bl-dna-illumina",
+                 "tumor_sample": "hcc1395-dna-illumina"}
+
+
+def exons(build: str = "GRCh38") -> dict[int, tuple[int, int, str, str]]:
+    """MANE exon -> (start, end, c_start, c_end) from the exon table."""
+    return {int(r["exon"]): (int(r[f"{build.lower()}_start"]), int(r[f"{build.lower()}_end"]),
+                             r["c_start"][2:], r["c_end"][2:])
+            for r in exon_rows() if r["transcript"] == MANE}
+
+
+def c_of(g: int, build: str = "GRCh38") -> str:
+    """HGVS c. position of a genomic base inside the transcript, from the exon table: an exon
+    base by its offset from the exon's first (highest) base; an intronic base from the nearer
+    exon (the middle base of an odd intron from the 5' one)."""
+    ex = exons(build)
+    for lo, hi, c_first, _c_last in ex.values():
+        if lo <= g <= hi:
+            return _add(c_first, hi - g)
+    for n in range(1, 10):
+        up_lo = ex[n][0]  # exon n's last transcript base (lowest coordinate)
+        down_hi = ex[n + 1][1]  # exon n+1's first base
+        if down_hi < g < up_lo:
+            d5, d3 = up_lo - g, g - down_hi
+            length = up_lo - down_hi - 1
+            if d5 <= (length + 1) // 2:
+                return f"{ex[n][3]}+{d5}"
+            return f"{ex[n + 1][2]}-{d3}"
+    raise AssertionError(f"{g} is outside the transcript")
+
+
+def _add(c: str, k: int) -> str:
+    if c.startswith("-"):
+        n = int(c) + k
+        return str(n) if n < 0 else str(n + 1)  # c.-1 is followed by c.1
+    return str(int(c) + k)
+
+
+def text(name: str) -> str:
+    return (CNV / name).read_text()
+
+
+def header(name: str) -> list[str]:
+    return [ln for ln in text(name).splitlines() if ln.startswith("#")]
+
+
+def write(tmp_path: Path, name: str, records: list[str], out: str) -> Path:
+    p = tmp_path / out
+    p.write_text("\n".join([*header(name), *records]) + "\n")
+    return p
+
+
+def only(r: dict[str, Any]) -> dict[str, Any]:
+    (v,) = [v for v in r["variants"] if v["copy_number"]]
+    return v
+
+
+# ---------------------------------------------------------------------------------------------
+# The real files: every record read in each caller's layout
+
+
+def test_real_gcnv_segments_read_by_copy_number_and_genotype_index() -> None:
+    data = read_vcf(CNV / GCNV, build="GRCh38", whole_file=True)
+    assert data.caller == "GATK gCNV"
+    records = [ln.split("\t") for ln in text(GCNV).splitlines() if not ln.startswith("#")]
+    expected = {("DEL", r[0], int(r[1])) for r in records if r[9].startswith("1:")} | {
+        ("DUP", r[0], int(r[1])) for r in records if r[9].startswith("2:")}
+    carried = {(c.svtype, c.chrom, c.start) for c in data.cnv_calls
+               if c.samples["SAMPLE_000"].carries}
+    assert carried == expected and len(expected) > 30
+    gain = next(c for c in data.cnv_calls if c.start == 976042 and c.svtype == "DUP")
+    assert gain.end == 976262 and gain.samples["SAMPLE_000"].copy_number == 5
+    assert gain.tandem is False  # a read-depth gain is in tandem by presumption only
+
+
+def test_real_cnvkit_export_vcf() -> None:
+    data = read_vcf(CNV / CNVKIT_VCF, build="GRCh38", whole_file=True)
+    assert data.caller == "CNVkit" and len(data.cnv_calls) == 25
+    hom = [c for c in data.cnv_calls if c.samples["HCC1395T.sorted.somatic.call"].genotype
+           == "1/1"]
+    assert [(c.chrom, c.start - 1) for c in hom] == [("chr11", 6465407), ("chr11", 31373954),
+                                                      ("chr11", 36229053)]
+
+
+def test_real_manta_somatic_pairs_and_tandem_duplications() -> None:
+    data = read_vcf(CNV / MANTA, whole_file=True)
+    assert data.caller == "Manta" and data.build == "GRCh38"
+    dups = [c for c in data.cnv_calls if c.svtype == "DUP"]
+    assert dups and all(c.tandem for c in dups)
+    first = dups[0]
+    assert first.samples["hcc1395bl-dna-illumina"].carries is False  # PR 53,0 SR 79,0
+    assert first.samples["hcc1395-dna-illumina"].carries is True  # PR 88,32 SR 141,38
+    assert "PR 88,32" in first.samples["hcc1395-dna-illumina"].support
+
+
+def test_real_delly_somatic_calls() -> None:
+    data = read_vcf(CNV / DELLY, whole_file=True)
+    assert data.caller == "Delly"
+    records = [r for r in (ln.split("\t") for ln in text(DELLY).splitlines()
+                           if not ln.startswith("#")) if r[4].startswith("<")]
+    assert len(data.cnv_calls) == len(records) > 0
+    assert len(data.calls) > 0  # its sequence-resolved deletions are small variants
+    for rec, call in zip(records, data.cnv_calls, strict=True):
+        assert call.start == int(rec[1]) + 1 and f"END={call.end};" in rec[7]
+        assert call.tandem is (True if call.svtype == "DUP" else None)  # Delly DUP: CT=5to3
+        assert call.cipos is not None and call.samples["hcc1395bl-dna-illumina"].genotype == "0/0"
+
+
+def test_real_cnvkit_segments_over_men1_are_copy_neutral() -> None:
+    # The regression sample's chr11 segment 55028439-96209393 lists MEN1 among its genes.
+    for name in ("cnvkit_p2-9_2.call.cns", "cnvkit_p2-9_2.cns"):
+        r = classify_json([InputFile(str(CNV / name), "tumor")], build="GRCh37")
+        assert r["variants"] == [] and r["men1_status"] == "not_covered"
+        assert any("sequence variants of MEN1 were not assessed" in w for w in r["warnings"])
+
+
+def test_real_cnvkit_whole_gene_gain_in_a_tumour_is_not_loss_of_function() -> None:
+    r = classify_json([InputFile(str(CNV / CNVKIT_VCF), "tumor")], build="GRCh38")
+    v = only(r)
+    # chr11:62716945-69652729 (CN 3) spans the whole gene, and the shipped window.
+    assert v["copy_number"]["start"] == 62716946 and v["copy_number"]["end"] == 69652729
+    assert v["copy_number"]["exons"] == list(range(1, 11))
+    assert v["hgvs_c"] == f"{MANE}:c.(?_-61)_(*818_?)dup"
+    assert v["hgvs_g"] == "NC_000011.10:g.62716946_69652729dup"
+    assert v["copy_number"]["section"] == "2H" and v["copy_number"]["score"] == 0
+    assert v["classification"] == "uncertain_significance" and not v["qualifying"]
+    assert any("reaches past the shipped MEN1 window" in w for w in r["warnings"])
+
+
+# ---------------------------------------------------------------------------------------------
+# MEN1 events in each caller's layout
+
+
+def gcnv(tmp_path: Path, segments: list[tuple[int, int, int]], build: str = "GRCh38") -> Path:
+    recs = [f"11\t{s}\tCNV_11_{s}_{e}\tN\t<DEL>,<DUP>\t.\t.\tEND={e}\tGT:CN:NP:QA:QS:QSE:QSS\t"
+            f"{0 if cn == 2 else (1 if cn < 2 else 2)}:{cn}:12:80:80:90:90"
+            for s, e, cn in segments]
+    return write(tmp_path, GCNV, recs, f"gcnv_{len(segments)}.vcf")
+
+
+@pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
+def test_germline_whole_gene_deletion_qualifies(tmp_path: Path, build: str) -> None:
+    ex = exons(build)
+    lo, hi = ex[10][0] - 40_000, ex[1][1] + 25_000  # a 100 kb-scale loss beyond the window
+    p = gcnv(tmp_path, [(lo - 5000, lo - 1, 2), (lo, hi, 1), (hi + 1, hi + 9000, 2)], build)
+    r = classify_json([InputFile(str(p), "normal")], build=build)
+    v = only(r)
+    assert v["hgvs_g"] == (f"{'NC_000011.10' if build == 'GRCh38' else 'NC_000011.9'}"
+                           f":g.{lo}_{hi}del")
+    assert v["hgvs_c"] == f"{MANE}:c.(?_-61)_(*818_?)del" and v["hgvs_p"] == "p.0?"
+    assert v["consequence"] == "transcript_ablation"
+    assert v["copy_number"]["exons"] == list(range(1, 11))
+    assert v["copy_number"]["section"] == "2A" and v["copy_number"]["score"] == 1.0
+    assert v["origin"] == "germline" and v["classification"] == "pathogenic"
+    assert v["qualifying"] and r["men1_status"] == "germline" and r["qualifies"]
+    assert any("haploinsufficient" in e and "Lemos & Thakker" in e for e in v["evidence"])
+    assert v["copy_number"]["copy_number"] == {"normal": 1}
+
+
+EXON_CASES = [
+    # (lost exons, breakpoints (intron after the last, intron before the first), section,
+    #  points): single exons read as the PVS1 table's skipping rows.
+    ([3], "2E", 0.90),
+    ([4], "2E", 0.90),
+    ([5, 6, 7, 8], "2E", 0.90),
+    ([6, 7], "2E", 0.45),
+]
+
+
+@pytest.mark.parametrize(("lost", "section", "points"), EXON_CASES,
+                         ids=lambda c: str(c))
+def test_intragenic_deletions_by_the_pvs1_tree(tmp_path: Path, lost: list[int], section: str,
+                                               points: float) -> None:
+    ex = exons()
+    first, last = lost[0], lost[-1]
+    # Breakpoints 30 bases into the flanking introns (every MEN1 intron is longer than 60).
+    hi, lo = ex[first][1] + 30, ex[last][0] - 30
+    p = gcnv(tmp_path, [(lo, hi, 1)])
+    v = only(classify_json([InputFile(str(p), "normal")], build="GRCh38"))
+    assert v["copy_number"]["exons"] == lost and v["copy_number"]["exons_partial"] == []
+    assert v["hgvs_c"] == f"{MANE}:c.{c_of(hi)}_{c_of(lo)}del"
+    assert v["hgvs_c"] == f"{MANE}:c.{ex[first][2]}-30_{ex[last][3]}+30del"
+    assert (v["copy_number"]["section"], v["copy_number"]["score"]) == (section, points)
+    tier = "likely_pathogenic" if points >= 0.9 else "uncertain_significance"
+    assert v["classification"] == tier and v["qualifying"] is (points >= 0.9)
+
+
+@pytest.mark.parametrize(("end_at", "section", "score"), [
+    ("exon1_only", "2C-2", 0.0),  # exon 1 and the promoter: 5' UTR only
+    ("into_exon3", "2C-1", 0.90),  # the 5' end with coding sequence
+    ("utr3_only", "2D-1", 0.0),
+    ("last_exon_coding", "2D-2", 0.90),  # established pathogenic variants in exon 10
+    ("into_exon9", "2D-4", 0.90),
+])
+def test_one_breakpoint_inside_the_gene(tmp_path: Path, end_at: str, section: str,
+                                        score: float) -> None:
+    ex = exons()
+    cds_end = ex[10][1] - (1833 - 1351)  # c.1833 from exon 10's first base c.1351
+    lo, hi = {
+        "exon1_only": (ex[2][1] + 100, ex[1][1] + 5000),
+        "into_exon3": (ex[3][0] + 50, ex[1][1] + 5000),
+        "utr3_only": (ex[10][0] - 5000, cds_end - 10),
+        "last_exon_coding": (ex[10][0] - 5000, cds_end + 100),
+        "into_exon9": (ex[10][0] - 5000, ex[9][1] - 20),
+    }[end_at]
+    v = only(classify_json([InputFile(str(gcnv(tmp_path, [(lo, hi, 1)])), "normal")],
+                           build="GRCh38"))
+    assert (v["copy_number"]["section"], v["copy_number"]["score"]) == (section, score)
+
+
+def test_single_exon_losses_agree_with_the_pvs1_table() -> None:
+    """Splicing an exon out and translating (the multi-exon path) gives each single exon the
+    strength the table states for skipping it."""
+    known = KnownVariantTable.shipped("GRCh38")
+    for n in range(2, 10):
+        row = next(r for r in pvs1.TABLE if r.id == f"SPLICE_EXON{n}")
+        effect = exon_rearrangement([k for k in range(1, 11) if k != n])
+        computed = pvs1._effect_strength(effect, known, "loss")
+        assert computed.strength == row.strength, (n, computed)
+
+
+def test_somatic_tandem_duplication_from_manta(tmp_path: Path) -> None:
+    ex = exons()
+    hi, lo = ex[3][1] + 40, ex[3][0] - 40  # exon 3 (209 nt, out of frame) copied in tandem
+    rec = (f"chr11\t{lo - 1}\tMantaDUP:TANDEM:1:0:1:0:0:0\tA\t<DUP:TANDEM>\t.\tPASS\t"
+           f"END={hi};SVTYPE=DUP;SVLEN={hi - lo + 1};SOMATIC;SOMATICSCORE=114\tPR:SR\t"
+           "53,0:79,0\t88,32:141,38")
+    p = write(tmp_path, MANTA, [rec], "manta.vcf")
+    r = classify_json([InputFile(str(p))], **MANTA_SAMPLES)
+    v = only(r)
+    assert v["origin"] == "somatic" and v["in_tumor"]
+    assert v["hgvs_c"] == f"{MANE}:c.{ex[3][2]}-40_{ex[3][3]}+40dup"
+    assert v["copy_number"]["tandem"] is True and v["copy_number"]["section"] == "2I"
+    assert v["copy_number"]["score"] == 0.9 and v["classification"] == "likely_pathogenic"
+    assert v["qualifying"] and r["men1_status"] == "somatic"
+
+
+def test_a_read_depth_duplication_is_only_presumed_in_tandem(tmp_path: Path) -> None:
+    ex = exons()
+    hi, lo = ex[3][1] + 40, ex[3][0] - 40
+    v = only(classify_json([InputFile(str(gcnv(tmp_path, [(lo, hi, 3)])), "normal")],
+                           build="GRCh38"))
+    assert v["copy_number"]["tandem"] is False and v["copy_number"]["score"] == 0.45
+    assert v["classification"] == "uncertain_significance" and not v["qualifying"]
+
+
+def delly(pos: int, end: int, svtype: str, tumour_gt: str, normal_gt: str = "0/0") -> str:
+    ct = "3to5" if svtype == "DEL" else "5to3"
+    return (f"chr11\t{pos}\t{svtype}00000117\tG\t<{svtype}>\t3120\tPASS\tPRECISE;"
+            f"SVTYPE={svtype};SVMETHOD=EMBL.DELLYv1.2.6;END={end};PE=32;MAPQ=60;CT={ct};"
+            "CIPOS=-3,3;CIEND=-3,3;SRMAPQ=60;INSLEN=0;HOMLEN=3;SR=20;SRQ=1;CE=1.99;CONSBP=117;"
+            f"RDRATIO=0;SOMATIC\tGT:GL:GQ:FT:RCL:RC:RCR:RDCN:DR:DV:RR:RV\t"
+            f"{tumour_gt}:-135.5,-12.3,0:123:PASS:1410:0:1440:1:0:32:0:41\t"
+            f"{normal_gt}:0,-9.3,-102.0:93:PASS:1771:3512:1716:2:35:0:31:0")
+
+
+def test_a_tumour_single_copy_loss_of_the_whole_gene_is_a_second_hit_only(
+        tmp_path: Path) -> None:
+    ex = exons()
+    lo, hi = ex[10][0] - 3000, ex[1][1] + 3000
+    p = write(tmp_path, DELLY, [delly(lo - 1, hi, "DEL", "0/1")], "delly_het.vcf")
+    samples = {"normal_sample": "hcc1395bl-dna-illumina",
+               "tumor_sample": "hcc1395-dna-illumina"}
+    r = classify_json([InputFile(str(p))], **samples)
+    v = only(r)
+    assert v["origin"] == "somatic" and v["classification"] == "pathogenic"
+    assert v["second_hit_only"] and not v["qualifying"]
+    # The CIPOS/CIEND ranges make the breakpoints uncertain in both names.
+    assert v["hgvs_g"] == f"NC_000011.10:g.({lo - 3}_{lo + 3})_({hi - 3}_{hi + 3})del"
+    assert r["men1_status"] == "not_covered"  # copy-number input alone: pending
+    # Both copies lost in the tumour: MEN1 is gone, which qualifies.
+    p = write(tmp_path, DELLY, [delly(lo - 1, hi, "DEL", "1/1")], "delly_hom.vcf")
+    r = classify_json([InputFile(str(p))], **samples)
+    v = only(r)
+    assert not v["second_hit_only"] and v["qualifying"] and r["men1_status"] == "somatic"
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input
+
+
+def test_end_before_pos_is_refused(tmp_path: Path) -> None:
+    ex = exons()
+    p = write(tmp_path, DELLY, [delly(ex[3][1], ex[3][0], "DEL", "0/1")], "bad.vcf")
+    with pytest.raises(InputError, match=r"END \d+ is before POS"):
+        classify_json([InputFile(str(p))], normal_sample="hcc1395bl-dna-illumina",
+                      tumor_sample="hcc1395-dna-illumina")
+
+
+@pytest.mark.parametrize(("name", "record", "message"), [
+    (CNVKIT_VCF, "chr11\t64807000\t.\tN\t<DUP>\t.\t.\tIMPRECISE;SVTYPE=DUP;END=64808500;"
+                 "SVLEN=1500;FOLD_CHANGE=1.5;FOLD_CHANGE_LOG=0.58;PROBES=9\tGT:GQ:CN:CNQ\t"
+                 "0/1:0:1:9", r"CN 1 contradicts the allele <DUP>"),
+    (CNVKIT_VCF, "chr11\t64807000\t.\tN\t<DEL>\t.\t.\tIMPRECISE;SVTYPE=DUP;END=64808500;"
+                 "SVLEN=-1500;FOLD_CHANGE=0.5;FOLD_CHANGE_LOG=-1;PROBES=9\tGT:GQ\t0/1:9",
+     r"SVTYPE=DUP contradicts the allele <DEL>"),
+    (GCNV, "11\t64807000\tCNV_x\tN\t<DEL>,<DUP>\t.\t.\tEND=64808500\tGT:CN:NP:QA:QS:QSE:QSS\t"
+           "1:3:5:50:50:50:50", r"CN 3 contradicts GT 1 \(<DEL>\)"),
+])
+def test_copy_numbers_contradicting_the_allele_are_refused(tmp_path: Path, name: str,
+                                                           record: str, message: str) -> None:
+    p = write(tmp_path, name, [record], "bad.vcf")
+    with pytest.raises(InputError, match=message):
+        classify_json([InputFile(str(p), "tumor")], build="GRCh38")
+
+
+def test_overlapping_loss_and_gain_are_reported_and_neither_qualifies(tmp_path: Path) -> None:
+    ex = exons()
+    a = f"chr11\t{ex[3][0] - 500}\t.\tN\t<DEL>\t.\t.\tIMPRECISE;SVTYPE=DEL;END={ex[3][1] + 500}" \
+        ";SVLEN=-1;FOLD_CHANGE=0.5;FOLD_CHANGE_LOG=-1;PROBES=9\tGT:GQ\t0/1:9"
+    b = f"chr11\t{ex[3][0] - 200}\t.\tN\t<DUP>\t.\t.\tIMPRECISE;SVTYPE=DUP;END={ex[3][1] + 200}" \
+        ";SVLEN=1;FOLD_CHANGE=1.5;FOLD_CHANGE_LOG=0.58;PROBES=9\tGT:GQ:CN:CNQ\t0/1:0:3:9"
+    r = classify_json([InputFile(str(write(tmp_path, CNVKIT_VCF, [a, b], "x.vcf")), "tumor")],
+                      build="GRCh38")
+    cnvs = [v for v in r["variants"] if v["copy_number"]]
+    assert len(cnvs) == 2 and not any(v["qualifying"] or v["quality_pass"] for v in cnvs)
+    assert any("contradictory copy-number events" in w for w in r["warnings"])
+
+
+def test_events_elsewhere_are_ignored_and_counted(tmp_path: Path) -> None:
+    r = classify_json([InputFile(str(CNV / GCNV), "normal")], build="GRCh38")
+    assert r["variants"] == []
+    assert any(re.search(r"73 record\(s\) on other chromosomes ignored", w)
+               for w in r["warnings"])
+
+
+def test_cns_bad_values_name_the_line(tmp_path: Path) -> None:
+    p = tmp_path / "t.call.cns"
+    p.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
+                 "chr11\t64000000\t65000000\tMEN1\tminus\t1\t50\t30\t29\n")
+    with pytest.raises(InputError, match=r"line 2, field log2: log2 'minus' is not a number"):
+        classify_json([InputFile(str(p), "tumor")], build="GRCh38")
+    p.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
+                 "chr11\t64900000\t64800000\tMEN1\t-1\t1\t50\t30\t29\n")
+    with pytest.raises(InputError, match=r"end 64800000 is before start 64900000"):
+        classify_json([InputFile(str(p), "tumor")], build="GRCh38")
+
+
+def test_cns_loss_by_log2_thresholds(tmp_path: Path) -> None:
+    ex = exons("GRCh37")
+    p = tmp_path / "tumour.cns"
+    p.write_text("chromosome\tstart\tend\tgene\tlog2\tdepth\tprobes\tweight\n"
+                 f"chr11\t{ex[10][0] - 90000}\t{ex[1][1] + 50000}\tFADS1,MEN1\t-1.3\t10\t40\t39\n")
+    v = only(classify_json([InputFile(str(p), "tumor")], build="GRCh37"))
+    # log2 -1.3 < -1.1: copy number 0 by CNVkit's default thresholds: a homozygous loss.
+    assert v["copy_number"]["copy_number"] == {"tumor": 0}
+    assert v["origin"] == "undetermined" and v["qualifying"] and not v["second_hit_only"]
