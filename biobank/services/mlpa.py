@@ -139,7 +139,7 @@ def confirm(session: Session, actor: User, variant_id: int, method: str, reason:
                               code="bad_field")
     if v.quality_pass:
         raise Conflict("this event is already confirmed")
-    method, reason = " ".join((method or "").split()), (reason or "").strip()
+    method, reason = (method or "").strip(), (reason or "").strip()
     if not method:
         raise ValidationError("name the confirming method (e.g. a second MLPA probe set, "
                               "qPCR, array)", code="method_required")
