@@ -83,10 +83,15 @@ TABLE: tuple[Pvs1Region, ...] = (
         "ESCAPE_NLS",
         f"nonsense or frameshift escaping NMD whose first altered residue is "
         f"{LAST_UPGRADED_RESIDUE + 1}-{NLS2_END}",
-        "strong",
+        "very_strong",
         "PVS1_Strong (the lost region holds NLSa 546-572 and NLS2 588-608, critical for "
         "menin's nuclear function)",
-        "the tree; no established pathogenic truncation this far 3' to justify more",
+        "upgraded: functional evidence that the lost region is essential (PMC9980257 "
+        "recommendation F): menin truncated before NLSa/NLS2 stays in the cytoplasm and loses "
+        "its repression of transcription and proliferation (Guru et al. 1998; La et al. 2006); "
+        "MEN1's truncating mutations lie along the whole coding region, exon 10 included "
+        "(Lemos and Thakker, Hum Mutat 2008;29:22); a novel nonsense variant here must not "
+        "read as uncertain",
     ),
     Pvs1Region(
         "ESCAPE_TAIL",
@@ -191,10 +196,12 @@ TABLE: tuple[Pvs1Region, ...] = (
         "SPLICE_EXON10",
         "acceptor of the last exon (intron 9 -1/-2): exon 10 cannot be skipped; a cryptic "
         "acceptor or intron retention alters menin from residue 451",
-        "strong",
+        "very_strong",
         "PVS1_Strong (NMD not predicted; the altered region holds NLS1, NLSa and NLS2)",
-        "the tree; not upgraded because the outcome (which cryptic acceptor, in or out of "
-        "frame) is not predictable without RNA evidence",
+        "upgraded as ESCAPE_TO_527: a cryptic acceptor or intron retention alters menin from "
+        "residue 451, 5' of the established pathogenic NMD-escaping truncations p.(Arg460*) "
+        "and p.(Arg527*); only RNA evidence of an in-frame outcome that keeps the NLSs "
+        "would argue for less (the pathologist's override then records it)",
     ),
 )
 

@@ -40,9 +40,9 @@ def test_novel_null_variant_in_a_tumour_suppressor_is_likely_oncogenic() -> None
 
 
 def test_ovs1_strength_follows_the_men1_pvs1_table() -> None:
-    nls = run("c.1588G>T")  # p.(Glu530*): PVS1_Strong row
-    assert codes(nls) == {"OVS1_Strong", "OP4"}
-    assert (nls.tier, nls.points) == ("uncertain_significance", 5)
+    nls = run("c.1588G>T")  # p.(Glu530*): the ESCAPE_NLS row, upgraded to very strong
+    assert codes(nls) == {"OVS1", "OP4"}
+    assert (nls.tier, nls.points) == ("likely_oncogenic", 9)
     frameshift = run("c.1324C>T")  # p.(Gln442*) escapes NMD, upstream of Arg527
     assert codes(frameshift) == {"OVS1", "OP4"}
 

@@ -60,10 +60,20 @@ def test_nonsense_escaping_nmd_upstream_of_arg527_is_very_strong() -> None:
     assert c.tier == "likely_pathogenic"
 
 
-def test_nonsense_in_the_nls_region_is_pvs1_strong() -> None:
-    c = run("c.1588G>T", 0.0, EMPTY)  # p.(Glu530*): past Arg527, before the end of NLS2
-    assert rules(c) == {"PVS1_Strong", "PM2_Supporting"}
-    assert (c.tier, c.points) == ("uncertain_significance", 5)
+def test_novel_nonsense_in_the_nls_region_is_likely_pathogenic() -> None:
+    # p.(Glu530*): past Arg527, before the end of NLS2. The tree alone gives Strong (4 + 1 =
+    # VUS), which no pathologist would sign for a novel nonsense variant in MEN1; the table's
+    # ESCAPE_NLS row upgrades it on the NLSs' functional evidence.
+    c = run("c.1588G>T", 0.0, EMPTY)
+    assert rules(c) == {"PVS1", "PM2_Supporting"}
+    assert any("ESCAPE_NLS" in e for e in c.evidence)
+    assert (c.tier, c.points) == ("likely_pathogenic", 9)
+
+
+def test_frameshift_altering_only_the_last_two_residues_is_not_pvs1() -> None:
+    c = run("c.1826del", 0.0, EMPTY)  # p.(Gly609Alafs*19): C-terminal of NLS2
+    assert not rules(c) & {"PVS1", "PVS1_Strong", "PVS1_Moderate"}
+    assert any("ESCAPE_TAIL" in e for e in c.evidence)
 
 
 def test_same_amino_acid_change_as_a_known_pathogenic_missense_is_ps1() -> None:
