@@ -24,7 +24,7 @@ from variant_calling.locus import MANE, HgvsError, annotate, to_genomic, transla
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BUILDS = ("GRCh38", "GRCh37")
-# GRCh38 - GRCh37 over the MEN1 window (README facts #3: c.1 is 64810109 vs 64577581).
+# GRCh38 - GRCh37 over the MEN1 window (docs/men1-facts.md fact 3: c.1 is 64810109 vs 64577581).
 BUILD_SHIFT = 64810109 - 64577581
 COMPLEMENT = str.maketrans("ACGT", "TGCA")
 
@@ -136,7 +136,7 @@ def test_exon_boundaries_listing_matches_the_table(acc: str) -> None:
 
 
 def test_c_position_of_genomic_coordinates() -> None:
-    assert locus.c_position("GRCh38", 64810109) == "1"  # README facts #3
+    assert locus.c_position("GRCh38", 64810109) == "1"  # docs/men1-facts.md fact 3
     assert locus.c_position("GRCh37", 64577581) == "1"
     assert locus.c_position("GRCh38", 64804546) == "1621"
     with pytest.raises(HgvsError):
