@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app biobank
 # `make run` serves plain HTTP on 127.0.0.1, so the Secure cookie flag is switched off there only.
 RUN_ENV := BIOBANK_SESSION_COOKIE_SECURE=0 BIOBANK_REMEMBER_COOKIE_SECURE=0
 
-.PHONY: run test install install-test system-deps instance lint bench bench-quick fuzz clean
+.PHONY: run test install install-test system-deps instance lint bench bench-quick fuzz guides clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench-quick: install-test system-deps
 # FUZZ_EXAMPLES examples each instead of the suite's bounded count.
 fuzz: install-test
 	$(PY) bench/fuzz_long.py
+
+# The user guides' screenshots (docs/guides/img), taken by the e2e test that walks each role's
+# screens in both languages.
+guides: install-test system-deps
+	GUIDE_SCREENSHOT_DIR=docs/guides/img $(VENV)/bin/pytest -q -p no:cacheprovider tests/biobank/e2e/test_guide_screens.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench/out
