@@ -110,7 +110,7 @@ def _misread(code: str) -> str:
 def _scan_fast(page: Any, codes: list[str]) -> list[str]:
     """Type the codes as a scanner does, with one misread label after the first BAD_AT;
     returns what was typed, in order."""
-    typed = codes[:BAD_AT] + [_misread(codes[BAD_AT])] + codes[BAD_AT:]
+    typed = [*codes[:BAD_AT], _misread(codes[BAD_AT]), *codes[BAD_AT:]]
     page.focus("[data-scan-input]")
     for code in typed:
         page.keyboard.type(code, delay=5)
