@@ -34,6 +34,12 @@
     return values;
   }
 
+  function movedAway(xhr, url) {
+    try {
+      return new URL(xhr.responseURL, location.href).pathname !== new URL(url, location.href).pathname;
+    } catch (e) { return false; }
+  }
+
   function ScanQueue(form) {
     this.form = form;
     this.input = form.querySelector("[data-scan-input]");
@@ -87,7 +93,7 @@
     entry.appendChild(label);
     entry.appendChild(answer);
     this.log.insertBefore(entry, this.log.firstChild);
-    while (this.log.children.length > MAX_ENTRIES) { this.log.removeChild(this.log.lastChild); }
+    this.trim();
     this.waiting.push({ entry: entry, answer: answer, values: values, key: newKey(), tries: 0 });
     this.form.dispatchEvent(new CustomEvent("scan:queued", { bubbles: true, detail: { code: code } }));
     this.pump();
@@ -128,7 +134,11 @@
       values: job.values, headers: { "Idempotency-Key": job.key }
     }).then(function () {
       var status = xhr ? xhr.status : 0;
-      if (status >= 200 && status < 300) {
+      if (status >= 200 && status < 300 && movedAway(xhr, self.url)) {
+        // Redirected elsewhere (the session ended: the sign-in page answered): not recorded.
+        job.answer.textContent = self.msg("failed");
+        finish("refused");
+      } else if (status >= 200 && status < 300) {
         self.mark(job.entry);
         finish("answered");
       } else if (status === 0 || status === 503 || status === 429) {
@@ -140,6 +150,15 @@
         finish("refused");
       }
     }, retry);
+  };
+
+  ScanQueue.prototype.trim = function () {
+    // The oldest answered entries go first; one still waiting or in flight stays.
+    var entries = this.log.children;
+    for (var i = entries.length - 1; i >= 0 && entries.length > MAX_ENTRIES; i--) {
+      var state = entries[i].getAttribute("data-scan-state");
+      if (state === "answered" || state === "refused") { this.log.removeChild(entries[i]); }
+    }
   };
 
   ScanQueue.prototype.mark = function (latest) {

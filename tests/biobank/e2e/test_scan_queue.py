@@ -236,3 +236,56 @@ def test_a_code_typed_while_answers_are_pending_keeps_every_character(
     # While answers were pending, the status line said how many (one in flight at a time,
     # so more than one means codes were waiting their turn).
     assert page.evaluate("window.mostWaiting") > 1
+
+
+def test_a_lost_answer_is_resent_and_answered_once(page: Any, live_server: Any) -> None:
+    """The server records a scan but its answer is lost on the way back (a dropped Wi-Fi
+    link): the queue resends it with the same key and shows the original answer; the
+    collection is registered once and the next scans follow in order."""
+    codes = _new_tubes(live_server, 3)
+    browser_login(page, "s01.tech")
+    page.goto("/scan")
+    keys: list[str] = []
+
+    def lose_first_answer(route: Any) -> None:
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) == 1:
+            route.fetch()  # the server does the work...
+            route.abort("connectionreset")  # ...and the answer never arrives
+        else:
+            route.continue_()
+
+    page.route("**/scan", lose_first_answer)
+    page.focus("[data-scan-input]")
+    for code in codes:
+        page.keyboard.type(code, delay=5)
+        page.keyboard.press("Enter")
+    assert _screen_log(page, codes) == [(c, "collected") for c in codes]
+    assert keys[0] and keys[1] == keys[0] and len(set(keys)) == len(codes)
+    assert _recorded(live_server, "specimen.collect", codes) == codes
+
+
+def _refused_entry(page: Any, code: str) -> str:
+    page.focus("[data-scan-input]")
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('[data-scan-log] > li').dataset.scanState === 'refused'")
+    return str(page.locator("[data-scan-log] > li").first.inner_text())
+
+
+def test_a_scan_after_the_session_ended_is_refused_against_its_code(page: Any,
+                                                                     live_server: Any) -> None:
+    """Signed out elsewhere: the server's own refusal is shown against the code, and the
+    tube is not recorded."""
+    codes = _new_tubes(live_server, 2)
+    browser_login(page, "s01.tech")
+    page.goto("/scan")
+    page.context.clear_cookies()
+    text = _refused_entry(page, codes[0])
+    assert codes[0] in text and "reload" in text
+    # Sent to the sign-in page instead of an answer (the idle time-out): not recorded, said so.
+    page.route("**/scan", lambda route: route.fulfill(status=302, headers={"Location": "/login"}))
+    text = _refused_entry(page, codes[1])
+    assert codes[1] in text and "Not recorded — scan it again" in text
+    assert _recorded(live_server, "specimen.collect", codes) == []

@@ -8,17 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from biobank import get_db
-from biobank.models import Participant, Site, Specimen
-from tests.biobank.e2e.test_scan_queue import (
-    _collected,
-    _draft,
-    _in_transit,
-    _misread,
-    _user,
-)
+from tests.biobank.e2e.test_scan_queue import _collected, _draft, _in_transit, _misread, _user
+from tests.biobank.helpers import specimen_code
 from tests.biobank.i18n.test_bench_e2e import _keyboard_login, _serious_violations, _switch_to
 
 pytestmark = pytest.mark.e2e
@@ -29,10 +22,7 @@ OTHER_SITE = {"en": "Another site's tube — set it aside", "zh": "其他中心�
 def _foreign(live_server: Any) -> str:
     """A collected tube of an S02 participant: S01 staff hold it by mistake."""
     with get_db(live_server.app).transaction() as s:
-        return str(s.execute(
-            select(Specimen.barcode).join(Participant).join(Site, Participant.site_id == Site.id)
-            .where(Specimen.status == "collected", Site.code == "S02").order_by(Specimen.id)
-        ).scalars().first())
+        return specimen_code(s, status="collected", site="S02")
 
 
 def _s01_box(live_server: Any) -> str:
