@@ -208,6 +208,7 @@ ERROR_TITLES: Final[dict[str, str]] = {
     "internal": N_("Internal error."),
     "bad_check": N_("Bad check character — rescan"),
     "unknown_code": N_("Unknown code"),
+    "other_site": N_("Another site's tube — set it aside"),
     "bad_format": N_("Not a valid label"),
 }
 

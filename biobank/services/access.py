@@ -8,8 +8,11 @@ from sqlalchemy.orm import Session
 from ..errors import NotFound, PermissionDenied
 from ..i18n import term
 from ..models import Participant, Specimen, User
+from . import audit
 
 WRITE_ROLES = frozenset({"technician", "pathologist", "coordinator", "admin"})
+#: The refusal of a scanned tube that belongs to another site (see get_scanned_specimen).
+OTHER_SITE = "other_site"
 
 
 def can_see_site(user: User, site_id: int) -> bool:
@@ -60,3 +63,30 @@ def get_specimen(session: Session, user: User, barcode: str) -> Specimen:
     if s is None or not specimen_visible(user, s):
         raise NotFound("no specimen %(barcode)r visible to you", barcode=barcode)
     return s
+
+
+def get_scanned_specimen(session: Session, user: User, code: str) -> Specimen:
+    """The specimen whose label was just scanned (``code`` already checked).
+
+    Unlike :func:`get_specimen`, another site's tube is named as such: the tube is in the
+    technician's hand, so that its label was issued is no secret, and "unknown code" would
+    send them looking for a registration error that is not there. The answer says no more
+    than that (not whose it is, nor which site): the coordinator, who sees every site, takes
+    it from there. The scan is audited at the scanning site, so the coordinator can trace
+    where the tube turned up; views record the refusal (``record_refusal(OTHER_SITE)``).
+    """
+    sp = session.execute(
+        select(Specimen).where(Specimen.barcode == code.strip().upper())
+    ).scalar_one_or_none()
+    if sp is None:
+        raise NotFound("unknown code %(scanned)s: no specimen with this label is on record",
+                       scanned=code, code="unknown_code")
+    if not specimen_visible(user, sp):
+        audit.record(session, user, "specimen.scanned_at_other_site", "specimen", sp.barcode,
+                     {"scanned_at": user.site.code})
+        raise PermissionDenied(
+            "%(scanned)s is registered to another site. Set the tube aside and tell your "
+            "trial coordinator; nothing else was recorded for it here.",
+            scanned=sp.barcode, code=OTHER_SITE)
+    return sp
+

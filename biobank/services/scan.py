@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from labels import ids
 
-from ..errors import NotFound, ValidationError
+from ..errors import ValidationError
 from ..models import Specimen, User
 from . import access, shipments, specimens, storage
 
@@ -97,12 +97,7 @@ def resolve(
     if kind in {"box", "location"}:
         return ScanResult(code, kind, "found", code,
                           target=storage.resolve_scan(session, user, code))
-    try:
-        specimen = access.get_specimen(session, user, code)
-    except NotFound as exc:
-        raise NotFound(
-            "unknown code %(scanned)s: no specimen with this label is on record",
-            scanned=code, code="unknown_code") from exc
+    specimen = access.get_scanned_specimen(session, user, code)
     if (
         register
         and specimen.status == "expected"

@@ -335,12 +335,7 @@ def pack(session: Session, user: User, shipment: Shipment, code: str) -> PackRes
         if not found:
             raise ValidationError("box %(box)s is empty", box=code, code="empty_box")
     elif kind == "specimen":
-        try:
-            found = [access.get_specimen(session, user, code)]
-        except NotFound as exc:
-            raise NotFound(
-                "unknown code %(scanned)s: no specimen with this label is on record",
-                scanned=code, code="unknown_code") from exc
+        found = [access.get_scanned_specimen(session, user, code)]
     else:
         raise ValidationError(
             "%(scanned)s is a %(kind)s label; scan a tube or a box",

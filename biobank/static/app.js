@@ -42,8 +42,9 @@
   function afterResult(root) {
     var result = (root || document).querySelector("[data-sound]");
     if (result) { play(result.getAttribute("data-sound")); }
-    var input = document.querySelector("[data-scan-input]");
-    if (input) { input.value = ""; input.focus(); }
+    // The input is never cleared here: an answer may arrive while the next code is being
+    // typed (scanqueue.js clears it when a code is taken, on Enter).
+    keepFocus();
   }
 
   // A form marked data-upload-progress (the VCF upload, up to several GB) is sent by XHR so

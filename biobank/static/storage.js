@@ -17,8 +17,10 @@
     var btn = ev.target.closest ? ev.target.closest("[data-pick]") : null;
     if (btn) { ev.preventDefault(); choose(btn.getAttribute("data-pick")); }
   });
-  document.addEventListener("htmx:afterSwap", function (ev) {
-    if (ev.detail.target && ev.detail.target.id === "store-result") {
+  // A chosen cell is for the next tube scanned (scanqueue.js took it with that code), not
+  // for the ones after it.
+  document.addEventListener("scan:queued", function (ev) {
+    if (ev.target && ev.target.classList && ev.target.classList.contains("store-form")) {
       var hidden = document.getElementById("chosen-position");
       var note = document.getElementById("chosen-note");
       if (hidden) { hidden.value = ""; }

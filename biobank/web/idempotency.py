@@ -1,5 +1,6 @@
-"""``Idempotency-Key`` for API writes: a retried request (a scanner that resent after a
-timeout, a script re-run) gets the original answer, and the work is done once.
+"""``Idempotency-Key`` for API writes and scan-screen posts: a retried request (a scanner that
+resent after a timeout, a script re-run, a scan screen's resend after a lost connection) gets
+the original answer, and the work is done once.
 
 The record is written in the same transaction as the work itself, so either both land or
 neither does; a concurrent duplicate loses on the unique (user, key) constraint and gets 409.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Flask, Response, g, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..errors import ValidationError
@@ -33,6 +35,10 @@ def init_app(app: Flask) -> None:
     def _replay() -> Response | None:
         key = request.headers.get("Idempotency-Key")
         user = g.get("api_user")
+        if user is None and key and current_user.is_authenticated:
+            # A scan screen (scanqueue.js) sends each scan with its own key and resends it
+            # after a lost connection: the signed-in user's resend is answered the same way.
+            user = current_user
         if not key or request.method not in WRITE_METHODS or user is None:
             return None
         if len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
@@ -61,9 +67,9 @@ def init_app(app: Flask) -> None:
             return response
         user_id, key, digest = pending
         session = db_session()
-        if response.status_code >= 400:
+        if response.status_code >= 400 or g.get("request_failed"):
             # The refusal is the answer to remember (the refused work was rolled back when
-            # its exception escaped the view).
+            # its exception escaped the view; a scan screen shows its refusal with 200).
             keep_answer()
         session.add(IdempotencyRecord(
             user_id=user_id, key=key, request_hash=digest, status=response.status_code,

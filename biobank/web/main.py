@@ -16,7 +16,7 @@ from ..services import access, audit, scan, users
 from . import scanner
 from .auth import actor, login_required
 from .boundary import form
-from .transaction import db_session, refusals
+from .transaction import db_session, record_refusal, refusals
 
 bp = Blueprint("main", __name__)
 
@@ -68,6 +68,7 @@ def scan_station() -> Any:
     if request.method == "GET":
         return render_template("scan.html", result=None, error=None)
     user = actor()
+    record_refusal(access.OTHER_SITE)  # where another site's tube turned up is kept
     prefixes, suffixes = scanner.affixes()
     result = scan.resolve(
         db_session(), user, SCAN.read().get("code", ""), prefixes=prefixes, suffixes=suffixes,

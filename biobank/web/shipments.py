@@ -25,7 +25,7 @@ from ..services import shipments as svc
 from . import scanner, select_locale
 from .auth import actor, login_required
 from .boundary import form
-from .transaction import db_session, refusals, retry_conflicts
+from .transaction import db_session, record_refusal, refusals, retry_conflicts
 
 bp = Blueprint("shipments", __name__, url_prefix="/shipments")
 
@@ -172,6 +172,7 @@ def pack(code: str) -> Any:
     s = db_session()
     user = actor()
     sh = svc.get(s, user, code)
+    record_refusal(access.OTHER_SITE)  # where another site's tube turned up is kept
     result = svc.pack(s, user, sh, scanner.clean(PACK.read().get("code", "")))
     return _scan_answer("shipments/_pack_result.html", "shipments/detail.html", code, result,
                         None)

@@ -27,7 +27,7 @@ from ..services import access, reports, storage
 from . import scanner
 from .auth import actor, login_required
 from .boundary import form, upload_form
-from .transaction import db_session, refusals, retry_conflicts
+from .transaction import db_session, record_refusal, refusals, retry_conflicts
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
 
@@ -181,7 +181,8 @@ def store(barcode: str) -> Any:
         loc = storage.get_location(s, user, code)
         storage.move_box(s, user, b, loc)
         return _store_answer(barcode, {"kind": "moved", "location": loc}, None)
-    sp = access.get_specimen(s, user, code)
+    record_refusal(access.OTHER_SITE)  # where another site's tube turned up is kept
+    sp = access.get_scanned_specimen(s, user, code)
     was = storage.position_of(s, sp)
     was_path = storage.full_path(was) if was is not None else None
     pos = storage.store(s, user, b, sp, f.get("position") or None)
@@ -219,7 +220,8 @@ def use() -> Any:
     mode = f.get("mode") or "check_out"
     if mode not in {"check_out", "check_in"}:
         raise ValidationError(_("Choose check-out or check-in."), code="bad_mode")
-    sp = access.get_specimen(s, user, scanner.clean(f.get("code", "")))
+    record_refusal(access.OTHER_SITE)  # where another site's tube turned up is kept
+    sp = access.get_scanned_specimen(s, user, scanner.clean(f.get("code", "")))
     result: dict[str, Any] = {"mode": mode, "specimen": sp}
     if mode == "check_out":
         result["pos"] = storage.check_out(s, user, sp, f.get("reason", "").strip() or None)

@@ -1,4 +1,5 @@
-"""In Chromium: the demo technician signs in, scans a demo label, sees it and its history."""
+"""In Chromium: the demo technician signs in, scans a demo label, sees it and its history
+(each answer joins the scan list on top: the first .result is the newest)."""
 
 from __future__ import annotations
 
@@ -31,11 +32,11 @@ def test_technician_scans_a_label(page: Any, live_server: Any) -> None:
     # A keyboard-wedge scanner types the code and presses Enter.
     page.keyboard.type(code)
     page.keyboard.press("Enter")
-    result = page.locator("#scan-result .result")
+    result = page.locator("#scan-result .result").first
     result.wait_for()
     assert "Collection registered" in result.inner_text()
     assert result.get_attribute("data-sound") == "ok"
-    assert "collect" in page.locator("#scan-result table.history").inner_text()
+    assert "collect" in page.locator("#scan-result table.history").first.inner_text()
     assert scan.evaluate("el => el === document.activeElement && el.value === ''")
 
     # The same label again: shown with its history, not collected twice.
@@ -50,7 +51,7 @@ def test_technician_scans_a_label(page: Any, live_server: Any) -> None:
     page.keyboard.press("Enter")
     page.wait_for_function(
         "() => document.querySelector('#scan-result .result').dataset.outcome === 'bad_check'")
-    bad = page.locator("#scan-result .result")
+    bad = page.locator("#scan-result .result").first
     assert "Bad check character" in bad.inner_text()
     assert bad.get_attribute("data-sound") == "bad_check"
 

@@ -55,7 +55,7 @@ def _scan(page: Any, code: str, outcome: str) -> Any:
     page.wait_for_function(
         "o => { const r = document.querySelector('#scan-result .result');"
         " return r && r.dataset.outcome === o; }", arg=outcome)
-    return page.locator("#scan-result .result")
+    return page.locator("#scan-result .result").first
 
 
 def _serious_violations(page: Any) -> list[str]:
@@ -89,7 +89,7 @@ def test_keyboard_only_switch_language_and_scan(axe_page: Any, live_server: Any)
     ok = _scan(page, code, "collected")
     assert "采集已登记" in ok.inner_text() and ok.get_attribute("data-sound") == "ok"
     assert "✔" in ok.inner_text()  # an icon and words, not colour alone
-    assert "采集" in page.locator("#scan-result table.history").inner_text()
+    assert "采集" in page.locator("#scan-result table.history").first.inner_text()
     assert scan.evaluate("el => el === document.activeElement && el.value === ''")
     assert not _serious_violations(page), _serious_violations(page)
 

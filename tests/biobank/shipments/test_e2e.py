@@ -25,7 +25,9 @@ def _scan(page: Any, code: str, result: str, count: tuple[str, int] | None = Non
         page.wait_for_function(
             f"() => {{ const e = document.querySelector('[data-count=\"{key}\"]');"
             f" return e && e.textContent.trim() === '{n}'; }}")
-    box = page.locator(f"{result} .result")
+    # The scan list shows the newest first; wait for this scan's own answer.
+    box = page.locator(f"{result} [data-scan-log] > li:first-child[data-scan-state=answered]"
+                       " .result")
     box.wait_for()
     return str(box.get_attribute("data-outcome"))
 
@@ -65,7 +67,7 @@ def test_pack_ship_receive_resolve_close(page: Any, live_server: Any) -> None:
     assert _scan(page, a, "#receive-result", ("received", 1)) == "received"
     assert _scan(page, b, "#receive-result", ("received", 2)) == "received"
     assert _scan(page, stray, "#receive-result", ("extra", 1)) == "extra"
-    extra_box = page.locator("#receive-result .result")
+    extra_box = page.locator("#receive-result .result").first
     assert "quarantine" in extra_box.inner_text().lower()
     assert extra_box.get_attribute("data-sound") == "refused"
     # A double read of a: nothing twice.

@@ -106,7 +106,8 @@ def test_unpackable_specimens_are_refused(app: Flask, db: Any, api_token: Any) -
         sp.status = "disposed"
     other_site = tubes(app, 1, site="S02")[0]
     code = site.ok("POST", "/shipments", {"conditions": "ambient"}, 201)["barcode"]
-    for bad, status in ((expected, 409), (disposed, 409), (other_site, 404)):
+    # Another site's tube is named as such (403 other_site), not "unknown".
+    for bad, status in ((expected, 409), (disposed, 409), (other_site, 403)):
         got, err = site.call("POST", f"/shipments/{code}/items", {"code": bad})
         assert got == status, (bad, err)
     assert site.ok("POST", f"/shipments/{code}/items", {"code": packed})["added"] == [packed]

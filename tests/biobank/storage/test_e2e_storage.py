@@ -60,7 +60,7 @@ def test_store_check_out_in_and_rack_import(page: Any, live_server: Any) -> None
     page.check('input[name="mode"][value="check_in"]')
     _scan(page, b)
     page.wait_for_selector('#use-result [data-outcome="check_in"]')
-    assert page.locator("#use-result [data-freeze-thaw]").inner_text() == "1"
+    assert page.locator("#use-result [data-freeze-thaw]").first.inner_text() == "1"
 
     # The rack scanner saw: a at A3 (moved), c at B1 (new), b missing.
     page.goto("/storage/rack-import")
