@@ -21,10 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import variant_calling
-from variant_calling import InputFile, Men1Error
+from variant_calling import HeaderSummary, InputFile, Men1Error
 from variant_calling.qualify import TUMOUR_ORIGINS, Verdict, men1_status, qualifies
 
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, FieldError, NotFound, ValidationError
+from ..i18n import N_, term
 from ..models import (
     ClassificationJob,
     GenotypingAnalysis,
@@ -103,6 +104,8 @@ class AnalysisRequest:
     caller_version: str = ""
     assay: str = ""
     build: str = ""
+    #: Files received earlier (the page's first step): (role, sha256) each.
+    stored: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -303,14 +306,8 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
     """Store the files and create the analysis with a queued job; (analysis, created)."""
     access.require_role(actor, "pathologist")
     participant = access.get_participant(session, actor, req.participant_code)
-    roles = [u.role for u in req.uploads]
-    if not roles:
-        raise ValidationError("no VCF file given", code="no_file")
-    if any(r not in ("paired", "normal", "tumor") for r in roles) or len(set(roles)) != len(roles):
-        raise ValidationError("give one paired VCF, or a blood VCF and/or a tumour VCF",
-                              code="bad_roles")
-    if "paired" in roles and len(roles) > 1:
-        raise ValidationError("a paired VCF is uploaded alone", code="bad_roles")
+    roles = [u.role for u in req.uploads] + [r for r, _sha in req.stored]
+    check_file_roles(roles)
     assay = _clean(req.assay, 8)
     if assay not in ASSAYS:
         raise ValidationError(
@@ -345,6 +342,7 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
                               code="sample_mapping")
 
     files = [(u.role, store_file(session, actor, u, settings)) for u in req.uploads]
+    files += [(r.role, r.file) for r in received_files(session, actor, req.stored, settings)]
     key_doc = {
         "participant": participant.code,
         "files": sorted((role, f.sha256) for role, f in files),
@@ -379,6 +377,161 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
                  })
     session.refresh(analysis)
     return analysis, True
+
+
+def check_file_roles(roles: list[str]) -> None:
+    if not roles:
+        raise ValidationError("no VCF file given", code="no_file")
+    if any(r not in ("paired", "normal", "tumor") for r in roles) or len(set(roles)) != len(roles):
+        raise ValidationError("give one paired VCF, or a blood VCF and/or a tumour VCF",
+                              code="bad_roles")
+    if "paired" in roles and len(roles) > 1:
+        raise ValidationError("a paired VCF is uploaded alone", code="bad_roles")
+
+
+# ---------------------------------------------------------------------------------------------
+# Two-step upload: receive the files, propose from their headers, confirm
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReceivedFile:
+    """One stored input and what its header says (caller, build, samples, roles)."""
+
+    role: str  # paired | normal | tumor
+    file: GenotypingFile
+    header: HeaderSummary
+
+
+#: The sample each file role can give: a paired file both, a blood file the normal one.
+ROLE_FILES = {"normal": ("paired", "normal"), "tumor": ("paired", "tumor")}
+ROLE_WORDS = {"normal": N_("blood (normal)"), "tumor": N_("tumour")}
+
+
+def header_of(f: GenotypingFile, settings: Settings) -> HeaderSummary:
+    """The engine's own reading of a stored file's header; its refusal in one line."""
+    path = os.path.join(settings.upload_dir, f.stored_name)
+    try:
+        return variant_calling.read_header(path)
+    except Men1Error as exc:
+        raise ValidationError("the VCF was refused: %(reason)s",
+                              reason=_rename(_one_line(exc), {path: f.original_name}),
+                              code="invalid_vcf") from exc
+
+
+def receive(session: Session, actor: User, participant_code: str, uploads: list[Upload],
+            settings: Settings) -> list[ReceivedFile]:
+    """The first step of the page's upload: store the files (as one upload does) and read
+    their headers, so the pathologist confirms caller, build and sample roles before any
+    analysis exists."""
+    access.require_role(actor, "pathologist")
+    access.get_participant(session, actor, participant_code)
+    check_file_roles([u.role for u in uploads])
+    out = []
+    for u in uploads:
+        f = store_file(session, actor, u, settings)
+        out.append(ReceivedFile(u.role, f, header_of(f, settings)))
+    return out
+
+
+def received_files(session: Session, actor: User, stored: list[tuple[str, str]],
+                   settings: Settings) -> list[ReceivedFile]:
+    """The files of an earlier first step, by their SHA-256 (the view checked its token)."""
+    access.require_role(actor, "pathologist")
+    out = []
+    for role, sha in stored:
+        f = session.execute(select(GenotypingFile).where(GenotypingFile.sha256 == sha)
+                            ).scalar_one_or_none()
+        if f is None or not os.path.exists(os.path.join(settings.upload_dir, f.stored_name)):
+            raise ValidationError("the received file is no longer stored; upload it again",
+                                  code="upload_expired")
+        out.append(ReceivedFile(role, f, header_of(f, settings)))
+    return out
+
+
+@dataclass
+class Proposal:
+    """What the headers say, for the pathologist to confirm: per role (normal, tumor), the
+    samples to choose from, the one proposed, and the header line that fixes it (if any)."""
+
+    caller: str
+    caller_version: str
+    build: str
+    build_problems: list[str]
+    choices: dict[str, list[str]]
+    proposed: dict[str, str]
+    declared: dict[str, str]  # role -> the header line that declares its sample
+
+
+def propose(received: list[ReceivedFile]) -> Proposal:
+    """The engine's own role assignment (header declarations, the caller's conventions,
+    NORMAL/TUMOR columns; the one sample of a single-sample file), never column order."""
+    callers_seen = [r.header.caller for r in received]
+    builds = sorted({r.header.build for r in received if r.header.build})
+    choices: dict[str, list[str]] = {}
+    proposed: dict[str, str] = {}
+    declared: dict[str, str] = {}
+    for role, kinds in ROLE_FILES.items():
+        for r in received:
+            if r.role not in kinds or not r.header.samples:
+                continue
+            choices.setdefault(role, []).extend(
+                x for x in r.header.samples if x not in choices.get(role, []))
+            if r.role == role and len(r.header.samples) == 1:
+                proposed[role] = r.header.samples[0]
+            by_header = [x for x, rr in r.header.roles.items() if rr == role]
+            if len(by_header) == 1:
+                proposed.setdefault(role, by_header[0])
+            for x, (rr, line) in r.header.declared.items():
+                if rr == role:
+                    proposed[role], declared[role] = x, line
+    return Proposal(
+        caller=callers_seen[0] if len(set(callers_seen)) == 1 else " + ".join(callers_seen),
+        caller_version=next((r.header.caller_version for r in received
+                             if r.header.caller_version), None) or "",
+        build=builds[0] if len(builds) == 1 else "",
+        build_problems=[p for r in received if (p := r.header.build_problem)],
+        choices=choices, proposed=proposed, declared=declared,
+    )
+
+
+def check_mapping(received: list[ReceivedFile], linked: dict[str, bool],
+                  names: dict[str, str | None]) -> None:
+    """Refuse, beside its field (``normal_sample``/``tumor_sample``), a sample the files do
+    not have, one sample for both roles, a role left open where a specimen is linked, or a
+    mapping that contradicts what the header declares (``##normal_sample``/``##tumor_sample``,
+    ``##SAMPLE``): the header's word is the sequencing pipeline's, never overruled."""
+    proposal = propose(received)
+    errors: list[FieldError] = []
+    for role, name in names.items():
+        fname = f"{role}_sample"
+        choices = proposal.choices.get(role, [])
+        if not name:
+            if linked.get(role) and len(choices) > 1:
+                errors.append(FieldError(
+                    "choose the %(role)s sample: the header does not say which it is",
+                    field=fname, role=term(ROLE_WORDS[role]), code="sample_required"))
+            continue
+        if choices and name not in choices:
+            errors.append(FieldError(
+                "%(sample)s is not a sample of the file (its samples: %(samples)s)",
+                field=fname, sample=name, samples=", ".join(choices), code="sample_unknown"))
+            continue
+        line = proposal.declared.get(role)
+        other = "tumor" if role == "normal" else "normal"
+        if line is not None and proposal.proposed.get(role) != name:
+            errors.append(FieldError(
+                "the header declares %(line)s: %(sample)s cannot be the %(role)s sample",
+                field=fname, line=line, sample=name, role=term(ROLE_WORDS[role]),
+                code="contradicts_header"))
+        elif proposal.declared.get(other) and proposal.proposed.get(other) == name:
+            errors.append(FieldError(
+                "the header declares %(line)s: %(sample)s cannot be the %(role)s sample",
+                field=fname, line=proposal.declared[other], sample=name,
+                role=term(ROLE_WORDS[role]), code="contradicts_header"))
+    if names.get("normal") and names.get("normal") == names.get("tumor") and not errors:
+        errors.append(FieldError("the blood and tumour sample names are the same",
+                                 field="tumor_sample", code="sample_mapping"))
+    if errors:
+        raise FieldError.collect(errors)
 
 
 def analysis_by_key(session: Session, key_doc: dict[str, Any]

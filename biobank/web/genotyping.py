@@ -22,9 +22,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import get_db
-from ..errors import Conflict, ValidationError
+from ..errors import BiobankError, Conflict, ValidationError
 from ..inputs import Choice, Spec, Text
 from ..models import GenotypingAnalysis
 from ..services import (
@@ -40,7 +41,7 @@ from ..services import (
 from . import select_locale
 from .auth import actor, client_address, login_required, roles_required, signature_policy
 from .boundary import form, upload_form
-from .transaction import db_session, record_refusal, retry_conflicts
+from .transaction import db_session, record_refusal, refusals, retry_conflicts
 
 bp = Blueprint("genotyping", __name__, url_prefix="/genotyping")
 
@@ -49,7 +50,7 @@ def settings(app: Flask | None = None) -> genotyping.Settings:
     return genotyping.Settings.from_config(app.config, app.instance_path)
 
 
-UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping"})
+UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping", "genotyping.receive"})
 #: Multipart forms whose files stream straight into the upload store, under its size limit:
 #: the VCF upload, and the outside report's PDF and the MLPA table (issue 19).
 STREAMED_ENDPOINTS = UPLOAD_ENDPOINTS | {"sources.outside", "sources.mlpa_page"}
@@ -60,7 +61,17 @@ _UPLOAD_FIELDS: dict[str, Spec] = {
     "assay": Text(8), "build": Text(8)}
 # The page and the API take the same multipart form.
 UPLOAD_FORMS = {e: upload_form(e, UPLOAD_FILES, **_UPLOAD_FIELDS)
-                for e in sorted(UPLOAD_ENDPOINTS)}
+                for e in ("genotyping.upload", "api.upload_genotyping")}
+#: The page's two steps: the files (and the specimens they come from), then the confirmation
+#: of what their headers say.
+RECEIVE = upload_form("genotyping.receive", UPLOAD_FILES, normal_specimen=Text(64),
+                      tumor_specimen=Text(64))
+CONFIRM = form("genotyping.confirm", received=Text(4000, required=True),
+               **{k: v for k, v in _UPLOAD_FIELDS.items()})
+CONFIRM_FIELDS = tuple(_UPLOAD_FIELDS)
+#: A received upload waits this long for its confirmation (a day: a pathologist may be
+#: called away between the two steps; the files stay stored either way).
+RECEIVED_MAX_AGE = 24 * 3600
 OVERRIDE = form("genotyping.override", field=Choice(tuple(genotyping.OVERRIDABLE)),
                 value=Text(64), reason=Text(1000))
 RETRY = form("genotyping.retry")
@@ -154,9 +165,15 @@ def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
         caller=fields.get("caller", ""), caller_version=fields.get("caller_version", ""),
         assay=fields.get("assay", ""), build=fields.get("build", ""),
     )
+    return start_analysis(req)
+
+
+def start_analysis(req: genotyping.AnalysisRequest) -> tuple[GenotypingAnalysis, bool]:
+    """Create the analysis of ``req``; classify small inputs now and large ones on the job
+    runner; the same inputs again find the existing analysis (retried if it had failed)."""
     s = db_session()
     conf = settings()
-    analysis, created = genotyping.create_analysis(s, user, req, conf)
+    analysis, created = genotyping.create_analysis(s, actor(), req, conf)
     if created:
         inline_max = int(current_app.config.get("GENOTYPING_INLINE_MAX_BYTES",
                                                 genotyping.DEFAULT_INLINE_MAX))
@@ -193,13 +210,7 @@ def retry_failed(analysis: GenotypingAnalysis) -> bool:
 def participant(code: str) -> str:
     s = db_session()
     p = access.get_participant(s, actor(), code)
-    from sqlalchemy import select
-
-    from ..models import Specimen
-
-    specs = s.execute(select(Specimen).where(Specimen.participant_id == p.id,
-                                             Specimen.status != "expected")
-                      .order_by(Specimen.id)).scalars().all()
+    specs = _specimens_of(p.id)
     return render_template(
         "genotyping/participant.html", participant=p,
         analyses=genotyping.analyses_of(s, p),
@@ -235,6 +246,135 @@ def upload(code: str) -> Any:
         resp.headers["HX-Redirect"] = target
         return resp
     return redirect(target, code=303)
+
+
+def _received_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="genotyping.received")
+
+
+@bp.route("/participants/<code>/receive", methods=["POST"])
+@roles_required("pathologist")
+def receive(code: str) -> Any:
+    """Step one: the files are stored (streamed, as one upload is) and their headers read;
+    the confirmation page shows what they say. Nothing is classified yet."""
+    upload_limit_check()
+    uploads = [
+        genotyping.Upload(role, f.stream, f.filename or "")
+        for role in UPLOAD_FILES
+        if (f := request.files.get(role)) is not None and (f.filename or f.content_length)
+    ]
+    fields = RECEIVE.read()
+    got = genotyping.receive(db_session(), actor(), code, uploads, settings())
+    token = _received_serializer().dumps({
+        "p": code, "u": actor().id, "f": [[r.role, r.file.sha256] for r in got],
+        "n": fields.get("normal_specimen") or "", "t": fields.get("tumor_specimen") or ""})
+    target = url_for(".confirm", code=code, received=token)
+    if request.headers.get("HX-Request"):
+        resp = make_response("", 200)
+        resp.headers["HX-Redirect"] = target
+        return resp
+    return redirect(target, code=303)
+
+
+def _received(code: str, token: str) -> dict[str, Any]:
+    """The first step's record, signed by this app for this user and participant."""
+    try:
+        doc = _received_serializer().loads(token, max_age=RECEIVED_MAX_AGE)
+    except BadSignature:
+        raise ValidationError("the received upload has expired or is not valid; upload the "
+                              "files again", code="upload_expired") from None
+    if not isinstance(doc, dict) or doc.get("p") != code or doc.get("u") != actor().id:
+        raise ValidationError("the received upload has expired or is not valid; upload the "
+                              "files again", code="upload_expired")
+    return doc
+
+
+#: The confirmation form's field for each refusal code of the services (the rest go on top).
+CONFIRM_FIELD_OF_CODE = {"caller_required": "caller", "bad_assay": "assay",
+                         "bad_build": "build", "sample_mapping": "tumor_sample"}
+
+
+def _confirm_page(code: str, token: str, values: dict[str, str], errors: dict[str, str]
+                  ) -> str:
+    s = db_session()
+    p = access.get_participant(s, actor(), code)
+    doc = _received(code, token)
+    got = genotyping.received_files(s, actor(), [(r, h) for r, h in doc["f"]], settings())
+    proposal = genotyping.propose(got)
+    specs = _specimens_of(p.id)
+    return render_template(
+        "genotyping/confirm.html", participant=p, received=got, proposal=proposal,
+        token=token, values=values, errors=errors,
+        normal_specimens=[x for x in specs if x.specimen_type in genotyping.NORMAL_TYPES],
+        tumor_specimens=[x for x in specs if x.specimen_type in genotyping.TUMOR_TYPES],
+        needs={role: any(r.role in kinds for r in got)
+               for role, kinds in genotyping.ROLE_FILES.items()},
+        assays=genotyping.ASSAYS, builds=genotyping.BUILDS)
+
+
+def _confirm_refused(exc: BiobankError, code: str) -> tuple[str, int]:
+    from .genotyping_sources import field_errors  # it imports this module
+
+    if not isinstance(exc, ValidationError) or exc.code == "upload_expired":
+        raise exc
+    values = {k: request.form.get(k, "") for k in CONFIRM_FIELDS}
+    return _confirm_page(code, request.form.get("received", ""), values,
+                         field_errors(exc, CONFIRM_FIELD_OF_CODE)), exc.status
+
+
+@bp.route("/participants/<code>/confirm", methods=["GET", "POST"])
+@roles_required("pathologist")
+@refusals(_confirm_refused, when=lambda exc: isinstance(exc, ValidationError)
+          and exc.code != "upload_expired")
+def confirm(code: str) -> Any:
+    """Step two: the pathologist confirms the caller, the build and which sample is which
+    (changeable only where the header declares no role), and the analysis is created."""
+    if request.method == "GET":
+        token = request.args.get("received", "")
+        doc = _received(code, token)
+        got = genotyping.received_files(db_session(), actor(),
+                                        [(r, h) for r, h in doc["f"]], settings())
+        proposal = genotyping.propose(got)
+        values = {"normal_specimen": doc.get("n", ""), "tumor_specimen": doc.get("t", ""),
+                  "normal_sample": proposal.proposed.get("normal", ""),
+                  "tumor_sample": proposal.proposed.get("tumor", ""),
+                  "caller": proposal.caller if got and got[0].header.samples else "",
+                  "caller_version": proposal.caller_version, "assay": "panel",
+                  "build": proposal.build or "GRCh38"}
+        return _confirm_page(code, token, values, {})
+    f = CONFIRM.read()
+    doc = _received(code, f.get("received") or "")
+    s = db_session()
+    got = genotyping.received_files(s, actor(), [(r, h) for r, h in doc["f"]], settings())
+    linked = {"normal": bool(f.get("normal_specimen")), "tumor": bool(f.get("tumor_specimen"))}
+    names = {"normal": f.get("normal_sample") or None, "tumor": f.get("tumor_sample") or None}
+    genotyping.check_mapping(got, linked, names)
+    req = genotyping.AnalysisRequest(
+        participant_code=code, uploads=[], stored=[(r.role, r.file.sha256) for r in got],
+        normal_specimen=f.get("normal_specimen") or None,
+        tumor_specimen=f.get("tumor_specimen") or None,
+        normal_sample=names["normal"], tumor_sample=names["tumor"],
+        caller=f.get("caller") or "", caller_version=f.get("caller_version") or "",
+        assay=f.get("assay") or "", build=f.get("build") or "")
+    analysis, created = start_analysis(req)
+    if g.get("genotyping_retried"):
+        flash(_("These files were uploaded before and their classification failed: it is "
+                "queued again."), "success")
+    else:
+        flash(_("Confirmed; classification started.") if created else
+              _("These files were already uploaded: showing the existing result."),
+              "success" if created else "info")
+    return redirect(url_for(".analysis", analysis_id=analysis.id), code=303)
+
+
+def _specimens_of(participant_id: int) -> list[Any]:
+    from sqlalchemy import select
+
+    from ..models import Specimen
+
+    return list(db_session().execute(
+        select(Specimen).where(Specimen.participant_id == participant_id,
+                               Specimen.status != "expected").order_by(Specimen.id)).scalars())
 
 
 @bp.route("/analyses/<int:analysis_id>/retry", methods=["POST"])
