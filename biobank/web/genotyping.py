@@ -312,11 +312,19 @@ def _confirm_page(code: str, token: str, values: dict[str, str], errors: dict[st
         assays=genotyping.ASSAYS, builds=genotyping.BUILDS)
 
 
+def _token_valid() -> bool:
+    """The confirmation page can be shown again only with a valid first step; otherwise the
+    refusal is the error page (naming its field)."""
+    try:
+        _received((request.view_args or {}).get("code", ""), request.form.get("received", ""))
+    except ValidationError:
+        return False
+    return True
+
+
 def _confirm_refused(exc: BiobankError, code: str) -> tuple[str, int]:
     from .genotyping_sources import field_errors  # it imports this module
 
-    if not isinstance(exc, ValidationError) or exc.code == "upload_expired":
-        raise exc
     values = {k: request.form.get(k, "") for k in CONFIRM_FIELDS}
     return _confirm_page(code, request.form.get("received", ""), values,
                          field_errors(exc, CONFIRM_FIELD_OF_CODE)), exc.status
@@ -325,7 +333,7 @@ def _confirm_refused(exc: BiobankError, code: str) -> tuple[str, int]:
 @bp.route("/participants/<code>/confirm", methods=["GET", "POST"])
 @roles_required("pathologist")
 @refusals(_confirm_refused, when=lambda exc: isinstance(exc, ValidationError)
-          and exc.code != "upload_expired")
+          and _token_valid())
 def confirm(code: str) -> Any:
     """Step two: the pathologist confirms the caller, the build and which sample is which
     (changeable only where the header declares no role), and the analysis is created."""
