@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 
 import variant_calling
 from variant_calling import HeaderSummary, InputFile, Men1Error
-from variant_calling.qualify import TUMOUR_ORIGINS, Verdict, men1_status, qualifies
+from variant_calling.qualify import (
+    GERMLINE_ORIGINS,
+    TUMOUR_ORIGINS,
+    Verdict,
+    men1_status,
+    qualifies,
+)
 
 from ..errors import Conflict, FieldError, NotFound, ValidationError
 from ..i18n import N_, term
@@ -748,21 +754,22 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
     if v is None or not access.can_see_site(actor, v.analysis.participant.site_id):
         raise NotFound("no variant %(variant_id)s visible to you", variant_id=variant_id)
     allowed = OVERRIDABLE.get(field_name)
+    # Each refusal names the form field it is about, so the page shows it beside that field.
     if allowed is None:
-        raise ValidationError(
+        raise FieldError(
             "only the classification, the oncogenicity or the origin can be overridden",
-            code="bad_field")
+            field="field", code="bad_field")
     if field_name == "oncogenicity" and v.origin not in TUMOUR_ORIGINS:
-        raise ValidationError(
+        raise FieldError(
             "oncogenicity applies to somatic or tumour-only variants; this one is %(origin)s",
-            origin=v.origin, code="bad_field")
+            field="field", origin=v.origin, code="bad_field")
     if value not in allowed:
-        raise ValidationError(
+        raise FieldError(
             "%(field_name)s must be one of: %(allowed)s",
-            field_name=field_name, allowed=", ".join(allowed), code="bad_value")
+            field="value", field_name=field_name, allowed=", ".join(allowed), code="bad_value")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("an override needs a reason", code="reason_required")
+        raise FieldError("an override needs a reason", field="reason", code="reason_required")
     old = getattr(v, field_name) or ""
     if old == value:
         raise Conflict(
@@ -931,6 +938,170 @@ def sign(session: Session, actor: User, analysis_id: int, password: str, *,
         f"report {report.id} version {version} {'amended' if amend_reason else 'signed'}",
     )
     return row
+
+
+# ---------------------------------------------------------------------------------------------
+# What the review page, the report and the history say in words
+# ---------------------------------------------------------------------------------------------
+#: The status sentence for each status and the strongest tier that gives it: the words follow
+#: the tier exactly (a likely pathogenic variant is never called "pathogenic").
+STATUS_WORDS: dict[tuple[str, str], str] = {
+    ("germline", "pathogenic"): N_("Germline MEN1 pathogenic variant"),
+    ("germline", "likely_pathogenic"): N_("Germline MEN1 likely pathogenic variant"),
+    ("somatic", "oncogenic"): N_("Somatic MEN1 oncogenic variant in the tumour"),
+    ("somatic", "pathogenic"): N_("Somatic MEN1 pathogenic variant in the tumour"),
+    ("somatic", "likely_oncogenic"): N_("Somatic MEN1 likely oncogenic variant in the tumour"),
+    ("somatic", "likely_pathogenic"):
+        N_("Somatic MEN1 likely pathogenic variant in the tumour"),
+    ("undetermined", "pathogenic"): N_("MEN1 pathogenic variant of undetermined origin"),
+    ("undetermined", "oncogenic"): N_("MEN1 oncogenic variant of undetermined origin"),
+    ("undetermined", "likely_pathogenic"):
+        N_("MEN1 likely pathogenic variant of undetermined origin"),
+    ("undetermined", "likely_oncogenic"):
+        N_("MEN1 likely oncogenic variant of undetermined origin"),
+}
+OTHER_STATUS_WORDS: dict[str, str] = {
+    "vus_only": N_("Only variants of uncertain significance"),
+    "none_detected": N_("No MEN1 variant detected"),
+    "not_covered": N_("MEN1 not covered by the sequencing data: no result"),
+}
+#: Strongest first, across both scales.
+TIER_ORDER = ("pathogenic", "oncogenic", "likely_pathogenic", "likely_oncogenic")
+
+
+def _strongest(variants: list[dict[str, Any]]) -> str | None:
+    tiers = {t for v in variants for t in (v.get("classification"), v.get("oncogenicity"))}
+    return next((t for t in TIER_ORDER if t in tiers), None)
+
+
+def status_words(content: Mapping[str, Any]) -> list[str]:
+    """The MEN1 status of a report's content as sentences (gettext ids, English): one per
+    origin that qualifies, each naming the strongest tier of its variants."""
+    status = content.get("men1_status") or ""
+    variants = list(content.get("variants") or [])
+    qualifying = [v for v in variants if v.get("qualifying")]
+    out: list[str] = []
+    if status in ("germline", "germline_and_somatic"):
+        tier = _strongest([v for v in qualifying if v.get("origin") in GERMLINE_ORIGINS])
+        out.append(STATUS_WORDS.get(("germline", tier or ""), ""))
+    if status in ("somatic", "germline_and_somatic"):
+        tier = _strongest([v for v in qualifying if v.get("origin") == "somatic"])
+        out.append(STATUS_WORDS.get(("somatic", tier or ""), ""))
+    if status == "undetermined_origin":
+        harmful = qualifying or [v for v in variants if v.get("quality_pass")]
+        out.append(STATUS_WORDS.get(("undetermined", _strongest(harmful) or ""), ""))
+    if status in OTHER_STATUS_WORDS:
+        out.append(OTHER_STATUS_WORDS[status])
+    return [w for w in out if w] or [status]
+
+
+def genomic_coordinates(build: str, position: str, hgvs_g: str | None = None
+                        ) -> tuple[str, str] | None:
+    """(``chr11:g.…`` on the build, the RefSeq ``NC_000011.…:g.…`` name) of a variant, from
+    the engine's g. name or else from its stored ``chr11:POS REF>ALT``; None for what has no
+    plain allele (a symbolic copy-number call without the engine's name)."""
+    if not hgvs_g:
+        try:
+            chrom_pos, change = position.split(" ", 1)
+            pos = int(chrom_pos.rsplit(":", 1)[1])
+            ref, alt = change.split(">", 1)
+        except ValueError:
+            return None
+        if not (ref.isalpha() and alt.isalpha()) or build not in BUILDS:
+            return None
+        # Imported here: the locus model loads Biopython and the reference, which a request
+        # that shows no variant need not pay for.
+        from variant_calling.locus import genomic_name
+
+        try:
+            hgvs_g = genomic_name(build, pos, ref, alt)
+        except Men1Error:
+            return None
+    if ":g." not in hgvs_g:
+        return None
+    return f"chr11:g.{hgvs_g.split(':g.', 1)[1]}", hgvs_g
+
+
+def variant_coordinates(a: GenotypingAnalysis, v: GenotypingVariant) -> tuple[str, str] | None:
+    return genomic_coordinates(a.build, f"{v.chrom}:{v.position} {v.ref}>{v.alt}",
+                               engine_variant(a, v).get("hgvs_g"))
+
+
+#: What each event of an analysis's history is, for people.
+HISTORY_ACTIONS: dict[str, str] = {
+    "genotyping.analysis_create": N_("Analysis created"),
+    "genotyping.outside_create": N_("Outside result recorded"),
+    "genotyping.mlpa_create": N_("MLPA result imported"),
+    "genotyping.classified": N_("Classified by the engine"),
+    "genotyping.classification_failed": N_("Classification failed"),
+    "genotyping.classification_retry": N_("Classification queued again"),
+    "genotyping.classification_requeued": N_("Classification queued again"),
+    "genotyping.override": N_("Override"),
+    "genotyping.confirm": N_("Variant confirmed"),
+    "genotyping.report_sign": N_("Report signed"),
+    "genotyping.report_amend": N_("Report amended"),
+    "genotyping.rereview_suggested": N_("Re-review suggested"),
+}
+OVERRIDE_FIELDS = {"classification": N_("Classification"), "oncogenicity": N_("Oncogenicity"),
+                   "origin": N_("Origin")}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: Any  # the AuditEvent
+    what: str  # a gettext id
+    detail: str  # a Msg (translated where it is shown)
+    reason: str
+
+
+def _term_of(field_name: str, code: str | None) -> Any:
+    values = OVERRIDABLE.get(field_name, {})
+    return term(values[code]) if code in values else (code or "—")
+
+
+def analysis_history(session: Session, a: GenotypingAnalysis) -> list[HistoryEntry]:
+    """Every event of the analysis, its variants and its report, oldest first: creation,
+    classification, each override with its reason, each signature and amendment."""
+    from sqlalchemy import and_, or_
+
+    from ..i18n import Msg
+    from ..models import AuditEvent
+
+    where = [and_(AuditEvent.entity_type == "genotyping_analysis",
+                  AuditEvent.entity_id == str(a.id))]
+    variant_ids = [str(v.id) for v in a.variants]
+    if variant_ids:
+        where.append(and_(AuditEvent.entity_type == "genotyping_variant",
+                          AuditEvent.entity_id.in_(variant_ids)))
+    if a.report is not None:
+        where.append(and_(AuditEvent.entity_type == "genotyping_report",
+                          AuditEvent.entity_id == str(a.report.id)))
+    rows = session.execute(select(AuditEvent).where(or_(*where)).order_by(AuditEvent.id)
+                           ).scalars()
+    out = []
+    for e in rows:
+        c = e.changes or {}
+        detail: str = ""
+        if e.action == "genotyping.override":
+            field_name = next((k for k in OVERRIDE_FIELDS if k in c), "")
+            old, new = (c.get(field_name) or [None, None])[:2]
+            detail = Msg("%(variant)s: %(field)s %(old)s → %(new)s",
+                         variant=c.get("hgvs_c") or "", field=term(OVERRIDE_FIELDS[field_name])
+                         if field_name else "", old=_term_of(field_name, old),
+                         new=_term_of(field_name, new))
+        elif e.action in ("genotyping.report_sign", "genotyping.report_amend"):
+            detail = Msg("version %(version)s; %(meaning)s: %(signer)s",
+                         version=c.get("version"), meaning=term(c.get("meaning") or ""),
+                         signer=c.get("signer") or e.actor)
+        elif e.action == "genotyping.classified":
+            detail = Msg("engine %(engine)s, known variants %(known)s",
+                         engine=c.get("engine_version") or "",
+                         known=c.get("known_variants_version") or "")
+        elif e.action == "genotyping.classification_failed":
+            detail = str(c.get("error") or "")
+        out.append(HistoryEntry(e, HISTORY_ACTIONS.get(e.action, e.action), detail,
+                                e.reason or ""))
+    return out
 
 
 def get_version(session: Session, actor: User, report_id: int, version: int) -> ReportVersion:

@@ -25,12 +25,11 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import get_db
-from ..errors import BiobankError, Conflict, ValidationError
+from ..errors import BiobankError, Conflict, FieldError, NotFound, ValidationError
 from ..inputs import Choice, Spec, Text
-from ..models import GenotypingAnalysis
+from ..models import GenotypingAnalysis, GenotypingVariant
 from ..services import (
     access,
-    audit,
     enrollment,
     genotyping,
     jobs,
@@ -38,7 +37,8 @@ from ..services import (
     rereview,
     upload_store,
 )
-from . import select_locale
+from ..services import worklist as worklist_service
+from . import select_locale, translate_message
 from .auth import actor, client_address, login_required, roles_required, signature_policy
 from .boundary import form, upload_form
 from .transaction import db_session, record_refusal, refusals, retry_conflicts
@@ -325,6 +325,7 @@ def _token_valid() -> bool:
 def _confirm_refused(exc: BiobankError, code: str) -> tuple[str, int]:
     from .genotyping_sources import field_errors  # it imports this module
 
+    assert isinstance(exc, ValidationError)  # the only refusals shown on the page
     values = {k: request.form.get(k, "") for k in CONFIRM_FIELDS}
     return _confirm_page(code, request.form.get("received", ""), values,
                          field_errors(exc, CONFIRM_FIELD_OF_CODE)), exc.status
@@ -399,6 +400,10 @@ def retry(analysis_id: int) -> Any:
 @bp.route("/analyses/<int:analysis_id>")
 @login_required
 def analysis(analysis_id: int) -> str:
+    return _analysis_page(analysis_id)
+
+
+def _analysis_page(analysis_id: int, override_error: dict[str, Any] | None = None) -> str:
     s = db_session()
     a = genotyping.get_analysis(s, actor(), analysis_id)
     last = genotyping.latest_version(a)
@@ -413,8 +418,18 @@ def analysis(analysis_id: int) -> str:
         origins=genotyping.ORIGINS, qualifying=genotyping.qualifying,
         meaning=genotyping.SIGNATURE_MEANING,
         rereviews=rereview.open_suggestions(s, a.id), rereview_fields=rereview.FIELDS,
-        history=audit.history(s, "genotyping_analysis", a.id),
+        history=genotyping.analysis_history(s, a), status_words=genotyping.status_words,
+        coordinates=genotyping.variant_coordinates, override_fields=genotyping.OVERRIDE_FIELDS,
+        override_error=override_error or {},
     )
+
+
+@bp.route("/worklist")
+@roles_required("pathologist")
+def worklist() -> str:
+    """What waits for the pathologist, oldest first: review, sign-out, re-review."""
+    return render_template("genotyping/worklist.html", assays=genotyping.ASSAYS,
+                           work=worklist_service.worklist(db_session(), actor()))
 
 
 @bp.route("/analyses/<int:analysis_id>/job")
@@ -429,8 +444,33 @@ def job_status(analysis_id: int) -> Response:
     return resp
 
 
+def _override_refused(exc: BiobankError, variant_id: int) -> tuple[str, int]:
+    """The analysis page again, the refusal beside the field of the variant's form it is
+    about, the reason typed kept (the request rolled back)."""
+    v = db_session().get(GenotypingVariant, variant_id)
+    if v is None:
+        raise exc
+    posted = request.form.get("field", "")
+    if isinstance(exc, FieldError):
+        errors = {name: translate_message(msg) for name, msg in exc.by_field.items()}
+    else:  # the value it already has (a Conflict): about the value chosen
+        errors = {"value": translate_message(exc.message)}
+    return _analysis_page(v.analysis_id, {
+        # A refused field has no form of its own (oncogenicity of a germline variant): the
+        # refusal goes above the variant's forms.
+        "variant": v.id,
+        "field": posted if posted in genotyping.OVERRIDABLE and "field" not in errors else "",
+        "errors": errors, "reason": request.form.get("reason", ""),
+        "value": request.form.get("value", "")}), exc.status
+
+
+def _variant_visible(exc: BiobankError) -> bool:
+    return isinstance(exc, (ValidationError, Conflict)) and not isinstance(exc, NotFound)
+
+
 @bp.route("/variants/<int:variant_id>/override", methods=["POST"])
 @roles_required("pathologist")
+@refusals(_override_refused, when=_variant_visible)
 def override(variant_id: int) -> Any:
     f = OVERRIDE.read()
     row = genotyping.override(db_session(), actor(), variant_id, f.get("field") or "",

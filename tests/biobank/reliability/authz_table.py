@@ -122,6 +122,7 @@ TABLE: list[Row] = [
     *_both("POST", "/genotyping/participants/{participant}/upload",
            "403 422 403 403 403 302", "403 422 403 403 403 302",
            rule="/genotyping/participants/<code>/upload"),
+    Row("GET", "/genotyping/worklist", "none", "403 200 403 403 403 302"),
     # The page's two-step upload: without files, or without the first step's token, 422.
     *_both("POST", "/genotyping/participants/{participant}/receive",
            "403 422 403 403 403 302", "403 422 403 403 403 302",
