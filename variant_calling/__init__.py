@@ -21,7 +21,7 @@ from .errors import (
 )
 from .normalize import normalize
 from .origin import Origin, decide
-from .reader import Call, SampleEvidence, VcfData, read_vcf
+from .reader import Call, HeaderSummary, SampleEvidence, VcfData, read_header, read_vcf
 from .reference import sequence
 from .rules import DEFAULT_RULES, Rules
 
@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_RULES",
     "BuildError",
     "Call",
+    "HeaderSummary",
     "InputError",
     "InputFile",
     "Men1Error",
@@ -43,6 +44,7 @@ __all__ = [
     "classify",
     "decide",
     "normalize",
+    "read_header",
     "read_vcf",
     "sequence",
 ]

@@ -25,20 +25,31 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import bgzf, callers, cns, popfreq, reference, svcall
 from .annotations import annotation
 from .callers.evidence import sample_evidence
 from .callers.structural import COPY_NUMBER_CALLERS
 from .errors import BuildError, InputError, UsageError
-from .header import CHR11_NAMES, REFSEQ_BUILD, Header, declared_roles, detect_build, parse_header
+from .header import (
+    CHR11_NAMES,
+    REFSEQ_BUILD,
+    Header,
+    declared_roles,
+    detect_build,
+    parse_header,
+    structured,
+)
 from .hts import capture_stderr, htslib_reason, htslib_warnings
 from .records import Block, Call, SampleEvidence, VcfData
 from .region import bcf_header, bcf_region, index_of, tabix_lines
 from .scan import TextStream, chr11_pattern, decode, region_filter, split_fields
 
-__all__ = ["Block", "Call", "SampleEvidence", "VcfData", "capture_stderr", "read_vcf"]
+__all__ = [
+    "Block", "Call", "HeaderSummary", "SampleEvidence", "VcfData", "capture_stderr",
+    "read_header", "read_vcf",
+]
 
 GVCF_LOOKBACK = 500_000
 SYMBOLIC_REF_BLOCK = {"<NON_REF>", "<*>"}
@@ -145,6 +156,65 @@ def read_vcf(
     data.window_records = len(region_lines)
     _parse_region(h, region_lines, data, caller)
     return data
+
+
+class HeaderSummary(NamedTuple):
+    """What the header of one input says before any record is read: enough for a person to
+    confirm the caller, the build and which sample is which before the classification runs."""
+
+    caller: str
+    #: The caller's version as its header records it (GATK's command line), else None.
+    caller_version: str | None
+    #: The build the header implies, or None when it names none (``build_problem`` says why).
+    build: str | None
+    build_problem: str | None
+    samples: list[str]
+    #: Sample -> role from the header alone, as the engine assigns it without a mapping.
+    roles: dict[str, str]
+    #: Sample -> (role, header line) for the roles the header states outright: a mapping that
+    #: contradicts one of these is refused by :func:`~.roles.assign_roles`.
+    declared: dict[str, tuple[str, str]]
+
+
+def read_header(path: str | os.PathLike[str]) -> HeaderSummary:
+    """The header of a VCF, bgzipped VCF or BCF (never its records, so a whole-genome file
+    answers at once); a CNVkit segment table has no header and names no sample."""
+    p = Path(path)
+    name = str(path)
+    kind = bgzf.sniff(p)
+    if kind in ("empty", "gzip"):
+        read_vcf(p)  # raises the reader's own message for these
+    if kind == "plain":
+        with p.open("rb") as fh:
+            if cns.is_cns(fh.read(64)):
+                return HeaderSummary("CNVkit", None, None, None, [], {}, {})
+    if bgzf.is_bcf(p, kind):
+        h = parse_header(bcf_header(p), name)
+    else:
+        h = parse_header(TextStream(p, kind).header_lines(), name)
+    caller = callers.detect(h)
+    build: str | None
+    problem: str | None = None
+    try:
+        build = detect_build(h, name, None)
+    except (UsageError, BuildError) as exc:
+        build, problem = None, str(exc)
+    return HeaderSummary(caller.name, _caller_version(h, caller.name), build, problem,
+                         list(h.samples), callers.header_roles(h, caller), declared_roles(h))
+
+
+def _caller_version(h: Header, caller: str) -> str | None:
+    tool = caller.split()[0].lower()
+    for key, value in h.meta:
+        if key.startswith("GATKCommandLine"):
+            fields = structured(value.strip("<>"))
+            if fields.get("ID", "").lower() == tool and fields.get("Version"):
+                return fields["Version"]
+    for key in ("source_version", f"{tool}Version"):
+        values = [v for k, v in h.meta if k.lower() == key.lower()]
+        if values:
+            return values[0].strip('"')
+    return None
 
 
 def _data(

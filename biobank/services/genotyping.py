@@ -21,10 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import variant_calling
-from variant_calling import InputFile, Men1Error
-from variant_calling.qualify import TUMOUR_ORIGINS, Verdict, men1_status, qualifies
+from variant_calling import HeaderSummary, InputFile, Men1Error
+from variant_calling.qualify import (
+    GERMLINE_ORIGINS,
+    TUMOUR_ORIGINS,
+    Verdict,
+    men1_status,
+    qualifies,
+)
 
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, FieldError, NotFound, ValidationError
+from ..i18n import N_, term
 from ..models import (
     ClassificationJob,
     GenotypingAnalysis,
@@ -103,6 +110,8 @@ class AnalysisRequest:
     caller_version: str = ""
     assay: str = ""
     build: str = ""
+    #: Files received earlier (the page's first step): (role, sha256) each.
+    stored: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -303,14 +312,8 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
     """Store the files and create the analysis with a queued job; (analysis, created)."""
     access.require_role(actor, "pathologist")
     participant = access.get_participant(session, actor, req.participant_code)
-    roles = [u.role for u in req.uploads]
-    if not roles:
-        raise ValidationError("no VCF file given", code="no_file")
-    if any(r not in ("paired", "normal", "tumor") for r in roles) or len(set(roles)) != len(roles):
-        raise ValidationError("give one paired VCF, or a blood VCF and/or a tumour VCF",
-                              code="bad_roles")
-    if "paired" in roles and len(roles) > 1:
-        raise ValidationError("a paired VCF is uploaded alone", code="bad_roles")
+    roles = [u.role for u in req.uploads] + [r for r, _sha in req.stored]
+    check_file_roles(roles)
     assay = _clean(req.assay, 8)
     if assay not in ASSAYS:
         raise ValidationError(
@@ -345,6 +348,7 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
                               code="sample_mapping")
 
     files = [(u.role, store_file(session, actor, u, settings)) for u in req.uploads]
+    files += [(r.role, r.file) for r in received_files(session, actor, req.stored, settings)]
     key_doc = {
         "participant": participant.code,
         "files": sorted((role, f.sha256) for role, f in files),
@@ -379,6 +383,161 @@ def create_analysis(session: Session, actor: User, req: AnalysisRequest, setting
                  })
     session.refresh(analysis)
     return analysis, True
+
+
+def check_file_roles(roles: list[str]) -> None:
+    if not roles:
+        raise ValidationError("no VCF file given", code="no_file")
+    if any(r not in ("paired", "normal", "tumor") for r in roles) or len(set(roles)) != len(roles):
+        raise ValidationError("give one paired VCF, or a blood VCF and/or a tumour VCF",
+                              code="bad_roles")
+    if "paired" in roles and len(roles) > 1:
+        raise ValidationError("a paired VCF is uploaded alone", code="bad_roles")
+
+
+# ---------------------------------------------------------------------------------------------
+# Two-step upload: receive the files, propose from their headers, confirm
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReceivedFile:
+    """One stored input and what its header says (caller, build, samples, roles)."""
+
+    role: str  # paired | normal | tumor
+    file: GenotypingFile
+    header: HeaderSummary
+
+
+#: The sample each file role can give: a paired file both, a blood file the normal one.
+ROLE_FILES = {"normal": ("paired", "normal"), "tumor": ("paired", "tumor")}
+ROLE_WORDS = {"normal": N_("blood (normal)"), "tumor": N_("tumour")}
+
+
+def header_of(f: GenotypingFile, settings: Settings) -> HeaderSummary:
+    """The engine's own reading of a stored file's header; its refusal in one line."""
+    path = os.path.join(settings.upload_dir, f.stored_name)
+    try:
+        return variant_calling.read_header(path)
+    except Men1Error as exc:
+        raise ValidationError("the VCF was refused: %(reason)s",
+                              reason=_rename(_one_line(exc), {path: f.original_name}),
+                              code="invalid_vcf") from exc
+
+
+def receive(session: Session, actor: User, participant_code: str, uploads: list[Upload],
+            settings: Settings) -> list[ReceivedFile]:
+    """The first step of the page's upload: store the files (as one upload does) and read
+    their headers, so the pathologist confirms caller, build and sample roles before any
+    analysis exists."""
+    access.require_role(actor, "pathologist")
+    access.get_participant(session, actor, participant_code)
+    check_file_roles([u.role for u in uploads])
+    out = []
+    for u in uploads:
+        f = store_file(session, actor, u, settings)
+        out.append(ReceivedFile(u.role, f, header_of(f, settings)))
+    return out
+
+
+def received_files(session: Session, actor: User, stored: list[tuple[str, str]],
+                   settings: Settings) -> list[ReceivedFile]:
+    """The files of an earlier first step, by their SHA-256 (the view checked its token)."""
+    access.require_role(actor, "pathologist")
+    out = []
+    for role, sha in stored:
+        f = session.execute(select(GenotypingFile).where(GenotypingFile.sha256 == sha)
+                            ).scalar_one_or_none()
+        if f is None or not os.path.exists(os.path.join(settings.upload_dir, f.stored_name)):
+            raise ValidationError("the received file is no longer stored; upload it again",
+                                  code="upload_expired")
+        out.append(ReceivedFile(role, f, header_of(f, settings)))
+    return out
+
+
+@dataclass
+class Proposal:
+    """What the headers say, for the pathologist to confirm: per role (normal, tumor), the
+    samples to choose from, the one proposed, and the header line that fixes it (if any)."""
+
+    caller: str
+    caller_version: str
+    build: str
+    build_problems: list[str]
+    choices: dict[str, list[str]]
+    proposed: dict[str, str]
+    declared: dict[str, str]  # role -> the header line that declares its sample
+
+
+def propose(received: list[ReceivedFile]) -> Proposal:
+    """The engine's own role assignment (header declarations, the caller's conventions,
+    NORMAL/TUMOR columns; the one sample of a single-sample file), never column order."""
+    callers_seen = [r.header.caller for r in received]
+    builds = sorted({r.header.build for r in received if r.header.build})
+    choices: dict[str, list[str]] = {}
+    proposed: dict[str, str] = {}
+    declared: dict[str, str] = {}
+    for role, kinds in ROLE_FILES.items():
+        for r in received:
+            if r.role not in kinds or not r.header.samples:
+                continue
+            choices.setdefault(role, []).extend(
+                x for x in r.header.samples if x not in choices.get(role, []))
+            if r.role == role and len(r.header.samples) == 1:
+                proposed[role] = r.header.samples[0]
+            by_header = [x for x, rr in r.header.roles.items() if rr == role]
+            if len(by_header) == 1:
+                proposed.setdefault(role, by_header[0])
+            for x, (rr, line) in r.header.declared.items():
+                if rr == role:
+                    proposed[role], declared[role] = x, line
+    return Proposal(
+        caller=callers_seen[0] if len(set(callers_seen)) == 1 else " + ".join(callers_seen),
+        caller_version=next((r.header.caller_version for r in received
+                             if r.header.caller_version), None) or "",
+        build=builds[0] if len(builds) == 1 else "",
+        build_problems=[p for r in received if (p := r.header.build_problem)],
+        choices=choices, proposed=proposed, declared=declared,
+    )
+
+
+def check_mapping(received: list[ReceivedFile], linked: dict[str, bool],
+                  names: dict[str, str | None]) -> None:
+    """Refuse, beside its field (``normal_sample``/``tumor_sample``), a sample the files do
+    not have, one sample for both roles, a role left open where a specimen is linked, or a
+    mapping that contradicts what the header declares (``##normal_sample``/``##tumor_sample``,
+    ``##SAMPLE``): the header's word is the sequencing pipeline's, never overruled."""
+    proposal = propose(received)
+    errors: list[FieldError] = []
+    for role, name in names.items():
+        fname = f"{role}_sample"
+        choices = proposal.choices.get(role, [])
+        if not name:
+            if linked.get(role) and len(choices) > 1:
+                errors.append(FieldError(
+                    "choose the %(role)s sample: the header does not say which it is",
+                    field=fname, role=term(ROLE_WORDS[role]), code="sample_required"))
+            continue
+        if choices and name not in choices:
+            errors.append(FieldError(
+                "%(sample)s is not a sample of the file (its samples: %(samples)s)",
+                field=fname, sample=name, samples=", ".join(choices), code="sample_unknown"))
+            continue
+        line = proposal.declared.get(role)
+        other = "tumor" if role == "normal" else "normal"
+        if line is not None and proposal.proposed.get(role) != name:
+            errors.append(FieldError(
+                "the header declares %(line)s: %(sample)s cannot be the %(role)s sample",
+                field=fname, line=line, sample=name, role=term(ROLE_WORDS[role]),
+                code="contradicts_header"))
+        elif proposal.declared.get(other) and proposal.proposed.get(other) == name:
+            errors.append(FieldError(
+                "the header declares %(line)s: %(sample)s cannot be the %(role)s sample",
+                field=fname, line=proposal.declared[other], sample=name,
+                role=term(ROLE_WORDS[role]), code="contradicts_header"))
+    if names.get("normal") and names.get("normal") == names.get("tumor") and not errors:
+        errors.append(FieldError("the blood and tumour sample names are the same",
+                                 field="tumor_sample", code="sample_mapping"))
+    if errors:
+        raise FieldError.collect(errors)
 
 
 def analysis_by_key(session: Session, key_doc: dict[str, Any]
@@ -595,21 +754,22 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
     if v is None or not access.can_see_site(actor, v.analysis.participant.site_id):
         raise NotFound("no variant %(variant_id)s visible to you", variant_id=variant_id)
     allowed = OVERRIDABLE.get(field_name)
+    # Each refusal names the form field it is about, so the page shows it beside that field.
     if allowed is None:
-        raise ValidationError(
+        raise FieldError(
             "only the classification, the oncogenicity or the origin can be overridden",
-            code="bad_field")
+            field="field", code="bad_field")
     if field_name == "oncogenicity" and v.origin not in TUMOUR_ORIGINS:
-        raise ValidationError(
+        raise FieldError(
             "oncogenicity applies to somatic or tumour-only variants; this one is %(origin)s",
-            origin=v.origin, code="bad_field")
+            field="field", origin=v.origin, code="bad_field")
     if value not in allowed:
-        raise ValidationError(
+        raise FieldError(
             "%(field_name)s must be one of: %(allowed)s",
-            field_name=field_name, allowed=", ".join(allowed), code="bad_value")
+            field="value", field_name=field_name, allowed=", ".join(allowed), code="bad_value")
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("an override needs a reason", code="reason_required")
+        raise FieldError("an override needs a reason", field="reason", code="reason_required")
     old = getattr(v, field_name) or ""
     if old == value:
         raise Conflict(
@@ -778,6 +938,170 @@ def sign(session: Session, actor: User, analysis_id: int, password: str, *,
         f"report {report.id} version {version} {'amended' if amend_reason else 'signed'}",
     )
     return row
+
+
+# ---------------------------------------------------------------------------------------------
+# What the review page, the report and the history say in words
+# ---------------------------------------------------------------------------------------------
+#: The status sentence for each status and the strongest tier that gives it: the words follow
+#: the tier exactly (a likely pathogenic variant is never called "pathogenic").
+STATUS_WORDS: dict[tuple[str, str], str] = {
+    ("germline", "pathogenic"): N_("Germline MEN1 pathogenic variant"),
+    ("germline", "likely_pathogenic"): N_("Germline MEN1 likely pathogenic variant"),
+    ("somatic", "oncogenic"): N_("Somatic MEN1 oncogenic variant in the tumour"),
+    ("somatic", "pathogenic"): N_("Somatic MEN1 pathogenic variant in the tumour"),
+    ("somatic", "likely_oncogenic"): N_("Somatic MEN1 likely oncogenic variant in the tumour"),
+    ("somatic", "likely_pathogenic"):
+        N_("Somatic MEN1 likely pathogenic variant in the tumour"),
+    ("undetermined", "pathogenic"): N_("MEN1 pathogenic variant of undetermined origin"),
+    ("undetermined", "oncogenic"): N_("MEN1 oncogenic variant of undetermined origin"),
+    ("undetermined", "likely_pathogenic"):
+        N_("MEN1 likely pathogenic variant of undetermined origin"),
+    ("undetermined", "likely_oncogenic"):
+        N_("MEN1 likely oncogenic variant of undetermined origin"),
+}
+OTHER_STATUS_WORDS: dict[str, str] = {
+    "vus_only": N_("Only variants of uncertain significance"),
+    "none_detected": N_("No MEN1 variant detected"),
+    "not_covered": N_("MEN1 not covered by the sequencing data: no result"),
+}
+#: Strongest first, across both scales.
+TIER_ORDER = ("pathogenic", "oncogenic", "likely_pathogenic", "likely_oncogenic")
+
+
+def _strongest(variants: list[dict[str, Any]]) -> str | None:
+    tiers = {t for v in variants for t in (v.get("classification"), v.get("oncogenicity"))}
+    return next((t for t in TIER_ORDER if t in tiers), None)
+
+
+def status_words(content: Mapping[str, Any]) -> list[str]:
+    """The MEN1 status of a report's content as sentences (gettext ids, English): one per
+    origin that qualifies, each naming the strongest tier of its variants."""
+    status = content.get("men1_status") or ""
+    variants = list(content.get("variants") or [])
+    qualifying = [v for v in variants if v.get("qualifying")]
+    out: list[str] = []
+    if status in ("germline", "germline_and_somatic"):
+        tier = _strongest([v for v in qualifying if v.get("origin") in GERMLINE_ORIGINS])
+        out.append(STATUS_WORDS.get(("germline", tier or ""), ""))
+    if status in ("somatic", "germline_and_somatic"):
+        tier = _strongest([v for v in qualifying if v.get("origin") == "somatic"])
+        out.append(STATUS_WORDS.get(("somatic", tier or ""), ""))
+    if status == "undetermined_origin":
+        harmful = qualifying or [v for v in variants if v.get("quality_pass")]
+        out.append(STATUS_WORDS.get(("undetermined", _strongest(harmful) or ""), ""))
+    if status in OTHER_STATUS_WORDS:
+        out.append(OTHER_STATUS_WORDS[status])
+    return [w for w in out if w] or [status]
+
+
+def genomic_coordinates(build: str, position: str, hgvs_g: str | None = None
+                        ) -> tuple[str, str] | None:
+    """(``chr11:g.…`` on the build, the RefSeq ``NC_000011.…:g.…`` name) of a variant, from
+    the engine's g. name or else from its stored ``chr11:POS REF>ALT``; None for what has no
+    plain allele (a symbolic copy-number call without the engine's name)."""
+    if not hgvs_g:
+        try:
+            chrom_pos, change = position.split(" ", 1)
+            pos = int(chrom_pos.rsplit(":", 1)[1])
+            ref, alt = change.split(">", 1)
+        except ValueError:
+            return None
+        if not (ref.isalpha() and alt.isalpha()) or build not in BUILDS:
+            return None
+        # Imported here: the locus model loads Biopython and the reference, which a request
+        # that shows no variant need not pay for.
+        from variant_calling.locus import genomic_name
+
+        try:
+            hgvs_g = genomic_name(build, pos, ref, alt)
+        except Men1Error:
+            return None
+    if ":g." not in hgvs_g:
+        return None
+    return f"chr11:g.{hgvs_g.split(':g.', 1)[1]}", hgvs_g
+
+
+def variant_coordinates(a: GenotypingAnalysis, v: GenotypingVariant) -> tuple[str, str] | None:
+    return genomic_coordinates(a.build, f"{v.chrom}:{v.position} {v.ref}>{v.alt}",
+                               engine_variant(a, v).get("hgvs_g"))
+
+
+#: What each event of an analysis's history is, for people.
+HISTORY_ACTIONS: dict[str, str] = {
+    "genotyping.analysis_create": N_("Analysis created"),
+    "genotyping.outside_create": N_("Outside result recorded"),
+    "genotyping.mlpa_create": N_("MLPA result imported"),
+    "genotyping.classified": N_("Classified by the engine"),
+    "genotyping.classification_failed": N_("Classification failed"),
+    "genotyping.classification_retry": N_("Classification queued again"),
+    "genotyping.classification_requeued": N_("Classification queued again"),
+    "genotyping.override": N_("Override"),
+    "genotyping.confirm": N_("Variant confirmed"),
+    "genotyping.report_sign": N_("Report signed"),
+    "genotyping.report_amend": N_("Report amended"),
+    "genotyping.rereview_suggested": N_("Re-review suggested"),
+}
+OVERRIDE_FIELDS = {"classification": N_("Classification"), "oncogenicity": N_("Oncogenicity"),
+                   "origin": N_("Origin")}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: Any  # the AuditEvent
+    what: str  # a gettext id
+    detail: str  # a Msg (translated where it is shown)
+    reason: str
+
+
+def _term_of(field_name: str, code: str | None) -> Any:
+    values = OVERRIDABLE.get(field_name, {})
+    return term(values[code]) if code in values else (code or "—")
+
+
+def analysis_history(session: Session, a: GenotypingAnalysis) -> list[HistoryEntry]:
+    """Every event of the analysis, its variants and its report, oldest first: creation,
+    classification, each override with its reason, each signature and amendment."""
+    from sqlalchemy import and_, or_
+
+    from ..i18n import Msg
+    from ..models import AuditEvent
+
+    where = [and_(AuditEvent.entity_type == "genotyping_analysis",
+                  AuditEvent.entity_id == str(a.id))]
+    variant_ids = [str(v.id) for v in a.variants]
+    if variant_ids:
+        where.append(and_(AuditEvent.entity_type == "genotyping_variant",
+                          AuditEvent.entity_id.in_(variant_ids)))
+    if a.report is not None:
+        where.append(and_(AuditEvent.entity_type == "genotyping_report",
+                          AuditEvent.entity_id == str(a.report.id)))
+    rows = session.execute(select(AuditEvent).where(or_(*where)).order_by(AuditEvent.id)
+                           ).scalars()
+    out = []
+    for e in rows:
+        c = e.changes or {}
+        detail: str = ""
+        if e.action == "genotyping.override":
+            field_name = next((k for k in OVERRIDE_FIELDS if k in c), "")
+            old, new = (c.get(field_name) or [None, None])[:2]
+            detail = Msg("%(variant)s: %(field)s %(old)s → %(new)s",
+                         variant=c.get("hgvs_c") or "", field=term(OVERRIDE_FIELDS[field_name])
+                         if field_name else "", old=_term_of(field_name, old),
+                         new=_term_of(field_name, new))
+        elif e.action in ("genotyping.report_sign", "genotyping.report_amend"):
+            detail = Msg("version %(version)s; %(meaning)s: %(signer)s",
+                         version=c.get("version"), meaning=term(c.get("meaning") or ""),
+                         signer=c.get("signer") or e.actor)
+        elif e.action == "genotyping.classified":
+            detail = Msg("engine %(engine)s, known variants %(known)s",
+                         engine=c.get("engine_version") or "",
+                         known=c.get("known_variants_version") or "")
+        elif e.action == "genotyping.classification_failed":
+            detail = str(c.get("error") or "")
+        out.append(HistoryEntry(e, HISTORY_ACTIONS.get(e.action, e.action), detail,
+                                e.reason or ""))
+    return out
 
 
 def get_version(session: Session, actor: User, report_id: int, version: int) -> ReportVersion:

@@ -17,18 +17,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .. import localtime, pdf_fonts
-from ..i18n import N_, translator
+from ..i18n import translator
 from ..models import ReportVersion
-
-STATUS_TEXT = {
-    "germline": N_("Germline MEN1 pathogenic variant"),
-    "somatic": N_("Somatic MEN1 variant in the tumour (oncogenic or pathogenic)"),
-    "germline_and_somatic": N_("Germline and somatic MEN1 pathogenic variants"),
-    "undetermined_origin": N_("MEN1 pathogenic variant of undetermined origin"),
-    "vus_only": N_("Only variants of uncertain significance"),
-    "none_detected": N_("No MEN1 variant detected"),
-    "not_covered": N_("MEN1 not covered by the sequencing data: no result"),
-}
+from . import genotyping
 
 
 def _scale(tier: str | None, engine_tier: str | None, points: int | None) -> str:
@@ -87,8 +78,11 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
         "HGVS c.", "HGVS p.", _("Consequence"), _("Origin"), _("Normal VAF"), _("Tumour VAF"),
         _("Classification"), _("Oncogenicity"))]]
     for v in c["variants"]:
-        rows.append([Paragraph(escape(str(x)), small) for x in (
-            v["hgvs_c"], v["hgvs_p"] or "-", v["consequence"], v["origin"],
+        g = genotyping.genomic_coordinates(a["build"], v.get("position") or "")
+        rows.append([Paragraph(escape(v["hgvs_c"]) + (
+            f"<br/>{escape(a['build'])} {escape(g[0])}<br/>{escape(g[1])}" if g else ""), small)]
+            + [Paragraph(escape(str(x)), small) for x in (
+            v["hgvs_p"] or "-", v["consequence"], v["origin"],
             _vaf(v["normal_vaf"], v["normal_depth"]), _vaf(v["tumor_vaf"], v["tumor_depth"]),
             _scale(v["classification"], v["engine_classification"], v.get("points")),
             _scale(v.get("oncogenicity"), v.get("engine_oncogenicity"),
@@ -108,10 +102,9 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
             story.append(p(f"{v['hgvs_c']}: {o['field']} {o['old']} -> {o['new']} by {o['by']}: "
                            f"{o['reason']}", "small"))
     story += _source_lines(c, p, _)
-    status = c["men1_status"]
     story += [
         p(_("MEN1 status"), "Heading4"),
-        p(f"{_(STATUS_TEXT.get(status, status))} ({status}). "
+        p("; ".join(_(w) for w in genotyping.status_words(c)) + ". "
           + (_("Trial MEN1 criterion: met.") if c["qualifies"]
              else _("Trial MEN1 criterion: not met."))),
         Spacer(1, 6 * mm),

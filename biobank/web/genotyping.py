@@ -22,14 +22,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import get_db
-from ..errors import Conflict, ValidationError
+from ..errors import BiobankError, Conflict, FieldError, NotFound, ValidationError
 from ..inputs import Choice, Spec, Text
-from ..models import GenotypingAnalysis
+from ..models import GenotypingAnalysis, GenotypingVariant
 from ..services import (
     access,
-    audit,
     enrollment,
     genotyping,
     jobs,
@@ -37,10 +37,11 @@ from ..services import (
     rereview,
     upload_store,
 )
-from . import select_locale
+from ..services import worklist as worklist_service
+from . import select_locale, translate_message
 from .auth import actor, client_address, login_required, roles_required, signature_policy
 from .boundary import form, upload_form
-from .transaction import db_session, record_refusal, retry_conflicts
+from .transaction import db_session, record_refusal, refusals, retry_conflicts
 
 bp = Blueprint("genotyping", __name__, url_prefix="/genotyping")
 
@@ -49,7 +50,7 @@ def settings(app: Flask | None = None) -> genotyping.Settings:
     return genotyping.Settings.from_config(app.config, app.instance_path)
 
 
-UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping"})
+UPLOAD_ENDPOINTS = frozenset({"genotyping.upload", "api.upload_genotyping", "genotyping.receive"})
 #: Multipart forms whose files stream straight into the upload store, under its size limit:
 #: the VCF upload, and the outside report's PDF and the MLPA table (issue 19).
 STREAMED_ENDPOINTS = UPLOAD_ENDPOINTS | {"sources.outside", "sources.mlpa_page"}
@@ -60,7 +61,17 @@ _UPLOAD_FIELDS: dict[str, Spec] = {
     "assay": Text(8), "build": Text(8)}
 # The page and the API take the same multipart form.
 UPLOAD_FORMS = {e: upload_form(e, UPLOAD_FILES, **_UPLOAD_FIELDS)
-                for e in sorted(UPLOAD_ENDPOINTS)}
+                for e in ("genotyping.upload", "api.upload_genotyping")}
+#: The page's two steps: the files (and the specimens they come from), then the confirmation
+#: of what their headers say.
+RECEIVE = upload_form("genotyping.receive", UPLOAD_FILES, normal_specimen=Text(64),
+                      tumor_specimen=Text(64))
+CONFIRM = form("genotyping.confirm", received=Text(4000, required=True),
+               **{k: v for k, v in _UPLOAD_FIELDS.items()})
+CONFIRM_FIELDS = tuple(_UPLOAD_FIELDS)
+#: A received upload waits this long for its confirmation (a day: a pathologist may be
+#: called away between the two steps; the files stay stored either way).
+RECEIVED_MAX_AGE = 24 * 3600
 OVERRIDE = form("genotyping.override", field=Choice(tuple(genotyping.OVERRIDABLE)),
                 value=Text(64), reason=Text(1000))
 RETRY = form("genotyping.retry")
@@ -154,9 +165,15 @@ def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
         caller=fields.get("caller", ""), caller_version=fields.get("caller_version", ""),
         assay=fields.get("assay", ""), build=fields.get("build", ""),
     )
+    return start_analysis(req)
+
+
+def start_analysis(req: genotyping.AnalysisRequest) -> tuple[GenotypingAnalysis, bool]:
+    """Create the analysis of ``req``; classify small inputs now and large ones on the job
+    runner; the same inputs again find the existing analysis (retried if it had failed)."""
     s = db_session()
     conf = settings()
-    analysis, created = genotyping.create_analysis(s, user, req, conf)
+    analysis, created = genotyping.create_analysis(s, actor(), req, conf)
     if created:
         inline_max = int(current_app.config.get("GENOTYPING_INLINE_MAX_BYTES",
                                                 genotyping.DEFAULT_INLINE_MAX))
@@ -193,13 +210,7 @@ def retry_failed(analysis: GenotypingAnalysis) -> bool:
 def participant(code: str) -> str:
     s = db_session()
     p = access.get_participant(s, actor(), code)
-    from sqlalchemy import select
-
-    from ..models import Specimen
-
-    specs = s.execute(select(Specimen).where(Specimen.participant_id == p.id,
-                                             Specimen.status != "expected")
-                      .order_by(Specimen.id)).scalars().all()
+    specs = _specimens_of(p.id)
     return render_template(
         "genotyping/participant.html", participant=p,
         analyses=genotyping.analyses_of(s, p),
@@ -237,6 +248,144 @@ def upload(code: str) -> Any:
     return redirect(target, code=303)
 
 
+def _received_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="genotyping.received")
+
+
+@bp.route("/participants/<code>/receive", methods=["POST"])
+@roles_required("pathologist")
+def receive(code: str) -> Any:
+    """Step one: the files are stored (streamed, as one upload is) and their headers read;
+    the confirmation page shows what they say. Nothing is classified yet."""
+    upload_limit_check()
+    uploads = [
+        genotyping.Upload(role, f.stream, f.filename or "")
+        for role in UPLOAD_FILES
+        if (f := request.files.get(role)) is not None and (f.filename or f.content_length)
+    ]
+    fields = RECEIVE.read()
+    got = genotyping.receive(db_session(), actor(), code, uploads, settings())
+    token = _received_serializer().dumps({
+        "p": code, "u": actor().id, "f": [[r.role, r.file.sha256] for r in got],
+        "n": fields.get("normal_specimen") or "", "t": fields.get("tumor_specimen") or ""})
+    target = url_for(".confirm", code=code, received=token)
+    if request.headers.get("HX-Request"):
+        resp = make_response("", 200)
+        resp.headers["HX-Redirect"] = target
+        return resp
+    return redirect(target, code=303)
+
+
+def _received(code: str, token: str) -> dict[str, Any]:
+    """The first step's record, signed by this app for this user and participant."""
+    try:
+        doc = _received_serializer().loads(token, max_age=RECEIVED_MAX_AGE)
+    except BadSignature:
+        raise ValidationError("the received upload has expired or is not valid; upload the "
+                              "files again", code="upload_expired") from None
+    if not isinstance(doc, dict) or doc.get("p") != code or doc.get("u") != actor().id:
+        raise ValidationError("the received upload has expired or is not valid; upload the "
+                              "files again", code="upload_expired")
+    return doc
+
+
+#: The confirmation form's field for each refusal code of the services (the rest go on top).
+CONFIRM_FIELD_OF_CODE = {"caller_required": "caller", "bad_assay": "assay",
+                         "bad_build": "build", "sample_mapping": "tumor_sample"}
+
+
+def _confirm_page(code: str, token: str, values: dict[str, str], errors: dict[str, str]
+                  ) -> str:
+    s = db_session()
+    p = access.get_participant(s, actor(), code)
+    doc = _received(code, token)
+    got = genotyping.received_files(s, actor(), [(r, h) for r, h in doc["f"]], settings())
+    proposal = genotyping.propose(got)
+    specs = _specimens_of(p.id)
+    return render_template(
+        "genotyping/confirm.html", participant=p, received=got, proposal=proposal,
+        token=token, values=values, errors=errors,
+        normal_specimens=[x for x in specs if x.specimen_type in genotyping.NORMAL_TYPES],
+        tumor_specimens=[x for x in specs if x.specimen_type in genotyping.TUMOR_TYPES],
+        needs={role: any(r.role in kinds for r in got)
+               for role, kinds in genotyping.ROLE_FILES.items()},
+        assays=genotyping.ASSAYS, builds=genotyping.BUILDS)
+
+
+def _token_valid() -> bool:
+    """The confirmation page can be shown again only with a valid first step; otherwise the
+    refusal is the error page (naming its field)."""
+    try:
+        _received((request.view_args or {}).get("code", ""), request.form.get("received", ""))
+    except ValidationError:
+        return False
+    return True
+
+
+def _confirm_refused(exc: BiobankError, code: str) -> tuple[str, int]:
+    from .genotyping_sources import field_errors  # it imports this module
+
+    assert isinstance(exc, ValidationError)  # the only refusals shown on the page
+    values = {k: request.form.get(k, "") for k in CONFIRM_FIELDS}
+    return _confirm_page(code, request.form.get("received", ""), values,
+                         field_errors(exc, CONFIRM_FIELD_OF_CODE)), exc.status
+
+
+@bp.route("/participants/<code>/confirm", methods=["GET", "POST"])
+@roles_required("pathologist")
+@refusals(_confirm_refused, when=lambda exc: isinstance(exc, ValidationError)
+          and _token_valid())
+def confirm(code: str) -> Any:
+    """Step two: the pathologist confirms the caller, the build and which sample is which
+    (changeable only where the header declares no role), and the analysis is created."""
+    if request.method == "GET":
+        token = request.args.get("received", "")
+        doc = _received(code, token)
+        got = genotyping.received_files(db_session(), actor(),
+                                        [(r, h) for r, h in doc["f"]], settings())
+        proposal = genotyping.propose(got)
+        values = {"normal_specimen": doc.get("n", ""), "tumor_specimen": doc.get("t", ""),
+                  "normal_sample": proposal.proposed.get("normal", ""),
+                  "tumor_sample": proposal.proposed.get("tumor", ""),
+                  "caller": proposal.caller if got and got[0].header.samples else "",
+                  "caller_version": proposal.caller_version, "assay": "panel",
+                  "build": proposal.build or "GRCh38"}
+        return _confirm_page(code, token, values, {})
+    f = CONFIRM.read()
+    doc = _received(code, f.get("received") or "")
+    s = db_session()
+    got = genotyping.received_files(s, actor(), [(r, h) for r, h in doc["f"]], settings())
+    linked = {"normal": bool(f.get("normal_specimen")), "tumor": bool(f.get("tumor_specimen"))}
+    names = {"normal": f.get("normal_sample") or None, "tumor": f.get("tumor_sample") or None}
+    genotyping.check_mapping(got, linked, names)
+    req = genotyping.AnalysisRequest(
+        participant_code=code, uploads=[], stored=[(r.role, r.file.sha256) for r in got],
+        normal_specimen=f.get("normal_specimen") or None,
+        tumor_specimen=f.get("tumor_specimen") or None,
+        normal_sample=names["normal"], tumor_sample=names["tumor"],
+        caller=f.get("caller") or "", caller_version=f.get("caller_version") or "",
+        assay=f.get("assay") or "", build=f.get("build") or "")
+    analysis, created = start_analysis(req)
+    if g.get("genotyping_retried"):
+        flash(_("These files were uploaded before and their classification failed: it is "
+                "queued again."), "success")
+    else:
+        flash(_("Confirmed; classification started.") if created else
+              _("These files were already uploaded: showing the existing result."),
+              "success" if created else "info")
+    return redirect(url_for(".analysis", analysis_id=analysis.id), code=303)
+
+
+def _specimens_of(participant_id: int) -> list[Any]:
+    from sqlalchemy import select
+
+    from ..models import Specimen
+
+    return list(db_session().execute(
+        select(Specimen).where(Specimen.participant_id == participant_id,
+                               Specimen.status != "expected").order_by(Specimen.id)).scalars())
+
+
 @bp.route("/analyses/<int:analysis_id>/retry", methods=["POST"])
 @roles_required("pathologist")
 def retry(analysis_id: int) -> Any:
@@ -251,6 +400,10 @@ def retry(analysis_id: int) -> Any:
 @bp.route("/analyses/<int:analysis_id>")
 @login_required
 def analysis(analysis_id: int) -> str:
+    return _analysis_page(analysis_id)
+
+
+def _analysis_page(analysis_id: int, override_error: dict[str, Any] | None = None) -> str:
     s = db_session()
     a = genotyping.get_analysis(s, actor(), analysis_id)
     last = genotyping.latest_version(a)
@@ -265,8 +418,18 @@ def analysis(analysis_id: int) -> str:
         origins=genotyping.ORIGINS, qualifying=genotyping.qualifying,
         meaning=genotyping.SIGNATURE_MEANING,
         rereviews=rereview.open_suggestions(s, a.id), rereview_fields=rereview.FIELDS,
-        history=audit.history(s, "genotyping_analysis", a.id),
+        history=genotyping.analysis_history(s, a), status_words=genotyping.status_words,
+        coordinates=genotyping.variant_coordinates, override_fields=genotyping.OVERRIDE_FIELDS,
+        override_error=override_error or {},
     )
+
+
+@bp.route("/worklist")
+@roles_required("pathologist")
+def worklist() -> str:
+    """What waits for the pathologist, oldest first: review, sign-out, re-review."""
+    return render_template("genotyping/worklist.html", assays=genotyping.ASSAYS,
+                           work=worklist_service.worklist(db_session(), actor()))
 
 
 @bp.route("/analyses/<int:analysis_id>/job")
@@ -281,8 +444,33 @@ def job_status(analysis_id: int) -> Response:
     return resp
 
 
+def _override_refused(exc: BiobankError, variant_id: int) -> tuple[str, int]:
+    """The analysis page again, the refusal beside the field of the variant's form it is
+    about, the reason typed kept (the request rolled back)."""
+    v = db_session().get(GenotypingVariant, variant_id)
+    if v is None:
+        raise exc
+    posted = request.form.get("field", "")
+    if isinstance(exc, FieldError):
+        errors = {name: translate_message(msg) for name, msg in exc.by_field.items()}
+    else:  # the value it already has (a Conflict): about the value chosen
+        errors = {"value": translate_message(exc.message)}
+    return _analysis_page(v.analysis_id, {
+        # A refused field has no form of its own (oncogenicity of a germline variant): the
+        # refusal goes above the variant's forms.
+        "variant": v.id,
+        "field": posted if posted in genotyping.OVERRIDABLE and "field" not in errors else "",
+        "errors": errors, "reason": request.form.get("reason", ""),
+        "value": request.form.get("value", "")}), exc.status
+
+
+def _variant_visible(exc: BiobankError) -> bool:
+    return isinstance(exc, (ValidationError, Conflict)) and not isinstance(exc, NotFound)
+
+
 @bp.route("/variants/<int:variant_id>/override", methods=["POST"])
 @roles_required("pathologist")
+@refusals(_override_refused, when=_variant_visible)
 def override(variant_id: int) -> Any:
     f = OVERRIDE.read()
     row = genotyping.override(db_session(), actor(), variant_id, f.get("field") or "",

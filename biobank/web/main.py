@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from ..errors import BiobankError
 from ..inputs import Text
 from ..models import Participant, Specimen
-from ..services import access, audit, scan, users
+from ..services import access, audit, scan, users, worklist
 from . import scanner
 from .auth import actor, login_required
 from .boundary import form
@@ -39,7 +39,9 @@ def index() -> str:
                     .join(Participant, Participant.id == per.c.participant_id)
                     .where(Participant.site_id == user.site_id).group_by(per.c.status))
     counts = {status: int(n) for status, n in s.execute(status_q).all()}
-    return render_template("index.html", n_participants=n_participants, counts=counts)
+    work = worklist.counts(s, user) if user.role == "pathologist" else None
+    return render_template("index.html", n_participants=n_participants, counts=counts,
+                           work=work)
 
 
 SCAN = form("main.scan_station", code=Text(200))

@@ -110,21 +110,26 @@ def demo(app: Flask) -> Demo:
     return demo_specimens(app)
 
 
-def upload_on_page(page: Any, code: str, blood: str, tumour: str, vcf: bytes) -> str:
-    """In the browser: upload a Mutect2 pair for ``code`` as the pathologist and wait for the
-    classification to finish; returns the analysis page's URL."""
+def upload_on_page(page: Any, code: str, blood: str, tumour: str, vcf: bytes, *,
+                   mapping: dict[str, str] | None = None) -> str:
+    """In the browser: upload a Mutect2 pair for ``code`` as the pathologist, confirm what its
+    header says (the roles it declares are proposed; ``mapping`` chooses them where it declares
+    none) and wait for the classification to finish; returns the analysis page's URL."""
     page.goto(f"/genotyping/participants/{code}")
     page.set_input_files("#paired", files=[{
         "name": f"{code}_mutect2.vcf", "mimeType": "text/plain", "buffer": vcf}])
     page.select_option("#normal_specimen", blood)
-    page.fill("#normal_sample", NORMAL_COL)
     page.select_option("#tumor_specimen", tumour)
-    page.fill("#tumor_sample", TUMOR_COL)
-    page.fill("#caller", "Mutect2")
-    page.fill("#caller_version", "4.2.4.1")
+    page.click("#upload-submit")
+    page.wait_for_url(lambda url: "/confirm?" in url)
+    for field, sample in (mapping or {}).items():
+        page.select_option(f"#{field}", sample)
+    if not page.locator("#caller").input_value():
+        page.fill("#caller", "Mutect2")
+    if not page.locator("#caller_version").input_value():
+        page.fill("#caller_version", "4.2.4.1")
     page.select_option("#assay", "panel")
-    page.select_option("#build", "GRCh38")
-    page.click("button:has-text('Upload and classify')")
+    page.click("#confirm-form button[type=submit]")
     page.wait_for_url(lambda url: "/genotyping/analyses/" in url)
     # The job may finish in the background; the polling fragment reloads the page when done.
     page.wait_for_selector("#job[data-state='done']", timeout=20_000)

@@ -189,8 +189,11 @@ def test_reclassify_suggests_re_review_and_an_amendment_answers_it(
         assert s.execute(select(ReReview)).scalar_one().resolved_by_version_id is not None
     men1 = _gate_men1(app, demo.participant)
     assert men1["status"] == "met" and "re-review" not in men1["detail"]
-    assert "Re-review suggested" not in path.get(resp.headers["Location"]).get_data(
-        as_text=True)
+    after = path.get(resp.headers["Location"]).get_data(as_text=True)
+    # The banner is gone; the history keeps the suggestion beside the amendment that answered it.
+    assert "data-rereview=" not in after
+    assert 'data-action="genotyping.rereview_suggested"' in after
+    assert 'data-action="genotyping.report_amend"' in after
 
 
 def test_reclassify_names_an_analysis_it_cannot_rerun(app: Flask, client_as: Any,
