@@ -53,7 +53,8 @@ def test_demo_specimens_go_where_the_rules_send_them(app: Flask) -> None:
         return run(app, go)  # type: ignore[no-any-return]
 
     assert put(boxes["Whole blood 1"], blood).endswith("Whole blood 1 / A1")
-    assert put(boxes["FFPE blocks 1"], block) == "FFPE block cabinet / Drawer 1 / FFPE blocks 1 / A1"
+    assert put(boxes["FFPE blocks 1"], block) == \
+        "FFPE block cabinet / Drawer 1 / FFPE blocks 1 / A1"
 
 
 def test_seeding_again_adds_nothing_and_an_older_demo_gets_its_storage(tmp_path: Path) -> None:
