@@ -55,7 +55,8 @@ STATUSES: Final[dict[str, str]] = {
 
 UNITS: Final[tuple[str, ...]] = ("mL", "µL", "µg", "ng", "block", "slide", "curl", "mg")
 
-# SPREC v3 sample-type codes for the types we hold (ISBER; "X" where SPREC has no code).
+# SPREC sample-type codes for the types we hold (sources and gaps: docs/sprec.md). FFPE is
+# solid tissue whose fixation (NBF) and storage (paraffin block) elements say it is FFPE.
 SPREC_TYPE: Final[dict[str, str]] = {
     "whole_blood_edta": "BLD",
     "serum": "SER",
@@ -63,9 +64,9 @@ SPREC_TYPE: Final[dict[str, str]] = {
     "buffy_coat": "BFF",
     "germline_dna": "DNA",
     "tumour_dna": "DNA",
-    "ffpe_block": "FFP",
-    "ffpe_slides": "FFP",
-    "ffpe_curls": "FFP",
+    "ffpe_block": "TIS",
+    "ffpe_slides": "TIS",
+    "ffpe_curls": "TIS",
     "fresh_frozen_tissue": "TIS",
 }
 

@@ -69,6 +69,8 @@ class Specimen(Base):
     collection_site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
     centrifuged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the bench records for SPREC (services/sprec.py validates it; None = nothing yet).
+    preanalytics: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     freeze_thaw_count: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

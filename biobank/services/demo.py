@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Site, User, utcnow
-from . import specimens, trial, users
+from ..models import Site, StorageLocation, User, utcnow
+from . import specimens, storage, trial, users
 
 SITES = (
     ("CB", "Cancer Hospital CAMS — Central Biobank", "central"),
@@ -38,6 +38,68 @@ PARTICIPANTS = (
 )
 
 
+# The central biobank's storage, so that a new installation can store at once: a −80 °C
+# freezer for blood and its derivatives, a −20 °C freezer for DNA working stock, a
+# liquid-nitrogen tank, and a room-temperature cabinet for FFPE blocks and slides (see
+# docs/storage-rules.md for what goes where).
+# (unit kind, unit name, [(level kind, level name, [(box type, box name), …]), …])
+STORAGE = (
+    ("freezer_minus80", "Freezer A (−80 °C)", (
+        ("shelf", "Shelf 1", ()),
+        ("shelf", "Shelf 2", ()),
+    )),
+    ("freezer_minus20", "Freezer B (−20 °C)", (
+        ("shelf", "Shelf 1", (("cryobox_9x9", "DNA working stock 1"),)),
+    )),
+    ("ln2_tank", "LN2 tank 1", (
+        ("rack", "Rack 1", (("cryobox_10x10", "Viable cells 1"),)),
+    )),
+    ("ffpe_cabinet", "FFPE block cabinet", (
+        ("shelf", "Drawer 1", (("block_box_5x10", "FFPE blocks 1"),
+                               ("block_box_5x10", "FFPE blocks 2"))),
+        ("shelf", "Drawer 2", (("slide_box_100", "FFPE slides 1"),)),
+    )),
+)
+# Racks on the −80 °C freezer's shelves: (shelf, rack, [(box type, box name), …]).
+FREEZER_RACKS = (
+    ("Shelf 1", "Rack 1", (("cryobox_10x10", "Serum 1"), ("cryobox_10x10", "Plasma 1"),
+                           ("cryobox_9x9", "Buffy coat 1"))),
+    ("Shelf 1", "Rack 2", (("cryobox_9x9", "Whole blood 1"), ("cryobox_9x9", "Germline DNA 1"),
+                           ("cryobox_9x9", "Tumour DNA 1"))),
+    ("Shelf 2", "Rack 3", (("cryobox_9x9", "Fresh-frozen tissue 1"),)),
+)
+
+
+def seed_storage(session: Session) -> bool:
+    """The central biobank's demo freezers, cabinet, shelves, racks and boxes, once: nothing
+    is added where the central biobank already has storage."""
+    cb = session.execute(select(Site).where(Site.code == "CB")).scalar_one_or_none()
+    tech = session.execute(select(User).where(User.username == "cb.tech")).scalar_one_or_none()
+    if cb is None or tech is None or session.execute(
+            select(StorageLocation.id).where(StorageLocation.site_id == cb.id).limit(1)
+    ).first() is not None:
+        return False
+    for kind, name, levels in STORAGE:
+        unit = storage.create_location(session, tech, kind=kind, name=name, site=cb)
+        for level_kind, level_name, boxes in levels:
+            level = storage.create_location(session, tech, kind=level_kind, name=level_name,
+                                            parent=unit)
+            for box_type, box_name in boxes:
+                storage.create_box(session, tech, box_type=box_type, name=box_name,
+                                   location=level)
+            if kind == "freezer_minus80":
+                for shelf, rack_name, rack_boxes in FREEZER_RACKS:
+                    if shelf != level_name:
+                        continue
+                    rack = storage.create_location(session, tech, kind="rack", name=rack_name,
+                                                   parent=level)
+                    for box_type, box_name in rack_boxes:
+                        storage.create_box(session, tech, box_type=box_type, name=box_name,
+                                           location=rack)
+    session.flush()
+    return True
+
+
 @dataclass
 class SeedReport:
     created: bool
@@ -47,6 +109,8 @@ class SeedReport:
 def seed_demo(session: Session, password: str) -> SeedReport:
     logins = [(u, role, site) for u, _n, role, site in DEMO_USERS]
     if session.execute(select(Site).where(Site.code == "CB")).scalar_one_or_none():
+        # A demo seeded before the storage was part of it gets the storage, once.
+        seed_storage(session)
         return SeedReport(False, logins)
     trial.ensure_trial(session)
     sites = {}
@@ -91,4 +155,5 @@ def seed_demo(session: Session, password: str) -> SeedReport:
             kit1 = specimens.visit_kit(session, tech, p, c1d1)
             specimens.register_collection(session, tech, kit1[0], at=day0 + timedelta(days=14))
     session.flush()
+    seed_storage(session)
     return SeedReport(True, logins)

@@ -392,25 +392,8 @@ def lineage(specimen: Specimen) -> list[Specimen]:
     return out
 
 
-def _delay_code(start: datetime | None, end: datetime | None) -> str:
-    # SPREC v3 pre-/post-centrifugation delay codes (room temperature bands).
-    if start is None or end is None:
-        return "X"
-    hours = (end - start).total_seconds() / 3600
-    for limit, code in ((2, "A"), (4, "C"), (8, "E"), (12, "G"), (24, "I"), (48, "K")):
-        if hours < limit:
-            return code
-    return "M"
-
-
 def sprec(specimen: Specimen) -> str:
-    """SPREC code from recorded data; elements without a recorded basis are 'X' (unknown)."""
-    stype = vocabulary.SPREC_TYPE.get(specimen.specimen_type, "X")
-    if stype in {"FFP", "TIS"}:
-        # Solid tissue: type, collection, warm ischaemia, cold ischaemia, fixation, fixation
-        # time, storage. Only the type is recorded today.
-        return "-".join([stype, "X", "X", "X", "X", "X", "X"])
-    container = vocabulary.SPREC_CONTAINER.get(specimen.container, "X")
-    pre = _delay_code(specimen.collected_at, specimen.centrifuged_at)
-    post = _delay_code(specimen.centrifuged_at, specimen.frozen_at)
-    return "-".join([stype, container, pre, "X", "X", post, "X"])
+    """The SPREC v3 code from recorded data (services/sprec.py explains each element)."""
+    from . import sprec as sprec_codes  # it reads the storage, which imports this module
+
+    return sprec_codes.code(specimen)

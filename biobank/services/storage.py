@@ -32,12 +32,13 @@ from ..models import (
     User,
     utcnow,
 )
-from . import access, audit, specimens
+from . import access, audit, specimens, storage_rules
 
 # Container templates. Units stand on their own; shelves and racks sit inside a unit or
 # another level.
 UNIT_KINDS: Final[dict[str, str]] = {
     "freezer_minus80": "−80 °C freezer",
+    "freezer_minus20": "−20 °C freezer",
     "ln2_tank": "Liquid-nitrogen tank",
     "fridge_4c": "4 °C fridge",
     "ffpe_cabinet": "Room-temperature FFPE cabinet",
@@ -425,14 +426,65 @@ def _clear_gone(session: Session, box: StorageBox, row: int, col: int) -> None:
         session.flush()
 
 
+def temperature_of(box: StorageBox) -> str | None:
+    """The temperature class of the unit holding the box (None for a box on no unit)."""
+    chain = location_chain(box.location)
+    return storage_rules.UNIT_TEMPERATURE.get(chain[0].kind) if chain else None
+
+
+def rule_check(box: StorageBox, specimen: Specimen) -> storage_rules.Rule | None:
+    """The storage rule this placement breaks, if any (warn or refuse); changes nothing."""
+    return storage_rules.rule_for(specimen.specimen_type, temperature_of(box))
+
+
+def _rule_error(box: StorageBox, specimen: Specimen, rule: storage_rules.Rule) -> Conflict:
+    temperature = temperature_of(box) or ""
+    params: dict[str, object] = {
+        "specimen": specimen.barcode,
+        "type": term(vocabulary.label(vocabulary.SPECIMEN_TYPES, specimen.specimen_type)),
+        "box": box.barcode,
+        "temperature": term(storage_rules.TEMPERATURES.get(temperature, temperature)),
+        "reason": term(rule.reason),
+    }
+    if rule.outcome == "refuse":
+        return Conflict("%(specimen)s (%(type)s) cannot go into %(box)s at %(temperature)s: "
+                        "%(reason)s", code="storage_refused", **params)
+    return Conflict("%(specimen)s (%(type)s) into %(box)s at %(temperature)s: %(reason)s. "
+                    "Acknowledge the deviation to store it anyway", code="storage_warning",
+                    **params)
+
+
+def _apply_rules(box: StorageBox, specimen: Specimen,
+                 acknowledge: bool) -> storage_rules.Rule | None:
+    """Refuses a placement that would ruin the specimen, and a deviation that nobody has
+    acknowledged; returns the acknowledged deviation (to be recorded) or None."""
+    rule = rule_check(box, specimen)
+    if rule is None:
+        return None
+    if rule.outcome == "refuse" or not acknowledge:
+        raise _rule_error(box, specimen, rule)
+    return rule
+
+
+def _record_deviation(session: Session, actor: User, box: StorageBox, specimen: Specimen,
+                      rule: storage_rules.Rule, detail: dict[str, object]) -> None:
+    detail["deviation_acknowledged"] = rule.reason
+    audit.record(session, actor, "storage.deviation_acknowledged", "specimen",
+                 specimen.barcode, {"box": box.barcode, "temperature": temperature_of(box),
+                                    "type": specimen.specimen_type, "rule": rule.reason})
+
+
 def store(session: Session, actor: User, box: StorageBox, specimen: Specimen,
-          position: str | None = None) -> StoragePosition:
-    """Store (or move) a specimen at ``position`` or the box's next free position."""
+          position: str | None = None, *, acknowledge: bool = False) -> StoragePosition:
+    """Store (or move) a specimen at ``position`` or the box's next free position. A
+    placement the storage rules refuse is refused; one they warn about needs
+    ``acknowledge`` (recorded in the audit trail)."""
     _require_storer(actor)
     if not _visible(actor, box.site_id):
         raise NotFound("no box %(box)r visible to you", box=box.barcode)
     specimens.lock(session, specimen)
     _storable(actor, box, specimen)
+    deviation = _apply_rules(box, specimen, acknowledge)
     taken = occupancy(session, box)
     old = position_of(session, specimen)
     if not position and old is not None and old.box_id == box.id:
@@ -470,6 +522,8 @@ def store(session: Session, actor: User, box: StorageBox, specimen: Specimen,
     detail: dict[str, object] = {"box": box.barcode, "position": position_name(row, col)}
     if moved_from:
         detail["moved_from"] = moved_from
+    if deviation is not None:
+        _record_deviation(session, actor, box, specimen, deviation, detail)
     specimens.transition(session, actor, specimen, "store", detail=detail)
     session.refresh(pos)
     return pos
@@ -505,9 +559,11 @@ class CheckIn:
 
 
 def check_in(session: Session, actor: User, specimen: Specimen, *, warning_limit: int,
-             box: StorageBox | None = None, position: str | None = None) -> CheckIn:
-    """Return a checked-out specimen to its position (or to ``box``); a frozen specimen's
-    freeze–thaw count rises by one, with a warning from ``warning_limit`` on."""
+             box: StorageBox | None = None, position: str | None = None,
+             acknowledge: bool = False) -> CheckIn:
+    """Return a checked-out specimen to its position (or to ``box``, under the storage rules
+    as :func:`store`); a frozen specimen's freeze–thaw count rises by one, with a warning from
+    ``warning_limit`` on."""
     _require_storer(actor)
     specimens.lock(session, specimen)
     if specimen.status != "checked_out":
@@ -517,8 +573,10 @@ def check_in(session: Session, actor: User, specimen: Specimen, *, warning_limit
             status=specimens.status_word(specimen.status),
             code="not_checked_out")
     pos = position_of(session, specimen)
+    deviation = None
     if box is not None and (pos is None or pos.box_id != box.id or position):
         # Returned somewhere else than where it came from.
+        deviation = _apply_rules(box, specimen, acknowledge)
         if pos is not None:
             session.delete(pos)
             session.flush()
@@ -548,6 +606,8 @@ def check_in(session: Session, actor: User, specimen: Specimen, *, warning_limit
             "%(specimen)s has no position to return to; scan the box it goes into",
             specimen=specimen.barcode, code="box_required")
     detail: dict[str, object] = {"to": full_path(pos)}
+    if deviation is not None and box is not None:
+        _record_deviation(session, actor, box, specimen, deviation, detail)
     old_count = specimen.freeze_thaw_count
     if specimen.specimen_type in vocabulary.FROZEN_TYPES:
         specimen.freeze_thaw_count = old_count + 1
@@ -612,6 +672,8 @@ class RackDiff:
     missing: list[RackItem] = field(default_factory=list)
     unknown: list[RackItem] = field(default_factory=list)
     refused: list[RackItem] = field(default_factory=list)
+    #: Tubes (also in ``new`` or ``moved``) whose place the storage rules warn about.
+    warned: list[RackItem] = field(default_factory=list)
     boxes: list[StorageBox] = field(default_factory=list)
     fingerprint: str = ""
 
@@ -746,10 +808,14 @@ def rack_diff(session: Session, user: User, text: str) -> RackDiff:
             diff.refused.append(item)
         elif cur is not None and cur.box_id == box.id and (cur.row_no, cur.col_no) == (row, col):
             diff.unchanged.append(item)
-        elif cur is not None:
-            diff.moved.append(item)
+        elif (rule := rule_check(box, sp)) is not None and rule.outcome == "refuse":
+            item.reason = rule.reason
+            diff.refused.append(item)
         else:
-            diff.new.append(item)
+            if rule is not None:
+                item.reason = rule.reason
+                diff.warned.append(item)
+            (diff.moved if cur is not None else diff.new).append(item)
     for box in diff.boxes:
         for (row, col), p in sorted(occupancy(session, box).items()):
             if p.specimen_id not in in_file and p.specimen.status == "stored":
@@ -758,14 +824,16 @@ def rack_diff(session: Session, user: User, text: str) -> RackDiff:
                                              full_path(p)))
     state = {k: sorted((i.tube, i.rack, i.position, i.was or "")
                        for i in getattr(diff, k))
-             for k in ("unchanged", "moved", "new", "missing", "unknown", "refused")}
+             for k in ("unchanged", "moved", "new", "missing", "unknown", "refused", "warned")}
     diff.fingerprint = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
     return diff
 
 
-def apply_rack(session: Session, actor: User, text: str, fingerprint: str) -> RackDiff:
+def apply_rack(session: Session, actor: User, text: str, fingerprint: str, *,
+               acknowledge: bool = False) -> RackDiff:
     """Apply a rack-scanner file as shown (``fingerprint`` of the diff the user saw): every
-    move, new tube and missing tube, or nothing at all."""
+    move, new tube and missing tube, or nothing at all. Tubes the storage rules warn about
+    need ``acknowledge`` (each is recorded in the audit trail)."""
     _require_storer(actor)
     for box_code in {ln.rack for ln in parse_rack_csv(text)}:
         # Serialise imports and stores on the same boxes (row lock on PostgreSQL).
@@ -783,6 +851,12 @@ def apply_rack(session: Session, actor: User, text: str, fingerprint: str) -> Ra
     if fingerprint != diff.fingerprint:
         raise Conflict("the boxes changed since this comparison was made; compare again",
                        code="stale_diff")
+    if diff.warned and not acknowledge:
+        raise Conflict(
+            "%(count)s tube(s) would be stored against the storage rules; acknowledge the "
+            "deviation to apply the file; nothing was changed",
+            count=len(diff.warned), code="storage_warning")
+    warned = {i.tube for i in diff.warned}
     boxes = {b.barcode: b for b in diff.boxes}
     # Free every position that changes hands first, then place.
     for item in diff.moved + diff.missing:
@@ -810,6 +884,8 @@ def apply_rack(session: Session, actor: User, text: str, fingerprint: str) -> Ra
                                      "source": "rack_scan"}
         if item.was:
             detail["moved_from"] = item.was
+        if item.tube in warned and (rule := rule_check(box, item.specimen)) is not None:
+            _record_deviation(session, actor, box, item.specimen, rule, detail)
         specimens.transition(session, actor, item.specimen, "store", detail=detail)
     for box in diff.boxes:
         audit.record(session, actor, "storage.rack_import", "storage_box", box.barcode, {

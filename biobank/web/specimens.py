@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from .. import localtime
-from ..errors import ValidationError
-from ..inputs import Choice, Text
-from ..services import access, audit, specimens
+from ..errors import BiobankError, ValidationError
+from ..inputs import Choice, Integer, Number, Spec, Text
+from ..models import Specimen
+from ..services import access, audit, specimens, sprec
 from .auth import actor, login_required
 from .boundary import form
-from .transaction import db_session
+from .transaction import db_session, refusals
 
 bp = Blueprint("specimens", __name__, url_prefix="/specimens")
 
@@ -22,20 +25,73 @@ CORRECT = form("specimens.correct", field=Text(32),
 ACTION = form("specimens.action", action=Choice(PAGE_ACTIONS), reason=Text(500))
 
 
-@bp.route("/<barcode>")
-@login_required
-def detail(barcode: str) -> str:
+def _preanalytics_spec(kind: str, spec: Any) -> Spec:
+    if kind == "choice":
+        return Choice(tuple(spec))
+    if kind == "flag":  # a select (yes / no / not recorded): scanner- and keyboard-friendly
+        return Choice(("yes", "no"))
+    if kind == "int":
+        return Integer(low=spec[0], high=spec[1])
+    return Number(low=spec[0], high=spec[1], places=2)
+
+
+PREANALYTICS = form("specimens.preanalytics",
+                    **{k: _preanalytics_spec(kind, spec)
+                       for k, (kind, spec) in sprec.FIELDS.items()})
+
+
+def _page(specimen: Specimen, error: BiobankError | None = None,
+          values: dict[str, Any] | None = None) -> str:
     s = db_session()
-    specimen = access.get_specimen(s, actor(), barcode)
+    fields = [(name, sprec.FIELDS[name][0],
+               sprec.FIELDS[name][1] if sprec.FIELDS[name][0] == "choice" else None,
+               _(sprec.FIELD_LABELS[name])) for name in sprec.fields_for(specimen)]
     return render_template(
         "specimen.html",
         specimen=specimen,
-        sprec=specimens.sprec(specimen),
+        sprec=sprec.code(specimen),
+        sprec_elements=sprec.elements(specimen),
+        sprec_fields=fields,
+        sprec_solid=specimen.specimen_type in sprec.SOLID_TYPES,
+        preanalytics_values=values,
+        error=error,
         lineage=specimens.lineage(specimen),
         history=audit.history(s, "specimen", specimen.barcode),
         correctable=sorted(specimens.CORRECTABLE),
         actions=PAGE_ACTIONS,
     )
+
+
+@bp.route("/<barcode>")
+@login_required
+def detail(barcode: str) -> str:
+    return _page(access.get_specimen(db_session(), actor(), barcode))
+
+
+def _preanalytics_refused(exc: BiobankError, barcode: str) -> Any:
+    specimen = access.get_specimen(db_session(), actor(), barcode)
+    kept = {k: request.form.get(k, "") for k in sprec.fields_for(specimen)}
+    return _page(specimen, exc, kept), exc.status
+
+
+@bp.route("/<barcode>/preanalytics", methods=["POST"])
+@login_required
+@refusals(_preanalytics_refused)
+def preanalytics(barcode: str) -> Response:
+    """The bench's pre-analytical record: an empty field is "not recorded"."""
+    s = db_session()
+    user = actor()
+    specimen = access.get_specimen(s, user, barcode)
+    f = PREANALYTICS.read()
+    values: dict[str, Any] = {}
+    for name in sprec.fields_for(specimen):
+        raw = f.get(name)
+        if sprec.FIELDS[name][0] == "flag" and raw is not None:
+            raw = raw == "yes"
+        values[name] = raw
+    sprec.record(s, user, specimen, values)
+    flash(_("Processing record saved."), "success")
+    return redirect(url_for(".detail", barcode=specimen.barcode) + "#sprec")
 
 
 @bp.route("/<barcode>/correct", methods=["POST"])

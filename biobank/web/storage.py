@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .. import vocabulary
 from ..errors import BiobankError, FieldError, ValidationError
-from ..inputs import Choice, Text
+from ..inputs import Choice, Flag, Text
 from ..models import Specimen, StorageBox, StoragePosition
 from ..services import access, reports, storage
 from . import scanner
@@ -36,10 +36,11 @@ NEW_LOCATION = form("storage.create_location", kind=Choice(tuple(storage.LOCATIO
 MOVE_LOCATION = form("storage.move_location", target=Text(200))
 NEW_BOX = form("storage.create_box", box_type=Choice(tuple(storage.BOX_TYPES)), name=Text(100),
                location=Text(64), fill_order=Choice(tuple(storage.FILL_ORDERS)))
-STORE = form("storage.store", code=Text(200), position=Text(8))
+STORE = form("storage.store", code=Text(200), position=Text(8), acknowledge=Flag())
 USE = form("storage.use", mode=Text(16), code=Text(200), reason=Text(500))
 RACK_IMPORT = upload_form("storage.rack_import", ("file",), csv=Text(storage.MAX_RACK_TEXT))
-RACK_APPLY = form("storage.rack_apply", csv=Text(storage.MAX_RACK_TEXT), fingerprint=Text(128))
+RACK_APPLY = form("storage.rack_apply", csv=Text(storage.MAX_RACK_TEXT), fingerprint=Text(128),
+                  acknowledge=Flag())
 
 
 @bp.app_template_global("storage_position")
@@ -185,7 +186,8 @@ def store(barcode: str) -> Any:
     sp = access.get_scanned_specimen(s, user, code)
     was = storage.position_of(s, sp)
     was_path = storage.full_path(was) if was is not None else None
-    pos = storage.store(s, user, b, sp, f.get("position") or None)
+    pos = storage.store(s, user, b, sp, f.get("position") or None,
+                        acknowledge=bool(f.get("acknowledge")))
     return _store_answer(barcode, {"kind": "stored", "specimen": sp, "pos": pos,
                                    "was": was_path}, None)
 
@@ -271,7 +273,8 @@ def rack_import() -> Any:
 def rack_apply() -> Any:
     s = db_session()
     f = RACK_APPLY.read()
-    diff = storage.apply_rack(s, actor(), f.get("csv", ""), f.get("fingerprint", ""))
+    diff = storage.apply_rack(s, actor(), f.get("csv", ""), f.get("fingerprint", ""),
+                              acknowledge=bool(f.get("acknowledge")))
     flash(_("Rack file applied: %(moved)d moved, %(new)d stored, %(missing)d missing.",
             moved=len(diff.moved), new=len(diff.new), missing=len(diff.missing)), "success")
     first = diff.boxes[0].barcode if diff.boxes else None

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, current_app, jsonify
 
-from ...inputs import Choice, Text
+from ...inputs import Choice, Flag, Text
 from ...models import StorageBox, StoragePosition
 from ...services import access, reports, storage
 from ..auth import actor
@@ -62,7 +62,7 @@ RACK_DIFF_SCHEMA: dict[str, Any] = {
         "fingerprint": {"type": "string"}, "applicable": {"type": "boolean"},
         "applied": {"type": "boolean"},
         **{k: {"type": "array", "items": _ITEM}
-           for k in ("moved", "new", "missing", "unknown", "refused")},
+           for k in ("moved", "new", "missing", "unknown", "refused", "warned")},
         "unchanged": {"type": "integer"},
     },
 }
@@ -128,16 +128,19 @@ def post_box() -> Any:
 @route("/storage/boxes/<barcode>/store", "POST",
        summary="Store (or move) a specimen in this box, at a position or the next free one",
        response=POSITION_SCHEMA,
-       body=body(specimen=Text(64, required=True), position=Text(8)),
+       body=body(specimen=Text(64, required=True), position=Text(8), acknowledge=Flag()),
        errors=(401, 403, 404, 409, 422))
 @retry_conflicts
 def post_store(barcode: str) -> Any:
+    """A placement against the storage rules is 409 ``storage_refused`` or, for a deviation,
+    409 ``storage_warning`` until it is sent again with ``acknowledge: true``."""
     data = json_body()
     s = db_session()
     user = actor()
     box = storage.get_box(s, user, barcode)
     sp = access.get_specimen(s, user, data["specimen"])
-    pos = storage.store(s, user, box, sp, data.get("position"))
+    pos = storage.store(s, user, box, sp, data.get("position"),
+                        acknowledge=bool(data.get("acknowledge")))
     return jsonify(position_json(pos))
 
 
@@ -171,7 +174,7 @@ def post_check_out(barcode: str) -> Any:
 @route("/storage/specimens/<barcode>/check-in", "POST",
        summary="Return a checked-out specimen; frozen specimens count a freeze-thaw cycle",
        response=CHECK_IN_SCHEMA,
-       body=body(box=Text(64), position=Text(8)),
+       body=body(box=Text(64), position=Text(8), acknowledge=Flag()),
        errors=(401, 403, 404, 409, 422))
 @retry_conflicts
 def post_check_in(barcode: str) -> Any:
@@ -183,7 +186,8 @@ def post_check_in(barcode: str) -> Any:
     box = storage.get_box(s, user, box_code) if box_code else None
     done = storage.check_in(s, user, sp,
                             warning_limit=current_app.config["FREEZE_THAW_WARNING_LIMIT"],
-                            box=box, position=data.get("position"))
+                            box=box, position=data.get("position"),
+                            acknowledge=bool(data.get("acknowledge")))
     return jsonify({"specimen": specimen_json(sp), "location": position_json(done.position),
                     "freeze_thaw_count": done.freeze_thaw_count, "warning": done.warning})
 
@@ -196,14 +200,16 @@ def _diff_json(diff: storage.RackDiff, applied: bool) -> dict[str, Any]:
     return {"fingerprint": diff.fingerprint, "applicable": diff.applicable, "applied": applied,
             "moved": items(diff.moved), "new": items(diff.new),
             "missing": items(diff.missing), "unknown": items(diff.unknown),
-            "refused": items(diff.refused), "unchanged": len(diff.unchanged)}
+            "refused": items(diff.refused), "warned": items(diff.warned),
+            "unchanged": len(diff.unchanged)}
 
 
 @route("/storage/rack-scans", "POST",
        summary="Compare a rack-scanner CSV (Rack,Position,Tube) with the database; with "
        "'fingerprint' of that comparison, apply it (all or nothing)",
        response=RACK_DIFF_SCHEMA,
-       body=body(csv=Text(storage.MAX_RACK_TEXT), fingerprint=Text(128)), required=("csv",),
+       body=body(csv=Text(storage.MAX_RACK_TEXT), fingerprint=Text(128), acknowledge=Flag()),
+       required=("csv",),
        errors=(401, 403, 404, 409, 422))
 @retry_conflicts
 def post_rack_scan() -> Any:
@@ -217,7 +223,9 @@ def post_rack_scan() -> Any:
     fingerprint = data.get("fingerprint")
     if fingerprint is None:
         return jsonify(_diff_json(storage.rack_diff(s, user, text), applied=False))
-    return jsonify(_diff_json(storage.apply_rack(s, user, text, fingerprint), applied=True))
+    return jsonify(_diff_json(storage.apply_rack(s, user, text, fingerprint,
+                                                 acknowledge=bool(data.get("acknowledge"))),
+                              applied=True))
 
 
 @route("/storage/specimens/<barcode>/fhir", "GET",

@@ -34,6 +34,8 @@ PASSED_ON = {
     ("biobank/services/labels.py", "exc.message"),
     ("biobank/services/scan.py", "exc.message"),
     ("biobank/errors.py", "message"),  # BiobankError itself
+    # A SPREC element's meaning: one of the N_ formats in sprec.py, with the params it names.
+    ("biobank/services/sprec.py", "self.meaning"),
 }
 
 

@@ -38,8 +38,14 @@ def receive_at_cb(s: Session, specimen: Specimen) -> None:
     s.flush()
 
 
-def received(app: Flask, n: int, *, types: tuple[str, ...] | None = None) -> list[str]:
-    """Barcodes of ``n`` demo specimens now received at the central biobank."""
+#: What the −80 °C freezer of these tests may hold without a storage-rule warning.
+FROZEN_OK = ("whole_blood_edta", "serum", "plasma", "buffy_coat", "germline_dna",
+             "tumour_dna", "fresh_frozen_tissue")
+
+
+def received(app: Flask, n: int, *, types: tuple[str, ...] | None = FROZEN_OK) -> list[str]:
+    """Barcodes of ``n`` demo specimens now received at the central biobank (by default of
+    types a −80 °C freezer takes; ``types=None`` for any type)."""
     with get_db(app).transaction() as s:
         q = (select(Specimen).join(Participant).where(Specimen.status == "collected")
              .order_by(Specimen.id))
@@ -60,10 +66,11 @@ class Freezer:
 
 
 def make_freezer(app: Flask, box_type: str = "cryobox_9x9", fill_order: str = "row",
-                 name: str = "Box 1") -> Freezer:
+                 name: str = "Box 1", kind: str = "freezer_minus80",
+                 unit_name: str = "Freezer A") -> Freezer:
     with get_db(app).transaction() as s:
         tech = _user(s, "cb.tech")
-        unit = storage.create_location(s, tech, kind="freezer_minus80", name="Freezer A")
+        unit = storage.create_location(s, tech, kind=kind, name=unit_name)
         rack = storage.create_location(s, tech, kind="rack", name="Rack 2", parent=unit)
         box = storage.create_box(s, tech, box_type=box_type, name=name, location=rack,
                                  fill_order=fill_order)

@@ -54,7 +54,8 @@ def test_frozen_specimen_counts_each_return_and_warns_at_the_limit(
 
 
 def test_ffpe_block_return_is_not_a_freeze_thaw(app: Flask) -> None:
-    cabinet = make_freezer(app, box_type="block_box_5x10", name="Blocks")
+    cabinet = make_freezer(app, box_type="block_box_5x10", name="Blocks", kind="ffpe_cabinet",
+                           unit_name="Block cabinet")
     code = received(app, 1, types=("ffpe_block",))[0]
     store(app, cabinet.box, code)
     _out(app, code)
