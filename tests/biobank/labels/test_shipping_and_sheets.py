@@ -299,3 +299,31 @@ def test_kit_refusal_is_shown_in_chinese(client_as: Any) -> None:
     resp = post_form(c, "/participants/S01-0002/visits/C1D1/kit", {})
     assert resp.status_code == 409
     assert "仍在筛选中" in resp.get_data(as_text=True)
+
+
+def test_shipping_label_and_start_position_through_the_api(
+    app: Flask, api_token: Any, db: Any, tmp_path: Path
+) -> None:
+    code = _shipment(app, "ambient")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token('s01.tech')}"}
+    zpl = client.post(f"/api/v1/shipments/{code}/shipping-label", headers=headers,
+                      json={"format": "zpl", "dpi": 300})
+    assert zpl.status_code == 200 and _filename(zpl) == f"shipping-label-{code}.zpl"
+    text = zpl.get_data(as_text=True)
+    assert "^PW1181^LL1772" in text and zpl_symbol_data(text) == [code]
+    bad = client.post(f"/api/v1/shipments/{code}/shipping-label", headers=headers,
+                      json={"format": "png"})
+    assert bad.status_code == 422 and bad.get_json()["error"]["field"] == "format"
+    (ev,) = _shipping_events(db, code)
+    assert ev.changes["dpi"] == 300
+    codes = label_codes(db, "S01-0001", "SCR")
+    sheet = client.post("/api/v1/labels/print", headers=headers, json={
+        "codes": codes, "format": "pdf", "stock": "slide-a4", "start_row": 2,
+        "start_column": 8})
+    assert sheet.status_code == 200
+    st = STOCKS["slide-a4"]
+    found = [t for page in pdf_pages(sheet.data, tmp_path) for t in _positions(page, st)]
+    assert found[: st.columns + 7] == [[]] * (st.columns + 7)
+    assert found[st.columns + 7] == [codes[0]]
+    assert found[2 * st.columns] == [codes[1]]  # row 3, column 1: the sheet's next row
