@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -501,7 +501,8 @@ def kit_not_reached(participant: Participant, visit: VisitDefinition,
     """Why ``participant`` has not reached ``visit`` (None when it has): no Cycle 1 day 1 kit
     for someone still in screening, no evaluation kit before treatment started or long before
     it is due, nothing for a screen failure."""
-    today = today or date.today()
+    # The site's calendar day decides, not the server's.
+    today = today or datetime.now(ZoneInfo(participant.site.timezone)).date()
     status = participant.screening_status
     first = min(v.sequence for v in participant.trial.visits)
     if visit.sequence == first:
