@@ -167,6 +167,33 @@ def reclassify(apply_: bool) -> None:
                + ("" if apply_ else "; run with --apply to record them"))
 
 
+@click.command("site-contact")
+@click.option("--site", "site_code", required=True)
+@click.option("--address", help="postal address; separate lines with '|' or newlines")
+@click.option("--contact", help="the desk or person couriers ask for (no participant data)")
+@click.option("--phone")
+@click.option("--email")
+@click.option("--as", "username", default="admin", show_default=True,
+              help="the administrator recorded in the audit trail")
+@with_appcontext
+def site_contact(site_code: str, address: str | None, contact: str | None, phone: str | None,
+                 email: str | None, username: str) -> None:
+    """Record a site's postal address and package contact (the shipping label's sender and
+    recipient); audited."""
+    from .services import labels
+
+    values = {k: v for k, v in (("address", address.replace("|", "\n") if address else None),
+                                ("contact_name", contact), ("contact_phone", phone),
+                                ("contact_email", email)) if v is not None}
+    with _transaction() as session:
+        actor = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if actor is None:
+            raise click.ClickException(f"no user {username!r}")
+        site = labels.set_site_contact(session, actor, site_code, **values)
+        click.echo(f"{site.code}: " + " / ".join(site.address.splitlines())
+                   + f"; {site.contact_name} {site.contact_phone} {site.contact_email}")
+
+
 @click.command("worker")
 @click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (each classifies one job at a time).")
@@ -190,5 +217,5 @@ def worker(processes: int) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
     for cmd in (seed_demo, create_user, create_token, verify_audit, enrollment_gate,
-                reclassify, worker):
+                reclassify, site_contact, worker):
         app.cli.add_command(cmd)

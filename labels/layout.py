@@ -121,7 +121,8 @@ def get_stock(stock: str | Stock) -> Stock:
 # Layout records are NamedTuples: a batch builds five per label, and a frozen dataclass's
 # __init__ costs several times a tuple's on the ZPL path.
 class TextLine(NamedTuple):
-    """One line of text: its box's left edge ``x`` and ``width``, baseline ``y``, size in dots."""
+    """One line of text: its box's left edge ``x`` and ``width``, baseline ``y``, size in dots;
+    ``stretch`` below 1 narrows the glyphs (a marking whose letter height is prescribed)."""
 
     x: int
     y: int
@@ -130,6 +131,7 @@ class TextLine(NamedTuple):
     text: str
     bold: bool = False
     align: Literal["left", "center"] = "center"
+    stretch: float = 1.0
 
 
 class Layout(NamedTuple):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from labels._fonts import needs_cjk, pdf_font
@@ -44,7 +45,20 @@ def _draw(canvas: Canvas, lay: Layout, ox: int, oy: int, page_h: float, k: float
         font = pdf_font(bold=line.bold, cjk=needs_cjk(line.text))
         canvas.setFont(font, line.size * k)
         y = page_h - (oy + line.y) * k
-        if line.align == "center":
+        if line.stretch != 1.0:
+            width = stringWidth(line.text, font, line.size * k) * line.stretch
+            x = (ox + line.x) * k
+            if line.align == "center":
+                x += (line.width * k - width) / 2
+            # Horizontal scaling is graphics state that outlives the text object: keep it in.
+            canvas.saveState()
+            text = canvas.beginText(x, y)
+            text.setFont(font, line.size * k)
+            text.setHorizScale(line.stretch * 100)
+            text.textOut(line.text)
+            canvas.drawText(text)
+            canvas.restoreState()
+        elif line.align == "center":
             canvas.drawCentredString((ox + line.x + line.width / 2) * k, y, line.text)
         else:
             canvas.drawString((ox + line.x) * k, y, line.text)

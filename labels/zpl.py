@@ -48,12 +48,13 @@ def _check_dpi(dpi: int) -> None:
         raise EncodeError("bad_dpi", f"ZPL is made for 203 or 300 dpi printers, not {dpi}")
 
 
-def layout_to_zpl(lay: Layout, cjk_font: str | None = None) -> str:
+def layout_to_zpl(lay: Layout, cjk_font: str | None = None, graphics: str = "") -> str:
     """One ``^XA … ^XZ`` label format for a laid-out label.
 
     Text that needs CJK glyphs is printed with ``cjk_font`` (a font stored on the printer, e.g.
     ``E:SIMSUN.TTF``) through ``^A@``; Zebra's resident font 0 has no CJK glyphs, so without
-    one such text raises :class:`EncodeError` rather than printing blank boxes.
+    one such text raises :class:`EncodeError` rather than printing blank boxes. ``graphics``
+    (``^GB``/``^GD`` fields) goes after every data field, before ``^XZ``.
     """
     sx, sy = lay.symbol_xy
     out = [f"^XA^CI28^PW{lay.width}^LL{lay.height}^LH0,0"]
@@ -80,10 +81,11 @@ def layout_to_zpl(lay: Layout, cjk_font: str | None = None) -> str:
                 )
             font = f"^A@N,{line.size},{line.size},{cjk_font}"
         else:
-            font = f"^A0N,{line.size},{line.size}"
+            font = f"^A0N,{line.size},{round(line.size * line.stretch)}"
         out.append(
             f"^FO{line.x},{top}{font}^FB{line.width},1,0,{align},0^FH^FD{fh_escape(line.text)}^FS"
         )
+    out.append(graphics)
     out.append("^XZ\n")
     return "".join(out)
 

@@ -21,6 +21,12 @@ class Site(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     printer_host: Mapped[str | None] = mapped_column(String(255))
     printer_port: Mapped[int | None] = mapped_column(Integer)
+    #: Postal address, one line per line; with the contact, the shipping label's sender and
+    #: recipient. The contact is a desk or a staff member for packages, never a participant.
+    address: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    contact_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     @property
     def is_central(self) -> bool:

@@ -17,6 +17,18 @@ SITES = (
     ("S01", "Site 01 — Beijing", "collection"),
     ("S02", "Site 02 — Shanghai", "collection"),
 )
+# Where packages go and whom the courier calls: desks, not people; example.org numbers.
+SITE_CONTACTS = {
+    "CB": ("Central Biobank, Building 2\n17 Panjiayuan Nanli, Chaoyang District\n"
+           "Beijing 100021, China", "Central biobank specimen reception", "+86 10 5555 0100",
+           "biobank.reception@example.org"),
+    "S01": ("Department of Pathology, specimen desk\n1 Shuaifuyuan, Dongcheng District\n"
+            "Beijing 100730, China", "Site 01 trial laboratory", "+86 10 5555 0101",
+            "s01.lab@example.org"),
+    "S02": ("Clinical Research Centre, room 312\n270 Dong'an Road, Xuhui District\n"
+            "Shanghai 200032, China", "Site 02 trial laboratory", "+86 21 5555 0102",
+            "s02.lab@example.org"),
+}
 
 DEMO_USERS = (
     ("admin", "Demo Administrator", "admin", "CB"),
@@ -115,7 +127,9 @@ def seed_demo(session: Session, password: str) -> SeedReport:
     trial.ensure_trial(session)
     sites = {}
     for code, name, kind in SITES:
-        site = Site(code=code, name=name, kind=kind, timezone="Asia/Shanghai")
+        address, contact, phone, email = SITE_CONTACTS[code]
+        site = Site(code=code, name=name, kind=kind, timezone="Asia/Shanghai", address=address,
+                    contact_name=contact, contact_phone=phone, contact_email=email)
         session.add(site)
         sites[code] = site
     session.flush()

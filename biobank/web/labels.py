@@ -30,7 +30,7 @@ import labels as lib
 
 from .. import get_db
 from ..errors import BiobankError, FieldError, NotFound
-from ..inputs import Choice, Text, TextList
+from ..inputs import Choice, Flag, Integer, Text, TextList
 from ..models import AuditEvent, Specimen, User
 from ..services import access, specimens, trial
 from ..services import labels as service
@@ -45,7 +45,9 @@ bp = Blueprint("labels", __name__, url_prefix="/labels")
 KINDS = {"specimens": "SP", "boxes": "BX", "shipments": "SH", "locations": "LC"}
 _KIND_RULE = "<any(specimens, boxes, shipments, locations):kind>"
 PRINT = form("labels.print_form", code=TextList(Text(64), max_items=service.MAX_LABELS),
-             fmt=Choice(("pdf", "printer")), stock=Text(64), reason=Text(500), next=Text(2000))
+             fmt=Choice(("pdf", "printer")), stock=Text(64), reason=Text(500), next=Text(2000),
+             start_row=Integer(low=1, high=99), start_column=Integer(low=1, high=99),
+             kit=Flag())
 ALIQUOT = form("labels.aliquot", quantity=specimens.QUANTITY, take=specimens.QUANTITY,
                specimen_type=Text(32), container=Text(32), unit=Text(8))
 
@@ -96,13 +98,14 @@ def _write_session() -> tuple[Session, User]:
 
 
 def _run_print(s: Session, user: User, codes: list[str], fmt: str, stock: str | None,
-               reason: str | None) -> service.PrintJob:
+               reason: str | None, start: tuple[int | None, int | None] = (None, None),
+               kit: bool = False) -> service.PrintJob:
     settings = printer_settings()
     if fmt == "printer":
         stock = settings["stock"]
     return service.print_labels(
         s, user, codes, fmt=fmt, stock=stock, reason=reason, dpi=settings["dpi"],
-        timeout=settings["timeout"],
+        timeout=settings["timeout"], start=start, kit=kit,
     )
 
 
@@ -160,7 +163,8 @@ def _print(user: User) -> Response:
     if not codes:
         flash(_("Select at least one label to print."), "error")
         return redirect(_back())
-    job = _run_print(db_session(), user, codes, fmt, f.get("stock"), f.get("reason"))
+    job = _run_print(db_session(), user, codes, fmt, f.get("stock"), f.get("reason"),
+                     (f.get("start_row"), f.get("start_column")), bool(f.get("kit")))
     if fmt == "printer":
         flash(_("Sent %(n)d labels to the printer %(printer)s.", n=len(job.targets),
                 printer=job.printer or ""), "success")
@@ -190,6 +194,21 @@ def _reprint_needs_reason(exc: BiobankError, s: Session, user: User, kind: str,
 def _print_one(s: Session, user: User, kind: str, code: str) -> Response:
     job = _run_print(s, user, [code], "pdf", request.args.get("stock"),
                      request.args.get("reason"))
+    return _download(job)
+
+
+@bp.route("/shipments/<code>/shipping-label.<any(pdf, zpl):fmt>")
+@login_required
+def shipping_label(code: str, fmt: str) -> Response:
+    """The outer package's shipping label: an A6 PDF, or ZPL for a 100 × 150 mm (4 × 6 in)
+    thermal printer at the site printer's dpi. Every print is recorded."""
+    code = _code_for("shipments", code)
+    access.require_write(actor())
+    s, user = _write_session()
+    cfg = current_app.config
+    job = service.shipping_label(
+        s, user, code, fmt, dpi=printer_settings()["dpi"],
+        cjk_font=cfg.get("LABEL_PRINTER_CJK_FONT") or None)
     return _download(job)
 
 

@@ -32,9 +32,11 @@ def test_prepare_visit_kit_creates_expected_labels_once(client_as: Any, db: Any)
                           .where(Specimen.participant_id == p.id)).scalar_one()
 
     before = n()
-    assert post_form(c, "/participants/S01-0001/visits/EVAL/kit", {}).status_code == 302
+    # S01-0001 is in screening: the evaluation kit needs an override reason (labels tests).
+    why = {"override_reason": "evaluation kit set aside for the site's stock count"}
+    assert post_form(c, "/participants/S01-0001/visits/EVAL/kit", why).status_code == 302
     assert n() == before + 1
-    assert post_form(c, "/participants/S01-0001/visits/EVAL/kit", {}).status_code == 302
+    assert post_form(c, "/participants/S01-0001/visits/EVAL/kit", why).status_code == 302
     assert n() == before + 1
 
 

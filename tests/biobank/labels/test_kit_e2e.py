@@ -38,7 +38,10 @@ def test_technician_prints_a_visit_kit_and_scans_a_label(
     page.goto("/participants/")
     page.get_by_role("link", name="S01-0002").click()
     row = page.locator("tr", has_text="Cycle 1 day 1")
-    row.get_by_role("button", name="Prepare visit kit").click()
+    # S01-0002 is still in screening: the page says so and asks for an override reason.
+    assert "still in screening" in row.inner_text()
+    row.get_by_label("Reason to prepare this kit anyway").fill("enrolment confirmed today")
+    row.get_by_role("button", name="Prepare visit kit anyway").click()
     page.wait_for_url("**/labels/kits/S01-0002/C1D1")
     assert "Visit kit ready" in page.locator("main").inner_text()
 
@@ -56,7 +59,7 @@ def test_technician_prints_a_visit_kit_and_scans_a_label(
     with page.expect_download() as info:
         page.get_by_role("button", name="Download PDF").click()
     download = info.value
-    assert download.suggested_filename.endswith(".pdf")
+    assert download.suggested_filename == "kit-S01-0002-C1D1.pdf"
     pdf = Path(download.path()).read_bytes()
     assert decode_pdf(pdf, tmp_path, "cryovial-a4", count=len(codes)) == codes
     # ... and nothing else is on the sheet.
@@ -64,7 +67,11 @@ def test_technician_prints_a_visit_kit_and_scans_a_label(
     with get_db(live_server.app).transaction() as s:
         printed = s.execute(select(AuditEvent.entity_id).where(
             AuditEvent.action == "label.print", AuditEvent.actor == "s01.tech")).scalars().all()
+        override = s.execute(select(AuditEvent).where(
+            AuditEvent.action == "kit.override", AuditEvent.entity_id == "S01-0002")).scalar_one()
     assert sorted(printed) == sorted(codes)
+    assert override.actor == "s01.tech" and override.reason == "enrolment confirmed today"
+    assert override.changes["visit"] == "C1D1"
 
     # The label goes on the tube; at collection the technician scans it.
     page.goto("/scan")

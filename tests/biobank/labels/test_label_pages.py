@@ -45,7 +45,9 @@ def test_prepared_kit_prints_as_a_pdf_of_exactly_its_labels(
     client_as: Any, db: Any, tmp_path: Path
 ) -> None:
     c = client_as("s01.coord")
-    resp = post_form(c, "/participants/S01-0002/visits/C1D1/kit", {})
+    # S01-0002 is still in screening: the C1D1 kit only with an override reason.
+    resp = post_form(c, "/participants/S01-0002/visits/C1D1/kit",
+                     {"override_reason": "enrolment confirmed by phone; kit needed tomorrow"})
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/labels/kits/S01-0002/C1D1")
     codes = _kit_codes(db, "S01-0002", "C1D1")

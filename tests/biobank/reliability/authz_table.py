@@ -87,8 +87,10 @@ TABLE: list[Row] = [
     Row("GET", "/participants/", "none", PAGE_READ_ALL),
     *_both("GET", "/participants/{participant}", PAGE_READ_ALL, PAGE_READ_OTHER,
            rule="/participants/<code>"),
+    # {participant} is in screening: the C1D1 kit is an override, which names its reason.
     *_both("POST", "/participants/{participant}/visits/C1D1/kit",
            "302 302 302 403 302 302", "404 302 404 403 302 302",
+           {"override_reason": "authz matrix"},
            rule="/participants/<code>/visits/<visit_code>/kit"),
     *_both("GET", "/specimens/{specimen_collected}", PAGE_READ_ALL, PAGE_READ_OTHER,
            rule="/specimens/<barcode>"),
@@ -394,6 +396,16 @@ TABLE: list[Row] = [
            rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>"),
     *_both("GET", "/labels/shipments/{ship_draft}", PAGE_READ_ALL, PAGE_READ_OTHER,
            rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>"),
+    # The package's shipping label: a GET that records the print, like the label PDF.
+    Row("GET", "/labels/shipments/{ship_draft}/shipping-label.zpl", "own",
+        "200 200 200 403 200 302",
+        rule="/labels/shipments/<code>/shipping-label.<any(pdf, zpl):fmt>", writes=True),
+    Row("GET", "/labels/shipments/{ship_draft}/shipping-label.zpl", "other",
+        "404 200 404 403 200 302",
+        rule="/labels/shipments/<code>/shipping-label.<any(pdf, zpl):fmt>", writes=True),
+    *_both("POST", "/api/v1/shipments/{ship_draft}/shipping-label",
+           "200 200 200 403 200 401", "404 200 404 403 200 401",
+           rule="/api/v1/shipments/<code>/shipping-label"),
     *_both("GET", "/labels/locations/{location_shelf}.png", PAGE_READ_ALL, PAGE_READ_OTHER,
            rule="/labels/<any(specimens, boxes, shipments, locations):kind>/<code>.png"),
 ]
