@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -88,3 +97,14 @@ def set_language() -> Response:
     target = f.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//")
                     else url_for("main.index"))
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on every page whatever the page links: answered (no sign-in
+    needed: it is the app's icon, not data) instead of a 404 in every log."""
+    static = current_app.static_folder
+    assert static is not None
+    resp = send_from_directory(static, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
+    return resp
