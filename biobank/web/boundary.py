@@ -57,14 +57,14 @@ class Fields:
     summary: bool = True
 
     def shown_on(self, page: str | Callable[..., Any], *, summary: bool = True,
-                 **codes: str) -> Fields:
+                 codes: Mapping[str, str] | None = None, **more_codes: str) -> Fields:
         """Where a refusal of this form is answered: the form's page again, the refusal beside
         its field and what was typed kept (``web/errors.py``); ``codes`` maps a service
         refusal's code to its field (a 401 or 403 so mapped is the form's, e.g. a wrong
         signature password)."""
         self.page = page
         self.summary = summary
-        self.codes.update(codes)
+        self.codes.update(codes or {}, **more_codes)
         return self
 
     def read(self) -> dict[str, Any]:
@@ -123,13 +123,16 @@ class Refused:
     values: Mapping[str, Any]
     errors: dict[str, str]
     summary: bool = True
+    #: The refused request's URL arguments (a form per variant posts to its own URL).
+    args: Mapping[str, Any] = field(default_factory=dict)
 
 
 class FormState:
     """What a template needs to show one form: the values to put back and the refusals to show
     beside the fields, when the request being answered is a refusal of *this* form; the page's
     own defaults otherwise. ``form_state("shipments.action", op="cancel")`` tells apart forms
-    posting to the same endpoint by a field's value."""
+    posting to the same endpoint by a field's value, ``form_state("genotyping.override",
+    variant_id=v.id)`` by a URL argument."""
 
     def __init__(self, refused: Refused | None) -> None:
         self.refused = refused is not None
@@ -170,7 +173,8 @@ class FormState:
 def form_state(endpoint: str, **match: str) -> FormState:
     refused: Refused | None = g.get("refused_form")
     if refused is None or refused.endpoint != endpoint or any(
-            str(refused.values.get(k, "")) != str(v) for k, v in match.items()):
+            str(refused.args.get(k, refused.values.get(k, ""))) != str(v)
+            for k, v in match.items()):
         return FormState(None)
     return FormState(refused)
 
@@ -203,10 +207,12 @@ def page_of(endpoint: str | None) -> Fields | None:
 def render_page(declared: Fields, exc: Any) -> Any:
     """The form's page answering this refusal (what its view would return)."""
     args = dict(request.view_args or {})
-    if callable(declared.page):
-        return declared.page(exc, **args)
-    view = current_app.view_functions[declared.page]
-    rule = next(current_app.url_map.iter_rules(declared.page))
+    page = declared.page
+    if callable(page):
+        return page(exc, **args)
+    assert page is not None
+    view = current_app.view_functions[page]
+    rule = next(current_app.url_map.iter_rules(page))
     return view(**{k: v for k, v in args.items() if k in rule.arguments})
 
 

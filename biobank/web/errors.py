@@ -123,7 +123,8 @@ def form_page(exc: BiobankError) -> Response | None:
         return None
     g.refused_form = boundary.Refused(
         declared.endpoint, request.form,
-        boundary.field_messages(exc, declared, lambda msg: render(msg, _)), declared.summary)
+        boundary.field_messages(exc, declared, lambda msg: render(msg, _)), declared.summary,
+        dict(request.view_args or {}))
     try:
         rv = boundary.render_page(declared, exc)
     except BiobankError:

@@ -14,7 +14,7 @@ from .boundary import form
 from .transaction import db_session
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
-MAKE_KIT = form("participants.make_kit")
+MAKE_KIT = form("participants.make_kit").shown_on("participants.detail")
 
 
 @bp.route("/")

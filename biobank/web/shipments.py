@@ -71,9 +71,10 @@ _ARRIVAL = {"package_condition": Choice(tuple(svc.PACKAGE_CONDITIONS)),
 _DETAIL_CODES = {"bad_conditions": "conditions", "duplicate_tracking": "tracking_number",
                  "bad_site": "to"}
 CREATE = form("shipments.create", to=Text(16), **_DETAILS).shown_on(
-    "shipments.index", **_DETAIL_CODES)
+    "shipments.index", codes=_DETAIL_CODES)
 RECEIVE_START = form("shipments.receive_start", code=Text(200), **_ARRIVAL)
-UPDATE = form("shipments.update", **_DETAILS).shown_on("shipments.detail", **_DETAIL_CODES)
+UPDATE = form("shipments.update", **_DETAILS).shown_on("shipments.detail",
+                                                      codes=_DETAIL_CODES)
 PACK = form("shipments.pack", code=Text(200))
 ACTION = form("shipments.action", op=Choice(("ready", "reopen", "ship", "cancel", "lost",
                                              "close", "unpack")),
