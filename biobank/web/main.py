@@ -85,6 +85,12 @@ def scan_station() -> Any:
     return _scan_page(result, None)
 
 
+# The request-wide check refuses before the view: the screen still answers, not a bare page.
+SCAN.shown_on(lambda exc: _scan_page(None, exc), summary=False)
+# Only a tampered request is refused here (the form is two hidden values): the start page says so.
+LANGUAGE.shown_on("main.index")
+
+
 @bp.route("/language", methods=["POST"])
 def set_language() -> Response:
     """Switch the interface language; a signed-in user's choice is saved to their profile."""
