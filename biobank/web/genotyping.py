@@ -371,7 +371,8 @@ def gate(code: str, typed: Any = None) -> str:
     source = typed.get("source", "") if typed is not None else (a.source if a else "")
     return render_template(
         "genotyping/gate.html", participant=p, gate=enrollment.evaluate(s, p),
-        history=enrollment.history(s, p), values=values, source=source, count_labs=enrollment.COUNT_LABS,
+        history=enrollment.history(s, p), values=values, source=source,
+        count_labs=enrollment.COUNT_LABS,
         uln_labs=enrollment.ULN_LABS, exclusions=enrollment.EXCLUSIONS,
         protocol_unit=enrollment.PROTOCOL_UNIT,
     )

@@ -212,7 +212,7 @@ def test_a_refused_form_comes_back_with_the_error_beside_its_field_and_the_input
             authz_world.dirty = True
             failures.append(f"{where}: wrote {sorted(t for t in after if after[t] != before[t])}")
         page = resp.get_data(as_text=True)
-        if resp.status_code != 422 or not resp.mimetype == "text/html":
+        if resp.status_code != 422 or resp.mimetype != "text/html":
             failures.append(f"{where}: not a 422 page {page[:200]!r}")
             continue
         if "<form" not in page or "<h1>Error" in page:
