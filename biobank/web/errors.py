@@ -13,8 +13,9 @@ import errno
 import json
 import logging
 from html import escape
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
@@ -125,6 +126,11 @@ def form_page(exc: BiobankError) -> Response | None:
         declared.endpoint, request.form,
         boundary.field_messages(exc, declared, lambda msg: render(msg, _)), declared.summary,
         dict(request.view_args or {}))
+    # The language switch on the page returns to the page the form was on, not to the URL
+    # the form was posted to (a POST-only route).
+    came_from = urlsplit(request.referrer or "")
+    g.page_path = (came_from.path + (f"?{came_from.query}" if came_from.query else "")
+                   if came_from.netloc == request.host else url_for("main.index"))
     try:
         rv = boundary.render_page(declared, exc)
     except BiobankError:
