@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ValidationError
+from .errors import FieldError, ValidationError
 from .inputs import check_instant
 
 __all__ = [
@@ -57,10 +57,11 @@ def _normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-def _match(text: str) -> tuple[date, time | None]:
+def _match(text: str, field: str = "date") -> tuple[date, time | None]:
+    # Refusals name the field they are about, so a form shows them beside it.
     cleaned = _normalise(text)
     if not cleaned:
-        raise ValidationError("Enter a date, e.g. 2026-11-24 or 2026-11-24 14:30.")
+        raise FieldError("Enter a date, e.g. 2026-11-24 or 2026-11-24 14:30.", field=field)
     for pattern in _PATTERNS:
         m = pattern.fullmatch(cleaned)
         if m is None:
@@ -68,16 +69,18 @@ def _match(text: str) -> tuple[date, time | None]:
         try:
             day = date(int(m["y"]), int(m["m"]), int(m["d"]))
         except ValueError as exc:
-            raise ValidationError("not a real date: %(value)r", value=text.strip()) from exc
+            raise FieldError("not a real date: %(value)r", value=text.strip(),
+                             field=field) from exc
         if m["H"] is None:
             return day, None
         try:
             return day, time(int(m["H"]), int(m["M"]), int(m["S"] or 0))
         except ValueError as exc:
-            raise ValidationError("not a real time of day: %(value)r", value=text.strip()) from exc
-    raise ValidationError(
+            raise FieldError("not a real time of day: %(value)r", value=text.strip(),
+                             field=field) from exc
+    raise FieldError(
         "unrecognised date %(value)r: use %(accepted)s",
-        value=text.strip(), accepted=_ACCEPTED)
+        value=text.strip(), accepted=_ACCEPTED, field=field)
 
 
 def parse_local(text: str, tz: str | None = None, *, default_time: time = time(0, 0),
@@ -87,7 +90,7 @@ def parse_local(text: str, tz: str | None = None, *, default_time: time = time(0
     A date without a time means ``default_time`` (midnight) that day, in the site's zone. A
     date outside 1900–2100 is refused (:func:`~biobank.inputs.check_instant`, naming ``field``).
     """
-    day, clock = _match(text)
+    day, clock = _match(text, field)
     local = datetime.combine(day, clock or default_time, tzinfo=zone(tz))
     return check_instant(field, local)
 

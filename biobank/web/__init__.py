@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -75,6 +76,22 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str | None = 
     return localtime.format_local(value, tz, current_language())
 
 
+_DATETIME_LOCAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+
+
+def datetime_local(value: datetime | None, tz: str | None = None) -> str:
+    """A stored UTC time as a ``<input type="datetime-local">`` value: the site's wall-clock
+    time to the minute (the input holds no zone; the label names it)."""
+    if value is None:
+        return ""
+    return value.astimezone(localtime.zone(tz or site_timezone())).strftime("%Y-%m-%dT%H:%M")
+
+
+def is_datetime_local(text: str) -> bool:
+    """Whether a browser's date-time input can hold this text."""
+    return bool(_DATETIME_LOCAL.fullmatch(text))
+
+
 class DatabaseIntConverter(IntegerConverter):
     """``<int:…>`` bounded to what an integer key column holds (32-bit ``INTEGER`` on
     PostgreSQL): a larger number in a URL is simply not found (404) instead of overflowing the
@@ -127,6 +144,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals.update(
         vocab=vocabulary, label=vocabulary.label, local_time=local_time,
         zone_label=localtime.zone_label, error_title=i18n.error_title,
+        datetime_local=datetime_local, is_datetime_local=is_datetime_local,
         # A message from a variable (an error's text): looked up, never %-formatted.
         tmsg=translate_message,
     )

@@ -17,7 +17,8 @@ from .boundary import form
 from .transaction import db_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-NEW_TOKEN = form("account.create_token", name=Text(100))
+NEW_TOKEN = form("account.create_token", name=Text(100)).shown_on("account.index",
+                                                                 invalid="name")
 REVOKE_TOKEN = form("account.revoke_token")
 
 

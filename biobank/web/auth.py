@@ -150,6 +150,8 @@ class LoginRateLimiter:
 
 LOGIN = form("auth.login", username=Text(64), password=Text(256))
 LOGOUT = form("auth.logout")
+# What the request-wide check refuses (before the view's own refusal page) is shown alike.
+LOGIN.shown_on(lambda exc: _login_refused(exc), summary=False)
 
 
 def _login_refused(exc: BiobankError) -> Any:
@@ -158,14 +160,15 @@ def _login_refused(exc: BiobankError) -> Any:
         flash(translate_message(exc.message), "error")
     # The name typed is kept unless it is what was refused.
     typed = "" if "username" in fields else request.form.get("username", "")[:64]
-    return render_template("login.html", username=typed, fields=fields), exc.status
+    errors = {name: translate_message(msg) for name, msg in fields.items()}
+    return render_template("login.html", username=typed, errors=errors), exc.status
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @refusals(_login_refused)
 def login() -> Any:
     if request.method == "GET":
-        return render_template("login.html", username="", fields={})
+        return render_template("login.html", username="", errors={})
     limiter: LoginRateLimiter = current_app.extensions["biobank.login_limiter"]
     if not limiter.allow(request.remote_addr or "-", current_app.config["LOGIN_RATE_LIMIT"],
                          60.0):

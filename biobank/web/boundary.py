@@ -18,11 +18,12 @@ The hostile-input suite (tests/biobank/reliability/test_hostile_inputs.py) walks
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, g, request
+from markupsafe import Markup, escape
 
 from .. import inputs
 from ..errors import ValidationError
@@ -45,6 +46,26 @@ class Fields:
     kind: str = "form"
     files: tuple[str, ...] = ()
     required: tuple[str, ...] = field(default=())
+    #: The page that shows this form: a GET endpoint taking the same URL arguments, or a
+    #: callable ``(refusal, **url_arguments)`` answering with it (``shown_on``).
+    page: str | Callable[..., Any] | None = None
+    #: A service refusal's code → the field it is about (the boundary's own refusals name
+    #: their field; a service's may name it as its ``field`` param instead).
+    codes: dict[str, str] = field(default_factory=dict)
+    #: Whether the page needs the refusal summary at its top (base.html); a scan screen shows
+    #: a refusal in its own result area instead.
+    summary: bool = True
+
+    def shown_on(self, page: str | Callable[..., Any], *, summary: bool = True,
+                 codes: Mapping[str, str] | None = None, **more_codes: str) -> Fields:
+        """Where a refusal of this form is answered: the form's page again, the refusal beside
+        its field and what was typed kept (``web/errors.py``); ``codes`` maps a service
+        refusal's code to its field (a 401 or 403 so mapped is the form's, e.g. a wrong
+        signature password)."""
+        self.page = page
+        self.summary = summary
+        self.codes.update(codes or {}, **more_codes)
+        return self
 
     def read(self) -> dict[str, Any]:
         """The declared fields of this request, cleaned (absent optional fields: None)."""
@@ -90,6 +111,109 @@ def upload_form(endpoint: str, files: tuple[str, ...], /, **specs: Spec) -> Fiel
 def body(**specs: Spec) -> dict[str, Spec]:
     """An API body's fields, for ``route(..., body=body(...))``."""
     return dict(specs)
+
+
+# --- a refused form, shown again ---------------------------------------------------------------
+@dataclass
+class Refused:
+    """The form a request was refused on: its endpoint, what was typed, and the messages
+    (already translated) by field; ``""`` holds what is about the form as a whole."""
+
+    endpoint: str
+    values: Mapping[str, Any]
+    errors: dict[str, str]
+    summary: bool = True
+    #: The refused request's URL arguments (a form per variant posts to its own URL).
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+class FormState:
+    """What a template needs to show one form: the values to put back and the refusals to show
+    beside the fields, when the request being answered is a refusal of *this* form; the page's
+    own defaults otherwise. ``form_state("shipments.action", op="cancel")`` tells apart forms
+    posting to the same endpoint by a field's value, ``form_state("genotyping.override",
+    variant_id=v.id)`` by a URL argument."""
+
+    def __init__(self, refused: Refused | None) -> None:
+        self.refused = refused is not None
+        self.errors: dict[str, str] = refused.errors if refused else {}
+        self._values: Mapping[str, Any] = refused.values if refused else {}
+
+    def value(self, name: str, default: object = "") -> str:
+        if self.refused and name in self._values:
+            return str(self._values[name])
+        return "" if default is None else str(default)
+
+    def values(self, name: str) -> list[str]:
+        """Every value sent as ``name`` (checkboxes)."""
+        getlist = getattr(self._values, "getlist", None)
+        return [str(v) for v in getlist(name)] if getlist else []
+
+    def selected(self, name: str, option: object, default: bool = False) -> Markup:
+        """`` selected`` on the option that was chosen (else on the page's default)."""
+        chosen = (self._values.get(name) == str(option)) if self.refused and name in \
+            self._values else default
+        return Markup(" selected") if chosen else Markup("")
+
+    def checked(self, name: str, value: object, default: bool = False) -> Markup:
+        chosen = str(value) in self.values(name) if self.refused else default
+        return Markup(" checked") if chosen else Markup("")
+
+    def error(self, name: str) -> str:
+        return self.errors.get(name, "")
+
+    def invalid(self, name: str) -> Markup:
+        """The input's attributes when it is refused: assistive technology reads the message
+        with the field."""
+        if not self.errors.get(name):
+            return Markup("")
+        return Markup(' aria-invalid="true" aria-describedby="%s-error"') % escape(name)
+
+
+def form_state(endpoint: str, **match: str) -> FormState:
+    refused: Refused | None = g.get("refused_form")
+    if refused is None or refused.endpoint != endpoint or any(
+            str(refused.args.get(k, refused.values.get(k, ""))) != str(v)
+            for k, v in match.items()):
+        return FormState(None)
+    return FormState(refused)
+
+
+def field_messages(exc: Any, declared: Fields, translate: Callable[[Any], str]
+                   ) -> dict[str, str]:
+    """The refusal's messages by the field of this form they are about: a boundary refusal
+    names its fields; a service's is placed by its code or its ``field`` param; the rest
+    (and a field the form does not show) is the form's as a whole (``""``)."""
+    from ..errors import FieldError
+
+    known = set(declared.specs) | set(declared.files)
+    out: dict[str, str] = {}
+    if isinstance(exc, FieldError):
+        pairs = [(name, msg) for name, msg in exc.by_field.items()]
+    else:
+        name = declared.codes.get(exc.code) or str(exc.params.get("field") or "")
+        pairs = [(name, exc.message)]
+    for name, msg in pairs:
+        base = name.split("[", 1)[0]
+        out.setdefault(base if base in known else "", translate(msg))
+    return out
+
+
+def page_of(endpoint: str | None) -> Fields | None:
+    declared = FORMS.get(endpoint or "")
+    return declared if declared is not None and declared.page is not None else None
+
+
+def render_page(declared: Fields, exc: Any) -> Any:
+    """The form's page answering this refusal (what its view would return)."""
+    args = dict(request.view_args or {})
+    page = declared.page
+    if callable(page):
+        return page(exc, **args)
+    assert page is not None
+    view = current_app.view_functions[page]
+    rule = next(current_app.url_map.iter_rules(page))
+    return view(**{k: v for k, v in args.items() if k in rule.arguments})
 
 
 # --- the request-wide check ---------------------------------------------------------------------
@@ -146,3 +270,4 @@ def check_request() -> None:
 
 def init_app(app: Flask) -> None:
     app.before_request(check_request)
+    app.jinja_env.globals["form_state"] = form_state

@@ -13,8 +13,9 @@ import errno
 import json
 import logging
 from html import escape
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
@@ -22,7 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import BiobankError, Conflict, FieldError, ServiceUnavailable, ValidationError
 from ..i18n import render
-from . import logpaths
+from . import boundary, logpaths
 from .transaction import abandon, is_lock_error, is_retryable
 
 security_log = logging.getLogger("biobank.security")
@@ -110,6 +111,38 @@ def error_response(exc: BiobankError) -> Response:
     return _respond(exc.status, exc.code, render(exc.message, _), exc.params, fields)
 
 
+def form_page(exc: BiobankError) -> Response | None:
+    """A refused page form is answered by its page again, the refusal beside its field and
+    what was typed kept (with the refusal's status), never by a bare error page; None where
+    that does not apply: not a form post of a page (the API, an htmx fragment), a refusal of
+    who is asking (401, 403), a form without a declared page, or a page that cannot be shown
+    (its object is what was not found)."""
+    if request.method != "POST" or wants_json() or request.headers.get("HX-Request"):
+        return None
+    declared = boundary.page_of(request.endpoint)
+    if declared is None or (exc.status in (401, 403) and exc.code not in declared.codes):
+        return None
+    g.refused_form = boundary.Refused(
+        declared.endpoint, request.form,
+        boundary.field_messages(exc, declared, lambda msg: render(msg, _)), declared.summary,
+        dict(request.view_args or {}))
+    # The language switch on the page returns to the page the form was on, not to the URL
+    # the form was posted to (a POST-only route).
+    came_from = urlsplit(request.referrer or "")
+    g.page_path = (came_from.path + (f"?{came_from.query}" if came_from.query else "")
+                   if came_from.netloc == request.host else url_for("main.index"))
+    try:
+        rv = boundary.render_page(declared, exc)
+    except BiobankError:
+        g.pop("refused_form", None)
+        return None
+    log_refusal(exc)
+    resp = make_response(rv)
+    resp.status_code = exc.status
+    add_retry_after(resp, exc.status)
+    return resp
+
+
 def _internal(exc: BaseException) -> Response:
     log.error("unhandled error on %s %s", request.method, logpaths.route_of_request(),
               exc_info=exc)
@@ -120,7 +153,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(BiobankError)
     def _domain(exc: BiobankError) -> Response:
         abandon(exc)
-        return error_response(exc)
+        return form_page(exc) or error_response(exc)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Response:

@@ -509,6 +509,35 @@ def amend(analysis_id: int) -> Any:
     return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 
 
+def _analysis_page(exc: Any, analysis_id: int) -> Any:
+    return analysis(analysis_id)
+
+
+def variant_page(exc: Any, variant_id: int) -> Any:
+    """The analysis page of the variant a form was about."""
+    variant = db_session().get(GenotypingVariant, variant_id)
+    if variant is None:
+        raise exc
+    return analysis(variant.analysis_id)
+
+
+def _gate_page(exc: Any, code: str) -> Any:
+    # The criteria as typed, not the last recorded assessment's.
+    return gate(code, typed=request.form)
+
+
+# A wrong password is the password field's refusal (counted and audited all the same); the
+# rest of the form is kept, the password never.
+SIGN.shown_on(_analysis_page, bad_credentials="password", confirm="confirm")
+AMEND.shown_on(_analysis_page, bad_credentials="password", confirm="confirm",
+               reason_required="reason")
+RETRY.shown_on(_analysis_page)
+OVERRIDE.shown_on(variant_page, reason_required="reason", invalid="value")
+CRITERIA.shown_on(_gate_page, source_required="source")
+for _upload_page in ("genotyping.upload",):
+    UPLOAD_FORMS[_upload_page].shown_on("genotyping.participant")
+
+
 @bp.route("/reports/<int:report_id>/v<int:version>.pdf")
 @login_required
 def report_pdf(report_id: int, version: int) -> Response:
@@ -522,14 +551,16 @@ def report_pdf(report_id: int, version: int) -> Response:
 
 @bp.route("/participants/<code>/gate")
 @login_required
-def gate(code: str) -> str:
+def gate(code: str, typed: Any = None) -> str:
     s = db_session()
     p = access.get_participant(s, actor(), code)
     a = enrollment.latest_assessment(s, p)
+    values = typed if typed is not None else (a.values if a else {})
+    source = typed.get("source", "") if typed is not None else (a.source if a else "")
     return render_template(
         "genotyping/gate.html", participant=p, gate=enrollment.evaluate(s, p),
-        history=enrollment.history(s, p), values=a.values if a else {},
-        source=a.source if a else "", count_labs=enrollment.COUNT_LABS,
+        history=enrollment.history(s, p), values=values, source=source,
+        count_labs=enrollment.COUNT_LABS,
         uln_labs=enrollment.ULN_LABS, exclusions=enrollment.EXCLUSIONS,
         protocol_unit=enrollment.PROTOCOL_UNIT,
     )

@@ -29,7 +29,7 @@ from ..services import access, genotyping, mlpa, outside_results
 from . import translate_message
 from .auth import actor, login_required, roles_required
 from .boundary import form, upload_form
-from .genotyping import settings
+from .genotyping import settings, variant_page
 from .transaction import db_session
 
 bp = Blueprint("sources", __name__, url_prefix="/genotyping")
@@ -139,6 +139,23 @@ def confirm(variant_id: int) -> Any:
           "success")
     return redirect(url_for("genotyping.analysis", analysis_id=row.variant.analysis_id),
                     code=303)
+
+
+def _outside_page(exc: ValidationError, code: str) -> Any:
+    return _sources_refused("genotyping/outside.html", exc, outside_results.FIELD_OF_CODE,
+                            participant=access.get_participant(db_session(), actor(), code))
+
+
+def _mlpa_page(exc: ValidationError, code: str) -> Any:
+    p = access.get_participant(db_session(), actor(), code)
+    return _sources_refused("genotyping/mlpa.html", exc, mlpa.FIELD_OF_CODE, participant=p,
+                            specimens=_blood_specimens(p.id))
+
+
+# What the request-wide check refuses (before the views' own handling) is shown the same way.
+OUTSIDE.shown_on(_outside_page, summary=False)
+MLPA.shown_on(_mlpa_page, summary=False)
+CONFIRM.shown_on(variant_page, reason_required="reason", method_required="method")
 
 
 @bp.route("/analyses/<int:analysis_id>/documents/<int:input_id>")

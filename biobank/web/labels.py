@@ -24,6 +24,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 import labels as lib
@@ -131,18 +132,28 @@ def _back() -> str:
     return _safe_next(request.form.get("next"), url_for("main.index"))
 
 
-def _print_refused(exc: BiobankError, user: User) -> Response:
+def _printer_refused(exc: BiobankError, user: User) -> Response:
     back = _back()
-    if isinstance(exc, service.PrinterUnavailable):
-        flash(_("The label printer did not take the job: %(reason)s. Nothing was printed; "
-                "download the PDF instead.", reason=translate_message(exc.message)), "error")
-        return redirect(back + ("&" if "?" in back else "?") + "printer_failed=1")
-    if exc.code == "reason_required":
-        flash(_("Some of these labels were printed before: give a reason for the reprint."),
-              "error")
-    else:
-        flash(translate_message(exc.message), "error")
-    return redirect(back)
+    flash(_("The label printer did not take the job: %(reason)s. Nothing was printed; "
+            "download the PDF instead.", reason=translate_message(exc.message)), "error")
+    return redirect(back + ("&" if "?" in back else "?") + "printer_failed=1")
+
+
+def _print_page(exc: BiobankError) -> Any:
+    """The page the print form was sent from (its ``next``: a visit kit or a label page),
+    shown again with the refusal beside its field and the choices kept; a print form sent
+    from anywhere else gets the error page."""
+    try:
+        endpoint, args = current_app.url_map.bind("").match(_back(), method="GET")
+    except HTTPException:
+        raise exc from None
+    if endpoint not in {"labels.kit", "labels.label_page"}:
+        raise exc
+    return current_app.view_functions[endpoint](**args)
+
+
+PRINT.shown_on(_print_page, reason_required="reason", unknown_stock="stock",
+               bad_format="fmt", empty="code", too_many="code")
 
 
 @bp.route("/print", methods=["POST"])
@@ -154,15 +165,16 @@ def print_form() -> Response:
     return _print(user)
 
 
-# A refused field is the error page's (422 naming it); a print refusal returns to the form.
-@refusals(_print_refused, when=lambda exc: not isinstance(exc, FieldError))
+# A printer that did not take the job sends the user back to download the PDF; any other
+# refusal shows the form again with its message beside the field (web/errors.py).
+@refusals(_printer_refused, when=lambda exc: isinstance(exc, service.PrinterUnavailable))
 def _print(user: User) -> Response:
     f = PRINT.read()
     codes = f.get("code") or []
     fmt = f.get("fmt") or "pdf"
     if not codes:
-        flash(_("Select at least one label to print."), "error")
-        return redirect(_back())
+        raise FieldError("Select at least one label to print.", field="code",
+                         code="required")
     job = _run_print(db_session(), user, codes, fmt, f.get("stock"), f.get("reason"),
                      (f.get("start_row"), f.get("start_column")), bool(f.get("kit")))
     if fmt == "printer":
@@ -258,11 +270,6 @@ def label_page(kind: str, code: str) -> str:
     )
 
 
-def _aliquot_refused(exc: BiobankError, s: Session, user: User, parent: Specimen) -> Response:
-    flash(translate_message(exc.message), "error")
-    return redirect(url_for("specimens.detail", barcode=parent.barcode))
-
-
 @bp.route("/specimens/<code>/aliquot", methods=["POST"])
 @login_required
 def aliquot(code: str) -> Response:
@@ -275,7 +282,10 @@ def aliquot(code: str) -> Response:
     return _derive(s, user, parent)
 
 
-@refusals(_aliquot_refused, when=lambda exc: not isinstance(exc, FieldError))
+ALIQUOT.shown_on(lambda exc, code: current_app.view_functions["specimens.detail"](barcode=code),
+                 invalid="quantity", insufficient_quantity="take")
+
+
 def _derive(s: Session, user: User, parent: Specimen) -> Response:
     f = ALIQUOT.read()
     quantity = f.get("quantity")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
@@ -79,6 +88,12 @@ def scan_station() -> Any:
     return _scan_page(result, None)
 
 
+# The request-wide check refuses before the view: the screen still answers, not a bare page.
+SCAN.shown_on(lambda exc: _scan_page(None, exc), summary=False)
+# Only a tampered request is refused here (the form is two hidden values): the start page says so.
+LANGUAGE.shown_on("main.index")
+
+
 @bp.route("/language", methods=["POST"])
 def set_language() -> Response:
     """Switch the interface language; a signed-in user's choice is saved to their profile."""
@@ -91,3 +106,14 @@ def set_language() -> Response:
     target = f.get("next", "")
     return redirect(target if target.startswith("/") and not target.startswith("//")
                     else url_for("main.index"))
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on every page whatever the page links: answered (no sign-in
+    needed: it is the app's icon, not data) instead of a 404 in every log."""
+    static = current_app.static_folder
+    assert static is not None
+    resp = send_from_directory(static, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
+    return resp

@@ -20,7 +20,8 @@ from .boundary import form
 from .transaction import db_session, refusals
 
 bp = Blueprint("participants", __name__, url_prefix="/participants")
-MAKE_KIT = form("participants.make_kit", override_reason=Text(500))
+MAKE_KIT = form("participants.make_kit", override_reason=Text(500)).shown_on(
+    "participants.detail")
 
 
 @bp.route("/")

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from .. import localtime
 from ..errors import BiobankError, ValidationError
 from ..inputs import Choice, DateTime, Text
 from ..models import Shipment, Site
@@ -66,13 +67,19 @@ _DETAILS = {"conditions": Choice(tuple(svc.CONDITIONS)), "courier": Text(100),
             "tracking_number": Text(64), "logger_id": Text(64), "planned_ship_at": DateTime()}
 _ARRIVAL = {"package_condition": Choice(tuple(svc.PACKAGE_CONDITIONS)),
             "temperature": svc.TEMPERATURE}
-CREATE = form("shipments.create", to=Text(16), **_DETAILS)
+#: Where a service's refusal of the shipment details belongs.
+_DETAIL_CODES = {"bad_conditions": "conditions", "duplicate_tracking": "tracking_number",
+                 "bad_site": "to"}
+CREATE = form("shipments.create", to=Text(16), **_DETAILS).shown_on(
+    "shipments.index", codes=_DETAIL_CODES)
 RECEIVE_START = form("shipments.receive_start", code=Text(200), **_ARRIVAL)
-UPDATE = form("shipments.update", **_DETAILS)
+UPDATE = form("shipments.update", **_DETAILS).shown_on("shipments.detail",
+                                                      codes=_DETAIL_CODES)
 PACK = form("shipments.pack", code=Text(200))
 ACTION = form("shipments.action", op=Choice(("ready", "reopen", "ship", "cancel", "lost",
                                              "close", "unpack")),
-              reason=Text(500), specimen=Text(64))
+              reason=Text(500), specimen=Text(64)).shown_on(
+    "shipments.detail", reason_required="reason")
 RESOLVE = form("shipments.resolve", specimen=Text(64), reason=Text(500),
                action=Choice(("noted", "lost", "received_late", "disposed")), next=Text(16))
 RECEIVE = form("shipments.receive", code=Text(200), damage=Choice(tuple(svc.DAMAGE)),
@@ -80,10 +87,21 @@ RECEIVE = form("shipments.receive", code=Text(200), damage=Choice(tuple(svc.DAMA
 FINISH = form("shipments.finish", **_ARRIVAL)
 
 
+def _planned(f: dict[str, Any]) -> dict[str, Any]:
+    """The planned ship time as the browser's date-time input sends it (local time at the
+    sending site, no zone) or as typed (ISO 8601 with its offset, or a local date and time as
+    people write it): an instant, or a refusal beside the field."""
+    raw = f.get("planned_ship_at")
+    if raw is not None:
+        f["planned_ship_at"] = localtime.parse_datetime(
+            raw, actor().site.timezone, field="planned_ship_at") if raw.strip() else None
+    return f
+
+
 @bp.route("/", methods=["POST"])
 @login_required
 def create() -> Response:
-    f = CREATE.read()
+    f = _planned(CREATE.read())
     sh = svc.create(db_session(), actor(), conditions=f.get("conditions") or "",
                     to_site=f.get("to") or None, courier=f.get("courier", ""),
                     tracking_number=f.get("tracking_number") or None,
@@ -144,7 +162,7 @@ def detail(code: str) -> str:
 def update(code: str) -> Response:
     s = db_session()
     sh = svc.get(s, actor(), code)
-    fields = UPDATE.read()
+    fields = _planned(UPDATE.read())
     if not fields.get("tracking_number"):
         fields.pop("tracking_number", None)
     svc.update_details(s, actor(), sh, **fields)
@@ -223,6 +241,25 @@ def resolve(code: str) -> Response:
     return redirect(url_for(".detail", code=sh.barcode))
 
 
+def _resolve_page(exc: BiobankError, code: str) -> Any:
+    # The discrepancy queue or the shipment page, whichever the form was sent from.
+    if request.form.get("next") == "queue":
+        return discrepancies()
+    return detail(code)
+
+
+RESOLVE.shown_on(_resolve_page, reason_required="reason")
+PACK.shown_on(lambda exc, code: _scan_answer("shipments/_pack_result.html",
+                                             "shipments/detail.html", code, None, exc),
+              summary=False)
+RECEIVE_START.shown_on(lambda exc: _receive_start_refused(exc), summary=False)
+
+
+def _receive_page(exc: BiobankError, code: str) -> Any:
+    return render_template("shipments/receive.html", result=None, error=None,
+                           **_context(svc.get(db_session(), actor(), code)))
+
+
 @bp.route("/<code>/receive", methods=["GET", "POST"])
 @login_required
 @refusals(lambda exc, code: _scan_answer("shipments/_receive_result.html",
@@ -250,6 +287,12 @@ def receive(code: str) -> Any:
     if _hx():
         return Response("", headers={"HX-Redirect": target})
     return redirect(target)
+
+
+RECEIVE.shown_on(lambda exc, code: _scan_answer("shipments/_receive_result.html",
+                                                "shipments/receive.html", code, None, exc),
+                 summary=False)
+FINISH.shown_on(_receive_page, before_ship="temperature")
 
 
 @bp.route("/<code>/finish", methods=["POST"])

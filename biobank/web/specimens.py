@@ -20,9 +20,14 @@ from .transaction import db_session, refusals
 bp = Blueprint("specimens", __name__, url_prefix="/specimens")
 
 PAGE_ACTIONS = ("consume", "dispose", "lose")
-CORRECT = form("specimens.correct", field=Text(32),
-               value=Text(500), reason=Text(500))
-ACTION = form("specimens.action", action=Choice(PAGE_ACTIONS), reason=Text(500))
+# A service's refusal of a correction is about the value typed (a time in the future, a
+# container not in the vocabulary, the value it already has), or about the reason.
+CORRECT = form("specimens.correct", field=Text(32), value=Text(500), reason=Text(500)
+               ).shown_on("specimens.detail", invalid="value", conflict="value",
+                          reason_required="reason")
+ACTION = form("specimens.action", action=Choice(PAGE_ACTIONS), reason=Text(500)
+              ).shown_on("specimens.detail", reason_required="reason",
+                         invalid_transition="action")
 
 
 def _preanalytics_spec(kind: str, spec: Any) -> Spec:

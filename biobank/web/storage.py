@@ -31,11 +31,20 @@ from .transaction import db_session, record_refusal, refusals, retry_conflicts
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
 
+# A scanned code nobody knows, or a place it cannot go, is the field's refusal.
 NEW_LOCATION = form("storage.create_location", kind=Choice(tuple(storage.LOCATION_KINDS)),
-                    name=Text(100), parent=Text(64))
-MOVE_LOCATION = form("storage.move_location", target=Text(200))
+                    name=Text(100), parent=Text(64)).shown_on(
+    "storage.index", unknown_code="parent", bad_parent="parent", cycle="parent",
+    other_site="parent", bad_kind="kind", bad_name="name", not_found="parent",
+    bad_check="parent", bad_format="parent")
+MOVE_LOCATION = form("storage.move_location", target=Text(200)).shown_on(
+    "storage.location", unknown_code="target", bad_parent="target", cycle="target",
+    other_site="target", not_found="target", bad_check="target", bad_format="target")
 NEW_BOX = form("storage.create_box", box_type=Choice(tuple(storage.BOX_TYPES)), name=Text(100),
-               location=Text(64), fill_order=Choice(tuple(storage.FILL_ORDERS)))
+               location=Text(64), fill_order=Choice(tuple(storage.FILL_ORDERS))).shown_on(
+    "storage.index", unknown_code="location", bad_parent="location", cycle="location",
+    other_site="location", bad_box_type="box_type", bad_fill_order="fill_order",
+    bad_name="name", not_found="location", bad_check="location", bad_format="location")
 STORE = form("storage.store", code=Text(200), position=Text(8), acknowledge=Flag())
 USE = form("storage.use", mode=Text(16), code=Text(200), reason=Text(500))
 RACK_IMPORT = upload_form("storage.rack_import", ("file",), csv=Text(storage.MAX_RACK_TEXT))
@@ -254,6 +263,18 @@ def _rack_refused(exc: BiobankError) -> Any:
     text = request.form.get("csv", "") if not isinstance(exc, FieldError) else ""
     return render_template("storage/rack_import.html", diff=None, text=text,
                            error=exc), exc.status
+
+
+# A refusal the view's own refusal page does not see (the request-wide check runs first)
+# still answers with the screen, the refusal in its result area.
+STORE.shown_on(lambda exc, barcode: _store_answer(barcode, {}, exc), summary=False)
+USE.shown_on(lambda exc: _use_answer(_use_mode(), {"mode": _use_mode()}, exc), summary=False)
+RACK_IMPORT.shown_on(lambda exc: _rack_refused(exc), summary=False)
+# Applying is refused with the pasted text kept, so it can be compared again.
+RACK_APPLY.shown_on(lambda exc: render_template(
+    "storage/rack_import.html", diff=None, error=exc,
+    text=request.form.get("csv", "") if not isinstance(exc, FieldError) else ""),
+    summary=False)
 
 
 @bp.route("/rack-import", methods=["GET", "POST"])

@@ -266,8 +266,8 @@ TABLE: list[Row] = [
     # Forms and API writes sent empty: the role is checked first (403), then the input (422).
     Row("POST", "/shipments/receive", "none", "422 403 403 403 422 302"),
     Row("POST", "/storage/use", "none", "422 403 403 403 422 302"),
-    Row("POST", "/labels/print", "none", "302 302 302 403 302 302",
-        note="no label chosen: the print form goes back with a message"),
+    Row("POST", "/labels/print", "none", "422 422 422 403 422 302",
+        note="no label chosen: refused, naming the codes field"),
     Row("POST", "/api/v1/storage/boxes", "none", "422 403 403 403 422 401"),
     Row("POST", "/api/v1/labels/print", "none", "422 422 422 403 422 401"),
     # Comparing a rack file with the database reads only (anyone who reads may compare);
