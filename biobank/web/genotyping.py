@@ -509,7 +509,7 @@ def amend(analysis_id: int) -> Any:
     return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 
 
-def _analysis_page(exc: Any, analysis_id: int) -> Any:
+def _analysis_shown(exc: Any, analysis_id: int) -> Any:
     return analysis(analysis_id)
 
 
@@ -528,10 +528,10 @@ def _gate_page(exc: Any, code: str) -> Any:
 
 # A wrong password is the password field's refusal (counted and audited all the same); the
 # rest of the form is kept, the password never.
-SIGN.shown_on(_analysis_page, bad_credentials="password", confirm="confirm")
-AMEND.shown_on(_analysis_page, bad_credentials="password", confirm="confirm",
+SIGN.shown_on(_analysis_shown, bad_credentials="password", confirm="confirm")
+AMEND.shown_on(_analysis_shown, bad_credentials="password", confirm="confirm",
                reason_required="reason")
-RETRY.shown_on(_analysis_page)
+RETRY.shown_on(_analysis_shown)
 OVERRIDE.shown_on(variant_page, reason_required="reason", invalid="value")
 CRITERIA.shown_on(_gate_page, source_required="source")
 for _upload_page in ("genotyping.upload",):
