@@ -92,9 +92,11 @@ def _planned(f: dict[str, Any]) -> dict[str, Any]:
     sending site, no zone) or as typed (ISO 8601 with its offset, or a local date and time as
     people write it): an instant, or a refusal beside the field."""
     raw = f.get("planned_ship_at")
-    if raw is not None:
+    if raw is not None and raw.strip():
         f["planned_ship_at"] = localtime.parse_datetime(
-            raw, actor().site.timezone, field="planned_ship_at") if raw.strip() else None
+            raw, actor().site.timezone, field="planned_ship_at")
+    elif "planned_ship_at" in request.form:
+        f["planned_ship_at"] = ""  # emptied on the form: no planned time any more
     return f
 
 

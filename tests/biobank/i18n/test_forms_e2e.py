@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from biobank import get_db
-from biobank.models import Participant, Shipment, Site, Specimen, User
+from biobank.models import Shipment, User
 from biobank.services import shipments
+from tests.biobank.helpers import specimen_code
 from tests.conftest import browser_login
 
 from .test_bench_e2e import _serious_violations
@@ -22,10 +23,7 @@ pytestmark = pytest.mark.e2e
 
 def _collected_specimen(live_server: Any) -> str:
     with get_db(live_server.app).transaction() as s:
-        return str(s.execute(
-            select(Specimen.barcode).join(Participant).join(Site, Participant.site_id == Site.id)
-            .where(Specimen.status == "collected", Site.code == "S01").order_by(Specimen.id)
-        ).scalars().first())
+        return specimen_code(s, status="collected", site="S01")
 
 
 def _shipment_with_tracking(live_server: Any, tracking: str) -> str:
@@ -43,10 +41,6 @@ def _error_beside(page: Any, form: str, field: str) -> str:
     assert control.get_attribute("aria-invalid") == "true"
     assert control.get_attribute("aria-describedby") == error.get_attribute("id")
     return str(error.inner_text())
-
-
-def _violations_here(page: Any) -> list[str]:
-    return _serious_violations(page)
 
 
 def test_a_bad_time_in_a_correction_is_shown_beside_it_then_corrected(
@@ -69,7 +63,7 @@ def test_a_bad_time_in_a_correction_is_shown_beside_it_then_corrected(
     assert page.locator("#correct-form [name=reason]").input_value() == \
         "transcription error on the requisition"
     assert page.locator("#form-refusal").is_visible()
-    assert _violations_here(page) == []
+    assert _serious_violations(page) == []
 
     page.fill("#correct-form [name=value]", "2026-11-20 08:15")
     with page.expect_navigation():
@@ -98,7 +92,7 @@ def test_an_unknown_place_for_a_new_box_is_shown_beside_it_in_chinese(
     assert page.locator("#box-form [name=name]").input_value() == "−80 冰箱 A 第二层 冻存盒 7"
     assert page.locator("#box-form [name=box_type]").input_value() == "cryobox_10x10"
     assert page.locator("#box-form [name=location]").input_value() == "LC-NOPE"
-    assert _violations_here(page) == []
+    assert _serious_violations(page) == []
     # The language switch on the refused page returns to the page, not to the POST-only URL.
     with page.expect_navigation():
         page.click("button[name=lang]")  # English
@@ -136,7 +130,7 @@ def test_a_taken_tracking_number_keeps_the_courier_and_the_planned_time(
     assert page.locator("#details-form [name=courier]").input_value() == "SF Express"
     assert page.locator("#details-form [name=logger_id]").input_value() == "LOG-77"
     assert page.locator("#f-planned").input_value() == "2026-12-09T14:00"
-    assert _violations_here(page) == []
+    assert _serious_violations(page) == []
     with get_db(live_server.app).transaction() as s:  # nothing of the refused form was saved
         sh = s.execute(select(Shipment).where(Shipment.barcode == code)).scalar_one()
         assert (sh.tracking_number, sh.logger_id) == (None, "")

@@ -3,6 +3,7 @@ errors and times follow the choice, and the choice is remembered on the user's p
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import UTC, datetime
@@ -152,7 +153,10 @@ def test_a_correction_accepts_the_local_date_people_type(client_as: Any, db: Any
     assert "2026年11月20日 09:30 CST" in c.get(f"/specimens/{code}").get_data(as_text=True)
     bad = post_form(c, f"/specimens/{code}/correct",
                     {"field": "collected_at", "value": "20/13/2026", "reason": "x"})
-    assert bad.status_code == 422 and "输入无效" in bad.get_data(as_text=True)
+    # The form again, the refusal in Chinese beside the value, what was typed kept.
+    page = html.unescape(bad.get_data(as_text=True))
+    assert bad.status_code == 422 and "不是有效日期：'20/13/2026'" in page
+    assert 'data-field="value"' in page and 'value="20/13/2026"' in page
 
 
 def test_message_lookup_never_returns_the_catalogue_header(app: Flask) -> None:

@@ -92,12 +92,16 @@ def test_reprint_without_a_reason_is_refused_and_records_nothing(
     codes = _kit_codes(db, "S01-0001", "SCR")
     c = client_as("s01.tech")
     assert post_form(c, "/labels/print", {"code": codes, "fmt": "pdf"}).status_code == 200
-    again = post_form(c, "/labels/print", {"code": codes, "fmt": "pdf", "next": "/labels/kits/"
-                                           "S01-0001/SCR"}, follow_redirects=True)
+    again = post_form(c, "/labels/print", {"code": codes[1:], "fmt": "pdf", "stock": "slide-a4",
+                                           "next": "/labels/kits/S01-0001/SCR"})
     page = again.get_data(as_text=True)
-    assert again.request.path == "/labels/kits/S01-0001/SCR"
-    assert "give a reason for the reprint" in page
+    # The kit page again (422): the refusal beside the reason, the labels chosen still chosen.
+    assert again.status_code == 422
+    assert 'data-field="reason"' in page and "printed before" in page
     assert 'name="reason"' in page
+    assert f'value="{codes[0]}" id="code-{codes[0]}" aria-label="Print {codes[0]}">' in page
+    assert f'value="{codes[1]}" id="code-{codes[1]}" aria-label="Print {codes[1]}" checked>' in page
+    assert '<option value="slide-a4" selected>' in page
     assert len(print_events(db, codes[0])) == 1
     ok = post_form(c, "/labels/print", {"code": codes[:1], "fmt": "pdf",
                                         "reason": "label smudged"})
@@ -189,9 +193,12 @@ def test_aliquot_form_errors_are_shown_and_nothing_is_created(
     before = db.execute(select(Specimen.id)).all()
     resp = post_form(c, f"/labels/specimens/{parent}/aliquot", {
         "specimen_type": "serum", "container": "cryovial_2ml", "quantity": "1", "unit": "mL",
-        "take": "999"}, follow_redirects=True)
-    assert resp.request.path == f"/specimens/{parent}"
-    assert "cannot take 999" in resp.get_data(as_text=True)
+        "take": "999"})
+    # The specimen page again (422), the refusal beside the amount taken, the rest kept.
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "cannot take 999" in page
+    assert 'data-field="take"' in page and 'name="take" inputmode="decimal" value="999"' in page
+    assert '<option value="serum" selected>' in page
     db.rollback()
     assert db.execute(select(Specimen.id)).all() == before
     bad = post_form(c, f"/labels/specimens/{parent}/aliquot", {
