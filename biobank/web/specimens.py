@@ -74,6 +74,7 @@ def detail(barcode: str) -> str:
 
 
 def _preanalytics_refused(exc: BiobankError, barcode: str) -> Any:
+    """The page again, with the refusal beside its field and what was typed kept."""
     specimen = access.get_specimen(db_session(), actor(), barcode)
     kept = {k: request.form.get(k, "") for k in sprec.fields_for(specimen)}
     return _page(specimen, exc, kept), exc.status

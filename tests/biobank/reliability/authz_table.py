@@ -101,6 +101,13 @@ TABLE: list[Row] = [
            "302 302 302 403 302 302", "404 302 404 403 302 302",
            {"field": "notes", "value": "re-labelled", "reason": "authz matrix"},
            rule="/specimens/<barcode>/correct"),
+    # The bench's processing record (SPREC): as corrections, by the holding site or central.
+    *_both("POST", "/specimens/{specimen_collected}/preanalytics",
+           "302 302 302 403 302 302", "404 302 404 403 302 302", {},
+           rule="/specimens/<barcode>/preanalytics"),
+    *_both("POST", "/specimens/{specimen_at_central}/preanalytics",
+           "403 302 403 403 302 302", "404 302 404 403 302 302", {},
+           rule="/specimens/<barcode>/preanalytics"),
     # Corrections belong to the site that holds the tube: once at the central biobank, its
     # collection site's staff see it but may not correct it (issue 15, defect 9).
     *_both("POST", "/specimens/{specimen_at_central}/correct",

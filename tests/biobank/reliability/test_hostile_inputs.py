@@ -73,7 +73,7 @@ JSON_VALUES: dict[str, Any] = {
 class Case:
     endpoint: str
     field: str
-    kind: str  # text | number | integer | datetime | choice | list
+    kind: str  # text | number | integer | datetime | choice | list | flag
     max_length: int
     api: bool
 
@@ -114,7 +114,7 @@ def _api_cases() -> list[Case]:
                 kind = ("datetime" if prop.get("format") == "date-time" else
                         "choice" if "enum" in prop else
                         {"string": "text", "number": "number", "integer": "integer",
-                         "array": "list"}[prop["type"]])
+                         "array": "list", "boolean": "flag"}[prop["type"]])
                 limit = prop.get("maxLength") or prop.get("items", {}).get("maxLength") or \
                     MAX_TEXT
                 out.append(Case(f"api.{op['operationId']}", name, kind, limit, True))
@@ -136,7 +136,7 @@ def values_for(case: Case) -> list[tuple[str, Any, bool]]:
     if json_body:
         for k, v in JSON_VALUES.items():
             takes = {"int": numeric, "float": case.kind == "number",
-                     "list": case.kind == "list"}.get(k, False)
+                     "list": case.kind == "list", "true": case.kind == "flag"}.get(k, False)
             out.append((k, v, not takes))
     if case.kind == "list":  # one bad item among good ones
         out = [(k, [v] if isinstance(v, str) else v, refuse) for k, v, refuse in out]
