@@ -233,15 +233,23 @@ def upload_limits() -> dict[str, Any]:
 @roles_required("pathologist")
 def upload(code: str) -> Any:
     analysis, created = create_from_request(code)
-    target = url_for(".analysis", analysis_id=analysis.id)
+    _say_started(created, _("Uploaded; classification started."))
+    return _go(url_for(".analysis", analysis_id=analysis.id))
+
+
+def _say_started(created: bool, started: str) -> None:
     if g.get("genotyping_retried"):
         flash(_("These files were uploaded before and their classification failed: it is "
                 "queued again."), "success")
     else:
-        flash(_("Uploaded; classification started.") if created else
+        flash(started if created else
               _("These files were already uploaded: showing the existing result."),
               "success" if created else "info")
-    if request.headers.get("HX-Request"):  # the form's script follows the redirect itself
+
+
+def _go(target: str) -> Any:
+    """After an upload: the form's script follows HX-Redirect itself; a plain form a 303."""
+    if request.headers.get("HX-Request"):
         resp = make_response("", 200)
         resp.headers["HX-Redirect"] = target
         return resp
@@ -268,12 +276,7 @@ def receive(code: str) -> Any:
     token = _received_serializer().dumps({
         "p": code, "u": actor().id, "f": [[r.role, r.file.sha256] for r in got],
         "n": fields.get("normal_specimen") or "", "t": fields.get("tumor_specimen") or ""})
-    target = url_for(".confirm", code=code, received=token)
-    if request.headers.get("HX-Request"):
-        resp = make_response("", 200)
-        resp.headers["HX-Redirect"] = target
-        return resp
-    return redirect(target, code=303)
+    return _go(url_for(".confirm", code=code, received=token))
 
 
 def _received(code: str, token: str) -> dict[str, Any]:
@@ -366,13 +369,7 @@ def confirm(code: str) -> Any:
         caller=f.get("caller") or "", caller_version=f.get("caller_version") or "",
         assay=f.get("assay") or "", build=f.get("build") or "")
     analysis, created = start_analysis(req)
-    if g.get("genotyping_retried"):
-        flash(_("These files were uploaded before and their classification failed: it is "
-                "queued again."), "success")
-    else:
-        flash(_("Confirmed; classification started.") if created else
-              _("These files were already uploaded: showing the existing result."),
-              "success" if created else "info")
+    _say_started(created, _("Confirmed; classification started."))
     return redirect(url_for(".analysis", analysis_id=analysis.id), code=303)
 
 

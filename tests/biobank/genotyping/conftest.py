@@ -4,6 +4,7 @@ engine team's builders), demo participants made ready for the gate, upload helpe
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,10 +112,12 @@ def demo(app: Flask) -> Demo:
 
 
 def upload_on_page(page: Any, code: str, blood: str, tumour: str, vcf: bytes, *,
-                   mapping: dict[str, str] | None = None) -> str:
+                   mapping: dict[str, str] | None = None,
+                   on_confirm: Callable[[Any], None] | None = None) -> str:
     """In the browser: upload a Mutect2 pair for ``code`` as the pathologist, confirm what its
     header says (the roles it declares are proposed; ``mapping`` chooses them where it declares
-    none) and wait for the classification to finish; returns the analysis page's URL."""
+    none) and wait for the classification to finish; returns the analysis page's URL.
+    ``on_confirm(page)`` runs on the confirmation page before it is sent."""
     page.goto(f"/genotyping/participants/{code}")
     page.set_input_files("#paired", files=[{
         "name": f"{code}_mutect2.vcf", "mimeType": "text/plain", "buffer": vcf}])
@@ -129,6 +132,8 @@ def upload_on_page(page: Any, code: str, blood: str, tumour: str, vcf: bytes, *,
     if not page.locator("#caller_version").input_value():
         page.fill("#caller_version", "4.2.4.1")
     page.select_option("#assay", "panel")
+    if on_confirm is not None:
+        on_confirm(page)
     page.click("#confirm-form button[type=submit]")
     page.wait_for_url(lambda url: "/genotyping/analyses/" in url)
     # The job may finish in the background; the polling fragment reloads the page when done.

@@ -31,23 +31,24 @@ new MutationObserver(function () {
 
 
 def fill_form(page: Any, demo: Any, path: Path) -> None:
+    """The first step: the file and the specimens (the rest is read from the header)."""
     page.set_input_files("#paired", str(path))
     page.select_option("#normal_specimen", demo.blood)
-    page.fill("#normal_sample", NORMAL_COL)
     page.select_option("#tumor_specimen", demo.tumour)
-    page.fill("#tumor_sample", TUMOR_COL)
-    page.fill("#caller", "Mutect2")
-    page.fill("#caller_version", "4.2.4.1")
 
 
 def big_vcf(path: Path, size: int) -> Path:
+    """A VCF of about ``size`` bytes: records on chromosome 1 before the MEN1 one (a real
+    header is read whole, and the engine refuses one over 16 MiB)."""
     vcf = mutect2_vcf([germline_stop()])
     head, body = vcf.split(b"#CHROM", 1)
-    pad = b"##padding=" + b"x" * 1013 + b"\n"
+    columns, records = body.split(b"\n", 1)
+    pad = b"chr1\t10000\t.\tA\tC\t.\tPASS\tDP=1;PAD=" + b"x" * 960 + \
+        b"\tGT:AD:AF:DP\t0/1:1,1:0.5:2\t0/0:2,0:0.0:2\n"
     with path.open("wb") as fh:
-        fh.write(head)
+        fh.write(head + b"#CHROM" + columns + b"\n")
         fh.write(pad * (size // len(pad)))
-        fh.write(b"#CHROM" + body)
+        fh.write(records)
     return path
 
 
@@ -63,13 +64,18 @@ def test_upload_progress_then_the_analysis(page: Any, live_server: Any, tmp_path
     page.goto(f"/genotyping/participants/{demo.participant}")
     page.evaluate(WATCH_PROGRESS)
     fill_form(page, demo, big_vcf(tmp_path / "sample.vcf", 48 << 20))
-    page.click("button:has-text('Upload and classify')")
-    page.wait_for_url(lambda url: "/genotyping/analyses/" in url, timeout=60_000)
+    page.click("#upload-submit")
+    page.wait_for_url(lambda url: "/confirm?" in url, timeout=60_000)
     assert seen, "no upload progress was shown"
     last_value, last_max = seen[-1]
     assert last_max > 48 << 20 and last_value == last_max, seen[-3:]
+    # The header of the 48 MB file was read: its samples are proposed as it declares them.
+    assert page.locator("#normal_sample-fixed").inner_text() == NORMAL_COL
+    assert page.locator("#tumor_sample-fixed").inner_text() == TUMOR_COL
+    page.click("#confirm-form button[type=submit]")
+    page.wait_for_url(lambda url: "/genotyping/analyses/" in url)
     assert page.locator("#job").get_attribute("data-state") == "queued"
-    assert "Uploaded; classification started." in page.content()
+    assert "Confirmed; classification started." in page.content()
 
 
 def test_over_the_limit_is_refused_before_sending(page: Any, live_server: Any,
@@ -84,7 +90,7 @@ def test_over_the_limit_is_refused_before_sending(page: Any, live_server: Any,
     requests.clear()
     page.goto(f"/genotyping/participants/{demo.participant}")
     fill_form(page, demo, big_vcf(tmp_path / "big.vcf", 2 << 20))
-    page.click("button:has-text('Upload and classify')")
+    page.click("#upload-submit")
     status = page.locator("[data-upload-status]")
     status.wait_for()
     assert status.get_attribute("data-outcome") == "too_large"
@@ -102,8 +108,8 @@ def test_a_refused_file_is_explained_in_place(page: Any, live_server: Any,
     bad = tmp_path / "report.vcf"
     bad.write_bytes(b"%PDF-1.4 not a vcf")
     fill_form(page, demo, bad)
-    page.click("button:has-text('Upload and classify')")
+    page.click("#upload-submit")
     page.wait_for_selector("[data-upload-status][data-outcome='refused']")
     assert "not a VCF" in page.locator("[data-upload-status]").inner_text()
     assert "/participants/" in page.url
-    assert page.input_value("#caller") == "Mutect2"  # the input is kept
+    assert page.input_value("#normal_specimen") == demo.blood  # the input is kept
