@@ -869,7 +869,7 @@ def _accept_extra(session: Session, user: User, shipment: Shipment, sp: Specimen
     specimens.transition(session, user, sp, "ship", at=now, reason=reason, detail=detail)
     specimens.transition(session, user, sp, "receive", at=now, reason=reason,
                          detail={**detail, "site": [sp.site.code, shipment.to_site.code]})
-    sp.site_id = shipment.to_site_id
+    sp.site = shipment.to_site
 
 
 def resolve(session: Session, user: User, shipment: Shipment, barcode: str, reason: str,
