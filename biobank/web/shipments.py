@@ -180,7 +180,7 @@ def pack(code: str) -> Any:
 
 @bp.route("/<code>/action", methods=["POST"])
 @login_required
-def action(code: str) -> Response:
+def action(code: str) -> Any:
     s = db_session()
     user = actor()
     sh = svc.get(s, user, code)
@@ -196,7 +196,7 @@ def action(code: str) -> Response:
             # Handing the box over cannot be undone: the technician sees what leaves and
             # confirms (a page of its own, so it holds without JavaScript too).
             svc.check_shippable(user, sh)
-            return Response(render_template("shipments/ship_confirm.html", **_context(sh)))
+            return render_template("shipments/ship_confirm.html", **_context(sh))
         svc.ship(s, user, sh)
         flash(_("Shipped. Every tube is now in transit."), "success")
     elif op == "cancel":

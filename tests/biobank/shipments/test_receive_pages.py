@@ -185,7 +185,8 @@ def test_packing_page_takes_a_tube_out_and_ships_after_confirming(app: Flask,
     assert f'data-unpack="{a}"' not in site.get(f"/shipments/{code}").get_data(as_text=True)
     r = post_form(site, f"/shipments/{code}/action", {"op": "ship"})
     html = r.get_data(as_text=True)
-    assert r.status_code == 200 and 'id="confirm-ship"' in html and "SF-UNPACK-1" in html
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert 'id="confirm-ship"' in html and "SF-UNPACK-1" in html
     r = post_form(site, f"/shipments/{code}/action", {"op": "ship", "confirm": "yes"})
     assert r.status_code == 302
     page = site.get(f"/shipments/{code}").get_data(as_text=True)
