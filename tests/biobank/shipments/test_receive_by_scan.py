@@ -268,3 +268,21 @@ def test_receipt_scan_state_is_stored(app: Flask, db: Any, api_token: Any) -> No
     receipt = db.execute(select(ShipmentReceipt).order_by(ShipmentReceipt.id.desc())
                          ).scalars().first()
     assert receipt.next_condition == "clotted" and receipt.finish_pending is False
+
+
+def test_the_api_resolves_with_the_new_actions(app: Flask, api_token: Any) -> None:
+    cb = Api(app, api_token("cb.tech"))
+    code, (a,) = _receiving(app, api_token, 1)
+    (extra,) = tubes(app, 1)
+    cb.ok("POST", f"/shipments/{code}/receipt/scans", {"code": a, "damage": "broken"})
+    cb.ok("POST", f"/shipments/{code}/receipt/scans", {"code": extra})
+    cb.ok("POST", f"/shipments/{code}/receipt/finish", {})
+    item = cb.ok("POST", f"/shipments/{code}/items/{a}/resolve",
+                 {"reason": "intact on inspection", "action": "cleared"})
+    assert (item["state"], item["damage"], item["open"]) == ("received", None, False)
+    item = cb.ok("POST", f"/shipments/{code}/items/{extra}/resolve",
+                 {"reason": "belongs to this visit", "action": "accepted"})
+    assert item["resolution"] == "accepted: belongs to this visit"
+    got, err = cb.call("POST", f"/shipments/{code}/items/{a}/resolve",
+                       {"reason": "x", "action": "accepted"})
+    assert got == 409  # already resolved
