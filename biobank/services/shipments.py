@@ -316,6 +316,15 @@ class PackResult:
     already: list[Specimen]
 
 
+def _on_other_manifest(session: Session, shipment: Shipment, sp: Specimen) -> str | None:
+    """The active shipment (other than this one) with ``sp`` on its manifest, if any."""
+    return session.execute(
+        select(Shipment.barcode).join(ShipmentItem)
+        .where(ShipmentItem.specimen_id == sp.id, ShipmentItem.extra.is_(False),
+               Shipment.status.in_(ACTIVE), Shipment.id != shipment.id)
+    ).scalar_one_or_none()
+
+
 def _packable(session: Session, user: User, shipment: Shipment, sp: Specimen) -> None:
     if sp.site_id != shipment.from_site_id:
         raise Conflict(
@@ -329,11 +338,7 @@ def _packable(session: Session, user: User, shipment: Shipment, sp: Specimen) ->
             "%(specimen)s is %(status)s; only collected, received or stored specimens can be "
             "packed",
             specimen=sp.barcode, status=specimens.status_word(sp.status), code="not_packable")
-    other = session.execute(
-        select(Shipment.barcode).join(ShipmentItem)
-        .where(ShipmentItem.specimen_id == sp.id, ShipmentItem.extra.is_(False),
-               Shipment.status.in_(ACTIVE), Shipment.id != shipment.id)
-    ).scalar_one_or_none()
+    other = _on_other_manifest(session, shipment, sp)
     if other:
         raise Conflict(
             "%(specimen)s is already packed in %(other)s",
@@ -847,11 +852,7 @@ def _accept_extra(session: Session, user: User, shipment: Shipment, sp: Specimen
     if sp.site_id == shipment.to_site_id and sp.status in {"received", "stored"}:
         return  # already in this site's custody on record: nothing moves
     specimens.lock(session, sp)
-    other = session.execute(
-        select(Shipment.barcode).join(ShipmentItem)
-        .where(ShipmentItem.specimen_id == sp.id, ShipmentItem.extra.is_(False),
-               Shipment.status.in_(ACTIVE), Shipment.id != shipment.id)
-    ).scalar_one_or_none()
+    other = _on_other_manifest(session, shipment, sp)
     if other:
         raise Conflict(
             "%(specimen)s is on the manifest of %(other)s; it is received with that shipment, "

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from biobank import get_db
 from biobank.models import Participant, Site, Specimen
 from biobank.services import shipments as svc
+from tests.biobank.i18n.test_bench_e2e import _scan as _scan_answer
 from tests.biobank.storage.conftest import make_freezer
 from tests.conftest import browser_login
 
@@ -36,16 +37,6 @@ def _scan(page: Any, code: str, result: str, count: tuple[str, int] | None = Non
     box = page.locator(f"{result} .result")
     box.wait_for()
     return str(box.get_attribute("data-outcome"))
-
-
-def _scan_until(page: Any, code: str, outcome: str) -> Any:
-    """Scan and wait for this scan's own answer (the previous one may have the same box)."""
-    page.keyboard.type(code)
-    page.keyboard.press("Enter")
-    page.wait_for_function(
-        "o => { const r = document.querySelector('#receive-result .result');"
-        " return r && r.dataset.outcome === o; }", arg=outcome)
-    return page.locator("#receive-result .result")
 
 
 def _blood_tube(app: Any, exclude: list[str]) -> str:
@@ -107,7 +98,7 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
     page.wait_for_url(f"**/shipments/{code}/receive")
     # The sheet of condition cards is one click away, and its cards are what is scanned.
     assert page.locator('a[href$="/shipments/conditions.pdf"]').count() == 1
-    card = _scan_until(page, svc.condition_code("haemolysed"), "condition")
+    card = _scan_answer(page, svc.condition_code("haemolysed"), "condition", "#receive-result")
     assert "Haemolysed" in card.inner_text()
     assert page.locator("#damage").input_value() == "haemolysed"
     assert _scan(page, a, "#receive-result", ("damaged", 1)) == "damaged"
@@ -121,7 +112,7 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
     assert page.locator("#damage").input_value() == ""
     assert _scan(page, stray, "#receive-result", ("extra", 1)) == "extra"
     # The shipment label with e still in the box: a warning, not a finish.
-    warn = _scan_until(page, code, "confirm_finish")
+    warn = _scan_answer(page, code, "confirm_finish", "#receive-result")
     assert warn.get_attribute("data-missing") == "1"
     assert "1 tubes not scanned yet" in warn.inner_text() or "not scanned" in warn.inner_text()
     assert page.url.endswith(f"/shipments/{code}/receive")

@@ -285,4 +285,5 @@ def test_the_api_resolves_with_the_new_actions(app: Flask, api_token: Any) -> No
     assert item["resolution"] == "accepted: belongs to this visit"
     got, err = cb.call("POST", f"/shipments/{code}/items/{a}/resolve",
                        {"reason": "x", "action": "accepted"})
-    assert got == 409  # already resolved
+    # A cleared tube is received: there is nothing left to resolve on it.
+    assert got == 409 and err["error"]["code"] == "no_discrepancy"
