@@ -35,7 +35,8 @@ def _vocab() -> dict[str, Any]:
     return {"ship_conditions": svc.CONDITIONS, "ship_damage": svc.DAMAGE,
             "ship_package": svc.PACKAGE_CONDITIONS, "ship_status": svc.STATUS_LABELS,
             "ship_resolutions": svc.RESOLUTIONS,
-            "resolution_labels": svc.RESOLUTION_LABELS, "condition_cards": svc.CONDITION_CARDS}
+            "resolution_labels": svc.RESOLUTION_LABELS, "condition_cards": svc.CONDITION_CARDS,
+            "condition_code": svc.condition_code}
 
 
 def _hx() -> bool:

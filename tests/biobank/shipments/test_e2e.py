@@ -100,16 +100,17 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
     assert page.locator('a[href$="/shipments/conditions.pdf"]').count() == 1
     card = _scan_answer(page, svc.condition_code("haemolysed"), "condition", "#receive-result")
     assert "Haemolysed" in card.inner_text()
-    assert page.locator("#damage").input_value() == "haemolysed"
+    assert page.locator("#damage").input_value() == svc.condition_code("haemolysed")
     assert _scan(page, a, "#receive-result", ("damaged", 1)) == "damaged"
     # The condition does not stick: the next tube is intact.
-    assert page.locator("#damage").input_value() == ""
+    assert page.locator("#damage").input_value() == svc.condition_code("intact")
     assert _scan(page, b, "#receive-result", ("received", 1)) == "received"
     # A slip: the technician picks "Thawed" by hand for c, which is fine.
-    page.select_option("#damage", "thawed")
-    page.locator("[data-scan-input]").focus()
+    page.select_option("#damage", svc.condition_code("thawed"))
+    page.wait_for_selector('#receive-result [data-condition="thawed"]')
+    assert page.locator("[data-scan-input]").evaluate("el => el === document.activeElement")
     assert _scan(page, c, "#receive-result", ("damaged", 2)) == "damaged"
-    assert page.locator("#damage").input_value() == ""
+    assert page.locator("#damage").input_value() == svc.condition_code("intact")
     assert _scan(page, stray, "#receive-result", ("extra", 1)) == "extra"
     # The shipment label with e still in the box: a warning, not a finish.
     warn = _scan_answer(page, code, "confirm_finish", "#receive-result")

@@ -38,7 +38,7 @@ def _selected_condition(html: str) -> str:
     block = html[html.index('id="next-condition"'):]
     block = block[:block.index("</select>")]
     m = re.search(r'<option value="([^"]*)" selected>', block)
-    return m.group(1) if m else ""
+    return (svc.condition_of(m.group(1)) or "") if m else ""
 
 
 def test_a_scanned_condition_marks_the_next_tube_only(app: Flask, client_as: Any,
@@ -51,18 +51,21 @@ def test_a_scanned_condition_marks_the_next_tube_only(app: Flask, client_as: Any
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and _outcome(html) == "condition"
     assert 'data-condition="haemolysed"' in html
-    # The select shows the waiting card (sent out of band) and submits it with the tube.
+    # The select shows the waiting card (sent out of band); the tube's scan does not carry
+    # it, the server applies it once.
     assert 'hx-swap-oob="true"' in html and _selected_condition(html) == "haemolysed"
-    r = post_form(cb, f"/shipments/{code}/receive", {"code": a, "damage": "haemolysed"},
-                  headers=HX)
+    r = post_form(cb, f"/shipments/{code}/receive", {"code": a}, headers=HX)
     html = r.get_data(as_text=True)
     assert _outcome(html) == "damaged" and _selected_condition(html) == ""
-    # The next tube, with the select back at intact: received intact.
-    r = post_form(cb, f"/shipments/{code}/receive", {"code": b, "damage": ""}, headers=HX)
+    # The next tube: received intact.
+    r = post_form(cb, f"/shipments/{code}/receive", {"code": b}, headers=HX)
     assert _outcome(r.get_data(as_text=True)) == "received"
-    # The card alone (a form that did not send the select) marks the next tube too.
-    post_form(cb, f"/shipments/{code}/receive", {"code": svc.condition_code("leaked")},
-              headers=HX)
+    # Choosing in the select posts the card's code, exactly as a scan of the card would.
+    page = cb.get(f"/shipments/{code}/receive").get_data(as_text=True)
+    assert f'<option value="{svc.condition_code("leaked")}">' in page
+    r = post_form(cb, f"/shipments/{code}/receive", {"code": svc.condition_code("leaked")},
+                  headers=HX)
+    assert _outcome(r.get_data(as_text=True)) == "condition"
     r = post_form(cb, f"/shipments/{code}/receive", {"code": c}, headers=HX)
     assert _outcome(r.get_data(as_text=True)) == "damaged"
     page = cb.get(f"/shipments/{code}/receive").get_data(as_text=True)
