@@ -231,6 +231,8 @@ DISPLAY_TABLES: Final = (
     ("biobank.services.shipments", "DAMAGE"),
     ("biobank.services.shipments", "PACKAGE_CONDITIONS"),
     ("biobank.services.shipments", "STATUS_LABELS"),
+    ("biobank.services.shipments", "CONDITION_CARDS"),
+    ("biobank.services.shipments", "RESOLUTION_LABELS"),
     ("biobank.services.storage", "LOCATION_KINDS"),
     ("biobank.services.storage", "BOX_TYPES"),
     ("biobank.services.storage", "FILL_ORDERS"),

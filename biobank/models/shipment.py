@@ -106,6 +106,16 @@ class ShipmentItem(Base):
     def is_open(self) -> bool:
         return self.is_discrepancy and self.resolved_at is None
 
+    @property
+    def resolution_action(self) -> str | None:
+        """The resolution's action word (``resolution`` is stored as "action: reason")."""
+        action, sep, _reason = (self.resolution or "").partition(": ")
+        return action if sep else None
+
+    @property
+    def resolution_reason(self) -> str:
+        return (self.resolution or "").partition(": ")[2] or (self.resolution or "")
+
 
 class ShipmentReceipt(Base):
     """The one receipt of a shipment: who opened it, the package on arrival, when it finished."""
@@ -119,6 +129,11 @@ class ShipmentReceipt(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     package_condition: Mapped[str] = mapped_column(String(24), default="intact")
     arrival_temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    # A condition card scanned at the bench, waiting for the one tube it describes.
+    next_condition: Mapped[str | None] = mapped_column(String(24))
+    # The shipment label was scanned once with tubes still unscanned: the next scan of it
+    # finishes (the technician has been told how many tubes will become missing).
+    finish_pending: Mapped[bool] = mapped_column(default=False)
 
     shipment: Mapped[Shipment] = relationship(back_populates="receipt")
     receiver: Mapped[User] = relationship(lazy="joined")

@@ -196,3 +196,38 @@ def as_pdf(shipment: Shipment, items: list[ShipmentItem], locale: str = "en") ->
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def condition_sheet(locale: str = "en") -> bytes:
+    """The receiving bench's condition cards on one A4 page: one Code128 per condition
+    (``COND-…``), a row each with space between, so that a gloved technician scans the card,
+    then the tube it describes."""
+    _ = i18n.translator(locale)
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, invariant=1, pageCompression=1)
+    c.setTitle("Condition cards")
+    width, height = A4
+    left = 15 * mm
+    module = 0.33 * mm
+    y = height - 18 * mm
+    _draw(c, left, y, _("Condition cards for receiving"), 15, bold=True)
+    y -= 6 * mm
+    _draw(c, left, y, _("Scan a card, then the tube: the condition applies to that tube "
+                        "only. The next tube is intact again."), 9)
+    y -= 8 * mm
+    row_h = (y - 12 * mm) / len(shipments.CONDITION_CARDS)
+    bar_h = min(13 * mm, row_h - 9 * mm)
+    for key, label in shipments.CONDITION_CARDS.items():
+        code = shipments.condition_code(key)
+        top = y
+        _draw_code128(c, code, left - 10 * module, top - bar_h, module, bar_h)
+        c.setFont("Courier", 8)
+        c.drawString(left, top - bar_h - 4 * mm, code)
+        _draw(c, left + 115 * mm, top - bar_h / 2 - 2 * mm, _(label), 13, bold=True)
+        y -= row_h
+        c.setDash(1, 2)
+        c.line(left, y + 2 * mm, width - left, y + 2 * mm)
+        c.setDash()
+    c.showPage()
+    c.save()
+    return buf.getvalue()

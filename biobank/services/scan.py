@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from labels import ids
 
-from ..errors import ValidationError
+from ..errors import NotFound, ValidationError
+from ..i18n import N_
 from ..models import Specimen, User
 from . import access, shipments, specimens, storage
 
@@ -17,6 +18,17 @@ MAX_SCAN_LENGTH = 64
 
 class ScanError(ValidationError):
     """A scan that is not a valid ID; ``code`` is the labels.ids reason (bad_check, ...)."""
+
+
+class ConditionCard(ScanError):
+    """A condition card (shipments.CONDITION_PREFIX) where an ID was expected. The receive
+    screen takes it for the next tube; every other screen refuses it by name."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(N_(
+            "%(scanned)s is a condition card: scan it on the receive screen, just before the "
+            "tube it describes"), scanned=text[:32], code="condition_card")
+        self.condition = shipments.condition_of(text)
 
 
 def clean(raw: str, prefixes: tuple[str, ...] = (), suffixes: tuple[str, ...] = ()) -> str:
@@ -34,6 +46,8 @@ def clean(raw: str, prefixes: tuple[str, ...] = (), suffixes: tuple[str, ...] = 
         if s and text.endswith(s):
             text = text[: -len(s)]
             break
+    if shipments.condition_of(text) is not None:
+        raise ConditionCard(text.strip().upper())
     try:
         return ids.parse(text).text
     except ids.IdError as exc:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from labels import ids
 
+from .. import localtime
 from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from ..i18n import Msg, term
 from ..inputs import Number
@@ -42,7 +43,37 @@ DAMAGE: dict[str, str] = {
     "thawed": "Thawed",
     "mislabelled": "Mislabelled",
     "insufficient_volume": "Insufficient volume",
+    "wrong_tube": "Wrong tube type",
+    "clotted": "Clotted",
 }
+#: What a condition card's barcode starts with. An ID is two letters, digits and a check
+#: character (labels.ids), so nothing that starts with this can be read as a tube, box,
+#: location or shipment, and a card scanned anywhere but the receive screen is recognised and
+#: refused by name (services.scan).
+CONDITION_PREFIX = "COND-"
+#: The card that takes back a condition scanned by mistake.
+INTACT = "intact"
+CONDITION_CARDS: dict[str, str] = {INTACT: "Intact (cancels a card)",
+                                   **DAMAGE}
+
+
+def condition_code(key: str) -> str:
+    """The barcode text of a condition card: ``COND-HAEMOLYSED``."""
+    return CONDITION_PREFIX + key.upper()
+
+
+def condition_of(text: str) -> str | None:
+    """The condition a scanned card names (a DAMAGE key or ``intact``); None when ``text`` is
+    not a condition card at all."""
+    t = text.strip().upper()
+    if not t.startswith(CONDITION_PREFIX):
+        return None
+    key = t[len(CONDITION_PREFIX):].lower()
+    if key not in CONDITION_CARDS:
+        raise ValidationError(
+            "%(scanned)s is not a condition card this system knows; print the sheet again",
+            scanned=t[:32], code="unknown_condition")
+    return key
 PACKAGE_CONDITIONS: dict[str, str] = {
     "intact": "Intact",
     "damaged": "Damaged outer package",
@@ -285,6 +316,15 @@ class PackResult:
     already: list[Specimen]
 
 
+def _on_other_manifest(session: Session, shipment: Shipment, sp: Specimen) -> str | None:
+    """The active shipment (other than this one) with ``sp`` on its manifest, if any."""
+    return session.execute(
+        select(Shipment.barcode).join(ShipmentItem)
+        .where(ShipmentItem.specimen_id == sp.id, ShipmentItem.extra.is_(False),
+               Shipment.status.in_(ACTIVE), Shipment.id != shipment.id)
+    ).scalar_one_or_none()
+
+
 def _packable(session: Session, user: User, shipment: Shipment, sp: Specimen) -> None:
     if sp.site_id != shipment.from_site_id:
         raise Conflict(
@@ -298,11 +338,7 @@ def _packable(session: Session, user: User, shipment: Shipment, sp: Specimen) ->
             "%(specimen)s is %(status)s; only collected, received or stored specimens can be "
             "packed",
             specimen=sp.barcode, status=specimens.status_word(sp.status), code="not_packable")
-    other = session.execute(
-        select(Shipment.barcode).join(ShipmentItem)
-        .where(ShipmentItem.specimen_id == sp.id, ShipmentItem.extra.is_(False),
-               Shipment.status.in_(ACTIVE), Shipment.id != shipment.id)
-    ).scalar_one_or_none()
+    other = _on_other_manifest(session, shipment, sp)
     if other:
         raise Conflict(
             "%(specimen)s is already packed in %(other)s",
@@ -407,9 +443,8 @@ def reopen(session: Session, user: User, shipment: Shipment) -> Shipment:
     return shipment
 
 
-def ship(session: Session, user: User, shipment: Shipment) -> Shipment:
-    """Hand the box to the courier: every tube goes in transit (one custody event each)."""
-    shipment = get(session, user, shipment.barcode, lock=True)
+def check_shippable(user: User, shipment: Shipment) -> None:
+    """Refuse, as :func:`ship` would, before the technician is asked to confirm."""
     _require_sender(user, shipment)
     if shipment.status != "ready":
         raise InvalidTransition(
@@ -418,6 +453,12 @@ def ship(session: Session, user: User, shipment: Shipment) -> Shipment:
     if not shipment.courier or not shipment.tracking_number:
         raise ValidationError("give the courier and the tracking number before shipping",
                               code="courier_required")
+
+
+def ship(session: Session, user: User, shipment: Shipment) -> Shipment:
+    """Hand the box to the courier: every tube goes in transit (one custody event each)."""
+    shipment = get(session, user, shipment.barcode, lock=True)
+    check_shippable(user, shipment)
     now = utcnow()
     for item in shipment.items:
         sp = item.specimen
@@ -516,9 +557,7 @@ def start_receipt(
             return receipt
         who = receipt.receiver.username
         if receipt.finished_at is not None:
-            raise Conflict(
-                "%(shipment)s was already received by %(who)s",
-                shipment=shipment.barcode, who=who, code="already_received")
+            raise _already_received(user, shipment, receipt)
         raise Conflict(
             "%(shipment)s is being received by %(who)s",
             shipment=shipment.barcode, who=who, code="receipt_open")
@@ -553,6 +592,20 @@ def start_receipt(
     return receipt
 
 
+def _already_received(user: User, shipment: Shipment, receipt: ShipmentReceipt) -> Conflict:
+    """A finished receipt scanned again: by whom and when, so that the technician who received
+    it is not told that someone else has it."""
+    when = localtime.format_local(receipt.finished_at, shipment.to_site.timezone)
+    if receipt.receiver_id == user.id:
+        return Conflict(
+            "%(shipment)s is already received: you finished its receipt at %(when)s",
+            shipment=shipment.barcode, when=when, code="already_received")
+    return Conflict(
+        "%(shipment)s is already received: %(who)s finished its receipt at %(when)s",
+        shipment=shipment.barcode, who=receipt.receiver.username, when=when,
+        code="already_received")
+
+
 def _open_receipt(session: Session, user: User, code: str) -> tuple[Shipment, ShipmentReceipt]:
     shipment = get(session, user, code, lock=True)
     _require_receiver(user, shipment)
@@ -562,9 +615,7 @@ def _open_receipt(session: Session, user: User, code: str) -> tuple[Shipment, Sh
             "scan %(shipment)s first to open its receipt",
             shipment=shipment.barcode, code="no_receipt")
     if receipt.finished_at is not None:
-        raise Conflict(
-            "%(shipment)s was already received by %(who)s",
-            shipment=shipment.barcode, who=receipt.receiver.username, code="already_received")
+        raise _already_received(user, shipment, receipt)
     if receipt.receiver_id != user.id:
         raise Conflict(
             "%(shipment)s is being received by %(who)s",
@@ -578,6 +629,67 @@ class ReceiveResult:
     item: ShipmentItem
     specimen: Specimen
     message: str
+    #: A condition card scanned before a tube that was already scanned: not applied.
+    dropped_condition: str | None = None
+
+
+@dataclass
+class ConditionResult:
+    """A condition card scanned: it waits for the next tube."""
+
+    condition: str  # a DAMAGE key, or INTACT (the waiting condition was taken back)
+    replaced: str | None  # the condition that was waiting before, if any
+
+    @property
+    def outcome(self) -> str:
+        return "condition_cleared" if self.condition == INTACT else "condition"
+
+
+def set_next_condition(session: Session, user: User, shipment: Shipment | str,
+                       condition: str) -> ConditionResult:
+    """A condition card scanned on the receive screen: it applies to the next tube scanned,
+    and to that tube only. ``intact`` takes back a card scanned by mistake."""
+    shipment, receipt = _open_receipt(
+        session, user, shipment if isinstance(shipment, str) else shipment.barcode)
+    if condition != INTACT and condition not in DAMAGE:
+        raise ValidationError(
+            "damage: choose one of %(damage)s",
+            damage=", ".join(DAMAGE), code="bad_damage")
+    replaced = receipt.next_condition
+    receipt.next_condition = None if condition == INTACT else condition
+    receipt.finish_pending = False
+    session.flush()
+    return ConditionResult(condition, replaced)
+
+
+@dataclass
+class FinishScan:
+    """The shipment label scanned on the receive screen."""
+
+    finished: bool
+    #: Tubes of the manifest not scanned yet: missing once the receipt finishes.
+    unscanned: int
+
+    @property
+    def outcome(self) -> str:
+        return "finished" if self.finished else "confirm_finish"
+
+
+def finish_scan(session: Session, user: User, shipment: Shipment, *,
+                package_condition: str | None = None, temperature: Any = None) -> FinishScan:
+    """The shipment label scanned while receiving. With every tube scanned the receipt
+    finishes; otherwise the first scan only says how many tubes would become missing, and a
+    second scan of the label (with no tube or card between) finishes."""
+    shipment, receipt = _open_receipt(session, user, shipment.barcode)
+    unscanned = sum(1 for it in shipment.items if it.state == "packed")
+    if unscanned and not receipt.finish_pending:
+        receipt.finish_pending = True
+        receipt.next_condition = None
+        session.flush()
+        return FinishScan(False, unscanned)
+    finish_receipt(session, user, shipment, package_condition=package_condition,
+                   temperature=temperature, expect_missing=unscanned)
+    return FinishScan(True, unscanned)
 
 
 def receive_scan(session: Session, user: User, shipment: Shipment | str, code: str,
@@ -586,10 +698,16 @@ def receive_scan(session: Session, user: User, shipment: Shipment | str, code: s
     damaged if a damage code is given. Not on it: an extra, quarantined — custody untouched.
     The same tube again: ``duplicate``, nothing written."""
     # The hot path of receiving: the shipment may be given by its code (one locked read).
-    shipment, _receipt_row = _open_receipt(
+    shipment, receipt = _open_receipt(
         session, user, shipment if isinstance(shipment, str) else shipment.barcode)
-    if damage in ("", "ok", "none"):
+    if damage in ("", "ok", "none", INTACT):
         damage = None
+    # A condition card scanned before this tube describes this tube, and no other: it is
+    # taken now (a refused scan rolls back and leaves it waiting for the rescan).
+    waiting, receipt.next_condition = receipt.next_condition, None
+    receipt.finish_pending = False
+    if damage is None:
+        damage = waiting
     if damage is not None and damage not in DAMAGE:
         raise ValidationError(
             "damage: choose one of %(damage)s",
@@ -611,7 +729,12 @@ def receive_scan(session: Session, user: User, shipment: Shipment | str, code: s
     ).unique().scalar_one_or_none()
     now = utcnow()
     if item is not None and item.state != "packed":
-        return ReceiveResult("duplicate", item, sp, f"{code} was already scanned ({item.state})")
+        # A card is not moved onto a tube recorded before it: that would change a record
+        # without a reason. The discrepancy page corrects it; the card is dropped, so it cannot
+        # land on the next tube either.
+        session.flush()
+        return ReceiveResult("duplicate", item, sp, f"{code} was already scanned ({item.state})",
+                             dropped_condition=damage)
     if item is None:
         # Not on the manifest: recorded as a discrepancy; the stray tube's custody is untouched.
         item = ShipmentItem(shipment_id=shipment.id, specimen_id=sp.id, extra=True,
@@ -644,10 +767,20 @@ def receive_scan(session: Session, user: User, shipment: Shipment | str, code: s
 
 def finish_receipt(
     session: Session, user: User, shipment: Shipment, *, package_condition: str | None = None,
-    temperature: Any = None,
+    temperature: Any = None, expect_missing: int | None = None,
 ) -> Shipment:
-    """Close the scanning: tubes on the manifest that were not scanned become ``missing``."""
+    """Close the scanning: tubes on the manifest that were not scanned become ``missing``.
+    With ``expect_missing`` (the number the technician was shown), a different number —
+    a tube scanned meanwhile, on another screen — refuses, so nobody confirms a count they
+    did not see."""
     shipment, receipt = _open_receipt(session, user, shipment.barcode)
+    unscanned = sum(1 for it in shipment.items if it.state == "packed")
+    if expect_missing is not None and expect_missing != unscanned:
+        raise Conflict(
+            "%(count)s tubes of %(shipment)s are unscanned now, not %(expected)s; check the "
+            "list and finish again",
+            count=unscanned, shipment=shipment.barcode, expected=expect_missing,
+            code="missing_count_changed")
     if package_condition:
         if package_condition not in PACKAGE_CONDITIONS:
             raise ValidationError(
@@ -666,6 +799,8 @@ def finish_receipt(
             item.state = "missing"
             missing.append(item.specimen.barcode)
     receipt.finished_at = now
+    receipt.finish_pending = False
+    receipt.next_condition = None
     new = "partially_received" if missing else "received"
     _set_status(session, user, shipment, new, received_at=now, missing=missing,
                 package_condition=receipt.package_condition,
@@ -689,16 +824,57 @@ def _item(session: Session, shipment: Shipment, barcode: str) -> ShipmentItem:
 
 RESOLUTIONS = {
     "missing": ("noted", "lost", "received_late"),
-    "damaged": ("noted", "disposed"),
-    "extra": ("noted",),
+    "damaged": ("noted", "cleared", "disposed"),
+    "extra": ("noted", "accepted"),
 }
+RESOLUTION_LABELS: dict[str, str] = {
+    "noted": "Reason recorded, no status change",
+    "lost": "Mark the tube lost",
+    "received_late": "Tube found: receive it now",
+    "cleared": "Flag was wrong: the tube is intact (received)",
+    "disposed": "Dispose of the tube",
+    "accepted": "Accept into custody here (it can then be stored)",
+}
+#: Every resolution, for the forms that read one.
+RESOLUTION_ACTIONS = tuple(RESOLUTION_LABELS)
+
+
+def _accept_extra(session: Session, user: User, shipment: Shipment, sp: Specimen,
+                  reason: str) -> None:
+    """An extra tube taken into the receiving site's custody: it left its site in this box
+    without being packed on record, so it is shipped and received here in one step (two
+    custody events, both with the reason), and its old box position is freed."""
+    if sp.site_id == shipment.to_site_id and sp.status in {"received", "stored"}:
+        return  # already in this site's custody on record: nothing moves
+    specimens.lock(session, sp)
+    other = _on_other_manifest(session, shipment, sp)
+    if other:
+        raise Conflict(
+            "%(specimen)s is on the manifest of %(other)s; it is received with that shipment, "
+            "or taken off it by its sender, before it can be accepted here",
+            specimen=sp.barcode, other=other, code="in_other_shipment")
+    if sp.status not in specimens.TRANSITIONS["ship"].sources:
+        raise InvalidTransition(
+            "%(specimen)s is %(status)s; only a collected, received or stored tube can be "
+            "taken into custody",
+            specimen=sp.barcode, status=specimens.status_word(sp.status), code="not_acceptable")
+    detail = {"shipment": shipment.barcode, "extra": True, "from": sp.site.code,
+              "to": shipment.to_site.code}
+    _leave_storage(session, user, sp)
+    now = utcnow()
+    specimens.transition(session, user, sp, "ship", at=now, reason=reason, detail=detail)
+    specimens.transition(session, user, sp, "receive", at=now, reason=reason,
+                         detail={**detail, "site": [sp.site.code, shipment.to_site.code]})
+    sp.site = shipment.to_site
 
 
 def resolve(session: Session, user: User, shipment: Shipment, barcode: str, reason: str,
             action: str = "noted") -> ShipmentItem:
     """Resolve one discrepancy with a reason. ``lost`` marks a missing tube lost;
     ``received_late`` receives a missing tube that turned up; ``disposed`` disposes a damaged
-    one; ``noted`` records the reason only (an extra tube's custody never changes here)."""
+    one; ``cleared`` takes back a wrong damage flag (the tube counts as received intact);
+    ``accepted`` takes an extra tube into this site's custody (it can then be stored);
+    ``noted`` records the reason only."""
     shipment = get(session, user, shipment.barcode, lock=True)
     _require_receiver(user, shipment)
     reason = _need_reason(reason)
@@ -718,7 +894,17 @@ def resolve(session: Session, user: User, shipment: Shipment, barcode: str, reas
             code="bad_resolution")
     sp = item.specimen
     detail = {"shipment": shipment.barcode}
-    if action == "lost":
+    changes: dict[str, Any] = {}
+    if action == "cleared":
+        changes = {"state": [item.state, "received"], "damage": [item.damage, None]}
+        item.state = "received"
+        item.damage = None
+    elif action == "accepted":
+        before = sp.site.code
+        _accept_extra(session, user, shipment, sp, reason)
+        if before != shipment.to_site.code:
+            changes = {"site": [before, shipment.to_site.code]}
+    elif action == "lost":
         specimens.transition(session, user, sp, "lose", reason=reason, detail=detail)
     elif action == "disposed":
         specimens.transition(session, user, sp, "dispose", reason=reason, detail=detail)
@@ -733,7 +919,8 @@ def resolve(session: Session, user: User, shipment: Shipment, barcode: str, reas
     item.resolved_at = now
     item.resolved_by_id = user.id
     audit.record(session, user, "shipment.resolve", "shipment", shipment.barcode,
-                 {"specimen": barcode, "state": item.state, "action": action}, reason)
+                 {"specimen": barcode, "state": item.state, "action": action, **changes},
+                 reason)
     session.flush()
     return item
 

@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 
 from .. import localtime
 from ..errors import BiobankError, ValidationError
-from ..inputs import Choice, DateTime, Text
+from ..inputs import Choice, DateTime, Integer, Text
 from ..models import Shipment, Site
-from ..services import access, manifests
+from ..services import access, manifests, scan
 from ..services import shipments as svc
 from . import scanner, select_locale
 from .auth import actor, login_required
@@ -35,7 +35,9 @@ bp = Blueprint("shipments", __name__, url_prefix="/shipments")
 def _vocab() -> dict[str, Any]:
     return {"ship_conditions": svc.CONDITIONS, "ship_damage": svc.DAMAGE,
             "ship_package": svc.PACKAGE_CONDITIONS, "ship_status": svc.STATUS_LABELS,
-            "ship_resolutions": svc.RESOLUTIONS}
+            "ship_resolutions": svc.RESOLUTIONS,
+            "resolution_labels": svc.RESOLUTION_LABELS, "condition_cards": svc.CONDITION_CARDS,
+            "condition_code": svc.condition_code}
 
 
 def _hx() -> bool:
@@ -78,13 +80,13 @@ UPDATE = form("shipments.update", **_DETAILS).shown_on("shipments.detail",
 PACK = form("shipments.pack", code=Text(200))
 ACTION = form("shipments.action", op=Choice(("ready", "reopen", "ship", "cancel", "lost",
                                              "close", "unpack")),
-              reason=Text(500), specimen=Text(64)).shown_on(
+              reason=Text(500), specimen=Text(64), confirm=Choice(("yes",))).shown_on(
     "shipments.detail", reason_required="reason")
 RESOLVE = form("shipments.resolve", specimen=Text(64), reason=Text(500),
-               action=Choice(("noted", "lost", "received_late", "disposed")), next=Text(16))
+               action=Choice(svc.RESOLUTION_ACTIONS), next=Text(16))
 RECEIVE = form("shipments.receive", code=Text(200), damage=Choice(tuple(svc.DAMAGE)),
                **_ARRIVAL)
-FINISH = form("shipments.finish", **_ARRIVAL)
+FINISH = form("shipments.finish", expect_missing=Integer(high=100_000), **_ARRIVAL)
 
 
 def _planned(f: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +202,7 @@ def pack(code: str) -> Any:
 
 @bp.route("/<code>/action", methods=["POST"])
 @login_required
-def action(code: str) -> Response:
+def action(code: str) -> Any:
     s = db_session()
     user = actor()
     sh = svc.get(s, user, code)
@@ -212,6 +214,11 @@ def action(code: str) -> Response:
     elif op == "reopen":
         svc.reopen(s, user, sh)
     elif op == "ship":
+        if f.get("confirm") != "yes":
+            # Handing the box over cannot be undone: the technician sees what leaves and
+            # confirms (a page of its own, so it holds without JavaScript too).
+            svc.check_shippable(user, sh)
+            return render_template("shipments/ship_confirm.html", **_context(sh))
         svc.ship(s, user, sh)
         flash(_("Shipped. Every tube is now in transit."), "success")
     elif op == "cancel":
@@ -222,7 +229,9 @@ def action(code: str) -> Response:
         svc.close(s, user, sh)
         flash(_("Shipment closed."), "success")
     elif op == "unpack":
-        svc.unpack(s, user, sh, f.get("specimen", ""))
+        specimen = f.get("specimen", "")
+        svc.unpack(s, user, sh, specimen)
+        flash(_("%(code)s taken out of the shipment.", code=specimen), "success")
     else:
         raise ValidationError(_("Unknown action."))
     return redirect(url_for(".detail", code=sh.barcode))
@@ -268,8 +277,9 @@ def _receive_page(exc: BiobankError, code: str) -> Any:
                                          "shipments/receive.html", code, None, exc))
 @retry_conflicts
 def receive(code: str) -> Any:
-    """Tube-by-tube receiving. Scanning the shipment's own barcode again finishes the receipt
-    (unscanned tubes become missing)."""
+    """Tube-by-tube receiving. A condition card applies to the next tube. The shipment's own
+    barcode finishes the receipt; with tubes still unscanned it first says how many would
+    become missing, and a second scan of it confirms."""
     s = db_session()
     user = actor()
     sh = svc.get(s, user, code)
@@ -277,13 +287,22 @@ def receive(code: str) -> Any:
         return render_template("shipments/receive.html", result=None, error=None,
                                **_context(sh))
     f = RECEIVE.read()
-    scanned = scanner.clean(f.get("code", ""))
-    if scanned != sh.barcode:
-        result = svc.receive_scan(s, user, sh, scanned, damage=f.get("damage"))
+    answer: Any
+    try:
+        scanned = scanner.clean(f.get("code", ""))
+    except scan.ConditionCard as card:
+        answer = svc.set_next_condition(s, user, sh, card.condition or svc.INTACT)
         return _scan_answer("shipments/_receive_result.html", "shipments/receive.html", code,
-                            result, None)
-    svc.finish_receipt(s, user, sh, package_condition=f.get("package_condition"),
-                       temperature=f.get("temperature"))
+                            answer, None)
+    if scanned != sh.barcode:
+        answer = svc.receive_scan(s, user, sh, scanned, damage=f.get("damage"))
+        return _scan_answer("shipments/_receive_result.html", "shipments/receive.html", code,
+                            answer, None)
+    answer = svc.finish_scan(s, user, sh, package_condition=f.get("package_condition"),
+                             temperature=f.get("temperature"))
+    if not answer.finished:
+        return _scan_answer("shipments/_receive_result.html", "shipments/receive.html", code,
+                            answer, None)
     flash(_("Receipt finished."), "success")
     target = url_for(".detail", code=sh.barcode)
     if _hx():
@@ -299,6 +318,8 @@ FINISH.shown_on(_receive_page, before_ship="temperature")
 
 @bp.route("/<code>/finish", methods=["POST"])
 @login_required
+@refusals(lambda exc, code: _scan_answer("shipments/_receive_result.html",
+                                         "shipments/receive.html", code, None, exc))
 @retry_conflicts
 def finish(code: str) -> Response:
     s = db_session()
@@ -306,9 +327,20 @@ def finish(code: str) -> Response:
     sh = svc.get(s, user, code)
     f = FINISH.read()
     svc.finish_receipt(s, user, sh, package_condition=f.get("package_condition"),
-                       temperature=f.get("temperature"))
+                       temperature=f.get("temperature"),
+                       expect_missing=f.get("expect_missing"))
     flash(_("Receipt finished."), "success")
     return redirect(url_for(".detail", code=sh.barcode))
+
+
+@bp.route("/conditions.pdf")
+@login_required
+def condition_sheet() -> Response:
+    """The sheet of condition cards to keep at the receiving bench."""
+    return Response(manifests.condition_sheet(select_locale() or "en"),
+                    mimetype="application/pdf",
+                    headers={"Content-Disposition":
+                             'inline; filename="receiving-condition-cards.pdf"'})
 
 
 @bp.route("/<code>/manifest.<fmt>")

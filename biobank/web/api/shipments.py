@@ -65,7 +65,7 @@ RECEIPT_BODY = body(package_condition=Choice(tuple(svc.PACKAGE_CONDITIONS)),
                     temperature_c=svc.TEMPERATURE)
 REASON_BODY = body(reason=Text(500, required=True))
 RESOLVE_BODY = body(reason=Text(500, required=True),
-                    action=Choice(("noted", "lost", "received_late", "disposed")))
+                    action=Choice(svc.RESOLUTION_ACTIONS))
 CUSTODY_SCHEMA = {"type": "object", "required": ["specimen", "events"],
                   "properties": {"specimen": SPECIMEN_SCHEMA,
                                  "events": {"type": "array", "items": EVENT_SCHEMA}}}

@@ -49,13 +49,15 @@ def _tab_to(page: Any, selector: str, *, backwards: bool = False, limit: int = 4
     raise AssertionError(f"{selector} not reachable with the keyboard")
 
 
-def _scan(page: Any, code: str, outcome: str) -> Any:
+def _scan(page: Any, code: str, outcome: str, result: str = "#scan-result") -> Any:
+    """Type a scan and wait for its own answer in ``result`` (a previous answer may sit in
+    the same place)."""
     page.keyboard.type(code)
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "o => { const r = document.querySelector('#scan-result .result');"
-        " return r && r.dataset.outcome === o; }", arg=outcome)
-    return page.locator("#scan-result .result").first
+        "([o, sel]) => { const r = document.querySelector(sel + ' .result');"
+        " return r && r.dataset.outcome === o; }", arg=[outcome, result])
+    return page.locator(f"{result} .result").first
 
 
 def _serious_violations(page: Any) -> list[str]:

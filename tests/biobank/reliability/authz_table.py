@@ -312,7 +312,7 @@ TABLE: list[Row] = [
             rule="/api/v1/shipments/<code>/items/<barcode>"),
     *_tubes("POST", "/shipments/{ship_draft}/action", "302", {"op": "ready"},
             rule="/shipments/<code>/action"),
-    *_tubes("POST", "/shipments/{ship_ready}/action", "302", {"op": "ship"},
+    *_tubes("POST", "/shipments/{ship_ready}/action", "302", {"op": "ship", "confirm": "yes"},
             rule="/shipments/<code>/action"),
     *_tubes("POST", "/api/v1/shipments/{ship_draft}/ready", "200",
             rule="/api/v1/shipments/<code>/ready"),

@@ -1,7 +1,10 @@
-"""In Chromium, scanner only where a technician scans: a site technician packs three demo
-tubes and ships them; the central technician receives them with one tube missing and one
-unexpected tube scanned, resolves both discrepancies with reasons, closes the shipment; the
-specimen pages show the statuses and the custody history."""
+"""In Chromium, scanner only where a technician scans: a site technician packs five demo tubes,
+takes a wrongly packed one out again, and ships after the confirmation page; the central
+technician receives them with a condition card scanned from the sheet (haemolysed, for the
+next tube only), a tube flagged thawed by mistake, one tube left in the box (missing, after a
+confirming second scan of the shipment label) and an unexpected tube; resolves each with a
+reason — the wrong flag cleared, the unexpected tube accepted into custody — closes the
+shipment and stores the accepted tube; the specimen pages show statuses and custody."""
 
 from __future__ import annotations
 
@@ -9,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from biobank import get_db
+from biobank.models import Participant, Site, Specimen
+from biobank.services import shipments as svc
+from tests.biobank.i18n.test_bench_e2e import _scan as _scan_answer
+from tests.biobank.storage.conftest import make_freezer
 from tests.conftest import browser_login
 
 from .helpers import tubes
@@ -32,10 +41,24 @@ def _scan(page: Any, code: str, result: str, count: tuple[str, int] | None = Non
     return str(box.get_attribute("data-outcome"))
 
 
-def test_pack_ship_receive_resolve_close(page: Any, live_server: Any) -> None:
-    a, b, c, stray = tubes(live_server.app, 4)
+def _blood_tube(app: Any, exclude: list[str]) -> str:
+    """A collected S01 blood tube (it belongs in a −80 °C box), not one of ``exclude``."""
+    with get_db(app).transaction() as s:
+        rows = s.execute(
+            select(Specimen.barcode).join(Participant).join(Site, Participant.site_id == Site.id)
+            .where(Specimen.status == "collected", Site.code == "S01",
+                   Specimen.specimen_type == "whole_blood_edta").order_by(Specimen.id)
+        ).scalars().all()
+    return next(str(r) for r in rows if r not in exclude)
 
-    # --- S01: pack three tubes by scanning, then ship.
+
+def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: Any) -> None:
+    app = live_server.app
+    a, b, c, d, e = tubes(app, 5)
+    stray = _blood_tube(app, [a, b, c, d, e])
+    box = make_freezer(app).box
+
+    # --- S01: pack five tubes by scanning, take the wrongly packed d out, ship.
     browser_login(page, "s01.tech")
     page.goto("/shipments/")
     page.select_option("#conditions", "dry_ice")
@@ -44,18 +67,29 @@ def test_pack_ship_receive_resolve_close(page: Any, live_server: Any) -> None:
     code = page.url.rstrip("/").split("/")[-1]
     scan = page.locator("[data-scan-input]")
     assert scan.evaluate("el => el === document.activeElement")
-    for n, t in enumerate((a, b, c), start=1):
+    for n, t in enumerate((a, b, c, d, e), start=1):
         assert _scan(page, t, "#pack-result", ("manifest", n)) == "packed"
     assert scan.evaluate("el => el === document.activeElement && el.value === ''")
+    counts = page.locator("[data-counts]").inner_text()
+    assert "Tubes packed" in counts and "Awaiting scan" not in counts
+    page.locator(f'form[data-unpack="{d}"] button').click()
+    page.wait_for_selector(f"text={d} taken out of the shipment")
+    assert page.locator(f'[data-item="{d}"]').count() == 0
+    assert page.locator('[data-count="manifest"]').inner_text() == "4"
     page.fill("#f-courier", "SF Express")
     page.fill("#f-tracking", "SF-E2E-0001")
     page.fill("#f-logger", "TL-9")
     page.click("#save-details")
     page.click("#op-ready")
     page.click("#op-ship")
+    # Nothing has shipped yet: the confirmation page says what leaves.
+    page.wait_for_selector("[data-ship-confirm]")
+    assert "SF-E2E-0001" in page.locator("main").inner_text()
+    assert page.locator("[data-ship-confirm] [data-count=manifest]").inner_text() == "4"
+    page.click("#confirm-ship")
     page.wait_for_selector('[data-shipment-status="shipped"]')
 
-    # --- CB: scan the shipment, then the tubes; c stays in the box, stray is unexpected.
+    # --- CB: scan the shipment, then the tubes.
     page.context.clear_cookies()
     browser_login(page, "cb.tech")
     page.goto("/shipments/receive")
@@ -64,56 +98,74 @@ def test_pack_ship_receive_resolve_close(page: Any, live_server: Any) -> None:
     page.keyboard.type(code)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/shipments/{code}/receive")
-    assert _scan(page, a, "#receive-result", ("received", 1)) == "received"
-    assert _scan(page, b, "#receive-result", ("received", 2)) == "received"
+    # The sheet of condition cards is one click away, and its cards are what is scanned.
+    assert page.locator('a[href$="/shipments/conditions.pdf"]').count() == 1
+    card = _scan_answer(page, svc.condition_code("haemolysed"), "condition", "#receive-result")
+    assert "Haemolysed" in card.inner_text()
+    assert page.locator("#damage").input_value() == svc.condition_code("haemolysed")
+    assert _scan(page, a, "#receive-result", ("damaged", 1)) == "damaged"
+    # The condition does not stick: the next tube is intact.
+    assert page.locator("#damage").input_value() == svc.condition_code("intact")
+    assert _scan(page, b, "#receive-result", ("received", 1)) == "received"
+    # A slip: the technician picks "Thawed" by hand for c, which is fine.
+    page.select_option("#damage", svc.condition_code("thawed"))
+    page.wait_for_selector('#receive-result [data-condition="thawed"]')
+    assert page.locator("[data-scan-input]").evaluate("el => el === document.activeElement")
+    assert _scan(page, c, "#receive-result", ("damaged", 2)) == "damaged"
+    assert page.locator("#damage").input_value() == svc.condition_code("intact")
     assert _scan(page, stray, "#receive-result", ("extra", 1)) == "extra"
-    extra_box = page.locator("#receive-result .result").first
-    assert "quarantine" in extra_box.inner_text().lower()
-    assert extra_box.get_attribute("data-sound") == "refused"
-    # A double read of a: nothing twice.
-    assert _scan(page, a, "#receive-result") in {"duplicate", "extra"}
-    page.wait_for_function(
-        "() => document.querySelector('#receive-result .result').dataset.outcome === "
-        "'duplicate'")
-    # The shipment label again: the receipt finishes, c is missing.
+    # The shipment label with e still in the box: a warning, not a finish.
+    warn = _scan_answer(page, code, "confirm_finish", "#receive-result")
+    assert warn.get_attribute("data-missing") == "1"
+    assert "1 tubes not scanned yet" in warn.inner_text() or "not scanned" in warn.inner_text()
+    assert page.url.endswith(f"/shipments/{code}/receive")
+    assert page.locator("#finish-receipt").get_attribute("data-missing") == "1"
+    # Scanned again: finished, e is missing.
     page.keyboard.type(code)
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/shipments/{code}")
     page.wait_for_selector('[data-shipment-status="partially_received"]')
-    assert page.locator(f'[data-item="{c}"]').get_attribute("data-state") == "missing"
+    assert page.locator(f'[data-item="{e}"]').get_attribute("data-state") == "missing"
     assert page.locator(f'[data-item="{stray}"]').get_attribute("data-state") == "extra"
     assert page.locator("#op-close").is_disabled()
 
-    # --- Resolve both with reasons, then close.
-    form = page.locator(f'form[data-resolve="{c}"]')
-    form.locator("select").select_option("lost")
-    form.locator("input[name=reason]").fill("S01 confirms the tube broke before packing")
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector(f'form[data-resolve="{stray}"]')
-    form = page.locator(f'form[data-resolve="{stray}"]')
-    form.locator("input[name=reason]").fill("Quarantined; returned to S01")
-    form.locator("button[type=submit]").click()
+    # --- Resolve each with a reason: keep a, clear c's wrong flag, e lost, accept the stray.
+    def resolve(tube: str, action: str, reason: str) -> None:
+        form = page.locator(f'form[data-resolve="{tube}"]')
+        form.locator("select").select_option(action)
+        form.locator("input[name=reason]").fill(reason)
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector(f'[data-item="{tube}"] [data-resolution="{action}"]')
+
+    resolve(a, "noted", "Haemolysed; kept for DNA extraction")
+    resolve(c, "cleared", "Frozen solid on arrival; thawed was picked by mistake")
+    resolve(e, "lost", "S01 confirms the tube broke before packing")
+    resolve(stray, "accepted", "S01 confirms it belongs to this visit; sent by mistake")
+    assert page.locator(f'[data-item="{c}"]').get_attribute("data-state") == "received"
     page.wait_for_selector("#op-close:not([disabled])")
     page.click("#op-close")
     page.wait_for_selector('[data-shipment-status="closed"]')
-    assert "Quarantined; returned to S01" in page.locator("main").inner_text()
+    body = page.locator("main").inner_text()
+    assert "thawed was picked by mistake" in body and "accepted into custody" in body
+
+    # --- The accepted tube is CB's now: it is stored by scanning it into a box.
+    page.goto(f"/storage/boxes/{box}")
+    page.locator("[data-scan-input]").focus()
+    page.keyboard.type(stray)
+    page.keyboard.press("Enter")
+    page.wait_for_selector('#store-result [data-outcome="stored"]')
 
     # --- Specimen pages: statuses and custody.
-    page.goto(f"/specimens/{a}")
-    assert page.locator("span.status[data-status]").get_attribute("data-status") == "received"
-    body = page.locator("main").inner_text()
-    assert "ship" in body and "receive" in body and "s01.tech" in body and "cb.tech" in body
-    page.goto(f"/specimens/{c}")
-    assert page.locator("span.status[data-status]").get_attribute("data-status") == "lost"
-    body = page.locator("main").inner_text()
-    assert "S01 confirms the tube broke before packing" in body
     page.goto(f"/specimens/{stray}")
+    assert page.locator("span.status[data-status]").get_attribute("data-status") == "stored"
+    assert "sent by mistake" in page.locator("main").inner_text()
+    page.goto(f"/specimens/{e}")
+    assert page.locator("span.status[data-status]").get_attribute("data-status") == "lost"
+    page.goto(f"/specimens/{d}")
     assert page.locator("span.status[data-status]").get_attribute("data-status") == "collected"
-    body = page.locator("main").inner_text()
-    assert "in_transit" not in body and "→ In transit" not in body
     with page.expect_download() as dl:
-        page.goto(f"/specimens/{a}")
+        page.goto(f"/specimens/{b}")
         page.click("[data-custody-csv]")
-    text = Path(dl.value.path()).read_text(encoding="utf-8")
-    assert f"ship,collected,in_transit,S01,s01.tech,{code}" in text.replace("\r", "")
-    assert f"receive,in_transit,received,CB,cb.tech,{code}" in text.replace("\r", "")
+    text = Path(dl.value.path()).read_text(encoding="utf-8").replace("\r", "")
+    assert f"ship,collected,in_transit,S01,s01.tech,{code}" in text
+    assert f"receive,in_transit,received,CB,cb.tech,{code}" in text

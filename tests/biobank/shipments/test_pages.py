@@ -45,7 +45,13 @@ def test_pack_and_receive_by_scanner(app: Flask, client_as: Any) -> None:
     post_form(site, f"/shipments/{code}/details",
               {"courier": "SF Express", "tracking_number": "SF-PAGE-1", "logger_id": "L1"})
     assert post_form(site, f"/shipments/{code}/action", {"op": "ready"}).status_code == 302
-    assert post_form(site, f"/shipments/{code}/action", {"op": "ship"}).status_code == 302
+    # "Ship now" first shows what leaves; only the confirmation ships.
+    r = post_form(site, f"/shipments/{code}/action", {"op": "ship"})
+    assert r.status_code == 200 and f'data-ship-confirm="{code}"' in r.get_data(as_text=True)
+    assert 'data-shipment-status="ready"' in site.get(f"/shipments/{code}").get_data(
+        as_text=True)
+    assert post_form(site, f"/shipments/{code}/action",
+                     {"op": "ship", "confirm": "yes"}).status_code == 302
     page = site.get(f"/shipments/{code}").get_data(as_text=True)
     assert 'data-shipment-status="shipped"' in page
 
@@ -61,7 +67,10 @@ def test_pack_and_receive_by_scanner(app: Flask, client_as: Any) -> None:
     assert _outcome(html) == "received" and 'data-count="received">1<' in html
     r = post_form(cb, f"/shipments/{code}/receive", {"code": stray}, headers=HX)
     assert _outcome(r.get_data(as_text=True)) == "extra"
-    # The shipment's own label again finishes the receipt: b becomes missing.
+    # The shipment's own label says that b would become missing; scanned again, it finishes.
+    r = post_form(cb, f"/shipments/{code}/receive", {"code": code}, headers=HX)
+    html = r.get_data(as_text=True)
+    assert _outcome(html) == "confirm_finish" and 'data-missing="1"' in html
     r = post_form(cb, f"/shipments/{code}/receive", {"code": code}, headers=HX)
     assert r.headers.get("HX-Redirect") == f"/shipments/{code}"
     page = cb.get(f"/shipments/{code}").get_data(as_text=True)
