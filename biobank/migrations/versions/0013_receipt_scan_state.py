@@ -2,7 +2,7 @@
 a second scan of the shipment label confirms (issue 16)
 
 Revision ID: 0013
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-06
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
