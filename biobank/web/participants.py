@@ -8,7 +8,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..models import Specimen
-from ..services import access, audit, specimens, trial
+from ..services import access, audit, enrollment, specimens, trial
 from .auth import actor, login_required
 from .boundary import form
 from .transaction import db_session
@@ -20,8 +20,10 @@ MAKE_KIT = form("participants.make_kit")
 @bp.route("/")
 @login_required
 def index() -> str:
-    rows = db_session().execute(access.participants_query(actor())).scalars().all()
-    return render_template("participants.html", participants=rows)
+    s = db_session()
+    rows = s.execute(access.participants_query(actor())).scalars().all()
+    return render_template("participants.html", participants=rows,
+                           mismatches=enrollment.enrolment_mismatches(s, rows))
 
 
 @bp.route("/<code>")
@@ -35,6 +37,7 @@ def detail(code: str) -> str:
     return render_template(
         "participant.html", participant=p, specimens=spec, visits=p.trial.visits,
         history=audit.history(s, "participant", p.code),
+        mismatch=enrollment.enrolment_mismatches(s, [p]).get(p.code),
     )
 
 
