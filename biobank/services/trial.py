@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationError
+from ..i18n import term
 from ..models import (
     SCREENING_STATUSES,
     ExpectedSpecimen,
@@ -166,7 +167,8 @@ def set_screening_status(
         if decision.decision != "eligible":
             raise Conflict(
                 "%(participant)s cannot be enrolled: the enrolment gate says %(decision)s",
-                participant=participant.code, decision=decision.decision,
+                participant=participant.code,
+                decision=term(decision.decision, enrollment.DECISIONS[decision.decision]),
                 code="gate_not_eligible")
         changes["gate_decision"] = decision.id
     participant.screening_status = status
