@@ -186,3 +186,26 @@ def test_common_filters_use_their_indexes_on_postgresql(app: Flask) -> None:
             compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
             plan = "\n".join(s.execute(text(f"EXPLAIN {compiled}")).scalars())
             assert index in plan, (index, plan)
+
+
+def test_migration_0016_down_and_up_again(db_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from biobank.db import make_engine
+    from biobank.migrate import alembic_config, current_revision, upgrade
+
+    engine = make_engine(db_url)
+    try:
+        names = {"ix_audit_events_actor_id", "ix_audit_events_action_id", "ix_audit_events_at"}
+
+        def indexes() -> set[str]:
+            return {str(i["name"]) for i in inspect(engine).get_indexes("audit_events")}
+
+        assert names <= indexes()
+        command.downgrade(alembic_config(engine), "0012")
+        assert current_revision(engine) == "0012" and not names & indexes()
+        upgrade(engine)
+        assert current_revision(engine) == "0016" and names <= indexes()
+    finally:
+        engine.dispose()
