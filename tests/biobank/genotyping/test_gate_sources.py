@@ -52,9 +52,10 @@ def gate_of(app: Flask, code: str) -> enrollment.Gate:
         return enrollment.gate_for(s, _user(s, "s01.coord"), code)
 
 
-def make_eligible(app: Flask, client_as: Any, demo: Demo) -> int:
-    """Upload and sign a pathogenic germline VCF, receive both specimens, record the criteria;
-    returns the analysis id."""
+def make_eligible(app: Flask, client_as: Any, demo: Demo,
+                  damage: dict[str, str] | None = None) -> int:
+    """Upload and sign a pathogenic germline VCF, receive both specimens (``damage`` as
+    :func:`ship_to_central` takes it), record the criteria; returns the analysis id."""
     path = client_as("pathologist")
     resp = upload(path, mutect2_vcf([germline_stop()]), demo)
     assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
@@ -62,7 +63,7 @@ def make_eligible(app: Flask, client_as: Any, demo: Demo) -> int:
     ok = post_form(path, f"/genotyping/analyses/{analysis_id}/sign",
                    {"password": "demo-Passw0rd!", "confirm": "yes"})
     assert ok.status_code == 303
-    ship_to_central(app, [demo.blood, demo.tumour])
+    ship_to_central(app, [demo.blood, demo.tumour], damage)
     coord = client_as("s01.coord")
     resp = post_form(coord, f"/genotyping/participants/{demo.participant}/criteria",
                      {**GOOD_CRITERIA, "source": "lab report 2026-11-20"})
