@@ -338,13 +338,16 @@ def _report_links(versions: Iterable[ReportVersion]) -> list[dict[str, Any]]:
         details = v.content.get("details") or {}
         if v.content.get("source") == "outside":
             out.append(link("analysis", Msg(
-                "outside report %(lab)s %(date)s (accession %(accession)s)",
-                lab=details.get("lab", ""), date=details.get("report_date", ""),
-                accession=details.get("accession", "")), analysis=analysis))
+                "outside report %(lab)s %(date)s (accession %(accession)s), confirmed and "
+                "signed by %(signer)s", lab=details.get("lab", ""),
+                date=details.get("report_date", ""), accession=details.get("accession", ""),
+                signer=v.signer_name), analysis=analysis))
         elif v.content.get("source") == "mlpa":
-            out.append(link("analysis", Msg("MLPA %(kit)s lot %(lot)s",
-                                            kit=details.get("kit", ""),
-                                            lot=details.get("lot", "")), analysis=analysis))
+            out.append(link("analysis", Msg(
+                "MLPA %(kit)s lot %(lot)s on %(specimen)s", kit=details.get("kit", ""),
+                lot=details.get("lot", ""),
+                specimen=", ".join(s["barcode"] for s in v.content.get("specimens", []))),
+                analysis=analysis))
         for f in v.content.get("files", []):
             out.append(link("file", Msg("file %(name)s (sha256 %(sha)s)", name=f["name"],
                                         sha=f["sha256"][:12]),
