@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, Select, exists, select, text
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, User, utcnow
@@ -138,18 +138,114 @@ def history(session: Session, entity_type: str, entity_id: str | int) -> list[Au
     )
 
 
+@dataclass(frozen=True)
+class Filter:
+    """What a monitor narrows the trail to; empty fields do not filter. ``action`` is one
+    action (``shipment.ship``) or, ending with a dot, a family (``shipment.``); ``since`` and
+    ``until`` are UTC instants, ``until`` excluded (the day after the last day asked for)."""
+
+    actor: str = ""
+    action: str = ""
+    entity_type: str = ""
+    entity_id: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.actor:
+            out.append(AuditEvent.actor == self.actor)
+        if self.action.endswith("."):
+            # A prefix range, not LIKE: the (action, id) index serves it on both engines and
+            # "_" in an action name is no wildcard.
+            out += [AuditEvent.action >= self.action,
+                    AuditEvent.action < self.action[:-1] + chr(ord(".") + 1)]
+        elif self.action:
+            out.append(AuditEvent.action == self.action)
+        if self.entity_type:
+            out.append(AuditEvent.entity_type == self.entity_type)
+        if self.entity_id:
+            out.append(AuditEvent.entity_id == self.entity_id)
+        if self.since is not None:
+            out.append(AuditEvent.at >= self.since)
+        if self.until is not None:
+            out.append(AuditEvent.at < self.until)
+        return out
+
+    def query(self) -> Select[AuditEvent]:
+        return select(AuditEvent).where(*self.conditions())
+
+
+@dataclass(frozen=True)
+class Page:
+    """One screen of the filtered trail, newest first; ``older``/``newer`` are the keys of
+    the neighbouring screens (None at either end)."""
+
+    rows: list[AuditEvent]
+    older: int | None
+    newer: int | None
+
+
+def page(session: Session, where: Filter, *, before: int | None = None,
+         after: int | None = None, size: int = 50) -> Page:
+    """Keyset paging by id (the chain's order, stable while rows are appended): the rows
+    older than ``before``, or the ``size`` rows just newer than ``after``, newest first."""
+    q = where.query()
+    if after is not None:
+        rows = list(session.execute(
+            q.where(AuditEvent.id > after).order_by(AuditEvent.id).limit(size + 1)
+        ).scalars())
+        newer = len(rows) > size
+        rows = rows[:size][::-1]
+        older = bool(rows) and _any(session, where, AuditEvent.id < rows[-1].id)
+    else:
+        if before is not None:
+            q = q.where(AuditEvent.id < before)
+        rows = list(session.execute(q.order_by(AuditEvent.id.desc()).limit(size + 1)
+                                    ).scalars())
+        older = len(rows) > size
+        rows = rows[:size]
+        newer = bool(rows) and before is not None and _any(
+            session, where, AuditEvent.id > rows[0].id)
+    return Page(rows, rows[-1].id if older else None, rows[0].id if newer else None)
+
+
+def _any(session: Session, where: Filter, bound: ColumnElement[bool]) -> bool:
+    return bool(session.execute(
+        select(exists().where(*where.conditions(), bound))).scalar())
+
+
+def choices(session: Session) -> dict[str, list[str]]:
+    """The values the filter offers: the actions (and their families) and record types on
+    the trail, and the people who acted."""
+    actions = list(session.execute(
+        select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars())
+    families = sorted({a.split(".", 1)[0] + "." for a in actions if "." in a})
+    return {
+        "actions": sorted([*actions, *families]),
+        "entity_types": list(session.execute(
+            select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
+        ).scalars()),
+        "actors": [*session.execute(select(User.username).order_by(User.username)).scalars(),
+                   "system"],
+    }
+
+
 EXPORT_HEADER = ("id", "at_utc", "actor", "action", "entity_type", "entity_id", "changes",
                  "reason", "prev_hash", "hash")
 
 
-def export_csv(session_of: Callable[[], Session]) -> Iterator[str]:
-    """The whole trail as CSV, oldest first, a line per event (stream it); every cell is
-    neutralised for spreadsheets (a reason may be ``=cmd|' /C calc'!A0``). ``session_of`` is
-    called only after the header line has been sent: a streamed response opens its session
-    inside the stream, not in the view (whose session is closed when the view returns)."""
+def export_csv(session_of: Callable[[], Session], where: Filter | None = None
+               ) -> Iterator[str]:
+    """The trail (or the part ``where`` selects, the same query as the page) as CSV, oldest
+    first, a line per event (stream it); every cell is neutralised for spreadsheets (a
+    reason may be ``=cmd|' /C calc'!A0``). ``session_of`` is called only after the header
+    line has been sent: a streamed response opens its session inside the stream, not in the
+    view (whose session is closed when the view returns)."""
     yield from exports.rows_text([EXPORT_HEADER])
     session = session_of()
+    q = (where or Filter()).query().order_by(AuditEvent.id)
     yield from exports.rows_text(
         [row.id, row.at.isoformat(), row.actor, row.action, row.entity_type, row.entity_id,
          json.dumps(row.changes, sort_keys=True), row.reason or "", row.prev_hash, row.hash]
-        for row in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars())
+        for row in session.scalars(q.execution_options(yield_per=1000)))

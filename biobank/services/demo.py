@@ -42,7 +42,9 @@ DEMO_USERS = (
 )
 
 # (site, stage): "kit" = screening labels printed; "blood" = screening blood collected;
-# "both" = blood and tumour tissue collected; "c1d1" = enrolled and dosed.
+# "both" = blood and tumour tissue collected; "c1d1" = both, and the first-dose kit labelled
+# ahead of the visit. None is enrolled: enrolment needs the gate to say eligible (a signed
+# MEN1 report, the criteria, the specimens received centrally), which the demo walk does.
 PARTICIPANTS = (
     ("S01", "kit"), ("S01", "blood"), ("S01", "both"), ("S01", "both"), ("S01", "c1d1"),
     ("S01", "c1d1"), ("S01", "failed"),
@@ -164,10 +166,7 @@ def seed_demo(session: Session, password: str) -> SeedReport:
             trial.set_screening_status(session, coord, p, "screen_failed",
                                        reason="demo: screening failed")
         if stage == "c1d1":
-            trial.set_screening_status(session, coord, p, "enrolled")
-            p.c1d1_date = (day0 + timedelta(days=14)).date()
-            kit1 = specimens.visit_kit(session, tech, p, c1d1)
-            specimens.register_collection(session, tech, kit1[0], at=day0 + timedelta(days=14))
+            specimens.visit_kit(session, tech, p, c1d1)
     session.flush()
     seed_storage(session)
     return SeedReport(True, logins)

@@ -8,8 +8,9 @@ required screening specimens received at the central biobank.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,13 +19,15 @@ from sqlalchemy.orm import Session
 
 from .. import vocabulary
 from ..errors import FieldError, NotFound, ValidationError
-from ..i18n import CLAUSE_SEPARATOR, OR_SEPARATOR, Msg, joined, render, term
+from ..i18n import CLAUSE_SEPARATOR, N_, OR_SEPARATOR, Msg, joined, render, term
 from ..inputs import Number, Spec, Text
 from ..models import (
+    AuditEvent,
     EligibilityAssessment,
     GateDecision,
     Participant,
     ReportVersion,
+    ShipmentItem,
     Specimen,
     User,
 )
@@ -96,17 +99,39 @@ WHOLE_LIMITS = {"age": 130, "ecog": 5, "recist_lesions": 100}
 CREATININE_CLEARANCE_MAX = Decimal(500)  # mL/min
 
 
+#: Who acts next on a pending criterion, in the order the gate's summary lists them.
+NEXT_ACTORS: dict[str, str] = {
+    "site_technician": N_("Site technician"),
+    "central_lab": N_("Central laboratory"),
+    "pathologist": N_("Molecular pathologist"),
+    "coordinator": N_("Coordinator"),
+}
+
+
+def link(kind: str, text: Msg, at: datetime | None = None, **ref: Any) -> dict[str, Any]:
+    """One record a criterion rests on, as data the pages turn into a link: ``kind`` is
+    ``report_version``, ``analysis``, ``file``, ``specimen``, ``assessment`` or
+    ``participant``; ``ref`` the keys that find it; ``at`` an ISO UTC time (JSON-safe: the
+    criteria are stored with each decision), shown in the reader's zone."""
+    return {"kind": kind, "text": text, "at": at.isoformat() if at else None, **ref}
+
+
 @dataclass
 class Criterion:
     """One line of the gate. ``detail`` and ``source`` are :class:`~biobank.i18n.Msg` texts:
     English wherever a string is read (CLI, stored decisions), shown translated by pages and
-    the API (:meth:`Gate.as_dict` with a gettext)."""
+    the API (:meth:`Gate.as_dict` with a gettext). ``links`` name the records behind the
+    source (:func:`link`); ``flag`` is a caution on a met criterion (a specimen received
+    damaged); ``next_actor`` (a :data:`NEXT_ACTORS` key) says who moves a pending one on."""
 
     name: str
     label: str
     status: str
     detail: str
     source: str
+    links: list[dict[str, Any]] = field(default_factory=list)
+    flag: str = ""
+    next_actor: str = ""
 
 
 @dataclass
@@ -123,14 +148,27 @@ class Gate:
     def failed(self) -> list[Criterion]:
         return [c for c in self.criteria if c.status == NOT_MET]
 
+    @property
+    def flagged(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.flag]
+
+    def pending_by_actor(self) -> list[tuple[str, list[Criterion]]]:
+        """The missing criteria grouped by who acts next, in :data:`NEXT_ACTORS` order."""
+        groups: dict[str, list[Criterion]] = {}
+        for c in self.missing:
+            groups.setdefault(c.next_actor or "coordinator", []).append(c)
+        return [(a, groups[a]) for a in NEXT_ACTORS if a in groups]
+
     def as_dict(self, gettext: Callable[[str], str] | None = None) -> dict[str, Any]:
         """The gate as JSON; with ``gettext``, each criterion's label, detail and source in
         its language (names, statuses and the decision stay stable codes)."""
         criteria = [asdict(c) for c in self.criteria]
         if gettext is not None:
             for c in criteria:
-                for key in ("label", "detail", "source"):
+                for key in ("label", "detail", "source", "flag"):
                     c[key] = render(c[key], gettext)
+                for ref in c["links"]:
+                    ref["text"] = render(ref["text"], gettext)
         return {
             "participant": self.participant,
             "decision": self.decision,
@@ -284,6 +322,46 @@ def _report_source(v: ReportVersion) -> Msg:
                "files %(files)s", files=files, **signed)
 
 
+def _report_links(versions: Iterable[ReportVersion]) -> list[dict[str, Any]]:
+    """The records behind signed reports: each version, the outside report or MLPA table it
+    rests on, its files and its specimens (each once)."""
+    out: list[dict[str, Any]] = []
+    for v in versions:
+        analysis = v.content.get("analysis") or v.report.analysis_id
+        signed = {"report": v.report_id, "version": v.version, "signer": v.signer_name}
+        out.append(link(
+            "report_version",
+            Msg("report %(report)s version %(version)s (amended), signed by %(signer)s",
+                **signed) if v.amended else
+            Msg("report %(report)s version %(version)s, signed by %(signer)s", **signed),
+            v.signed_at, report=v.report_id, version=v.version, analysis=analysis))
+        details = v.content.get("details") or {}
+        if v.content.get("source") == "outside":
+            out.append(link("analysis", Msg(
+                "outside report %(lab)s %(date)s (accession %(accession)s), confirmed and "
+                "signed by %(signer)s", lab=details.get("lab", ""),
+                date=details.get("report_date", ""), accession=details.get("accession", ""),
+                signer=v.signer_name), analysis=analysis))
+        elif v.content.get("source") == "mlpa":
+            out.append(link("analysis", Msg(
+                "MLPA %(kit)s lot %(lot)s on %(specimen)s", kit=details.get("kit", ""),
+                lot=details.get("lot", ""),
+                specimen=", ".join(s["barcode"] for s in v.content.get("specimens", []))),
+                analysis=analysis))
+        for f in v.content.get("files", []):
+            out.append(link("file", Msg("file %(name)s (sha256 %(sha)s)", name=f["name"],
+                                        sha=f["sha256"][:12]),
+                            analysis=analysis, sha256=f["sha256"]))
+        for sp in v.content.get("specimens", []):
+            out.append(link("specimen", Msg("specimen %(specimen)s", specimen=sp["barcode"]),
+                            barcode=sp["barcode"]))
+    unique: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for ref in out:
+        unique.setdefault(tuple(sorted((k, str(v)) for k, v in ref.items() if k != "text")),
+                          ref)
+    return list(unique.values())
+
+
 def _men1(session: Session, participant: Participant) -> Criterion:
     """Met when any current signed report qualifies (each qualifying one is cited); every
     signed-out analysis (a VCF, an outside report, an MLPA table) speaks for itself until its
@@ -294,10 +372,17 @@ def _men1(session: Session, participant: Participant) -> Criterion:
     versions = genotyping.signed_versions(session, participant)
     if not versions:
         pending = [a for a in genotyping.analyses_of(session, participant)]
-        detail = (Msg("no signed MEN1 report (analysis %(analysis)s awaits sign-out)",
-                      analysis=pending[0].id) if pending else
-                  Msg("no signed MEN1 report (no VCF uploaded)"))
-        return Criterion("men1", label, PENDING, detail, Msg("genotyping report"))
+        if pending:
+            return Criterion(
+                "men1", label, PENDING,
+                Msg("no signed MEN1 report (analysis %(analysis)s awaits sign-out)",
+                    analysis=pending[0].id), Msg("genotyping report"),
+                links=[link("analysis", Msg("analysis %(analysis)s", analysis=a.id),
+                            a.created_at, analysis=a.id) for a in pending],
+                next_actor="pathologist")
+        # Nothing uploaded: the screening specimens are still to be sequenced.
+        return Criterion("men1", label, PENDING, Msg("no signed MEN1 report (no VCF uploaded)"),
+                         Msg("genotyping report"), next_actor="central_lab")
 
     def suggestions(v: ReportVersion) -> int:
         return sum(len(r.differences)
@@ -324,7 +409,8 @@ def _men1(session: Session, participant: Participant) -> Criterion:
                 details.append(Msg("tumour loss of heterozygosity of the MEN1 locus "
                                    "(%(reason)s)", reason=v.content["loh"].get("reason", "")))
         return Criterion("men1", label, MET, joined(details, CLAUSE_SEPARATOR),
-                         joined((_report_source(v) for v in qualifying), CLAUSE_SEPARATOR))
+                         joined((_report_source(v) for v in qualifying), CLAUSE_SEPARATOR),
+                         links=_report_links(qualifying))
     source = joined((_report_source(v) for v in versions), CLAUSE_SEPARATOR)
     covering = [v for v in versions
                 if "not_covered" not in (v.men1_status, v.content.get("engine_men1_status"))]
@@ -333,7 +419,7 @@ def _men1(session: Session, participant: Participant) -> Criterion:
         return Criterion("men1", label, PENDING,
                          Msg("MEN1 status %(status)s: the data do not cover MEN1; sequence "
                              "again or upload a file that covers it", status="not_covered"),
-                         source)
+                         source, links=_report_links(versions), next_actor="central_lab")
     details = []
     for v in covering:
         count = suggestions(v)
@@ -344,32 +430,63 @@ def _men1(session: Session, participant: Participant) -> Criterion:
             if count else
             Msg("MEN1 status %(status)s: no qualifying pathogenic, likely pathogenic, "
                 "oncogenic or likely oncogenic variant", status=v.men1_status))
-    return Criterion("men1", label, NOT_MET, joined(details, CLAUSE_SEPARATOR), source)
+    return Criterion("men1", label, NOT_MET, joined(details, CLAUSE_SEPARATOR), source,
+                     links=_report_links(versions))
 
 
 def _consent(participant: Participant) -> list[Criterion]:
     src = (Msg("participant record (consent date %(date)s)", date=participant.consent_date)
            if participant.consent_date else
            Msg("participant record (consent date not recorded)"))
+    links = [link("participant", Msg("participant %(participant)s",
+                                      participant=participant.code), code=participant.code)]
     return [
         Criterion("consent", "Informed consent signed",
                   MET if participant.consent_main else PENDING,
                   Msg("signed") if participant.consent_main
-                  else Msg("informed consent not recorded"), src),
+                  else Msg("informed consent not recorded"), src, links=list(links),
+                  next_actor="coordinator"),
         Criterion("consent_sample_storage", "Consent to sample storage",
                   MET if participant.consent_sample_storage else PENDING,
                   Msg("given") if participant.consent_sample_storage
-                  else Msg("consent to sample storage not recorded"), src),
+                  else Msg("consent to sample storage not recorded"), src, links=list(links),
+                  next_actor="coordinator"),
     ]
 
 
+def _damage(session: Session, specimens: list[Specimen]) -> dict[int, ShipmentItem]:
+    """The latest receipt of each specimen that was scanned in damaged (haemolysed, thawed…)."""
+    if not specimens:
+        return {}
+    rows = session.execute(
+        select(ShipmentItem).where(ShipmentItem.specimen_id.in_([s.id for s in specimens]),
+                                   ShipmentItem.state.in_(("received", "damaged")))
+        .order_by(ShipmentItem.id)
+    ).scalars()
+    latest: dict[int, ShipmentItem] = {}
+    for item in rows:
+        latest[item.specimen_id] = item
+    return {k: v for k, v in latest.items() if v.state == "damaged" and v.damage}
+
+
+def _waiting_on(candidates: list[Specimen]) -> str:
+    """Who moves a screening specimen on: the central lab receives what is on its way, the
+    site collects and ships the rest."""
+    if any(s.status == "in_transit" for s in candidates):
+        return "central_lab"
+    return "site_technician"
+
+
 def _baseline(session: Session, participant: Participant) -> list[Criterion]:
+    from .shipments import DAMAGE
+
     out = []
     scr = trial.get_visit(session, "SCR")
     rows = list(session.execute(
         select(Specimen).where(Specimen.participant_id == participant.id)
         .order_by(Specimen.id)
     ).scalars())
+    damaged = _damage(session, [s for s in rows if s.status in IN_HAND])
     for exp in scr.expected:
         if not exp.required_for_enrolment:
             continue
@@ -378,14 +495,24 @@ def _baseline(session: Session, participant: Participant) -> list[Criterion]:
                        OR_SEPARATOR)
         label = Msg("Screening specimen at the central biobank: %(types)s", types=names)
         candidates = [s for s in rows if s.specimen_type in types]
-        ok = [s for s in candidates if s.status in IN_HAND and s.site.kind == "central"]
+        # An intact specimen speaks for the criterion before a damaged one does.
+        ok = sorted((s for s in candidates if s.status in IN_HAND and s.site.kind == "central"),
+                    key=lambda s: s.id in damaged)
         name = f"baseline_{exp.specimen_type}"
         if ok:
             s = ok[0]
+            item = damaged.get(s.id)
+            flag = Msg("received %(damage)s in shipment %(shipment)s: check it is usable",
+                       damage=term(item.damage or "", DAMAGE.get(item.damage or "")),
+                       shipment=item.shipment.barcode) if item else ""
             out.append(Criterion(name, label, MET,
                                  Msg("%(specimen)s %(status)s at %(site)s", specimen=s.barcode,
                                      status=_status(s.status), site=s.site.code),
-                                 Msg("specimen %(specimen)s", specimen=s.barcode)))
+                                 Msg("specimen %(specimen)s", specimen=s.barcode),
+                                 links=[link("specimen", Msg("specimen %(specimen)s",
+                                                             specimen=s.barcode),
+                                             barcode=s.barcode)],
+                                 flag=flag))
         else:
             where = joined(
                 (Msg("%(specimen)s is %(status)s at %(site)s", specimen=s.barcode,
@@ -394,7 +521,11 @@ def _baseline(session: Session, participant: Participant) -> list[Criterion]:
             out.append(Criterion(name, label, PENDING,
                                  Msg("not yet received at the central biobank (%(where)s)",
                                      where=where),
-                                 Msg("specimen records")))
+                                 Msg("specimen records"),
+                                 links=[link("specimen", Msg("specimen %(specimen)s",
+                                                             specimen=s.barcode),
+                                             barcode=s.barcode) for s in candidates],
+                                 next_actor=_waiting_on(candidates)))
     return out
 
 
@@ -408,6 +539,9 @@ def _assessment_criteria(a: EligibilityAssessment | None) -> list[Criterion]:
     src = Msg("recorded by %(user)s at %(at)s (source: %(source)s)",
               user=a.recorded_by.username, at=a.recorded_at.isoformat(timespec="seconds"),
               source=a.source) if a else Msg("not recorded")
+    record = [link("assessment", Msg("criteria recorded by %(user)s (source: %(source)s)",
+                                     user=a.recorded_by.username, source=a.source),
+                   a.recorded_at, assessment=a.id)] if a else []
     out: list[Criterion] = []
 
     def num(key: str) -> Decimal | None:
@@ -416,7 +550,8 @@ def _assessment_criteria(a: EligibilityAssessment | None) -> list[Criterion]:
     def add(name: str, label: str, ok: bool | None, detail: Msg) -> None:
         status = PENDING if ok is None else (MET if ok else NOT_MET)
         out.append(Criterion(name, label, status, detail, src if ok is not None else
-                             Msg("eligibility assessment")))
+                             Msg("eligibility assessment"), links=list(record),
+                             next_actor="coordinator"))
 
     age = num("age")
     add("age", "Age 18-75 years", None if age is None else 18 <= age <= 75,
@@ -532,5 +667,88 @@ def reevaluate(session: Session, actor: User | None, participant: Participant,
     return row
 
 
-__all__ = ["Criterion", "Gate", "evaluate", "gate_for", "record_assessment",
-           "reevaluate"]
+def enrolment_mismatches(session: Session, participants: Iterable[Participant]
+                         ) -> dict[str, Msg]:
+    """Participants listed as enrolled whose gate did not say eligible when they were
+    enrolled (data from before the rule, or entered around it), code → what is wrong."""
+    enrolled = {p.code: p for p in participants if p.screening_status == "enrolled"}
+    if not enrolled:
+        return {}
+    enrolled_at: dict[str, datetime] = {}
+    for ev in session.execute(
+            select(AuditEvent).where(AuditEvent.action == "participant.status",
+                                     AuditEvent.entity_type == "participant",
+                                     AuditEvent.entity_id.in_(list(enrolled)))
+            .order_by(AuditEvent.id)).scalars():
+        change = (ev.changes or {}).get("screening_status")
+        if isinstance(change, list) and change[-1:] == ["enrolled"]:
+            enrolled_at[ev.entity_id] = ev.at
+    decisions: dict[int, list[GateDecision]] = {}
+    for d in session.execute(
+            select(GateDecision)
+            .where(GateDecision.participant_id.in_([p.id for p in enrolled.values()]))
+            .order_by(GateDecision.id)).scalars():
+        decisions.setdefault(d.participant_id, []).append(d)
+    out: dict[str, Msg] = {}
+    for code, p in enrolled.items():
+        at = enrolled_at.get(code)
+        before = [d for d in decisions.get(p.id, []) if at is None or d.at <= at]
+        if not before:
+            out[code] = Msg("listed as enrolled, but no gate decision was recorded before "
+                            "enrolment")
+        elif before[-1].decision != "eligible":
+            out[code] = Msg("listed as enrolled, but the enrolment gate said %(decision)s at "
+                            "enrolment", decision=term(before[-1].decision,
+                                                        DECISIONS[before[-1].decision]))
+    return out
+
+
+def assessment_rows(values: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """A recorded assessment as people read it: (label msgid, value, whether the value is a
+    yes/no answer to translate), each lab with its unit and the laboratory's ULN."""
+    rows: list[tuple[str, str, bool]] = []
+    for key, label in (("age", N_("Age (years)")), ("ecog", N_("ECOG (0-5)")),
+                       ("recist_lesions", N_("RECIST-evaluable lesions"))):
+        if key in values:
+            rows.append((label, str(values[key]), False))
+    for key, label in (("net_diagnosis", N_("Pathological diagnosis of neuroendocrine tumour")),
+                       ("first_line_failed",
+                        N_("Unresectable, failed first-line systemic therapy"))):
+        if key in values:
+            rows.append((label, str(values[key]), True))
+    for lab, spec in COUNT_LABS.items():
+        if lab in values:
+            rows.append((spec[0], f"{values[lab]} {values.get(f'{lab}_unit', '')}".strip(),
+                         False))
+    uln_labels = {lab: spec[0] for lab, spec in ULN_LABS.items()} | {"creatinine": "Creatinine"}
+    for lab, label in uln_labels.items():
+        if lab in values:
+            unit = values.get(f"{lab}_unit", "")
+            rows.append((label, f"{values[lab]} {unit} (ULN {values.get(f'{lab}_uln', '')} "
+                                f"{unit})".replace("  ", " ").replace(" )", ")"), False))
+    if "creatinine_clearance" in values:
+        rows.append((N_("or creatinine clearance (mL/min)"),
+                     str(values["creatinine_clearance"]), False))
+    for key, label in EXCLUSIONS.items():
+        if key in values:
+            rows.append((label, str(values[key]), True))
+    return rows
+
+
+#: The gate's decisions as people read them.
+DECISIONS: dict[str, str] = {"eligible": N_("Eligible"), "not_eligible": N_("Not eligible"),
+                             "pending": N_("Pending")}
+
+__all__ = [
+    "DECISIONS",
+    "NEXT_ACTORS",
+    "Criterion",
+    "Gate",
+    "assessment_rows",
+    "enrolment_mismatches",
+    "evaluate",
+    "gate_for",
+    "link",
+    "record_assessment",
+    "reevaluate",
+]

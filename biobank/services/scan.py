@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from labels import ids
 
-from ..errors import NotFound, ValidationError
+from ..errors import ValidationError
 from ..i18n import N_
 from ..models import Specimen, User
 from . import access, shipments, specimens, storage

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFound, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
+from ..i18n import term
 from ..models import (
     SCREENING_STATUSES,
     ExpectedSpecimen,
@@ -155,7 +156,22 @@ def set_screening_status(
     old = participant.screening_status
     if old == status:
         return
+    changes: dict[str, Any] = {"screening_status": [old, status]}
+    if status == "enrolled":
+        # Enrolment rests on the gate: its decision is recorded now (if it changed) and the
+        # audit row names the one in force, so "enrolled" can always be traced to "eligible".
+        from . import enrollment
+
+        enrollment.reevaluate(session, actor, participant, "enrolment requested")
+        decision = enrollment.history(session, participant)[0]
+        if decision.decision != "eligible":
+            raise Conflict(
+                "%(participant)s cannot be enrolled: the enrolment gate says %(decision)s",
+                participant=participant.code,
+                decision=term(decision.decision, enrollment.DECISIONS[decision.decision]),
+                code="gate_not_eligible")
+        changes["gate_decision"] = decision.id
     participant.screening_status = status
     audit.record(session, actor, "participant.status", "participant", participant.code,
-                 {"screening_status": [old, status]}, reason)
+                 changes, reason)
     session.flush()

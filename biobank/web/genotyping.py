@@ -4,6 +4,7 @@ print the report; the coordinator's enrolment gate with the criteria form."""
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import IO, Any
 
 from flask import (
@@ -27,7 +28,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from .. import get_db
 from ..errors import BiobankError, Conflict, FieldError, NotFound, ValidationError
 from ..inputs import Choice, Spec, Text
-from ..models import GenotypingAnalysis, GenotypingVariant
+from ..models import EligibilityAssessment, GenotypingAnalysis, GenotypingVariant
 from ..services import (
     access,
     enrollment,
@@ -38,7 +39,7 @@ from ..services import (
     upload_store,
 )
 from ..services import worklist as worklist_service
-from . import select_locale, translate_message
+from . import local_time, select_locale, translate_message
 from .auth import actor, client_address, login_required, roles_required, signature_policy
 from .boundary import form, upload_form
 from .transaction import db_session, record_refusal, refusals, retry_conflicts
@@ -546,6 +547,29 @@ def report_pdf(report_id: int, version: int) -> Response:
     return resp
 
 
+def source_url(ref: dict[str, Any], participant: str) -> str:
+    """The page that shows one record a gate criterion cites (:func:`enrollment.link`)."""
+    kind = ref["kind"]
+    if kind == "report_version":
+        return url_for(".analysis", analysis_id=ref["analysis"],
+                       _anchor=f"version-{ref['version']}")
+    if kind == "file":
+        return url_for(".analysis", analysis_id=ref["analysis"],
+                       _anchor=f"file-{ref['sha256'][:12]}")
+    if kind == "analysis":
+        return url_for(".analysis", analysis_id=ref["analysis"])
+    if kind == "specimen":
+        return url_for("specimens.detail", barcode=ref["barcode"])
+    if kind == "assessment":
+        return url_for(".assessment", code=participant, assessment_id=ref["assessment"])
+    return url_for("participants.detail", code=ref.get("code", participant))
+
+
+def source_time(ref: dict[str, Any]) -> str:
+    """A cited record's time (stored as ISO UTC) in the reader's zone; "" when it has none."""
+    return local_time(datetime.fromisoformat(ref["at"])) if ref.get("at") else ""
+
+
 @bp.route("/participants/<code>/gate")
 @login_required
 def gate(code: str, typed: Any = None) -> str:
@@ -559,8 +583,27 @@ def gate(code: str, typed: Any = None) -> str:
         history=enrollment.history(s, p), values=values, source=source,
         count_labs=enrollment.COUNT_LABS,
         uln_labs=enrollment.ULN_LABS, exclusions=enrollment.EXCLUSIONS,
-        protocol_unit=enrollment.PROTOCOL_UNIT,
+        protocol_unit=enrollment.PROTOCOL_UNIT, next_actors=enrollment.NEXT_ACTORS,
+        decisions=enrollment.DECISIONS, source_url=source_url, source_time=source_time,
+        mismatch=enrollment.enrolment_mismatches(s, [p]).get(p.code),
     )
+
+
+@bp.route("/participants/<code>/assessments/<int:assessment_id>")
+@login_required
+def assessment(code: str, assessment_id: int) -> str:
+    """One recorded eligibility assessment: the values as entered, their source, who and when
+    (what the gate's criteria cite)."""
+    s = db_session()
+    p = access.get_participant(s, actor(), code)
+    row = s.get(EligibilityAssessment, assessment_id)
+    if row is None or row.participant_id != p.id:
+        raise NotFound("no eligibility assessment %(id)s for %(participant)s",
+                       id=assessment_id, participant=p.code)
+    latest = enrollment.latest_assessment(s, p)
+    return render_template("genotyping/assessment.html", participant=p, a=row,
+                           current=latest is not None and latest.id == row.id,
+                           rows=enrollment.assessment_rows(row.values))
 
 
 @bp.route("/participants/<code>/criteria", methods=["POST"])

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from ..errors import BiobankError
 from ..inputs import Text
 from ..models import Participant, Specimen
-from ..services import access, audit, specimens, trial
+from ..services import access, audit, enrollment, specimens, trial
 from ..services import labels as label_service
 from . import translate_message
 from .auth import actor, login_required
@@ -27,8 +27,10 @@ MAKE_KIT = form("participants.make_kit", override_reason=Text(500)).shown_on(
 @bp.route("/")
 @login_required
 def index() -> str:
-    rows = db_session().execute(access.participants_query(actor())).scalars().all()
-    return render_template("participants.html", participants=rows)
+    s = db_session()
+    rows = s.execute(access.participants_query(actor())).scalars().all()
+    return render_template("participants.html", participants=rows,
+                           mismatches=enrollment.enrolment_mismatches(s, rows))
 
 
 @bp.route("/<code>")

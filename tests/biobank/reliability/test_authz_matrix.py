@@ -56,8 +56,8 @@ CELLS = [pytest.param(row, role, id=f"{_row_id(row)} {role}")
 
 
 def _audit_rows(app: Flask) -> int:
-    """Every change is an audit event (docs/ARCHITECTURE.md), so an unchanged count means nothing was
-    written."""
+    """Every change is an audit event (docs/ARCHITECTURE.md), so an unchanged count means
+    nothing was written."""
     s = get_db(app).session(write=False)
     try:
         return int(s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
