@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
-from .. import i18n, localtime, vocabulary
+from .. import history, i18n, localtime, vocabulary
 
 csrf = CSRFProtect()
 
@@ -75,6 +75,18 @@ def local_time(value: datetime | None, tz: str | None = None, fmt: str | None = 
     return localtime.format_local(value, tz, current_language())
 
 
+def term_filter(code: object, domain: str) -> str:
+    """``{{ value|term('origin') }}``: a stored code as its label in the page's language."""
+    return vocabulary.display(domain, code, gettext)
+
+
+def change_lines(changes: dict[str, object] | None, tz: str | None = None) -> list[str]:
+    """A history row's changes as people read them (``Site: S01 → CB``), in the page's
+    language, times local to ``tz`` (the user's site when not given)."""
+    return history.change_lines(changes or {}, gettext, tz or site_timezone(),
+                                current_language())
+
+
 class DatabaseIntConverter(IntegerConverter):
     """``<int:…>`` bounded to what an integer key column holds (32-bit ``INTEGER`` on
     PostgreSQL): a larger number in a URL is simply not found (404) instead of overflowing the
@@ -128,8 +140,9 @@ def init_web(app: Flask) -> None:
         vocab=vocabulary, label=vocabulary.label, local_time=local_time,
         zone_label=localtime.zone_label, error_title=i18n.error_title,
         # A message from a variable (an error's text): looked up, never %-formatted.
-        tmsg=translate_message,
+        tmsg=translate_message, change_lines=change_lines,
     )
+    app.jinja_env.filters["term"] = term_filter
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
