@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from .i18n import N_  # marks labels for the catalogue; pages show them as _(label(...))
+from .i18n import N_, Msg, term
 
 SPECIMEN_TYPES: Final[dict[str, str]] = {
     "whole_blood_edta": N_("Whole blood (EDTA)"),
@@ -67,6 +67,11 @@ STATUSES: Final[dict[str, str]] = {
 }
 
 UNITS: Final[tuple[str, ...]] = ("mL", "µL", "µg", "ng", "block", "slide", "curl", "mg")
+#: The units as read after a number ("1 block" / "1 块"); SI symbols are the same in both.
+UNIT_LABELS: Final[dict[str, str]] = {
+    "mL": "mL", "µL": "µL", "µg": "µg", "ng": "ng", "mg": "mg",
+    "block": N_("block(s)"), "slide": N_("slide(s)"), "curl": N_("curl(s)"),
+}
 
 # SPREC v3 sample-type codes for the types we hold (ISBER; "X" where SPREC has no code).
 SPREC_TYPE: Final[dict[str, str]] = {
@@ -114,6 +119,22 @@ ONCOGENICITIES: Final[dict[str, str]] = {
     "uncertain_significance": N_("Uncertain significance"),
     "likely_benign": N_("Likely benign"),
     "benign": N_("Benign"),
+}
+#: What an uploaded sequencing file holds (GenotypingInput.role).
+FILE_ROLES: Final[dict[str, str]] = {
+    "paired": N_("Tumour/normal pair"), "normal": N_("Blood (normal)"), "tumor": N_("Tumour"),
+    "cns": N_("Copy-number segments"),
+}
+#: A participant's MEN1 status from the engine (variant_calling.qualify.men1_status).
+MEN1_STATUSES: Final[dict[str, str]] = {
+    "germline": N_("Germline MEN1 variant, pathogenic or likely pathogenic"),
+    "somatic": N_("Somatic MEN1 variant in the tumour (oncogenic or pathogenic)"),
+    "germline_and_somatic": N_("Germline and somatic MEN1 variants (pathogenic or likely "
+                               "pathogenic)"),
+    "undetermined_origin": N_("Harmful MEN1 variant of undetermined origin"),
+    "vus_only": N_("Only variants of uncertain significance"),
+    "none_detected": N_("No MEN1 variant detected"),
+    "not_covered": N_("MEN1 not covered by the sequencing data: no result"),
 }
 #: Sequence Ontology consequence terms the MEN1 engine reports (variant_calling.locus.SEVERITY).
 CONSEQUENCES: Final[dict[str, str]] = {
@@ -242,6 +263,22 @@ AUDIT_ACTIONS: Final[dict[str, str]] = {
     "user.signature_refused": N_("Signature refused"),
 }
 
+#: The kinds of record an audit event is about (``AuditEvent.entity_type``).
+RECORDS: Final[dict[str, str]] = {
+    "api_token": N_("API token"),
+    "genotyping_analysis": N_("Analysis"),
+    "genotyping_file": N_("Sequencing file"),
+    "genotyping_report": N_("Report"),
+    "genotyping_variant": N_("Variant"),
+    "participant": N_("Participant"),
+    "shipment": N_("Shipment"),
+    "specimen": N_("Specimen"),
+    "storage_box": N_("Box"),
+    "storage_location": N_("Storage location"),
+    "trial": N_("Trial"),
+    "user": N_("User"),
+}
+
 #: Names of recorded fields: the correction form, a history line's changes, an event's detail.
 FIELDS: Final[dict[str, str]] = {
     "status": N_("Status"),
@@ -292,6 +329,21 @@ FIELDS: Final[dict[str, str]] = {
     "screening_status": N_("Screening status"),
 }
 
+#: Column headings of the CSV files people open in a spreadsheet (inventory, chain of custody,
+#: audit trail); the files' cells keep the stored codes, which scripts and pivot tables key on.
+COLUMNS: Final[dict[str, str]] = {
+    "unit": N_("Storage unit"), "path": N_("Location"), "box": N_("Box"),
+    "position": N_("Position"), "specimen": N_("Specimen"), "type": N_("Specimen type"),
+    "status": N_("Status"), "participant": N_("Participant"), "visit": N_("Visit"),
+    "freeze_thaw_count": N_("Freeze–thaw cycles"), "quantity": N_("Quantity"),
+    "unit_of_measure": N_("Unit"), "site": N_("Site"), "at_utc": N_("Time (UTC)"),
+    "event": N_("Event"), "from_status": N_("Status before"), "to_status": N_("Status after"),
+    "actor": N_("Who"), "shipment": N_("Shipment"), "detail": N_("Detail"),
+    "id": N_("Number"), "action": N_("Action"), "entity_type": N_("Record type"),
+    "entity_id": N_("Record"), "changes": N_("Changes"), "reason": N_("Reason"),
+    "prev_hash": N_("Previous hash"), "hash": N_("Hash"),
+}
+
 #: Which domain a field's values come from, so ``container: ['edta_tube_4ml', …]`` reads
 #: "Container: EDTA tube 4 mL → …".
 FIELD_VALUES: Final[dict[str, str]] = {
@@ -299,7 +351,8 @@ FIELD_VALUES: Final[dict[str, str]] = {
     "visit": "visit", "field": "field", "damage": "damage", "condition": "damage",
     "origin": "origin", "classification": "classification", "oncogenicity": "oncogenicity",
     "role": "role", "screening_status": "screening_status", "stock": "stock",
-    "assay": "assay", "consequence": "consequence",
+    "assay": "assay", "consequence": "consequence", "men1_status": "men1_status",
+    "type": "specimen_type",
 }
 
 _TABLES: Final[dict[str, dict[str, str]]] = {
@@ -311,11 +364,16 @@ _TABLES: Final[dict[str, dict[str, str]]] = {
     "origin": ORIGINS,
     "oncogenicity": ONCOGENICITIES,
     "consequence": CONSEQUENCES,
+    "men1_status": MEN1_STATUSES,
+    "file_role": FILE_ROLES,
+    "unit": UNIT_LABELS,
     "visit": VISITS,
     "role": ROLES,
     "screening_status": SCREENING_STATUSES,
     "event": EVENTS,
     "audit_action": AUDIT_ACTIONS,
+    "record": RECORDS,
+    "column": COLUMNS,
     "field": FIELDS,
 }
 #: Domains whose table belongs to the area that validates the codes: (module, attribute).
@@ -371,6 +429,25 @@ def display(name: str, code: object, gettext: Callable[[str], str]) -> str:
     for pages, :func:`biobank.i18n.translator` for PDFs and files)."""
     text = english(name, code)
     return text if text == "—" else gettext(text)
+
+
+def word(name: str, code: object) -> Msg:
+    """``code``'s label as a message param (a gate detail, an error): English where the
+    message is English, translated wherever it is rendered (:func:`biobank.i18n.render`)."""
+    return term(english(name, code))
+
+
+_IN_TEXT_DOMAINS: Final = ("classification", "oncogenicity", "origin", "consequence",
+                           "men1_status")
+
+
+def words_in(text: str, gettext: Callable[[str], str]) -> str:
+    """Free text that carries codes (the engine's evidence lines: ``points +9 ->
+    likely_pathogenic``) with each code of several words replaced by its label."""
+    codes = {c: n for n in _IN_TEXT_DOMAINS for c in domain(n) if "_" in c}
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(sorted(codes, key=len, reverse=True))
+                         + r")(?![\w])")
+    return pattern.sub(lambda m: display(codes[m.group(1)], m.group(1), gettext), text)
 
 
 def all_codes() -> dict[str, set[str]]:

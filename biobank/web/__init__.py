@@ -80,6 +80,11 @@ def term_filter(code: object, domain: str) -> str:
     return vocabulary.display(domain, code, gettext)
 
 
+def csv_heading(column: str) -> str:
+    """A CSV column's heading in the reader's language (the cells keep the stored codes)."""
+    return vocabulary.display("column", column, gettext)
+
+
 def change_lines(changes: dict[str, object] | None, tz: str | None = None) -> list[str]:
     """A history row's changes as people read them (``Site: S01 → CB``), in the page's
     language, times local to ``tz`` (the user's site when not given)."""
@@ -143,6 +148,7 @@ def init_web(app: Flask) -> None:
         tmsg=translate_message, change_lines=change_lines,
     )
     app.jinja_env.filters["term"] = term_filter
+    app.jinja_env.filters["words_in"] = lambda text: vocabulary.words_in(str(text), gettext)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

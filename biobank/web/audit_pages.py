@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..models import AuditEvent
 from ..services import audit
+from . import csv_heading
 from .auth import roles_required
 from .boundary import form
 from .transaction import db_session
@@ -39,5 +40,6 @@ def verify() -> str:
 @bp.route("/export.csv")
 @roles_required(*AUDIT_ROLES)
 def export() -> Response:
-    return Response(stream_with_context(audit.export_csv(db_session)), mimetype="text/csv",
+    rows = audit.export_csv(db_session, csv_heading)
+    return Response(stream_with_context(rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})
