@@ -23,10 +23,18 @@ CSP = (
 
 
 def select_locale() -> str | None:
-    """The session's choice, else the signed-in user's saved choice, else the browser's."""
+    """The session's choice, else the signed-in user's saved choice, else the browser's.
+
+    An API request that sends ``Accept-Language`` is answered in that language: a script or an
+    instrument asks per request, whatever its user chose for the pages.
+    """
     if not has_request_context():
         return None
     langs = current_app.config["LANGUAGES"]
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        asked = request.accept_languages.best_match(langs)
+        if asked:
+            return str(asked)
     chosen = session.get("locale")
     if chosen in langs:
         return str(chosen)
