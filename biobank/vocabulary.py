@@ -125,6 +125,10 @@ FILE_ROLES: Final[dict[str, str]] = {
     "paired": N_("Tumour/normal pair"), "normal": N_("Blood (normal)"), "tumor": N_("Tumour"),
     "cns": N_("Copy-number segments"),
 }
+#: The enrolment gate's answer (GateDecision.decision).
+GATE_DECISIONS: Final[dict[str, str]] = {
+    "eligible": N_("Eligible"), "not_eligible": N_("Not eligible"), "pending": N_("Pending"),
+}
 #: A participant's MEN1 status from the engine (variant_calling.qualify.men1_status).
 MEN1_STATUSES: Final[dict[str, str]] = {
     "germline": N_("Germline MEN1 variant, pathogenic or likely pathogenic"),
@@ -181,15 +185,16 @@ SCREENING_STATUSES: Final[dict[str, str]] = {
 
 #: Specimen event kinds (models.specimen.SpecimenEvent.kind), as a history line reads them.
 EVENTS: Final[dict[str, str]] = {
-    "collect": N_("Collected"),
-    "ship": N_("Shipped"),
-    "receive": N_("Received"),
-    "store": N_("Stored"),
-    "check_out": N_("Checked out"),
-    "check_in": N_("Checked back in"),
+    # Nouns: a history line reads "Receipt → Received" (the event, then the status it led to).
+    "collect": N_("Collection"),
+    "ship": N_("Dispatch"),
+    "receive": N_("Receipt"),
+    "store": N_("Storage"),
+    "check_out": N_("Check-out"),
+    "check_in": N_("Check-in"),
     "consume": N_("Used up"),
-    "dispose": N_("Disposed of"),
-    "lose": N_("Marked lost"),
+    "dispose": N_("Disposal"),
+    "lose": N_("Loss"),
     "label_printed": N_("Label printed"),
     "corrected": N_("Recorded data corrected"),
     "derived": N_("Made from a parent specimen"),
@@ -327,6 +332,8 @@ FIELDS: Final[dict[str, str]] = {
     "attempt": N_("Attempt"),
     "max_attempts": N_("Attempts allowed"),
     "screening_status": N_("Screening status"),
+    "decision": N_("Decision"),
+    "type": N_("Specimen type"),
 }
 
 #: Column headings of the CSV files people open in a spreadsheet (inventory, chain of custody,
@@ -352,7 +359,7 @@ FIELD_VALUES: Final[dict[str, str]] = {
     "origin": "origin", "classification": "classification", "oncogenicity": "oncogenicity",
     "role": "role", "screening_status": "screening_status", "stock": "stock",
     "assay": "assay", "consequence": "consequence", "men1_status": "men1_status",
-    "type": "specimen_type",
+    "type": "specimen_type", "decision": "gate_decision",
 }
 
 _TABLES: Final[dict[str, dict[str, str]]] = {
@@ -366,6 +373,7 @@ _TABLES: Final[dict[str, dict[str, str]]] = {
     "consequence": CONSEQUENCES,
     "men1_status": MEN1_STATUSES,
     "file_role": FILE_ROLES,
+    "gate_decision": GATE_DECISIONS,
     "unit": UNIT_LABELS,
     "visit": VISITS,
     "role": ROLES,

@@ -35,7 +35,7 @@ def test_technician_scans_a_label(page: Any, live_server: Any) -> None:
     result.wait_for()
     assert "Collection registered" in result.inner_text()
     assert result.get_attribute("data-sound") == "ok"
-    assert "collect" in page.locator("#scan-result table.history").inner_text()
+    assert "Collection → Collected" in page.locator("#scan-result table.history").inner_text()
     assert scan.evaluate("el => el === document.activeElement && el.value === ''")
 
     # The same label again: shown with its history, not collected twice.

@@ -87,7 +87,7 @@ class _Text(HTMLParser):
 VALUE_DOMAINS = ("specimen_type", "container", "status", "assay", "classification", "origin",
                  "oncogenicity", "consequence", "men1_status", "screening_status", "file_role",
                  "shipment_status", "conditions", "damage", "package_condition", "location_kind",
-                 "unit")
+                 "unit", "gate_decision")
 
 
 def _codes(lang: str) -> dict[str, str]:
