@@ -56,7 +56,7 @@ def test_a_glossary_term_translated_on_its_own_uses_the_glossary_word() -> None:
     for english, chinese, _avoid in _rows():
         for en, zh in zip(english.split(" / "), chinese.split(" / "), strict=False):
             for msgid in (en, en[:1].upper() + en[1:]):
-                if msgid in translations and translations[msgid]:
+                if translations.get(msgid):
                     assert zh in translations[msgid], (msgid, translations[msgid], zh)
                     checked += 1
     assert checked >= 10, checked

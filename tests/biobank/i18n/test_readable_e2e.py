@@ -44,7 +44,8 @@ def test_gate_status_column_does_not_wrap_chinese_per_character(axe_page: Any,
         assert cell.evaluate(LINES) == 1, (width, cell.inner_text())
         # The text is one line tall (the cell itself is as tall as its row's longest cell).
         height = cell.evaluate("el => { const r = document.createRange(); "
-                               "r.selectNodeContents(el); return r.getBoundingClientRect().height; }")
+                               "r.selectNodeContents(el); "
+                               "return r.getBoundingClientRect().height; }")
         size = cell.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
         assert height < 2 * size, (height, size)
     heading = page.locator("table.criteria th.status")
