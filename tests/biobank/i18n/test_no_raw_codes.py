@@ -104,9 +104,46 @@ def _codes(lang: str) -> dict[str, str]:
     return found
 
 
+def _english_labels() -> dict[str, str]:
+    """English label → domain, for labels of coded values that Chinese shows differently (a
+    Chinese page showing "Cycle 1 day 1" or "Whole blood (EDTA)" forgot to translate)."""
+    from biobank.i18n import translator
+
+    zh = translator("zh")
+    found = {}
+    for domain in (*VALUE_DOMAINS, "visit", "event", "audit_action"):
+        for code, text in vocabulary.domain(domain).items():
+            if text != code and " " in text and zh(text) != text:
+                found[text] = domain
+    return found
+
+
 def _pattern(codes: dict[str, str]) -> re.Pattern[str]:
     words = sorted(codes, key=len, reverse=True)
     return re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, words)) + r")(?![\w/-])")
+
+
+def _leak_pattern(lang: str) -> re.Pattern[str]:
+    pattern = _pattern(_codes(lang))
+    if lang != "zh":
+        return pattern
+    return re.compile(pattern.pattern + "|(" + "|".join(
+        re.escape(t) for t in sorted(_english_labels(), key=len, reverse=True)) + ")")
+
+
+def test_the_search_finds_what_a_reader_should_not_see() -> None:
+    en, zh = _leak_pattern("en"), _leak_pattern("zh")
+    html = _Text()
+    html.feed('<p title="germline_loh">Origin: <a href="/x?o=stop_gained">Germline</a></p>'
+              '<td>germline_loh</td><td>Stop gained (nonsense)</td><ul lang="en"><li>panel'
+              '</li></ul><script>var s = "likely_pathogenic";</script>')
+    assert " ".join(html.parts) == "Origin:  Germline germline_loh Stop gained (nonsense)"
+    assert html.english == ["panel"]
+    assert [m.group(0) for m in en.finditer(" ".join(html.parts))] == ["germline_loh"]
+    for leak in ("检测 panel", "访视 Cycle 1 day 1", "类型 whole_blood_edta", "状态 stored"):
+        assert zh.search(leak), leak
+    for fine in ("检测 靶向基因包", "SP00000005X", "ARGO-evo_normal", "Demo Monitor"):
+        assert not zh.search(fine), fine
 
 
 def _pdf_text(data: bytes) -> str:
@@ -180,7 +217,7 @@ def test_no_page_or_pdf_of_the_demo_walk_shows_a_raw_code(walked_app: list[str],
                                                           client_as: Any, lang: str) -> None:
     if shutil.which("pdftotext") is None:
         missing_dependency("pdftotext (poppler-utils) not installed")
-    pattern = _pattern(_codes(lang))
+    pattern = _leak_pattern(lang)
     multiword = _pattern(_codes("en"))
     leaks: dict[str, set[str]] = {}
     pages = pdfs = 0
@@ -199,7 +236,7 @@ def test_no_page_or_pdf_of_the_demo_walk_shows_a_raw_code(walked_app: list[str],
                 else pattern
             for m in search.finditer(text):
                 context = " ".join(text[max(0, m.start() - 40):m.end() + 40].split())
-                leaks.setdefault(m.group(1), set()).add(f"{role} {url}: …{context}…")
+                leaks.setdefault(m.group(0), set()).add(f"{role} {url}: …{context}…")
     assert pages > 60 and pdfs >= 1, (pages, pdfs)  # the walk reached the demo's pages and PDFs
     assert not leaks, "\n".join(f"{code}: {sorted(where)[:4]}" for code, where in
                                 sorted(leaks.items()))
