@@ -31,7 +31,7 @@ def _translations() -> dict[str, str]:
         if not m.id:
             continue
         msgid = m.id if isinstance(m.id, str) else m.id[0]
-        text = m.string if isinstance(m.string, str) else " ".join(m.string)
+        text = m.string if isinstance(m.string, str) else " ".join(m.string or ())
         out[msgid] = text
     return out
 
