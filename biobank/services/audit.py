@@ -235,14 +235,15 @@ EXPORT_HEADER = ("id", "at_utc", "actor", "action", "entity_type", "entity_id", 
                  "reason", "prev_hash", "hash")
 
 
-def export_csv(session_of: Callable[[], Session], where: Filter | None = None
-               ) -> Iterator[str]:
+def export_csv(session_of: Callable[[], Session], where: Filter | None = None,
+               heading: Callable[[str], str] = str) -> Iterator[str]:
     """The trail (or the part ``where`` selects, the same query as the page) as CSV, oldest
     first, a line per event (stream it); every cell is neutralised for spreadsheets (a
     reason may be ``=cmd|' /C calc'!A0``). ``session_of`` is called only after the header
     line has been sent: a streamed response opens its session inside the stream, not in the
-    view (whose session is closed when the view returns)."""
-    yield from exports.rows_text([EXPORT_HEADER])
+    view (whose session is closed when the view returns). ``heading(column)`` names each
+    column (the reader's words on a page; the code by default)."""
+    yield from exports.rows_text([[heading(h) for h in EXPORT_HEADER]])
     session = session_of()
     q = (where or Filter()).query().order_by(AuditEvent.id)
     yield from exports.rows_text(

@@ -298,6 +298,16 @@ def _fmt(d: Decimal) -> str:
     return format(d.quantize(Decimal("0.01")).normalize(), "f")
 
 
+def _variant_words(x: dict[str, Any]) -> Msg:
+    """A qualifying variant as the gate names it: HGVS, then its tiers and origin in words."""
+    words = [vocabulary.word("classification", x["classification"])]
+    if x.get("oncogenicity"):
+        words.append(vocabulary.word("oncogenicity", x["oncogenicity"]))
+    words.append(vocabulary.word("origin", x["origin"]))
+    hgvs = " ".join(p for p in (x["hgvs_c"], x.get("hgvs_p") or "") if p)
+    return Msg("%(hgvs)s: %(words)s", hgvs=hgvs, words=joined(words))
+
+
 def _report_source(v: ReportVersion) -> Msg:
     """Where one signed MEN1 report comes from, as the gate cites it."""
     signed = {"report": v.report_id, "version": v.version, "signer": v.signer_name,
@@ -393,17 +403,16 @@ def _men1(session: Session, participant: Participant) -> Criterion:
         details: list[Msg] = []
         for v in qualifying:
             qual = [x for x in v.content.get("variants", []) if x.get("qualifying")]
-            names = "; ".join(
-                " ".join(p for p in (x["hgvs_c"], x.get("hgvs_p") or "", x["classification"],
-                                     x.get("oncogenicity") or "", x["origin"]) if p)
-                for x in qual)
+            names = joined((_variant_words(x) for x in qual), CLAUSE_SEPARATOR)
             count = suggestions(v)
             details.append(
                 Msg("%(status)s: %(variants)s; re-review suggested (%(count)s "
-                    "difference(s) under the current engine)", status=v.men1_status,
+                    "difference(s) under the current engine)",
+                    status=vocabulary.word("men1_status", v.men1_status),
                     variants=names, count=count)
                 if count else
-                Msg("%(status)s: %(variants)s", status=v.men1_status, variants=names))
+                Msg("%(status)s: %(variants)s",
+                    status=vocabulary.word("men1_status", v.men1_status), variants=names))
             if (v.content.get("loh") or {}).get("status") == "loh":
                 # The tumour lost the other allele: the second hit (never a criterion alone).
                 details.append(Msg("tumour loss of heterozygosity of the MEN1 locus "
@@ -418,18 +427,20 @@ def _men1(session: Session, participant: Participant) -> Criterion:
         # The sequencing showed nothing of MEN1: no answer yet, never "no mutation".
         return Criterion("men1", label, PENDING,
                          Msg("MEN1 status %(status)s: the data do not cover MEN1; sequence "
-                             "again or upload a file that covers it", status="not_covered"),
+                             "again or upload a file that covers it",
+                             status=vocabulary.word("men1_status", "not_covered")),
                          source, links=_report_links(versions), next_actor="central_lab")
     details = []
     for v in covering:
         count = suggestions(v)
         details.append(
             Msg("MEN1 status %(status)s: no qualifying variant; re-review suggested "
-                "(%(count)s difference(s) under the current engine)", status=v.men1_status,
-                count=count)
+                "(%(count)s difference(s) under the current engine)",
+                status=vocabulary.word("men1_status", v.men1_status), count=count)
             if count else
             Msg("MEN1 status %(status)s: no qualifying pathogenic, likely pathogenic, "
-                "oncogenic or likely oncogenic variant", status=v.men1_status))
+                "oncogenic or likely oncogenic variant",
+                status=vocabulary.word("men1_status", v.men1_status)))
     return Criterion("men1", label, NOT_MET, joined(details, CLAUSE_SEPARATOR), source,
                      links=_report_links(versions))
 
@@ -530,8 +541,8 @@ def _baseline(session: Session, participant: Participant) -> list[Criterion]:
 
 
 def _status(status: str) -> Msg:
-    # The stored code in English (as the gate has always shown it), its label when translated.
-    return term(status, vocabulary.STATUSES.get(status))
+    # The status's label in both languages (a raw code is for the API's stable fields only).
+    return vocabulary.word("status", status)
 
 
 def _assessment_criteria(a: EligibilityAssessment | None) -> list[Criterion]:

@@ -30,6 +30,7 @@ from variant_calling.qualify import (
     qualifies,
 )
 
+from .. import vocabulary
 from ..errors import Conflict, FieldError, NotFound, ValidationError
 from ..i18n import N_, term
 from ..models import (
@@ -59,29 +60,12 @@ VCF_MAGIC = b"##fileformat=VCF"
 CNS_MAGIC = b"chromosome\tstart\tend"
 BCF_MAGIC = b"BCF\x02"
 GZIP_MAGIC = b"\x1f\x8b"
-ASSAYS = {"panel": "Targeted panel", "exome": "Exome", "genome": "Genome"}
+# The labels are the vocabulary's; these names stay for the code that validates with them.
+ASSAYS = vocabulary.ASSAYS
 BUILDS = ("GRCh38", "GRCh37")
-CLASSIFICATIONS = {
-    "pathogenic": "Pathogenic",
-    "likely_pathogenic": "Likely pathogenic",
-    "uncertain_significance": "Uncertain significance",
-    "likely_benign": "Likely benign",
-    "benign": "Benign",
-}
-ORIGINS = {
-    "germline": "Germline",
-    "germline_loh": "Germline with loss of heterozygosity in the tumour",
-    "germline_mosaic": "Possible germline mosaic",
-    "somatic": "Somatic",
-    "undetermined": "Undetermined",
-}
-ONCOGENICITIES = {
-    "oncogenic": "Oncogenic",
-    "likely_oncogenic": "Likely oncogenic",
-    "uncertain_significance": "Uncertain significance",
-    "likely_benign": "Likely benign",
-    "benign": "Benign",
-}
+CLASSIFICATIONS = vocabulary.CLASSIFICATIONS
+ORIGINS = vocabulary.ORIGINS
+ONCOGENICITIES = vocabulary.ONCOGENICITIES
 # What a linked specimen may be: germline DNA comes from blood, tumour DNA from the tumour.
 NORMAL_TYPES = frozenset({"whole_blood_edta", "buffy_coat", "germline_dna"})
 TUMOR_TYPES = frozenset({"ffpe_block", "ffpe_slides", "ffpe_curls", "fresh_frozen_tissue",

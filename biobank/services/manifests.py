@@ -4,6 +4,7 @@ bars from the labels library's symbol), and CSV/JSON to send ahead."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -79,8 +80,9 @@ CUSTODY_COLUMNS = ("specimen", "at_utc", "event", "from_status", "to_status", "s
                    "shipment", "detail")
 
 
-def custody_csv(barcode: str, events: list[SpecimenEvent]) -> str:
-    rows: list[list[object]] = [list(CUSTODY_COLUMNS)]
+def custody_csv(barcode: str, events: list[SpecimenEvent],
+                heading: Callable[[str], str] = str) -> str:
+    rows: list[list[object]] = [[heading(h) for h in CUSTODY_COLUMNS]]
     for e in events:
         detail = "; ".join(f"{k}={v}" for k, v in sorted(e.detail.items()) if k != "shipment")
         rows.append([barcode, e.at.isoformat(), e.kind, e.from_status or "", e.to_status or "",

@@ -3,7 +3,7 @@ the FHIR R4 ``Specimen`` resource of one specimen. Read-only; site scoping as ev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -122,9 +122,12 @@ def inventory_rows(session: Session, user: User) -> Iterator[list[str]]:
         )]
 
 
-def inventory_csv(session: Session, user: User) -> Iterator[str]:
-    """The inventory as CSV text, a chunk per line (stream it), cells neutralised."""
-    yield from exports.rows_text(chain([INVENTORY_HEADER], inventory_rows(session, user)))
+def inventory_csv(session: Session, user: User,
+                  heading: Callable[[str], str] = str) -> Iterator[str]:
+    """The inventory as CSV text, a chunk per line (stream it), cells neutralised; each column
+    named by ``heading(column)`` (the reader's words on a page; the code by default)."""
+    yield from exports.rows_text(chain([[heading(h) for h in INVENTORY_HEADER]],
+                                       inventory_rows(session, user)))
 
 
 FHIR_STATUS = {

@@ -16,18 +16,19 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .. import localtime, pdf_fonts
+from .. import localtime, pdf_fonts, vocabulary
 from ..i18n import translator
 from ..models import ReportVersion
 from . import genotyping
 
 
-def _scale(tier: str | None, engine_tier: str | None, points: int | None) -> str:
+def _scale(scale: str, tier: str | None, engine_tier: str | None, points: int | None,
+           _: Callable[[str], str]) -> str:
     """One scale's cell: the reviewed tier, the engine's points, and whether it was overridden."""
     if tier is None:
         return "-"
-    text = tier + (f" ({points:+d})" if points is not None else "")
-    return text + (" (overridden)" if tier != engine_tier else "")
+    text = vocabulary.display(scale, tier, _) + (f" ({points:+d})" if points is not None else "")
+    return text + (f" ({_('overridden')})" if tier != engine_tier else "")
 
 
 def _vaf(vaf: float | None, depth: int | None) -> str:
@@ -64,14 +65,18 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
     a = c["assay"]
     story += [
         p(_("Specimens"), "Heading4"),
-        *[p(f"{s['role']}: {s['barcode']} ({s['type']}), VCF sample {s['vcf_sample']}"
+        *[p(f"{vocabulary.display('file_role', s['role'], _)}: {s['barcode']} "
+            f"({vocabulary.display('specimen_type', s['type'], _)}), "
+            f"{_('VCF sample')} {s['vcf_sample']}"
             + (f"; from {' <- '.join(s['lineage'])}" if s["lineage"] else ""))
           for s in c["specimens"]],
         p(_("Assay"), "Heading4"),
-        p(f"{a['assay']} sequencing, {a['caller']} {a['caller_version']}, {a['build']}, "
+        p(f"{vocabulary.display('assay', a['assay'], _)}, {a['caller']} {a['caller_version']}, "
+          f"{a['build']}, "
           f"transcript {c.get('transcript') or '-'}; engine {c['engine_version']}, known "
           f"variants {c['known_variants_version']}"),
-        *[p(f"file ({f['role']}): sha256 {f['sha256']}") for f in c["files"]],
+        *[p(f"{_('File')} ({vocabulary.display('file_role', f['role'], _)}): "
+            f"sha256 {f['sha256']}") for f in c["files"]],
         p(_("Variants and interpretation"), "Heading4"),
     ]
     rows: list[list[object]] = [[Paragraph(h, small) for h in (
@@ -82,11 +87,13 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
         rows.append([Paragraph(escape(v["hgvs_c"]) + (
             f"<br/>{escape(a['build'])} {escape(g[0])}<br/>{escape(g[1])}" if g else ""), small)]
             + [Paragraph(escape(str(x)), small) for x in (
-            v["hgvs_p"] or "-", v["consequence"], v["origin"],
+            v["hgvs_p"] or "-", vocabulary.display("consequence", v["consequence"], _),
+            vocabulary.display("origin", v["origin"], _),
             _vaf(v["normal_vaf"], v["normal_depth"]), _vaf(v["tumor_vaf"], v["tumor_depth"]),
-            _scale(v["classification"], v["engine_classification"], v.get("points")),
-            _scale(v.get("oncogenicity"), v.get("engine_oncogenicity"),
-                   v.get("oncogenicity_points")))])
+            _scale("classification", v["classification"], v["engine_classification"],
+                   v.get("points"), _),
+            _scale("oncogenicity", v.get("oncogenicity"), v.get("engine_oncogenicity"),
+                   v.get("oncogenicity_points"), _))])
     if len(rows) == 1:
         rows.append([Paragraph(_("No MEN1 variant reported"), small)] + [""] * 7)
     table = Table(rows, repeatRows=1, colWidths=[42 * mm, 22 * mm, 20 * mm, 18 * mm,
@@ -99,8 +106,11 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
     story += [table]
     for v in c["variants"]:
         for o in v.get("overrides", []):
-            story.append(p(f"{v['hgvs_c']}: {o['field']} {o['old']} -> {o['new']} by {o['by']}: "
-                           f"{o['reason']}", "small"))
+            field = o["field"]
+            story.append(p(f"{v['hgvs_c']}: {vocabulary.display('field', field, _)} "
+                           f"{vocabulary.display(field, o['old'], _)} -> "
+                           f"{vocabulary.display(field, o['new'], _)}, {o['by']}: {o['reason']}",
+                           "small"))
     story += _source_lines(c, p, _)
     story += [
         p(_("MEN1 status"), "Heading4"),

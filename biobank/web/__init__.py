@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
-from .. import i18n, localtime, vocabulary
+from .. import history, i18n, localtime, vocabulary
 
 csrf = CSRFProtect()
 
@@ -24,10 +24,18 @@ CSP = (
 
 
 def select_locale() -> str | None:
-    """The session's choice, else the signed-in user's saved choice, else the browser's."""
+    """The session's choice, else the signed-in user's saved choice, else the browser's.
+
+    An API request that sends ``Accept-Language`` is answered in that language: a script or an
+    instrument asks per request, whatever its user chose for the pages.
+    """
     if not has_request_context():
         return None
     langs = current_app.config["LANGUAGES"]
+    if request.path.startswith("/api/") and request.headers.get("Accept-Language"):
+        asked = request.accept_languages.best_match(langs)
+        if asked:
+            return str(asked)
     chosen = session.get("locale")
     if chosen in langs:
         return str(chosen)
@@ -92,6 +100,23 @@ def is_datetime_local(text: str) -> bool:
     return bool(_DATETIME_LOCAL.fullmatch(text))
 
 
+def term_filter(code: object, domain: str) -> str:
+    """``{{ value|term('origin') }}``: a stored code as its label in the page's language."""
+    return vocabulary.display(domain, code, gettext)
+
+
+def csv_heading(column: str) -> str:
+    """A CSV column's heading in the reader's language (the cells keep the stored codes)."""
+    return vocabulary.display("column", column, gettext)
+
+
+def change_lines(changes: dict[str, object] | None, tz: str | None = None) -> list[str]:
+    """A history row's changes as people read them (``Site: S01 → CB``), in the page's
+    language, times local to ``tz`` (the user's site when not given)."""
+    return history.change_lines(changes or {}, gettext, tz or site_timezone(),
+                                current_language())
+
+
 class DatabaseIntConverter(IntegerConverter):
     """``<int:…>`` bounded to what an integer key column holds (32-bit ``INTEGER`` on
     PostgreSQL): a larger number in a URL is simply not found (404) instead of overflowing the
@@ -146,8 +171,10 @@ def init_web(app: Flask) -> None:
         zone_label=localtime.zone_label, error_title=i18n.error_title,
         datetime_local=datetime_local, is_datetime_local=is_datetime_local,
         # A message from a variable (an error's text): looked up, never %-formatted.
-        tmsg=translate_message,
+        tmsg=translate_message, change_lines=change_lines,
     )
+    app.jinja_env.filters["term"] = term_filter
+    app.jinja_env.filters["words_in"] = lambda text: vocabulary.words_in(str(text), gettext)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

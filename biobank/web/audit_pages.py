@@ -13,6 +13,7 @@ from .. import inputs, localtime
 from ..errors import FieldError, ValidationError
 from ..inputs import DateTime, Integer, Spec, Text
 from ..services import audit
+from . import csv_heading
 from .auth import actor, roles_required
 from .boundary import form
 from .genotyping_sources import field_errors
@@ -124,6 +125,6 @@ def verify() -> tuple[str, int]:
 @roles_required(*AUDIT_ROLES)
 def export() -> Response:
     where, _values = read_filter(request.args)
-    return Response(stream_with_context(audit.export_csv(db_session, where)),
-                    mimetype="text/csv",
+    rows = audit.export_csv(db_session, where, csv_heading)
+    return Response(stream_with_context(rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit.csv"})

@@ -23,7 +23,7 @@ from ..inputs import Choice, DateTime, Integer, Text
 from ..models import Shipment, Site
 from ..services import access, manifests, scan
 from ..services import shipments as svc
-from . import scanner, select_locale
+from . import csv_heading, scanner, select_locale
 from .auth import actor, login_required
 from .boundary import form
 from .transaction import db_session, record_refusal, refusals, retry_conflicts
@@ -370,6 +370,6 @@ def manifest(code: str, fmt: str) -> Response:
 @login_required
 def custody_csv(barcode: str) -> Response:
     sp, events = svc.custody(db_session(), actor(), barcode)
-    return Response(manifests.custody_csv(sp.barcode, events), mimetype="text/csv",
+    return Response(manifests.custody_csv(sp.barcode, events, csv_heading), mimetype="text/csv",
                     headers={"Content-Disposition":
                              f'attachment; filename="custody-{sp.barcode}.csv"'})

@@ -24,7 +24,7 @@ from ..errors import BiobankError, FieldError, ValidationError
 from ..inputs import Choice, Flag, Text
 from ..models import Specimen, StorageBox, StoragePosition
 from ..services import access, reports, storage
-from . import scanner
+from . import csv_heading, scanner
 from .auth import actor, login_required
 from .boundary import form, upload_form
 from .transaction import db_session, record_refusal, refusals, retry_conflicts
@@ -315,7 +315,7 @@ def inventory() -> Response:
     s = db_session()
     user = actor()
     # Built before the request's session closes (a streamed body would outlive it).
-    body = "".join(reports.inventory_csv(s, user))
+    body = "".join(reports.inventory_csv(s, user, csv_heading))
     return Response(
         body, mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=freezer-inventory.csv"})

@@ -65,4 +65,4 @@ def test_audit_pages_only_for_monitor_and_admin(client_as: Any) -> None:
     assert client_as("monitor").get("/audit/").status_code == 200
     csv = client_as("monitor").get("/audit/export.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
-    assert csv.get_data(as_text=True).splitlines()[0].startswith("id,at_utc,actor")
+    assert csv.get_data(as_text=True).splitlines()[0].startswith("Number,Time (UTC),Who")

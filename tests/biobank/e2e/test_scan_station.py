@@ -36,7 +36,7 @@ def test_technician_scans_a_label(page: Any, live_server: Any) -> None:
     result.wait_for()
     assert "Collection registered" in result.inner_text()
     assert result.get_attribute("data-sound") == "ok"
-    assert "collect" in page.locator("#scan-result table.history").first.inner_text()
+    assert "Collection → Collected" in page.locator("#scan-result table.history").first.inner_text()
     assert scan.evaluate("el => el === document.activeElement && el.value === ''")
 
     # The same label again: shown with its history, not collected twice.
@@ -58,4 +58,5 @@ def test_technician_scans_a_label(page: Any, live_server: Any) -> None:
     # The specimen page shows it and its history.
     page.goto(f"/specimens/{code}")
     body = page.locator("main").inner_text()
-    assert code in body and "s01.tech" in body and "specimen.collect" in body
+    assert code in body and "s01.tech" in body and "Collection" in body
+    assert "specimen.collect" not in body  # the audit action by its label, not its code

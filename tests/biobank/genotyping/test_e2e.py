@@ -46,7 +46,7 @@ def test_pathologist_signs_and_coordinator_sees_the_gate(page: Any, live_server:
     upload_on_page(page, demo.participant, demo.blood, demo.tumour,
                    mutect2_vcf([germline_stop()]))
     row = page.locator("tr[data-variant='NM_001370259.2:c.1579C>T']")
-    assert "p.(Arg527*)" in row.inner_text() and "stop_gained" in row.inner_text()
+    assert "p.(Arg527*)" in row.inner_text() and "Stop gained" in row.inner_text()
     assert row.locator("[data-classification]").get_attribute(
         "data-classification") == "pathogenic"
     assert demo.blood in page.locator("[data-lineage='normal']").inner_text()
@@ -74,7 +74,7 @@ def test_pathologist_signs_and_coordinator_sees_the_gate(page: Any, live_server:
     page.wait_for_selector("#decision[data-decision='eligible']")
     men1 = page.locator("tr[data-criterion='men1']")
     assert men1.get_attribute("data-status") == "met"
-    assert "version 1" in men1.inner_text() and "germline" in men1.inner_text()
+    assert "version 1" in men1.inner_text() and "Germline" in men1.inner_text()
     assert page.locator("tr[data-criterion][data-status='met']").count() == len(
         page.locator("tr[data-criterion]").all())
     sign_out(page)

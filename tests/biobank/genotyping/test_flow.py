@@ -48,7 +48,7 @@ def test_upload_review_sign_gate_and_amend(app: Flask, client_as: Any, api_token
     page = path.get(analysis_url).get_data(as_text=True)
     assert 'data-state="done"' in page
     assert "NM_001370259.2:c.1579C&gt;T" in page or "NM_001370259.2:c.1579C>T" in page
-    assert "p.(Arg527*)" in page and "stop_gained" in page
+    assert "p.(Arg527*)" in page and "Stop gained (nonsense)" in page
     assert 'data-lineage="normal"' in page and demo.blood in page and demo.tumour in page
     analysis_id = int(analysis_url.rsplit("/", 1)[1])
 

@@ -71,7 +71,7 @@ def test_an_api_not_found_names_the_code_in_both_languages(app: Flask, api_token
     assert en.status_code == zh.status_code == 404
     e, z = json.loads(en.data)["error"], json.loads(zh.data)["error"]
     assert e["message"] == "no participant 'S99-9999' visible to you"
-    assert z["message"] == "没有您可查看的参与者 'S99-9999'"
+    assert z["message"] == "没有您可查看的受试者 'S99-9999'"
     assert e["params"] == z["params"] == {"participant": "S99-9999"}
 
 

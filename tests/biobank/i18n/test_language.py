@@ -176,3 +176,28 @@ def test_api_answers_in_the_token_users_saved_language(app: Flask, client_as: An
         "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     err = json.loads(resp.data)["error"]
     assert err["code"] == "bad_json" and err["message"] == "请求体应为 JSON 对象"
+
+
+def test_api_honours_accept_language_per_request_and_pages_keep_the_saved_choice(
+        app: Flask, client_as: Any, api_token: Any) -> None:
+    page_client = client_as("cb.tech")
+    _switch(page_client, "zh")  # saved on the profile
+    token = api_token("cb.tech")
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def message(**headers: str) -> dict[str, str]:
+        resp = api.post("/api/v1/scan", data="not json", headers={**auth, **headers})
+        assert resp.status_code == 422
+        return dict(json.loads(resp.data)["error"])
+
+    en = message(**{"Accept-Language": "en"})
+    assert en == {**en, "code": "bad_json", "message": "expected a JSON object body"}
+    zh = message(**{"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert zh["code"] == "bad_json" and zh["message"] == "请求体应为 JSON 对象"
+    # No header: the token user's saved language; a language the app lacks: the same.
+    assert message()["message"] == "请求体应为 JSON 对象"
+    assert message(**{"Accept-Language": "fr"})["message"] == "请求体应为 JSON 对象"
+    # Pages keep the saved preference whatever the browser sends.
+    page = page_client.get("/scan", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'lang="zh-Hans"' in page and "扫描工作站" in page

@@ -123,7 +123,7 @@ def test_single_label_link_prints_once_then_asks_for_a_reason(
     assert second.status_code == 302
     assert second.headers["Location"].endswith(f"/labels/specimens/{code}")
     page = c.get(second.headers["Location"]).get_data(as_text=True)
-    assert "printed before" in page and "Reprint this label" in page and "label.print" in page
+    assert "printed before" in page and "Reprint this label" in page and "Labels printed" in page
     third = c.get(f"/labels/specimens/{code}.pdf?reason=tube+relabelled&stock=roll-25x10")
     assert decode_pdf(third.data, tmp_path / "roll", "roll-25x10") == [code]
     assert [(e.action, e.reason) for e in print_events(db, code)] == [
