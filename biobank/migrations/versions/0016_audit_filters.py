@@ -4,14 +4,14 @@ Each filter is read newest first and paged by id (keyset), so the index for a fi
 column ends with the id: the page is a range scan of that index, however long the trail.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
