@@ -37,7 +37,7 @@ def test_a_germline_gcnv_whole_gene_deletion_makes_the_participant_eligible(
     analysis_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     page = path.get(resp.headers["Location"]).get_data(as_text=True)
     assert "NM_001370259.2:c.(?_-61)_(*818_?)del" in page
-    assert "transcript_ablation" in page and 'data-classification="pathogenic"' in page
+    assert "transcript ablation" in page and 'data-classification="pathogenic"' in page
     with get_db(app).transaction() as s:
         a = s.get(GenotypingAnalysis, analysis_id)
         assert a is not None and a.men1_status == "germline" and a.qualifies

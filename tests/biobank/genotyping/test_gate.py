@@ -41,7 +41,7 @@ def test_pending_lists_exactly_what_is_missing(app: Flask, demo: Demo) -> None:
     assert gate["missing"] == ["men1", "baseline_whole_blood_edta", "baseline_ffpe_block",
                                *ASSESSED]
     blood = next(c for c in gate["criteria"] if c["name"] == "baseline_whole_blood_edta")
-    assert f"{demo.blood} is collected at S01" in blood["detail"]
+    assert f"{demo.blood} is Collected at S01" in blood["detail"]
     gate = record(app, demo.participant, {"age": "40", "ecog": "0"})
     assert "age" not in gate["missing"] and "ecog" not in gate["missing"]
     assert "platelets" in gate["missing"]
@@ -104,5 +104,5 @@ def test_not_covered_report_keeps_men1_pending(app: Flask, client_as: Any, demo:
     receive_at_central(app, [demo.blood, demo.tumour])
     gate = record(app, demo.participant, GOOD_CRITERIA)
     men1 = next(c for c in gate["criteria"] if c["name"] == "men1")
-    assert men1["status"] == "pending" and "not_covered" in men1["detail"]
+    assert men1["status"] == "pending" and "MEN1 not covered by the sequencing data" in men1["detail"]
     assert gate["decision"] == "pending" and gate["missing"] == ["men1"]

@@ -249,8 +249,10 @@ def test_which_visits_a_participant_has_reached(db: Any) -> None:
     failed = _participant(db, "S01-0007")
     assert failed.screening_status == "screen_failed"
     assert "screening visit is over" in str(label_service.kit_not_reached(failed, scr))
+    # The demo enrols nobody (enrolment needs the gate to say eligible): set it up here.
     enrolled = _participant(db, "S01-0005")
-    assert enrolled.screening_status == "enrolled" and enrolled.c1d1_date is not None
+    enrolled.screening_status, enrolled.c1d1_date = "enrolled", date.today() - timedelta(days=7)
+    db.flush()
     assert label_service.kit_not_reached(enrolled, c1d1) is None
     # Evaluation (day 57) kits from two weeks before the visit is due.
     due = enrolled.c1d1_date + timedelta(days=56)
