@@ -82,7 +82,9 @@ TABLE: list[Row] = [
     Row("GET", "/", "none", PAGE_READ_ALL),
     # --- scan station (an expected tube of one's own site is registered by a technician) ---
     Row("GET", "/scan", "none", PAGE_READ_ALL),
-    *_both("POST", "/scan", PAGE_READ_ALL, PAGE_READ_OTHER, {"code": "{specimen_expected}"}),
+    # Another site's tube in hand is named as such (403 other_site; docs/bench.md).
+    *_both("POST", "/scan", PAGE_READ_ALL, "403 200 403 200 200 302",
+           {"code": "{specimen_expected}"}),
     # --- participants and specimens ------------------------------------------------------
     Row("GET", "/participants/", "none", PAGE_READ_ALL),
     *_both("GET", "/participants/{participant}", PAGE_READ_ALL, PAGE_READ_OTHER,
