@@ -74,12 +74,14 @@
     this.status.textContent = n ? this.msg("pending").replace("%(n)s", String(n)) : "";
   };
 
-  ScanQueue.prototype.take = function () {
+  ScanQueue.prototype.take = function (clicked) {
     var code = this.input.value.trim();
     var values = snapshot(this.form, this.input, code);
     this.input.value = "";
     this.input.focus();
-    if (!code) { return; }
+    // A stray Enter on an empty field is nothing; a button pressed with it empty is sent, so
+    // that the server says what is missing.
+    if (!code && !clicked) { return; }
     var entry = document.createElement("li");
     entry.className = "scan-entry";
     entry.setAttribute("data-scan-state", "waiting");
@@ -184,7 +186,7 @@
     var form = ev.target;
     if (!form.matches || !form.matches("form[data-scan-target]") || !window.htmx) { return; }
     ev.preventDefault();
-    queueOf(form).take();
+    queueOf(form).take(!!(ev.submitter && ev.submitter.tagName === "BUTTON"));
   });
 
   document.addEventListener("DOMContentLoaded", function () {
