@@ -262,6 +262,7 @@ TABLE: list[Row] = [
     Row("GET", "/shipments/", "none", PAGE_READ_ALL),
     Row("GET", "/shipments/discrepancies", "none", PAGE_READ_ALL),
     Row("GET", "/shipments/receive", "none", PAGE_READ_ALL),
+    Row("GET", "/shipments/conditions.pdf", "none", PAGE_READ_ALL),
     Row("GET", "/storage/", "none", PAGE_READ_ALL),
     Row("GET", "/storage/inventory.csv", "none", PAGE_READ_ALL),
     Row("GET", "/storage/rack-import", "none", PAGE_READ_ALL),
