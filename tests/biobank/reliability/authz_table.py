@@ -78,6 +78,8 @@ TABLE: list[Row] = [
     # --- sign-in, home, language ---------------------------------------------------------
     Row("GET", "/login", "none", "200 200 200 200 200 200"),
     Row("POST", "/logout", "none", "302 302 302 302 302 302"),
+    Row("GET", "/favicon.ico", "none", "200 200 200 200 200 200",
+        note="the app's icon: no sign-in needed"),
     Row("POST", "/language", "none", "302 302 302 302 302 302", {"lang": "zh"}),
     Row("GET", "/", "none", PAGE_READ_ALL),
     # --- scan station (an expected tube of one's own site is registered by a technician) ---
