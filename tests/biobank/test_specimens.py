@@ -123,4 +123,9 @@ def test_sprec_from_recorded_times(app: Flask, db) -> None:
         assert sp.collected_at is not None
         sp.centrifuged_at = sp.collected_at + timedelta(minutes=90)
         sp.frozen_at = sp.centrifuged_at + timedelta(hours=3)
-        assert specimens.sprec(sp) == "BLD-PED-A-X-X-C-X"
+        # SPREC codes a delay together with the temperature while waiting: times alone are
+        # not enough (docs/sprec.md), and nothing is assumed.
+        assert specimens.sprec(sp) == "BLD-PED-X-X-X-X-X"
+        sp.preanalytics = {"pre_temperature": "rt", "post_temperature": "rt"}
+        # 1 h 30 min at RT → A; 3 h at RT after centrifugation → F (RT, 2–8 h).
+        assert specimens.sprec(sp) == "BLD-PED-A-X-X-F-X"
