@@ -105,6 +105,6 @@ def test_pathologist_signs_and_coordinator_sees_the_gate(page: Any, live_server:
     assert men1.get_attribute("data-status") == "not_met"
     assert "version 2 (amended)" in men1.inner_text()
     history = page.locator("table.decisions").inner_text()
-    assert "eligible → not_eligible" in history and "pending → eligible" in history
+    assert "Eligible → Not eligible" in history and "Pending → Eligible" in history
     assert "version 2 amended" in history
     assert len(enrollment.EXCLUSIONS) == 13

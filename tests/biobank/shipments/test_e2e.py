@@ -100,7 +100,7 @@ def test_pack_ship_receive_resolve_close(page: Any, live_server: Any) -> None:
     page.goto(f"/specimens/{a}")
     assert page.locator("span.status[data-status]").get_attribute("data-status") == "received"
     body = page.locator("main").inner_text()
-    assert "ship" in body and "receive" in body and "s01.tech" in body and "cb.tech" in body
+    assert "Dispatch" in body and "Receipt" in body and "s01.tech" in body and "cb.tech" in body
     page.goto(f"/specimens/{c}")
     assert page.locator("span.status[data-status]").get_attribute("data-status") == "lost"
     body = page.locator("main").inner_text()
