@@ -339,6 +339,7 @@ FIELDS: Final[dict[str, str]] = {
     "decision": N_("Decision"),
     "type": N_("Specimen type"),
     "confirmation": N_("Confirmation"),
+    "format": N_("Format"),
 }
 
 #: Column headings of the CSV files people open in a spreadsheet (inventory, chain of custody,
