@@ -161,6 +161,10 @@ CONSEQUENCES: Final[dict[str, str]] = {
     "downstream_gene_variant": N_("Downstream of the gene"),
     "copy_number_loss": N_("Copy-number loss"),
     "copy_number_gain": N_("Copy-number gain"),
+    "transcript_ablation": N_("Whole-gene deletion"),
+    "transcript_amplification": N_("Whole-gene duplication"),
+    "feature_truncation": N_("Partial-gene deletion"),
+    "feature_elongation": N_("Partial-gene duplication"),
 }
 #: Visits of the trial's schedule by their code (services/trial.py SCHEDULE stores the English
 #: name; people read it from here, so it is translated).
@@ -220,7 +224,7 @@ AUDIT_ACTIONS: Final[dict[str, str]] = {
     "genotyping.override": N_("Classification overridden"),
     "genotyping.report_sign": N_("Report signed"),
     "genotyping.report_amend": N_("Report amended"),
-    "genotyping.rereview_suggested": N_("Re-review suggested"),
+    "genotyping.rereview_suggested": N_("Engine suggested a re-review"),
     "label.print": N_("Labels printed"),
     "label.reprint": N_("Label reprinted"),
     "participant.create": N_("Participant registered"),
@@ -335,6 +339,8 @@ FIELDS: Final[dict[str, str]] = {
     "screening_status": N_("Screening status"),
     "decision": N_("Decision"),
     "type": N_("Specimen type"),
+    "confirmation": N_("Confirmation"),
+    "format": N_("Format"),
 }
 
 #: Column headings of the CSV files people open in a spreadsheet (inventory, chain of custody,
@@ -409,8 +415,7 @@ def _text(entry: Any) -> str:
 
 
 def domain(name: str) -> Mapping[str, str]:
-    """The code → English label table of a domain (KeyError for an unknown domain: a typo in a
-    template must fail the page's test, not show codes)."""
+    """The code → English label table of a domain (KeyError for an unknown one)."""
     table = _TABLES.get(name)
     if table is not None:
         return table
@@ -429,6 +434,10 @@ def english(name: str, code: object) -> str:
     if code is None or code == "":
         return "—"
     text = str(code)
+    if name not in _TABLES and name not in _ELSEWHERE:
+        # A value of a field that has no coded values (an override's confirmation note): data,
+        # shown as recorded; a page never fails over it.
+        return text
     found = domain(name).get(text)
     return found if found is not None else readable(text)
 
@@ -440,10 +449,12 @@ def display(name: str, code: object, gettext: Callable[[str], str]) -> str:
     return text if text == "—" else gettext(text)
 
 
-def word(name: str, code: object) -> Msg:
+def word(name: str, code: object, *, lower: bool = False) -> Msg:
     """``code``'s label as a message param (a gate detail, an error): English where the
-    message is English, translated wherever it is rendered (:func:`biobank.i18n.render`)."""
-    return term(english(name, code))
+    message is English, translated wherever it is rendered (:func:`biobank.i18n.render`).
+    ``lower`` for a word inside an English sentence ("SP… is in transit at S01")."""
+    label = english(name, code)
+    return term(label.lower(), label) if lower else term(label)
 
 
 _IN_TEXT_DOMAINS: Final = ("classification", "oncogenicity", "origin", "consequence",

@@ -542,7 +542,7 @@ def _baseline(session: Session, participant: Participant) -> list[Criterion]:
 
 def _status(status: str) -> Msg:
     # The status's label in both languages (a raw code is for the API's stable fields only).
-    return vocabulary.word("status", status)
+    return vocabulary.word("status", status, lower=True)
 
 
 def _assessment_criteria(a: EligibilityAssessment | None) -> list[Criterion]:

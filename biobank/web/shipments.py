@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 
 from .. import localtime
 from ..errors import BiobankError, ValidationError
-from ..inputs import Choice, DateTime, Integer, Text
+from ..inputs import Choice, Integer, Text
 from ..models import Shipment, Site
 from ..services import access, manifests, scan
 from ..services import shipments as svc

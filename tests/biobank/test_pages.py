@@ -19,7 +19,7 @@ def test_specimen_page_shows_history_and_sprec(client_as: Any, db: Any) -> None:
     code = specimen_code(db, status="collected", site="S01")
     page = client_as("s01.tech").get(f"/specimens/{code}").get_data(as_text=True)
     assert code in page and "Collected" in page and "s01.tech" in page
-    assert "BLD-PED" in page and "specimen.collect" in page and "CST" in page
+    assert "BLD-PED" in page and "Collection" in page and "CST" in page
 
 
 def test_prepare_visit_kit_creates_expected_labels_once(client_as: Any, db: Any) -> None:

@@ -37,7 +37,7 @@ def test_a_germline_gcnv_whole_gene_deletion_makes_the_participant_eligible(
     analysis_id = int(resp.headers["Location"].rsplit("/", 1)[1])
     page = path.get(resp.headers["Location"]).get_data(as_text=True)
     assert "NM_001370259.2:c.(?_-61)_(*818_?)del" in page
-    assert "transcript ablation" in page and 'data-classification="pathogenic"' in page
+    assert "Whole-gene deletion" in page and 'data-classification="pathogenic"' in page
     with get_db(app).transaction() as s:
         a = s.get(GenotypingAnalysis, analysis_id)
         assert a is not None and a.men1_status == "germline" and a.qualifies
@@ -50,7 +50,7 @@ def test_a_germline_gcnv_whole_gene_deletion_makes_the_participant_eligible(
     gate = record(app, demo.participant, GOOD_CRITERIA)
     men1 = next(c for c in gate["criteria"] if c["name"] == "men1")
     assert men1["status"] == "met" and gate["decision"] == "eligible"
-    assert "NM_001370259.2:c.(?_-61)_(*818_?)del p.0? pathogenic germline" in men1["detail"]
+    assert "NM_001370259.2:c.(?_-61)_(*818_?)del p.0?: Pathogenic, Germline" in men1["detail"]
 
 
 def test_a_cnvkit_segment_table_is_accepted_and_pending_without_an_event(

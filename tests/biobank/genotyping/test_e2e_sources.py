@@ -73,7 +73,7 @@ def test_an_entered_and_signed_outside_report_makes_the_participant_eligible(
     men1 = page.locator("tr[data-criterion='men1']")
     assert men1.get_attribute("data-status") == "met"
     text = men1.inner_text()
-    assert "NM_001370259.2:c.1546dup" in text and "likely_pathogenic germline" in text
+    assert "NM_001370259.2:c.1546dup" in text and "Likely pathogenic, Germline" in text
     assert ("outside report Ruijin Hospital Clinical Genetics 2026-09-15 (accession "
             "RJ-MG-26-0412), confirmed and signed by Demo Molecular Pathologist") in text
 
@@ -117,7 +117,7 @@ def test_an_mlpa_whole_gene_deletion_is_eligible_and_the_gate_cites_each_source(
     assert page.locator("#decision").get_attribute("data-decision") == "eligible"
     men1 = page.locator("tr[data-criterion='men1']")
     text = men1.inner_text()
-    assert "NM_001370259.2:c.(?_-61)_(*818_?)del p.0? pathogenic germline" in text
-    assert "NM_001370259.2:c.1378C>T p.(Arg460*) pathogenic germline" in text
+    assert "NM_001370259.2:c.(?_-61)_(*818_?)del p.0?: Pathogenic, Germline" in text
+    assert "NM_001370259.2:c.1378C>T p.(Arg460*): Pathogenic, Germline" in text
     assert f"MLPA SALSA MLPA P017 MEN1 lot P017-D1 on {demo.blood}" in text
     assert "outside report Peking Union Medical College Hospital Genetics 2026-10-02" in text

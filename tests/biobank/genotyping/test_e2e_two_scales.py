@@ -85,8 +85,8 @@ def test_novel_variants_make_participants_eligible_and_re_review_is_shown(
     for code in (somatic.participant, germline.participant):
         record_criteria(app, code)
     browser_login(page, "s01.coord")
-    for code, words in ((somatic.participant, "likely_oncogenic somatic"),
-                        (germline.participant, "likely_pathogenic germline")):
+    for code, words in ((somatic.participant, "Likely oncogenic, Somatic"),
+                        (germline.participant, "Likely pathogenic, Germline")):
         page.goto(f"/genotyping/participants/{code}/gate")
         assert page.locator("#decision").get_attribute("data-decision") == "eligible"
         men1 = page.locator("tr[data-criterion='men1']")

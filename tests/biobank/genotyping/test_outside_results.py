@@ -85,7 +85,8 @@ def test_outside_result_is_classified_signed_and_cited_by_the_gate(
     gate = record(app, demo.participant, GOOD_CRITERIA)
     men1 = next(c for c in gate["criteria"] if c["name"] == "men1")
     assert men1["status"] == "met" and gate["decision"] == "eligible"
-    assert "germline: NM_001370259.2:c.1378C>T p.(Arg460*) pathogenic germline" in men1["detail"]
+    assert ("Germline MEN1 variant, pathogenic or likely pathogenic: "
+            "NM_001370259.2:c.1378C>T p.(Arg460*): Pathogenic, Germline") in men1["detail"]
     assert men1["source"].startswith(
         "outside report Peking Union Medical College Hospital Genetics 2026-10-02 (accession "
         "PUMCH-G-2026-0117), confirmed and signed by ")

@@ -72,7 +72,7 @@ def test_novel_somatic_frameshift_is_likely_oncogenic_and_qualifies(
 
     assert _sign(path, a.id).status_code in (200, 303)
     men1 = _gate_men1(app, demo.participant)
-    assert men1["status"] == "met" and "likely_oncogenic somatic" in men1["detail"]
+    assert men1["status"] == "met" and "Likely oncogenic, Somatic" in men1["detail"]
 
 
 def test_novel_germline_nonsense_is_likely_pathogenic_without_oncogenicity(
@@ -231,6 +231,6 @@ def test_signed_report_pdf_shows_both_scales(app: Flask, client_as: Any, demo: D
     # Table cells wrap inside words; in content order each cell's lines follow each other.
     flat = "".join(text.split())
     assert "Oncogenicity" in flat
-    assert "likely_pathogenic(+9)likely_oncogenic(+9)" in flat
+    assert "Likelypathogenic(+9)Likelyoncogenic(+9)" in flat
 
 

@@ -148,7 +148,7 @@ def test_the_gate_page_in_chinese_has_no_english_criterion_detail(app: Flask,
     problems = {}
     for c in gate.criteria:
         cells = [html.unescape(re.sub(r"<[^>]+>", "", td))
-                 for td in re.findall(r"<td>(.*?)</td>", rows[c.name], re.S)]
+                 for td in re.findall(r"<td[^>]*>(.*?)</td>", rows[c.name], re.S)]
         detail, source = cells[2], cells[3]
         left = (_english_left(detail, _data(c.detail))
                 + _english_left(source, _data(c.source)))

@@ -121,7 +121,7 @@ def test_reports(app: Flask, freezer: Freezer, client_as: Any, api_token: Any) -
     c = client_as("cb.tech")
     body = c.get("/storage/inventory.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body)))
-    assert [(r["specimen"], r["position"], r["unit"], r["path"]) for r in rows] == [
+    assert [(r["Specimen"], r["Position"], r["Storage unit"], r["Location"]) for r in rows] == [
         (a, "A3", "Freezer A", "Freezer A / Rack 2 / Box 1")]
     matrix = c.get("/storage/reports/completeness").get_data(as_text=True)
     assert "S01-0001" in matrix and "S02-0001" in matrix
