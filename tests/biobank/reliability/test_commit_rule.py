@@ -182,7 +182,8 @@ def test_every_page_form_and_api_body_is_declared_in_the_registry() -> None:
 def test_views_read_their_forms_through_the_registry() -> None:
     """``request.form.get(...)`` in a view would bypass the declared specs; only a refusal
     page re-showing what was typed may read the raw form."""
-    allowed = {"_login_refused", "_rack_refused", "_back", "_use_mode", "_sources_refused"}
+    allowed = {"_login_refused", "_rack_refused", "_back", "_use_mode", "_sources_refused",
+               "_confirm_refused", "_override_refused", "_token_valid"}
     found = []
     for p in sorted((ROOT / "biobank" / "web").rglob("*.py")):
         tree = ast.parse(p.read_text(encoding="utf-8"))
