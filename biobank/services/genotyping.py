@@ -497,28 +497,28 @@ def check_mapping(received: list[ReceivedFile], linked: dict[str, bool],
         if not name:
             if linked.get(role) and len(choices) > 1:
                 errors.append(FieldError(
-                    "choose the %(role)s sample: the header does not say which it is",
+                    "%(field)s: choose the %(role)s sample: the header does not say which it is",
                     field=fname, role=term(ROLE_WORDS[role]), code="sample_required"))
             continue
         if choices and name not in choices:
             errors.append(FieldError(
-                "%(sample)s is not a sample of the file (its samples: %(samples)s)",
+                "%(field)s: %(sample)s is not a sample of the file (its samples: %(samples)s)",
                 field=fname, sample=name, samples=", ".join(choices), code="sample_unknown"))
             continue
         line = proposal.declared.get(role)
         other = "tumor" if role == "normal" else "normal"
         if line is not None and proposal.proposed.get(role) != name:
             errors.append(FieldError(
-                "the header declares %(line)s: %(sample)s cannot be the %(role)s sample",
+                "%(field)s: the header declares %(line)s: %(sample)s cannot be the %(role)s sample",
                 field=fname, line=line, sample=name, role=term(ROLE_WORDS[role]),
                 code="contradicts_header"))
         elif proposal.declared.get(other) and proposal.proposed.get(other) == name:
             errors.append(FieldError(
-                "the header declares %(line)s: %(sample)s cannot be the %(role)s sample",
+                "%(field)s: the header declares %(line)s: %(sample)s cannot be the %(role)s sample",
                 field=fname, line=proposal.declared[other], sample=name,
                 role=term(ROLE_WORDS[role]), code="contradicts_header"))
     if names.get("normal") and names.get("normal") == names.get("tumor") and not errors:
-        errors.append(FieldError("the blood and tumour sample names are the same",
+        errors.append(FieldError("%(field)s: the blood and tumour sample names are the same",
                                  field="tumor_sample", code="sample_mapping"))
     if errors:
         raise FieldError.collect(errors)
@@ -738,22 +738,21 @@ def override(session: Session, actor: User, variant_id: int, field_name: str, va
     if v is None or not access.can_see_site(actor, v.analysis.participant.site_id):
         raise NotFound("no variant %(variant_id)s visible to you", variant_id=variant_id)
     allowed = OVERRIDABLE.get(field_name)
-    # Each refusal names the form field it is about, so the page shows it beside that field.
     if allowed is None:
-        raise FieldError(
+        raise ValidationError(
             "only the classification, the oncogenicity or the origin can be overridden",
-            field="field", code="bad_field")
+            code="bad_field")
     if field_name == "oncogenicity" and v.origin not in TUMOUR_ORIGINS:
-        raise FieldError(
+        raise ValidationError(
             "oncogenicity applies to somatic or tumour-only variants; this one is %(origin)s",
-            field="field", origin=v.origin, code="bad_field")
+            origin=v.origin, code="bad_field")
     if value not in allowed:
-        raise FieldError(
+        raise ValidationError(
             "%(field_name)s must be one of: %(allowed)s",
-            field="value", field_name=field_name, allowed=", ".join(allowed), code="bad_value")
+            field_name=field_name, allowed=", ".join(allowed), code="bad_value")
     reason = (reason or "").strip()
     if not reason:
-        raise FieldError("an override needs a reason", field="reason", code="reason_required")
+        raise ValidationError("an override needs a reason", code="reason_required")
     old = getattr(v, field_name) or ""
     if old == value:
         raise Conflict(

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import get_db
-from ..errors import BiobankError, Conflict, FieldError, NotFound, ValidationError
+from ..errors import BiobankError, Conflict, NotFound, ValidationError
 from ..inputs import Choice, Spec, Text
 from ..models import EligibilityAssessment, GenotypingAnalysis, GenotypingVariant
 from ..services import (
@@ -442,22 +442,29 @@ def job_status(analysis_id: int) -> Response:
     return resp
 
 
+#: The override form's field for each refusal code of the service.
+OVERRIDE_FIELD_OF_CODE = {"bad_field": "field", "bad_value": "value",
+                          "reason_required": "reason"}
+
+
 def _override_refused(exc: BiobankError, variant_id: int) -> tuple[str, int]:
     """The analysis page again, the refusal beside the field of the variant's form it is
     about, the reason typed kept (the request rolled back)."""
     v = db_session().get(GenotypingVariant, variant_id)
     if v is None:
         raise exc
+    from .genotyping_sources import field_errors  # it imports this module
+
     posted = request.form.get("field", "")
-    if isinstance(exc, FieldError):
-        errors = {name: translate_message(msg) for name, msg in exc.by_field.items()}
-    else:  # the value it already has (a Conflict): about the value chosen
-        errors = {"value": translate_message(exc.message)}
+    # A Conflict (the value it already has) is about the value chosen.
+    errors = (field_errors(exc, OVERRIDE_FIELD_OF_CODE) if isinstance(exc, ValidationError)
+              else {"value": translate_message(exc.message)})
     return _analysis_page(v.analysis_id, {
         # A refused field has no form of its own (oncogenicity of a germline variant): the
         # refusal goes above the variant's forms.
         "variant": v.id,
-        "field": posted if posted in genotyping.OVERRIDABLE and "field" not in errors else "",
+        "field": posted if posted in genotyping.OVERRIDABLE and set(errors) - {"field", ""}
+        else "",
         "errors": errors, "reason": request.form.get("reason", ""),
         "value": request.form.get("value", "")}), exc.status
 

@@ -85,7 +85,7 @@ def test_a_mapping_against_the_header_is_refused_beside_the_field(
     resp = confirm(client, demo, token, normal_sample=TUMOR_COL, tumor_sample=NORMAL_COL)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
-    assert re.search(r'data-field="normal_sample"[^>]*>the header declares '
+    assert re.search(r'data-field="normal_sample"[^>]*>normal_sample: the header declares '
                      rf"##normal_sample={NORMAL_COL}: {TUMOR_COL} cannot be the blood \(normal\)",
                      html), html
     assert 'data-field="tumor_sample"' in html
