@@ -449,8 +449,7 @@ def _consent(participant: Participant) -> list[Criterion]:
     src = (Msg("participant record (consent date %(date)s)", date=participant.consent_date)
            if participant.consent_date else
            Msg("participant record (consent date not recorded)"))
-    links = [link("participant", Msg("participant %(participant)s",
-                                      participant=participant.code), code=participant.code)]
+    links = [link("participant", src, code=participant.code)]
     return [
         Criterion("consent", "Informed consent signed",
                   MET if participant.consent_main else PENDING,

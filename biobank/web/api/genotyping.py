@@ -23,6 +23,17 @@ CRITERION_SCHEMA: dict[str, Any] = {
         "name": {"type": "string"}, "label": {"type": "string"},
         "status": {"type": "string", "enum": ["met", "not_met", "pending"]},
         "detail": {"type": "string"}, "source": {"type": "string"},
+        "links": {"type": "array", "items": {
+            "type": "object", "required": ["kind", "text"],
+            "description": "the records the source cites: kind (report_version, analysis, "
+                           "file, specimen, assessment, participant), the keys that find it, "
+                           "its text and its UTC time (at) where it has one",
+            "properties": {"kind": {"type": "string"}, "text": {"type": "string"},
+                           "at": NULLABLE_STR}}},
+        "flag": {"type": "string", "description": "a caution on a met criterion "
+                                                  "(a specimen received damaged)"},
+        "next_actor": {"type": "string", "description": "who moves a pending criterion on: "
+                       "site_technician, central_lab, pathologist or coordinator"},
     },
 }
 GATE_SCHEMA: dict[str, Any] = {

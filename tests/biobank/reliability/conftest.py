@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from biobank import get_db
 from biobank.models import Participant, Shipment, Specimen, User
 from biobank.services import (
+    enrollment,
     genotyping,
     mlpa,
     outside_results,
@@ -193,8 +194,14 @@ def _build(world: World) -> None:
                 s, actor, mlpa.MlpaRequest(code, blood.barcode, genotyping.Upload(
                     "normal", io.BytesIO(table({5: 0.5}).encode()), "p017.csv")),
                 genotyping.Settings.from_config(app.config, app.instance_path))
+            coordinator = s.execute(select(User).where(
+                User.username == f"{SIDES[side].lower()}.coord")).scalar_one()
+            assessment = enrollment.record_assessment(
+                s, coordinator, s.execute(select(Participant).where(Participant.code == code)
+                                          ).scalar_one(), {"age": "50"}, "authz matrix")
             world.values[side] = {
                 "participant": code, "analysis": signed, "analysis_unsigned": unsigned,
+                "assessment": assessment.id,
                 "variant": variant.id, "report": version.report_id,
                 "specimen_expected": expected.barcode, "specimen_collected": collected.barcode,
                 "outside_analysis": outside.id, "outside_document": outside.inputs[0].id,
