@@ -56,6 +56,7 @@ def _page(p: Participant, kit_error: dict[str, str] | None = None) -> Any:
         "participant.html", participant=p, specimens=spec, visits=p.trial.visits,
         history=audit.history(s, "participant", p.code), not_reached=not_reached,
         kit_error=kit_error or {},
+        mismatch=enrollment.enrolment_mismatches(s, [p]).get(p.code),
     )
 
 

@@ -70,5 +70,6 @@ def test_an_upload_refused_without_script_is_the_participants_page(
     resp = upload(path, b"not a VCF at all\n", demo)
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422 and "<h1>Error" not in page
-    assert 'id="form-refusal"' in page and f"/genotyping/participants/{demo.participant}/upload" \
-        in page
+    assert 'id="form-refusal"' in page
+    # The participant's page with its upload form (the two-step form posts to /receive).
+    assert f"/genotyping/participants/{demo.participant}/receive" in page
