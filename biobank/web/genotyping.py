@@ -316,6 +316,10 @@ def _confirm_page(code: str, token: str, values: dict[str, str], errors: dict[st
         assays=genotyping.ASSAYS, builds=genotyping.BUILDS)
 
 
+def _raise(exc: BiobankError) -> Any:
+    raise exc
+
+
 def _token_valid() -> bool:
     """The confirmation page can be shown again only with a valid first step; otherwise the
     refusal is the error page (naming its field)."""
@@ -541,6 +545,10 @@ OVERRIDE.shown_on(variant_page, reason_required="reason", invalid="value")
 CRITERIA.shown_on(_gate_page, source_required="source")
 for _upload_page in ("genotyping.upload",):
     UPLOAD_FORMS[_upload_page].shown_on("genotyping.participant")
+RECEIVE.shown_on("genotyping.participant")
+# Without a valid first step there is no confirmation page to show again: the error page.
+CONFIRM.shown_on(lambda exc, code: _confirm_refused(exc, code)[0] if _token_valid()
+                 and isinstance(exc, ValidationError) else _raise(exc))
 
 
 @bp.route("/reports/<int:report_id>/v<int:version>.pdf")

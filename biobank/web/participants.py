@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from ..errors import BiobankError
+from ..errors import BiobankError, FieldError
 from ..inputs import Text
 from ..models import Participant, Specimen
 from ..services import access, audit, enrollment, specimens, trial
@@ -67,7 +67,8 @@ def _kit_refused(exc: BiobankError, code: str, visit_code: str) -> Any:
 
 @bp.route("/<code>/visits/<visit_code>/kit", methods=["POST"])
 @login_required
-@refusals(_kit_refused, when=lambda exc: exc.code == "visit_not_reached")
+@refusals(_kit_refused, when=lambda exc: exc.code == "visit_not_reached"
+          or isinstance(exc, FieldError))
 def make_kit(code: str, visit_code: str) -> Response:
     s = db_session()
     user = actor()

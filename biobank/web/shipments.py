@@ -18,7 +18,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import localtime
-from ..errors import BiobankError, ValidationError
+from ..errors import BiobankError, FieldError, ValidationError
 from ..inputs import Choice, Integer, Text
 from ..models import Shipment, Site
 from ..services import access, manifests, scan
@@ -320,8 +320,11 @@ FINISH.shown_on(_receive_page, before_ship="temperature")
 
 @bp.route("/<code>/finish", methods=["POST"])
 @login_required
+# A refused value goes beside its field (FINISH.shown_on); the service's refusals (the count
+# of missing tubes changed meanwhile) are answered like a scan, in the result area.
 @refusals(lambda exc, code: _scan_answer("shipments/_receive_result.html",
-                                         "shipments/receive.html", code, None, exc))
+                                         "shipments/receive.html", code, None, exc),
+          when=lambda exc: not isinstance(exc, FieldError))
 @retry_conflicts
 def finish(code: str) -> Response:
     s = db_session()

@@ -100,6 +100,9 @@ def preanalytics(barcode: str) -> Response:
     return redirect(url_for(".detail", barcode=specimen.barcode) + "#sprec")
 
 
+PREANALYTICS.shown_on(lambda exc, barcode: _preanalytics_refused(exc, barcode)[0])
+
+
 @bp.route("/<barcode>/correct", methods=["POST"])
 @login_required
 def correct(barcode: str) -> Response:

@@ -41,7 +41,7 @@ def test_pending_lists_exactly_what_is_missing(app: Flask, demo: Demo) -> None:
     assert gate["missing"] == ["men1", "baseline_whole_blood_edta", "baseline_ffpe_block",
                                *ASSESSED]
     blood = next(c for c in gate["criteria"] if c["name"] == "baseline_whole_blood_edta")
-    assert f"{demo.blood} is Collected at S01" in blood["detail"]
+    assert f"{demo.blood} is collected at S01" in blood["detail"]
     gate = record(app, demo.participant, {"age": "40", "ecog": "0"})
     assert "age" not in gate["missing"] and "ecog" not in gate["missing"]
     assert "platelets" in gate["missing"]

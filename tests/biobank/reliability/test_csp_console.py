@@ -17,7 +17,7 @@ from tests.conftest import browser_login
 
 pytestmark = pytest.mark.e2e
 
-SKIP_SUFFIXES = (".csv", ".json", ".pdf", ".zpl", ".png", ".svg")
+SKIP_SUFFIXES = (".csv", ".json", ".pdf", ".zpl", ".png", ".svg", ".ico")
 LISTENER = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => {

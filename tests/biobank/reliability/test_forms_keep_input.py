@@ -11,10 +11,11 @@ starts from the accepted request the hostile-input suite starts from (its URL an
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -168,9 +169,23 @@ PAGE_BODY: dict[str, dict[str, Any]] = {
 }
 #: The VCF upload form is sent by script, which shows a refusal in place with the form as it
 #: was (app.js); without script its page names the refused field in the summary above it.
-SUMMARY_ONLY = {"genotyping.upload"}
+SUMMARY_ONLY = {"genotyping.upload", "genotyping.receive"}
 #: Fields a page fills itself (hidden inputs, buttons): never typed, never checked as kept.
-PAGE_FILLED = {"next", "csrf_token", "op", "specimen", "fingerprint", "mode", "confirm"}
+PAGE_FILLED = {"next", "csrf_token", "op", "specimen", "fingerprint", "mode", "confirm",
+               "received"}
+
+
+def _received_token(client: Any, participant_url: str) -> str:
+    """The upload confirmation's first step, done as the page does it: its signed token."""
+    from tests.biobank.genotyping.conftest import germline_stop, mutect2_vcf
+
+    code = participant_url.split("/participants/")[1].split("/")[0]
+    resp = client.post(f"/genotyping/participants/{code}/receive", data={
+        "csrf_token": csrf_token(client, "/"),
+        "paired": (io.BytesIO(mutect2_vcf([germline_stop()])), "run.vcf")},
+        content_type="multipart/form-data")
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
+    return parse_qs(urlsplit(resp.headers["Location"]).query)["received"][0]
 
 
 def test_every_page_form_has_its_page() -> None:
@@ -194,6 +209,8 @@ def test_a_refused_form_comes_back_with_the_error_beside_its_field_and_the_input
     token = csrf_token(client, "/login" if user is None else "/")
     content_type = ("multipart/form-data" if declared.kind == "multipart"
                     else "application/x-www-form-urlencoded")
+    if endpoint == "genotyping.confirm":
+        base["received"] = _received_token(client, url)
     failures = []
     for bad_field, spec in declared.specs.items():
         if authz_world.dirty:
