@@ -18,6 +18,7 @@ from tests.conftest import browser_login
 pytestmark = pytest.mark.e2e
 
 SKIP_SUFFIXES = (".csv", ".json", ".pdf", ".zpl", ".png", ".svg", ".ico")
+PATHOLOGIST_ONLY = {"/genotyping/worklist"}
 LISTENER = """
 window.__csp = [];
 document.addEventListener('securitypolicyviolation', e => {
@@ -57,13 +58,25 @@ def test_pages_run_without_csp_violations(page: Any, live_server: Any) -> None:
     console.clear()
 
     visited = []
-    for path in [*_pages(app), f"/specimens/{code}", "/participants/S01-0003"]:
+    # The pathologist's worklist is theirs alone: visited below, signed in as them.
+    admin_pages = [p for p in _pages(app) if p not in PATHOLOGIST_ONLY]
+    for path in [*admin_pages, f"/specimens/{code}", "/participants/S01-0003"]:
         resp = page.goto(path)
         assert resp is not None and resp.status < 400, (path, resp and resp.status)
         page.wait_for_load_state("networkidle")
         violations = page.evaluate("window.__csp")
         assert violations == [], (path, violations)
         visited.append(path)
+    page.context.clear_cookies()
+    browser_login(page, "pathologist")
+    for path in sorted(PATHOLOGIST_ONLY):
+        resp = page.goto(path)
+        assert resp is not None and resp.status < 400, (path, resp and resp.status)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__csp") == [], path
+        visited.append(path)
+    page.context.clear_cookies()
+    browser_login(page, "admin")
     # The scan station in use: htmx swaps the result in.
     page.goto("/scan")
     page.keyboard.type(code)
