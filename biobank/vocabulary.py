@@ -366,7 +366,7 @@ FIELD_VALUES: Final[dict[str, str]] = {
     "origin": "origin", "classification": "classification", "oncogenicity": "oncogenicity",
     "role": "role", "screening_status": "screening_status", "stock": "stock",
     "assay": "assay", "consequence": "consequence", "men1_status": "men1_status",
-    "type": "specimen_type", "decision": "gate_decision",
+    "type": "specimen_type", "decision": "gate_decision", "kind": "location_kind",
 }
 
 _TABLES: Final[dict[str, dict[str, str]]] = {

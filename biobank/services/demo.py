@@ -68,7 +68,7 @@ STORAGE = (
     ("ln2_tank", "LN2 tank 1", (
         ("rack", "Rack 1", (("cryobox_10x10", "Viable cells 1"),)),
     )),
-    ("ffpe_cabinet", "FFPE block cabinet", (
+    ("ffpe_cabinet", "Cabinet A (FFPE, room temperature)", (
         ("shelf", "Drawer 1", (("block_box_5x10", "FFPE blocks 1"),
                                ("block_box_5x10", "FFPE blocks 2"))),
         ("shelf", "Drawer 2", (("slide_box_100", "FFPE slides 1"),)),

@@ -158,7 +158,7 @@ def test_empty_values_read_plainly(app: Flask, client_as: Any) -> None:
     html = client_as("monitor").get("/audit/?entity_id=BX000000").get_data(as_text=True)
     row = html[html.index('<tr data-event='):]
     row = row[:row.index("</tr>")]
-    assert '"count">Count</span>: — → 0' in row and '"note">note</span>: (empty) → n0' in row
+    assert "<div>Count: — → 0</div>" in row and "<div>note: — → n0</div>" in row
     assert "None" not in row
 
 

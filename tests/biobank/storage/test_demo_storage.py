@@ -28,8 +28,8 @@ def test_demo_has_a_freezer_hierarchy_with_boxes(app: Flask) -> None:
     paths = _paths(app)
     assert paths["Serum 1"] == "Freezer A (−80 °C) / Shelf 1 / Rack 1 / Serum 1"
     assert paths["Whole blood 1"] == "Freezer A (−80 °C) / Shelf 1 / Rack 2 / Whole blood 1"
-    assert paths["FFPE blocks 1"] == "FFPE block cabinet / Drawer 1 / FFPE blocks 1"
-    assert paths["FFPE slides 1"] == "FFPE block cabinet / Drawer 2 / FFPE slides 1"
+    assert paths["FFPE blocks 1"] == "Cabinet A (FFPE, room temperature) / Drawer 1 / FFPE blocks 1"
+    assert paths["FFPE slides 1"] == "Cabinet A (FFPE, room temperature) / Drawer 2 / FFPE slides 1"
     with get_db(app).transaction() as s:
         boxes = {b.name: b for b in s.execute(select(StorageBox)).unique().scalars()}
         assert (boxes["Serum 1"].n_rows, boxes["Serum 1"].n_cols) == (10, 10)
@@ -54,7 +54,7 @@ def test_demo_specimens_go_where_the_rules_send_them(app: Flask) -> None:
 
     assert put(boxes["Whole blood 1"], blood).endswith("Whole blood 1 / A1")
     assert put(boxes["FFPE blocks 1"], block) == \
-        "FFPE block cabinet / Drawer 1 / FFPE blocks 1 / A1"
+        "Cabinet A (FFPE, room temperature) / Drawer 1 / FFPE blocks 1 / A1"
 
 
 def test_seeding_again_adds_nothing_and_an_older_demo_gets_its_storage(tmp_path: Path) -> None:
