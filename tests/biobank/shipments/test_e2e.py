@@ -109,7 +109,7 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
     assert _scan(page, b, "#receive-result", ("received", 1)) == "received"
     # A slip: the technician picks "Thawed" by hand for c, which is fine.
     page.select_option("#damage", svc.condition_code("thawed"))
-    page.wait_for_selector('#receive-result [data-condition="thawed"]')
+    page.wait_for_selector('#condition-answer [data-condition="thawed"]')
     assert page.locator("[data-scan-input]").evaluate("el => el === document.activeElement")
     assert _scan(page, c, "#receive-result", ("damaged", 2)) == "damaged"
     assert page.locator("#damage").input_value() == svc.condition_code("intact")
