@@ -392,8 +392,11 @@ def lineage(specimen: Specimen) -> list[Specimen]:
     return out
 
 
-def sprec(specimen: Specimen) -> str:
-    """The SPREC v3 code from recorded data (services/sprec.py explains each element)."""
+def sprec(specimen: Specimen) -> str | None:
+    """The SPREC v3 code from recorded data (services/sprec.py explains each element); None
+    for DNA, a complex derivative that SPREC's seven-element code does not cover."""
     from . import sprec as sprec_codes  # it reads the storage, which imports this module
 
+    if specimen.specimen_type in sprec_codes.COMPLEX_DERIVATIVES:
+        return None
     return sprec_codes.code(specimen)
