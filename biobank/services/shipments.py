@@ -94,9 +94,10 @@ ACTIVE = ("draft", "ready", "shipped")
 
 
 def _status(shipment: Shipment) -> Msg:
-    # Inside an error message: the status code in English (as scripts have always read it),
-    # its label in another language.
-    return term(shipment.status, STATUS_LABELS.get(shipment.status))
+    # Inside an error message: the status's label in words ("partially received"), in the
+    # reader's language; scripts key on the error's code, never on its sentence.
+    label = STATUS_LABELS.get(shipment.status, shipment.status)
+    return term(label.lower(), label)
 WRITE_ROLES = ("technician", "admin")
 # How far the server clock may drift between two requests before "received before shipped".
 CLOCK_SLACK = timedelta(seconds=0)

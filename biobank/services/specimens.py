@@ -325,7 +325,7 @@ def create_derivative(
         raise InvalidTransition(
             "%(parent)s is %(status)s: derivatives come only from specimens in hand",
             parent=parent.barcode,
-            status=term(parent.status, vocabulary.STATUSES.get(parent.status)))
+            status=status_word(parent.status))
     if specimen_type not in vocabulary.SPECIMEN_TYPES:
         raise ValidationError(
             "unknown specimen type %(specimen_type)r",
