@@ -288,6 +288,7 @@ RECORDS: Final[dict[str, str]] = {
     "genotyping_variant": N_("Variant"),
     "participant": N_("Participant"),
     "shipment": N_("Shipment"),
+    "site": N_("Site"),
     "specimen": N_("Specimen"),
     "storage_box": N_("Box"),
     "storage_location": N_("Storage location"),

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, exists, select, text
 from sqlalchemy.orm import Session
 
+from .. import vocabulary
 from ..models import AuditEvent, User, utcnow
 from . import exports
 
@@ -216,16 +217,14 @@ def _any(session: Session, where: Filter, bound: ColumnElement[bool]) -> bool:
 
 
 def choices(session: Session) -> dict[str, list[str]]:
-    """The values the filter offers: the actions (and their families) and record types on
-    the trail, and the people who acted."""
-    actions = list(session.execute(
-        select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars())
+    """The values the filter offers: every action the application writes (and their
+    families) and every record type, from the vocabulary (a test holds it to the actions the
+    code writes), so no page view scans the trail for them; and the people who can act."""
+    actions = list(vocabulary.AUDIT_ACTIONS)
     families = sorted({a.split(".", 1)[0] + "." for a in actions if "." in a})
     return {
         "actions": sorted([*actions, *families]),
-        "entity_types": list(session.execute(
-            select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)
-        ).scalars()),
+        "entity_types": sorted(vocabulary.RECORDS),
         "actors": [*session.execute(select(User.username).order_by(User.username)).scalars(),
                    "system"],
     }

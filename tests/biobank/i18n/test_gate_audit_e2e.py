@@ -132,7 +132,8 @@ def test_monitor_filters_the_audit_and_exports_it(axe_page: Any, live_server: An
     long_row = page.locator("tr[data-event]", has_text="SPLONG2")
     sep = ": " if lang == "en" else "："  # the history's own words (biobank/history.py)
     assert f"volume{sep}— → 54" in long_row.inner_text()
-    assert f"note{sep}— → xxx" in long_row.inner_text()
+    empty = "(empty)" if lang == "en" else "（空）"
+    assert f"note{sep}{empty} → xxx" in long_row.inner_text()  # emptied, not never set
     assert not _serious_violations(page), _serious_violations(page)
 
     # The site's day (Beijing), not the server's UTC date: the filter is by local days.

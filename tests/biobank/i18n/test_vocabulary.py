@@ -40,6 +40,17 @@ def test_every_audit_action_the_code_writes_has_a_label() -> None:
     assert not missing, missing
 
 
+def test_every_record_type_the_code_writes_has_a_label() -> None:
+    """The audit filter offers the vocabulary's record types: each one written must be there."""
+    written = set()
+    for path in ROOT.rglob("*.py"):
+        written.update(re.findall(
+            r"audit\.record\(\s*[^,]+,\s*[^,]+,\s*(?:\"[a-z_.]+\"|[a-z_]+),\s*\"([a-z_]+)\"",
+            path.read_text(encoding="utf-8")))
+    assert {"specimen", "shipment", "site"} <= written
+    assert not sorted(written - set(vocabulary.RECORDS)), written - set(vocabulary.RECORDS)
+
+
 def test_every_consequence_the_engine_reports_has_a_label() -> None:
     assert set(SEVERITY) <= set(vocabulary.CONSEQUENCES)
 
