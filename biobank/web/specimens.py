@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from .. import localtime, vocabulary
+from .. import localtime
 from ..errors import BiobankError, ValidationError
 from ..inputs import Choice, DateTime, Integer, Number, Spec, Text
 from ..models import Specimen
@@ -18,6 +18,7 @@ from .auth import actor, login_required
 from .boundary import form, form_state
 from .transaction import db_session, refusals
 
+#: What a number input can hold (anything else typed is kept in a text input instead).
 NUMBER_INPUT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 bp = Blueprint("specimens", __name__, url_prefix="/specimens")
@@ -88,8 +89,9 @@ def _page(specimen: Specimen, error: BiobankError | None = None,
         correctable=list(specimens.CORRECTABLE),
         correct_inputs={name: _input_kind(spec) for name, spec in specimens.CORRECTABLE.items()},
         correct_chosen=_chosen_field(),
-        correct_units=vocabulary.UNITS,
-        correct_containers=list(vocabulary.CONTAINERS),
+        correct_choices={name: (spec.values, specimens.CHOICE_DOMAINS[name])
+                         for name, spec in specimens.CORRECTABLE.items()
+                         if isinstance(spec, Choice)},
         quantity=specimens.QUANTITY,
         # A refused quantity a number input cannot hold ("1,5", "lots") is shown as typed.
         is_number=lambda text: bool(NUMBER_INPUT.fullmatch(text.strip())),
@@ -142,7 +144,8 @@ def correct(barcode: str) -> Response:
     f = CORRECT.read()
     field = f.get("field") or ""
     if f.get("choose"):  # no JavaScript: the page again, with the input for this field
-        return redirect(url_for(".detail", barcode=specimen.barcode, correct=field)
+        chosen = field if field in specimens.CORRECTABLE else None
+        return redirect(url_for(".detail", barcode=specimen.barcode, correct=chosen)
                         + "#correct-form")
     value: object = f.get("value", "")
     if isinstance(specimens.CORRECTABLE.get(field), DateTime) and str(value).strip():

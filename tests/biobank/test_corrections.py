@@ -218,3 +218,20 @@ def test_a_bad_value_is_refused_beside_it_and_kept(client_as: Any, db: Any, fiel
         assert f'value="{raw}"' in control.group(), control.group()
     if raw == "lots":  # a number input cannot hold it either: shown as typed, in a text input
         assert 'type="number"' not in control.group()
+
+
+def test_a_value_from_another_fields_input_is_judged_by_the_field_sent(client_as: Any,
+                                                                        db: Any) -> None:
+    """Without JavaScript the field can be changed while the time picker is still shown: the
+    server parses the value as the field sent (a quantity), refuses it beside the value, and
+    the page comes back with the quantity's input holding what was sent."""
+    code = specimen_code(db, status="collected", site="S01")
+    c = client_as("s01.tech")
+    before = row_counts(c.application)
+    r = post_form(c, f"/specimens/{code}/correct",
+                  {"field": "quantity", "value": "2025-03-05T08:15", "reason": "typo"})
+    assert r.status_code == 422 and row_counts(c.application) == before
+    form = _form(html.unescape(r.get_data(as_text=True)))
+    assert "Quantity (mL)" in form and 'data-field="value"' in form
+    control = re.search(r'<input id="correct-value"[^>]*>', form)
+    assert control is not None and 'value="2025-03-05T08:15"' in control.group()
