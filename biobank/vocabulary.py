@@ -374,6 +374,7 @@ FIELD_VALUES: Final[dict[str, str]] = {
     "role": "role", "screening_status": "screening_status", "stock": "stock",
     "assay": "assay", "consequence": "consequence", "men1_status": "men1_status",
     "type": "specimen_type", "decision": "gate_decision", "kind": "location_kind",
+    "unit": "unit",
 }
 
 _TABLES: Final[dict[str, dict[str, str]]] = {

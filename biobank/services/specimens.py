@@ -14,9 +14,16 @@ from sqlalchemy.orm import Session
 from labels import ids
 
 from .. import vocabulary
-from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from ..errors import (
+    Conflict,
+    FieldError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from ..i18n import N_, Msg, joined, term
-from ..inputs import Number, check_instant
+from ..inputs import Choice, DateTime, Number, Spec, Text, check_instant
 from ..models import (
     ExpectedSpecimen,
     IdCounter,
@@ -72,9 +79,20 @@ def status_word(status: str) -> Msg:
 #: than 100,000 of any unit in vocabulary.UNITS.
 QUANTITY = Number(low=Decimal(0), high=Decimal(100_000), places=3)
 
-# Fields a technician may correct after collection; any correction needs a reason.
-CORRECTABLE = {"collected_at", "centrifuged_at", "frozen_at", "quantity", "unit", "container",
-               "notes"}
+#: Fields a technician may correct after collection, in the order the correction form offers
+#: them, each with what its new value may be: the form picks its input by the spec and the
+#: value is parsed by it. Any correction needs a reason.
+CORRECTABLE: dict[str, Spec] = {
+    "collected_at": DateTime(),
+    "centrifuged_at": DateTime(),
+    "frozen_at": DateTime(),
+    "quantity": QUANTITY,
+    "unit": Choice(vocabulary.UNITS),
+    "container": Choice(tuple(vocabulary.CONTAINERS)),
+    "notes": Text(500),
+}
+#: The vocabulary domain whose words a choice field's values are shown by.
+CHOICE_DOMAINS: dict[str, str] = {"unit": "unit", "container": "container"}
 
 
 def allocate_id(session: Session, prefix: str) -> str:
@@ -263,20 +281,28 @@ def parse_time(raw: Any, field: str) -> datetime:
 
 
 def _parse_value(field: str, raw: Any) -> Any:
-    if field in {"collected_at", "centrifuged_at", "frozen_at"}:
-        value = parse_time(raw, field)
+    """The new value of ``field`` parsed by its spec; a refusal names the form's ``value``
+    field, which is where the correction form shows it."""
+    spec = CORRECTABLE[field]
+    if isinstance(spec, Text):
+        return spec.clean("value", "" if raw is None else str(raw))
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise FieldError("%(field)s is required", field="value", code="required")
+    if isinstance(spec, DateTime):
+        value = parse_time(raw, "value")
         if value > utcnow() + timedelta(minutes=5):
-            raise ValidationError("%(field)s: time is in the future", field=field)
+            raise ValidationError("%(field)s: time is in the future",
+                                  field=vocabulary.word("field", field))
         return value
-    if field == "quantity":
-        return QUANTITY.clean("value", raw)
-    if field == "unit" and raw not in vocabulary.UNITS:
-        raise ValidationError(
-            "unit: %(raw)r is not one of %(units)s",
-            raw=raw, units=", ".join(vocabulary.UNITS))
-    if field == "container" and raw not in vocabulary.CONTAINERS:
-        raise ValidationError("container: unknown container %(raw)r", raw=raw)
-    return str(raw)[:500]
+    if isinstance(spec, Choice):
+        if raw not in spec.values:
+            # The allowed values by their words, not their codes (a container's code reads
+            # "edta_tube_4ml"); units are their own symbols.
+            raise FieldError(
+                "%(field)s: choose one of %(choices)s", field="value", code="bad_choice",
+                choices=joined(vocabulary.word(CHOICE_DOMAINS[field], v) for v in spec.values))
+        return raw
+    return spec.clean("value", raw)
 
 
 def correct(
@@ -293,7 +319,7 @@ def correct(
     if field not in CORRECTABLE:
         raise ValidationError(
             "%(field)r cannot be corrected (correctable: %(correctable)s)",
-            field=field, correctable=", ".join(sorted(CORRECTABLE)))
+            field=field, correctable=", ".join(CORRECTABLE))
     if not reason or not reason.strip():
         raise ValidationError("a correction needs a reason", code="reason_required")
     value = _parse_value(field, raw)

@@ -97,8 +97,29 @@
     xhr.send(new FormData(form));
   });
 
+  // The specimen correction form: the value's input follows the field selected (a date-time
+  // picker, a number with its unit, the allowed values, text), taken from the form's
+  // <template>s. Without this script the form's own button asks the server for that input.
+  function correctionForm() {
+    var field = document.querySelector("[data-correct-field]");
+    var slot = document.querySelector("[data-correct-value]");
+    if (!field || !slot) { return; }
+    var choose = document.querySelector("[data-correct-choose]");
+    if (choose) { choose.hidden = true; }
+    field.addEventListener("change", function () {
+      var template = null;
+      document.querySelectorAll("template[data-correct-for]").forEach(function (t) {
+        if (t.getAttribute("data-correct-for") === field.value) { template = t; }
+      });
+      if (!template) { return; }
+      while (slot.firstChild) { slot.removeChild(slot.firstChild); }
+      slot.appendChild(template.content.cloneNode(true));
+    });
+  }
+
   document.addEventListener("htmx:afterSwap", function (ev) { afterResult(ev.detail.target); });
   document.addEventListener("DOMContentLoaded", function () {
+    correctionForm();
     var input = document.querySelector("[data-scan-input]");
     if (input) {
       input.focus();

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -10,19 +11,24 @@ from werkzeug.wrappers import Response
 
 from .. import localtime
 from ..errors import BiobankError, ValidationError
-from ..inputs import Choice, Integer, Number, Spec, Text
+from ..inputs import Choice, DateTime, Integer, Number, Spec, Text
 from ..models import Specimen
 from ..services import access, audit, specimens, sprec
 from .auth import actor, login_required
-from .boundary import form
+from .boundary import form, form_state
 from .transaction import db_session, refusals
+
+#: What a number input can hold (anything else typed is kept in a text input instead).
+NUMBER_INPUT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 bp = Blueprint("specimens", __name__, url_prefix="/specimens")
 
 PAGE_ACTIONS = ("consume", "dispose", "lose")
 # A service's refusal of a correction is about the value typed (a time in the future, a
-# container not in the vocabulary, the value it already has), or about the reason.
-CORRECT = form("specimens.correct", field=Text(32), value=Text(500), reason=Text(500)
+# container not in the vocabulary, the value it already has), or about the reason. ``choose``
+# is the button that, without JavaScript, shows the input fitting the field selected.
+CORRECT = form("specimens.correct", field=Text(32),
+               value=Text(500), reason=Text(500), choose=Choice(("1",))
                ).shown_on("specimens.detail", invalid="value", conflict="value",
                           reason_required="reason")
 ACTION = form("specimens.action", action=Choice(PAGE_ACTIONS), reason=Text(500)
@@ -45,6 +51,24 @@ PREANALYTICS = form("specimens.preanalytics",
                        for k, (kind, spec) in sprec.FIELDS.items()})
 
 
+def _input_kind(spec: Spec) -> str:
+    """Which input the correction form shows for a field of this spec."""
+    if isinstance(spec, DateTime):
+        return "time"
+    if isinstance(spec, Number):
+        return "number"
+    if isinstance(spec, Choice):
+        return "choice"
+    return "text"
+
+
+def _chosen_field() -> str:
+    """The field whose input the correction form shows first: the one of a refused correction
+    (its value kept), else the one chosen without JavaScript (``?correct=``), else the first."""
+    chosen = form_state("specimens.correct").value("field") or request.args.get("correct", "")
+    return chosen if chosen in specimens.CORRECTABLE else next(iter(specimens.CORRECTABLE))
+
+
 def _page(specimen: Specimen, error: BiobankError | None = None,
           values: dict[str, Any] | None = None) -> str:
     s = db_session()
@@ -63,7 +87,15 @@ def _page(specimen: Specimen, error: BiobankError | None = None,
         error=error,
         lineage=specimens.lineage(specimen),
         history=audit.history(s, "specimen", specimen.barcode),
-        correctable=sorted(specimens.CORRECTABLE),
+        correctable=list(specimens.CORRECTABLE),
+        correct_inputs={name: _input_kind(spec) for name, spec in specimens.CORRECTABLE.items()},
+        correct_chosen=_chosen_field(),
+        correct_choices={name: (spec.values, specimens.CHOICE_DOMAINS[name])
+                         for name, spec in specimens.CORRECTABLE.items()
+                         if isinstance(spec, Choice)},
+        quantity=specimens.QUANTITY,
+        # A refused quantity a number input cannot hold ("1,5", "lots") is shown as typed.
+        is_number=lambda text: bool(NUMBER_INPUT.fullmatch(text.strip())),
         actions=PAGE_ACTIONS,
     )
 
@@ -112,8 +144,14 @@ def correct(barcode: str) -> Response:
     specimen = access.get_specimen(s, user, barcode)
     f = CORRECT.read()
     field = f.get("field") or ""
+    if f.get("choose"):  # no JavaScript: the page again, with the input for this field
+        chosen = field if field in specimens.CORRECTABLE else None
+        return redirect(url_for(".detail", barcode=specimen.barcode, correct=chosen)
+                        + "#correct-form")
     value: object = f.get("value", "")
-    if field in {"collected_at", "centrifuged_at", "frozen_at"}:  # typed in local time (i18n)
+    if isinstance(specimens.CORRECTABLE.get(field), DateTime) and str(value).strip():
+        # The browser's date-time picker (or a date typed the way people write it) holds the
+        # site's wall-clock time, without a zone.
         value = localtime.parse_datetime(str(value), specimen.participant.site.timezone,
                                          field="value")
     specimens.correct(s, user, specimen, field, value, f.get("reason", ""))

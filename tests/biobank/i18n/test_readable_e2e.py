@@ -86,11 +86,16 @@ def test_changed_pages_have_no_serious_accessibility_violations(axe_page: Any,
             ("s01.coord", ["/participants/", f"/participants/{demo.participant}",
                            f"/genotyping/participants/{demo.participant}/gate",
                            f"/genotyping/participants/{demo.participant}"]),
-            ("monitor", ["/audit/", f"/specimens/{demo.tumour}"])):
+            ("monitor", ["/audit/", f"/specimens/{demo.tumour}"]),
+            # The correction form with each kind of value input: time, number, choice, text.
+            ("cb.tech", [f"/specimens/{demo.blood}?correct={field}"
+                         for field in ("collected_at", "quantity", "container", "notes")])):
         page.context.clear_cookies()
         browser_login(page, user)
         _switch_to(page, lang)
         for path in paths:
             page.goto(path)
+            if "?correct=" in path:  # the form is there to be checked
+                assert page.locator("#correct-value").count() == 1
             problems[f"{user} {path}"] = _serious_violations(page)
     assert not any(problems.values()), {k: v for k, v in problems.items() if v}
