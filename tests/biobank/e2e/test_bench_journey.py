@@ -21,6 +21,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,28 @@ def _entry_text(page: Any, n: int) -> str:
     return str(entries.nth(entries.count() - 1 - n).inner_text())
 
 
+def _each(codes: list[str], outcome: str) -> list[tuple[str, str]]:
+    return [(c, outcome) for c in codes]
+
+
+def _burst(page: Any, steps: list[tuple[str, str]],
+           before: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """Scan the codes of ``steps`` at scanner speed; once all are answered the screen's
+    scan list (after the ``before`` entries already on it) shows each against its
+    outcome. Returns the codes scanned."""
+    codes = [c for c, _o in steps]
+    scan_fast(page, codes)
+    assert screen_log(page, len(before) + len(steps)) == [*before, *steps]
+    return codes
+
+
+def _box_map(page: Any) -> dict[str, str]:
+    """Specimen → position, as the box map on the page shows it."""
+    return dict(page.evaluate(
+        "() => [...document.querySelectorAll('#box-grid td[data-specimen]')].map(td =>"
+        " [td.dataset.specimen, td.dataset.position])"))
+
+
 def _place(s: Any, code: str) -> tuple[str, str] | None:
     pos = storage.position_of(s, specimen(s, code))
     return None if pos is None else (pos.box.barcode, storage.position_name(pos.row_no,
@@ -127,14 +150,14 @@ def test_bench_journey_at_scanner_speed(page: Any, live_server: Any, tmp_path: P
     aliquots = _aliquots(app, blood)
     ship = [*blood, block, *aliquots]  # the thirteen tubes S01 ships
 
-    # --- S01 packs at speed: a misread label (then read right) and a tube that does not
-    # belong, taken out on the page before shipping.
+    # --- S01 packs at speed: a label read twice, a misread label (then read right) and a
+    # tube that does not belong, taken out on the page before shipping.
     code = shipping.create_on_page(page)
     packed = [*ship[:5], wrong, *ship[5:]]
-    typed = [*packed[:8], misread(packed[8]), *packed[8:]]
-    scan_fast(page, typed)
-    assert screen_log(page, len(typed)) == [
-        (c, "bad_check" if n == 8 else "packed") for n, c in enumerate(typed)]
+    steps = [*_each(packed[:2], "packed"), (packed[1], "already_packed"),
+             *_each(packed[2:8], "packed"), (misread(packed[8]), "bad_check"),
+             *_each(packed[8:], "packed")]
+    _burst(page, steps)
     assert _counts(page)["manifest"] == str(len(packed))
     shipping.unpack_on_page(page, wrong)
     assert _counts(page)["manifest"] == str(len(ship))
@@ -151,18 +174,18 @@ def test_bench_journey_at_scanner_speed(page: Any, live_server: Any, tmp_path: P
     assert haemolysed in sheet and thawed in sheet
     shipping.open_receipt(page, code)
     damaged, flagged, missing = ship[2], ship[4], ship[-1]
-    burst = [*ship[:2], haemolysed, damaged, ship[3], thawed, flagged, *ship[5:8], stray,
-             *ship[8:-1], code]
-    scan_fast(page, burst)
-    log = screen_log(page, len(burst))
-    expect = {haemolysed: "condition", thawed: "condition", damaged: "damaged",
-              flagged: "damaged", stray: "extra", code: "confirm_finish"}
-    assert log == [(c, expect.get(c, "received")) for c in burst]
-    # Each card applied to the tube after it only: the next tube is received intact.
-    # The first scan of the shipment label names the count and finishes nothing.
+    # Each card applies to the tube after it only: the next tube is received intact. A tube
+    # read twice is recorded once. The shipment label with a tube still in the box (the last
+    # one) names the count and finishes nothing.
+    steps = [*_each(ship[:2], "received"), (haemolysed, "condition"), (damaged, "damaged"),
+             (ship[3], "received"), (thawed, "condition"), (flagged, "damaged"),
+             *_each(ship[5:7], "received"), (ship[6], "duplicate"), (stray, "extra"),
+             *_each(ship[7:-1], "received"), (code, "confirm_finish")]
+    burst = _burst(page, steps)
     last = page.locator("[data-scan-log] > li").first
     assert last.locator("[data-outcome]").get_attribute("data-missing") == "1"
     assert "1 tubes not scanned yet" in last.inner_text()
+    assert page.locator("#finish-receipt").get_attribute("data-missing") == "1"
     assert page.url.endswith(f"/shipments/{code}/receive")
     counts = _counts(page)
     assert [counts[k] for k in ("received", "damaged", "extra", "packed")] == ["10", "2", "1",
@@ -197,25 +220,30 @@ def test_bench_journey_at_scanner_speed(page: Any, live_server: Any, tmp_path: P
     freezer = make_freezer(app, name="Journey box").box
     cabinet = make_freezer(app, box_type="block_box_5x10", kind="ffpe_cabinet",
                            unit_name="FFPE cabinet", name="Journey blocks").box
-    received = [c for c in burst if c in set(ship) | {stray}]
-    page.goto(f"/storage/boxes/{freezer}")
-    scan_fast(page, received)
-    assert screen_log(page, len(received)) == [
-        (c, "storage_refused" if c == block else "stored") for c in received]
+    received = [c for c in dict.fromkeys(burst) if c in {*ship, stray}]
     frozen = [c for c in received if c != block]
+    page.goto(f"/storage/boxes/{freezer}")
+    _burst(page, [*_each(received[:3], "stored"), (received[2], "already_there"),
+                  *[(c, "storage_refused" if c == block else "stored") for c in received[3:]]])
+    # The box map shows each tube where the server put it: in the order scanned.
+    with get_db(app).transaction() as s:
+        b = storage.get_box(s, user(s, "cb.tech"), freezer)
+        fill = [storage.position_name(r, c) for r, c in storage.fill_sequence(b)]
+    assert _box_map(page) == {c: fill[n] for n, c in enumerate(frozen)}
     page.goto(f"/storage/boxes/{cabinet}")
-    scan_fast(page, [block])
-    assert screen_log(page, 1) == [(block, "stored")]
+    _burst(page, [(block, "stored")])
+    assert _box_map(page) == {block: "A1"}
 
     # --- Check four tubes out at speed, then back in.
     used = [stray, damaged, flagged, frozen[0]]
     page.goto("/storage/use")
-    scan_fast(page, used)
-    assert screen_log(page, len(used)) == [(c, "check_out") for c in used]
+    out = [*_each(used[:2], "check_out"), (used[1], "invalid_transition"),
+           *_each(used[2:], "check_out")]
+    _burst(page, out)
+    # The mode is switched once every answer is in: each scan carries the mode it was
+    # scanned in, so the switch does not race the scans still queued.
     page.check("input[name=mode][value=check_in]")
-    scan_fast(page, used)
-    assert screen_log(page, 2 * len(used)) == [
-        *[(c, "check_out") for c in used], *[(c, "check_in") for c in used]]
+    _burst(page, _each(used, "check_in"), before=out)
 
     # --- The record agrees with the scans, screen by screen.
     assert recorded(app, "specimen.collect", labels) == labels
@@ -230,8 +258,6 @@ def test_bench_journey_at_scanner_speed(page: Any, live_server: Any, tmp_path: P
         sh = s.execute(select(Shipment).where(Shipment.barcode == code)).scalar_one()
         assert sh.status == "closed"
         # The frozen tubes fill the box in the order scanned; the block is in the cabinet.
-        b = storage.get_box(s, user(s, "cb.tech"), freezer)
-        fill = [storage.position_name(r, c) for r, c in storage.fill_sequence(b)]
         places = {c: _place(s, c) for c in [*ship, stray, wrong]}
         assert places == {**{c: (freezer, fill[n]) for n, c in enumerate(frozen)},
                           block: (cabinet, "A1"), missing: None, wrong: None}
