@@ -91,6 +91,37 @@ def test_a_condition_card_is_refused_by_name_elsewhere(app: Flask, client_as: An
     assert code == 422 and err["error"]["code"] == "condition_card"
 
 
+def _missing_seen(html: str) -> str:
+    m = re.search(r'<input type="hidden" id="missing-seen" name="missing_seen" value="(\d+)"',
+                  html)
+    assert m, "no missing_seen field"
+    return m.group(1)
+
+
+def test_a_double_read_of_the_shipment_label_does_not_finish(app: Flask, client_as: Any,
+                                                               api_token: Any) -> None:
+    """Every scan carries the count of unscanned tubes the screen showed: the label's second
+    read, sent before the first answer named a count, is answered with the count again."""
+    cb, code, (a, _b, _c) = _receiving(app, client_as, api_token, 3)
+    page = cb.get(f"/shipments/{code}/receive").get_data(as_text=True)
+    assert _missing_seen(page) == "0"
+    post_form(cb, f"/shipments/{code}/receive", {"code": a, "missing_seen": "0"}, headers=HX)
+    for _read in range(2):  # the label and the scanner's double read, both sent with 0
+        r = post_form(cb, f"/shipments/{code}/receive", {"code": code, "missing_seen": "0"},
+                      headers=HX)
+        html = r.get_data(as_text=True)
+        assert _outcome(html) == "confirm_finish" and 'data-missing="2"' in html
+        # The count reaches the scan form, out of band, for the next scan to carry.
+        assert _missing_seen(html) == "2" and 'id="missing-seen"' in html
+    assert 'data-shipment-status="shipped"' in cb.get(f"/shipments/{code}").get_data(
+        as_text=True)
+    # Without JavaScript the page itself carries the count it shows.
+    assert _missing_seen(cb.get(f"/shipments/{code}/receive").get_data(as_text=True)) == "2"
+    r = post_form(cb, f"/shipments/{code}/receive", {"code": code, "missing_seen": "2"},
+                  headers=HX)
+    assert r.headers.get("HX-Redirect") == f"/shipments/{code}"
+
+
 def test_the_shipment_label_twice_finishes_with_missing_tubes(app: Flask, client_as: Any,
                                                                api_token: Any) -> None:
     cb, code, (a, b, c) = _receiving(app, client_as, api_token, 3)
