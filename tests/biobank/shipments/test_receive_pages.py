@@ -1,9 +1,10 @@
 """The receiving and packing pages as the scanner drives them: a condition card for the next
 tube only (the condition select is reset after each tube), a card refused by name on every
-other scan screen, the shipment label scanned twice to finish with unscanned tubes, the
-finish button that names the count, an already-received shipment scanned by its receiver,
-resolutions that clear a flag or accept an extra, a tube taken out of a draft, shipping after
-a confirmation page, and the printable sheet of condition cards (its barcodes decode)."""
+other scan screen, the shipment label scanned twice to finish with unscanned tubes (a double
+read sent before the count was shown asks again), the finish button that names the count, an
+already-received shipment scanned by its receiver, resolutions that clear a flag or accept an
+extra, a tube taken out of a draft, shipping after a confirmation page, and the printable
+sheet of condition cards (its barcodes decode)."""
 
 from __future__ import annotations
 
