@@ -111,14 +111,12 @@ def _each(codes: list[str], outcome: str) -> list[tuple[str, str]]:
 
 
 def _burst(page: Any, steps: list[tuple[str, str]],
-           before: Sequence[tuple[str, str]] = ()) -> list[str]:
+           before: Sequence[tuple[str, str]] = ()) -> None:
     """Scan the codes of ``steps`` at scanner speed; once all are answered the screen's
     scan list (after the ``before`` entries already on it) shows each against its
-    outcome. Returns the codes scanned."""
-    codes = [c for c, _o in steps]
-    scan_fast(page, codes)
+    outcome."""
+    scan_fast(page, [c for c, _o in steps])
     assert screen_log(page, len(before) + len(steps)) == [*before, *steps]
-    return codes
 
 
 def _box_map(page: Any) -> dict[str, str]:
@@ -195,8 +193,11 @@ def test_bench_journey_at_scanner_speed(page: Any, live_server: Any, tmp_path: P
              *_each(ship[7:-1], "received"), *_each([code, code], "confirm_finish")]
     burst = [c for c, _o in steps]
     scan_fast(page, burst)
-    while not held:  # the tubes' answers come first, in scan order
+    for _turn in range(1200):  # its first read is sent once the tubes before it are answered
+        if held:
+            break
         page.wait_for_timeout(50)
+    assert held, "the shipment label's first read was never sent"
     held[0].continue_()
     assert screen_log(page, len(steps)) == steps
     page.unroute(f"**/shipments/{code}/receive")
