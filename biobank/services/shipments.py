@@ -677,13 +677,19 @@ class FinishScan:
 
 
 def finish_scan(session: Session, user: User, shipment: Shipment, *,
-                package_condition: str | None = None, temperature: Any = None) -> FinishScan:
+                package_condition: str | None = None, temperature: Any = None,
+                seen: int | None = None) -> FinishScan:
     """The shipment label scanned while receiving. With every tube scanned the receipt
     finishes; otherwise the first scan only says how many tubes would become missing, and a
-    second scan of the label (with no tube or card between) finishes."""
+    second scan of the label (with no tube or card between) finishes.
+
+    ``seen`` is the count of unscanned tubes the screen showed when the second scan was
+    made (the receive page sends it; None: not known). A scanner reading the label twice
+    sends the second read before the first answer is on the screen: that read names no
+    count, so it only says the count again, and nobody finishes a count they did not see."""
     shipment, receipt = _open_receipt(session, user, shipment.barcode)
     unscanned = sum(1 for it in shipment.items if it.state == "packed")
-    if unscanned and not receipt.finish_pending:
+    if unscanned and (not receipt.finish_pending or seen not in (None, unscanned)):
         receipt.finish_pending = True
         receipt.next_condition = None
         session.flush()

@@ -87,7 +87,7 @@ ACTION = form("shipments.action", op=Choice(("ready", "reopen", "ship", "cancel"
 RESOLVE = form("shipments.resolve", specimen=Text(64), reason=Text(500),
                action=Choice(svc.RESOLUTION_ACTIONS), next=Text(16))
 RECEIVE = form("shipments.receive", code=Text(200), damage=Choice(tuple(svc.DAMAGE)),
-               **_ARRIVAL)
+               missing_seen=Integer(high=100_000), **_ARRIVAL)
 FINISH = form("shipments.finish", expect_missing=Integer(high=100_000), **_ARRIVAL)
 
 
@@ -301,7 +301,7 @@ def receive(code: str) -> Any:
         return _scan_answer("shipments/_receive_result.html", "shipments/receive.html", code,
                             answer, None)
     answer = svc.finish_scan(s, user, sh, package_condition=f.get("package_condition"),
-                             temperature=f.get("temperature"))
+                             temperature=f.get("temperature"), seen=f.get("missing_seen"))
     if not answer.finished:
         return _scan_answer("shipments/_receive_result.html", "shipments/receive.html", code,
                             answer, None)

@@ -12,18 +12,19 @@ import pytest
 from sqlalchemy import select
 
 from biobank import get_db
-from biobank.models import AuditEvent, ExpectedSpecimen, Participant, Site, Specimen, User
+from biobank.models import ExpectedSpecimen, Participant, Site
 from biobank.services import shipments, specimens, storage
 from tests.conftest import browser_login
+
+from .scanning import misread as _misread
+from .scanning import recorded, scan_fast, screen_log
+from .scanning import specimen as _specimen
+from .scanning import user as _user
 
 pytestmark = pytest.mark.e2e
 
 N = 30
 BAD_AT = 10  # the misread label comes after this many good ones
-
-
-def _user(s: Any, name: str) -> User:
-    return s.execute(select(User).where(User.username == name)).scalar_one()
 
 
 def _new_tubes(live_server: Any, n: int = N) -> list[str]:
@@ -40,10 +41,6 @@ def _new_tubes(live_server: Any, n: int = N) -> list[str]:
         made = [specimens.create_expected(s, tech, participant, expected, 100 + i)
                 for i in range(n)]
         return [sp.barcode for sp in made]
-
-
-def _specimen(s: Any, code: str) -> Specimen:
-    return s.execute(select(Specimen).where(Specimen.barcode == code)).scalar_one()
 
 
 def _collected(live_server: Any) -> list[str]:
@@ -103,45 +100,20 @@ def _stored(live_server: Any) -> list[str]:
     return codes
 
 
-def _misread(code: str) -> str:
-    return code[:-1] + ("0" if code[-1] != "0" else "1")
-
-
 def _scan_fast(page: Any, codes: list[str]) -> list[str]:
     """Type the codes as a scanner does, with one misread label after the first BAD_AT;
     returns what was typed, in order."""
     typed = [*codes[:BAD_AT], _misread(codes[BAD_AT]), *codes[BAD_AT:]]
-    page.focus("[data-scan-input]")
-    for code in typed:
-        page.keyboard.type(code, delay=5)
-        page.keyboard.press("Enter")
-        page.wait_for_timeout(20)
+    scan_fast(page, typed)
     return typed
 
 
 def _screen_log(page: Any, typed: list[str]) -> list[tuple[str, str]]:
-    """(code, outcome) of each entry of the scan list, oldest first, once all are answered."""
-    page.wait_for_function(
-        "n => { const e = document.querySelectorAll('[data-scan-log] > li');"
-        " return e.length === n && [...e].every(li =>"
-        " li.dataset.scanState === 'answered' && li.querySelector('[data-outcome]')); }",
-        arg=len(typed), timeout=60_000)
-    rows = page.evaluate(
-        "() => [...document.querySelectorAll('[data-scan-log] > li')].map(li =>"
-        " [li.dataset.scanCode, li.querySelector('[data-outcome]').dataset.outcome])")
-    assert page.locator("[data-scan-queue]").inner_text().strip() == ""  # nothing waiting
-    assert page.locator("[data-scan-input]").input_value() == ""
-    return [(code, outcome) for code, outcome in reversed(rows)]
+    return screen_log(page, len(typed))
 
 
 def _recorded(live_server: Any, action: str, codes: list[str]) -> list[str]:
-    """The specimens named by ``action`` audit events, in the order they were written."""
-    with get_db(live_server.app).transaction() as s:
-        events = s.execute(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
-        ).scalars()
-        named = [str(e.changes.get("specimen") or e.entity_id) for e in events]
-    return [c for c in named if c in set(codes)]
+    return recorded(live_server.app, action, codes)
 
 
 def _check(page: Any, live_server: Any, codes: list[str], typed: list[str], ok: str,

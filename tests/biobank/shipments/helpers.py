@@ -49,3 +49,52 @@ def shipped(site_api: Api, codes: list[str], tracking: str = "SF1234567890") -> 
     site_api.ok("POST", f"/shipments/{code}/ready")
     site_api.ok("POST", f"/shipments/{code}/ship")
     return str(code)
+
+
+# --- The same steps on the pages, in Chromium (Playwright ``page``).
+
+def create_on_page(page: Any) -> str:
+    """A draft dry-ice shipment created on the shipments page; returns its code, its page
+    open with the scan input ready for packing."""
+    page.goto("/shipments/")
+    page.select_option("#conditions", "dry_ice")
+    page.click("#create-shipment")
+    page.wait_for_url("**/shipments/SH*")
+    return str(page.url.rstrip("/").split("/")[-1])
+
+
+def unpack_on_page(page: Any, tube: str) -> None:
+    page.locator(f'form[data-unpack="{tube}"] button').click()
+    page.wait_for_selector(f"text={tube} taken out of the shipment")
+
+
+def to_ship_confirmation(page: Any, tracking: str) -> None:
+    """Courier, tracking number and logger saved, the shipment marked ready and Ship pressed:
+    the confirmation page is open and nothing has shipped yet."""
+    page.fill("#f-courier", "SF Express")
+    page.fill("#f-tracking", tracking)
+    page.fill("#f-logger", "TL-9")
+    page.click("#save-details")
+    page.wait_for_selector("text=Details saved.")
+    page.click("#op-ready")
+    page.wait_for_selector('[data-shipment-status="ready"]')
+    page.click("#op-ship")
+    page.wait_for_selector("[data-ship-confirm]")
+
+
+def open_receipt(page: Any, code: str) -> None:
+    """The shipment label scanned on arrival (−70 °C): its receive page opens."""
+    page.goto("/shipments/receive")
+    page.fill("#temperature", "-70")
+    page.locator("[data-scan-input]").focus()
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/shipments/{code}/receive")
+
+
+def resolve_on_page(page: Any, tube: str, action: str, reason: str) -> None:
+    form = page.locator(f'form[data-resolve="{tube}"]')
+    form.locator("select").select_option(action)
+    form.locator("input[name=reason]").fill(reason)
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector(f'[data-item="{tube}"] [data-resolution="{action}"]')

@@ -21,7 +21,14 @@ from tests.biobank.i18n.test_bench_e2e import _scan as _scan_answer
 from tests.biobank.storage.conftest import make_freezer
 from tests.conftest import browser_login
 
-from .helpers import tubes
+from .helpers import (
+    create_on_page,
+    open_receipt,
+    resolve_on_page,
+    to_ship_confirmation,
+    tubes,
+    unpack_on_page,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -60,11 +67,7 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
 
     # --- S01: pack five tubes by scanning, take the wrongly packed d out, ship.
     browser_login(page, "s01.tech")
-    page.goto("/shipments/")
-    page.select_option("#conditions", "dry_ice")
-    page.click("#create-shipment")
-    page.wait_for_url("**/shipments/SH*")
-    code = page.url.rstrip("/").split("/")[-1]
+    code = create_on_page(page)
     scan = page.locator("[data-scan-input]")
     assert scan.evaluate("el => el === document.activeElement")
     for n, t in enumerate((a, b, c, d, e), start=1):
@@ -72,18 +75,11 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
     assert scan.evaluate("el => el === document.activeElement && el.value === ''")
     counts = page.locator("[data-counts]").inner_text()
     assert "Tubes packed" in counts and "Awaiting scan" not in counts
-    page.locator(f'form[data-unpack="{d}"] button').click()
-    page.wait_for_selector(f"text={d} taken out of the shipment")
+    unpack_on_page(page, d)
     assert page.locator(f'[data-item="{d}"]').count() == 0
     assert page.locator('[data-count="manifest"]').inner_text() == "4"
-    page.fill("#f-courier", "SF Express")
-    page.fill("#f-tracking", "SF-E2E-0001")
-    page.fill("#f-logger", "TL-9")
-    page.click("#save-details")
-    page.click("#op-ready")
-    page.click("#op-ship")
     # Nothing has shipped yet: the confirmation page says what leaves.
-    page.wait_for_selector("[data-ship-confirm]")
+    to_ship_confirmation(page, "SF-E2E-0001")
     assert "SF-E2E-0001" in page.locator("main").inner_text()
     assert page.locator("[data-ship-confirm] [data-count=manifest]").inner_text() == "4"
     page.click("#confirm-ship")
@@ -92,12 +88,7 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
     # --- CB: scan the shipment, then the tubes.
     page.context.clear_cookies()
     browser_login(page, "cb.tech")
-    page.goto("/shipments/receive")
-    page.fill("#temperature", "-70")
-    page.locator("[data-scan-input]").focus()
-    page.keyboard.type(code)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"**/shipments/{code}/receive")
+    open_receipt(page, code)
     # The sheet of condition cards is one click away, and its cards are what is scanned.
     assert page.locator('a[href$="/shipments/conditions.pdf"]').count() == 1
     card = _scan_answer(page, svc.condition_code("haemolysed"), "condition", "#receive-result")
@@ -130,17 +121,11 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
     assert page.locator("#op-close").is_disabled()
 
     # --- Resolve each with a reason: keep a, clear c's wrong flag, e lost, accept the stray.
-    def resolve(tube: str, action: str, reason: str) -> None:
-        form = page.locator(f'form[data-resolve="{tube}"]')
-        form.locator("select").select_option(action)
-        form.locator("input[name=reason]").fill(reason)
-        form.locator("button[type=submit]").click()
-        page.wait_for_selector(f'[data-item="{tube}"] [data-resolution="{action}"]')
-
-    resolve(a, "noted", "Haemolysed; kept for DNA extraction")
-    resolve(c, "cleared", "Frozen solid on arrival; thawed was picked by mistake")
-    resolve(e, "lost", "S01 confirms the tube broke before packing")
-    resolve(stray, "accepted", "S01 confirms it belongs to this visit; sent by mistake")
+    resolve_on_page(page, a, "noted", "Haemolysed; kept for DNA extraction")
+    resolve_on_page(page, c, "cleared", "Frozen solid on arrival; thawed was picked by mistake")
+    resolve_on_page(page, e, "lost", "S01 confirms the tube broke before packing")
+    resolve_on_page(page, stray, "accepted",
+                    "S01 confirms it belongs to this visit; sent by mistake")
     assert page.locator(f'[data-item="{c}"]').get_attribute("data-state") == "received"
     page.wait_for_selector("#op-close:not([disabled])")
     page.click("#op-close")

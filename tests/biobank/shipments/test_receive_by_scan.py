@@ -109,6 +109,25 @@ def test_finishing_with_unscanned_tubes_needs_a_second_scan(app: Flask, db: Any,
         assert svc.get(s, user(s, "cb.tech"), code).status == "partially_received"
 
 
+def test_a_second_read_sent_before_the_count_was_shown_asks_again(app: Flask,
+                                                                 api_token: Any) -> None:
+    """The label read twice by the scanner: the second read left before the first answer
+    was on the screen (it names no count), so it is answered with the count again; only a
+    scan made with that count on the screen finishes."""
+    code, (a, _b, _c) = _receiving(app, api_token, 3)
+    with get_db(app).transaction() as s:
+        tech = user(s, "cb.tech")
+        svc.receive_scan(s, tech, code, a)
+        first = svc.finish_scan(s, tech, svc.get(s, tech, code), seen=0)
+        assert (first.finished, first.unscanned) == (False, 2)
+        double = svc.finish_scan(s, tech, svc.get(s, tech, code), seen=0)
+        assert (double.finished, double.unscanned, double.outcome) == (False, 2,
+                                                                       "confirm_finish")
+        done = svc.finish_scan(s, tech, svc.get(s, tech, code), seen=2)
+        assert (done.finished, done.unscanned) == (True, 2)
+    assert [st for st, _d in _item_states(app, code).values()].count("missing") == 2
+
+
 def test_everything_scanned_finishes_at_the_first_scan(app: Flask, api_token: Any) -> None:
     code, (a,) = _receiving(app, api_token, 1)
     with get_db(app).transaction() as s:

@@ -1,9 +1,10 @@
 """The receiving and packing pages as the scanner drives them: a condition card for the next
 tube only (the condition select is reset after each tube), a card refused by name on every
-other scan screen, the shipment label scanned twice to finish with unscanned tubes, the
-finish button that names the count, an already-received shipment scanned by its receiver,
-resolutions that clear a flag or accept an extra, a tube taken out of a draft, shipping after
-a confirmation page, and the printable sheet of condition cards (its barcodes decode)."""
+other scan screen, the shipment label scanned twice to finish with unscanned tubes (a double
+read sent before the count was shown asks again), the finish button that names the count, an
+already-received shipment scanned by its receiver, resolutions that clear a flag or accept an
+extra, a tube taken out of a draft, shipping after a confirmation page, and the printable
+sheet of condition cards (its barcodes decode)."""
 
 from __future__ import annotations
 
@@ -89,6 +90,37 @@ def test_a_condition_card_is_refused_by_name_elsewhere(app: Flask, client_as: An
     code, err = Api(app, api_token("s01.tech")).call(
         "POST", f"/shipments/{draft}/items", {"code": HAEMOLYSED})
     assert code == 422 and err["error"]["code"] == "condition_card"
+
+
+def _missing_seen(html: str) -> str:
+    m = re.search(r'<input type="hidden" id="missing-seen" name="missing_seen" value="(\d+)"',
+                  html)
+    assert m, "no missing_seen field"
+    return m.group(1)
+
+
+def test_a_double_read_of_the_shipment_label_does_not_finish(app: Flask, client_as: Any,
+                                                               api_token: Any) -> None:
+    """Every scan carries the count of unscanned tubes the screen showed: the label's second
+    read, sent before the first answer named a count, is answered with the count again."""
+    cb, code, (a, _b, _c) = _receiving(app, client_as, api_token, 3)
+    page = cb.get(f"/shipments/{code}/receive").get_data(as_text=True)
+    assert _missing_seen(page) == "0"
+    post_form(cb, f"/shipments/{code}/receive", {"code": a, "missing_seen": "0"}, headers=HX)
+    for _read in range(2):  # the label and the scanner's double read, both sent with 0
+        r = post_form(cb, f"/shipments/{code}/receive", {"code": code, "missing_seen": "0"},
+                      headers=HX)
+        html = r.get_data(as_text=True)
+        assert _outcome(html) == "confirm_finish" and 'data-missing="2"' in html
+        # The count reaches the scan form, out of band, for the next scan to carry.
+        assert _missing_seen(html) == "2" and 'id="missing-seen"' in html
+    assert 'data-shipment-status="shipped"' in cb.get(f"/shipments/{code}").get_data(
+        as_text=True)
+    # Without JavaScript the page itself carries the count it shows.
+    assert _missing_seen(cb.get(f"/shipments/{code}/receive").get_data(as_text=True)) == "2"
+    r = post_form(cb, f"/shipments/{code}/receive", {"code": code, "missing_seen": "2"},
+                  headers=HX)
+    assert r.headers.get("HX-Redirect") == f"/shipments/{code}"
 
 
 def test_the_shipment_label_twice_finishes_with_missing_tubes(app: Flask, client_as: Any,
