@@ -68,6 +68,20 @@ def _catalogue() -> dict[str, tuple[str, ...]]:
     return out
 
 
+def test_the_catalogue_has_each_message_once_with_one_translation() -> None:
+    """Merged branches append to the catalogue: a message twice (Babel silently keeps one of
+    two translations) or a translation left without its message must not get through."""
+    ids: list[str] = []
+    previous = ""
+    for n, line in enumerate(PO.read_text(encoding="utf-8").splitlines(), 1):
+        assert not (line.startswith("msgstr ") and previous.startswith("msgstr ")), \
+            f"messages.po:{n}: a second translation with no message of its own"
+        if line.startswith("msgid ") and line != 'msgid ""':
+            ids.append(line)
+        previous = line
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+
+
 def test_babel_cfg_names_the_extraction_keywords() -> None:
     text = (ROOT / "babel.cfg").read_text(encoding="utf-8")
     assert "[python: biobank/**.py]" in text and "[jinja2: biobank/templates/**.html]" in text
