@@ -35,7 +35,7 @@ def _shipments(live_server: Any) -> tuple[str, str, str]:
         for n, (tubes, state) in enumerate(((codes[:2], "draft"), (codes[2:4], "ready"),
                                             (codes[4:], "shipped"))):
             sh = svc.create(s, tech, conditions="dry_ice", courier="SF Express",
-                            tracking_number=f"SF-AXE-{n}")
+                            tracking_number=f"SF-AXE-{n}", dry_ice_kg="4")
             for t in tubes:
                 svc.pack(s, tech, sh, t)
             if state != "draft":
