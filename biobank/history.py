@@ -1,5 +1,5 @@
 """A record's history as people read it: field names and coded values by their labels, times in
-the site's local time to the minute, nothing as "—".
+the site's local time to the minute, nothing recorded as "—" and an empty text as "(empty)".
 
 The audit trail and specimen events store codes and UTC ISO times (``site: ['S01', 'CB']``,
 ``collected_at: '2026-11-24T06:05:00.123456+00:00'``); the specimen page and the audit page
@@ -21,6 +21,7 @@ __all__ = ["change_lines", "value_text"]
 
 YES: Final = N_("yes")
 NO: Final = N_("no")
+EMPTY: Final = N_("(empty)")
 CHANGED: Final = N_("%(field)s: %(old)s → %(new)s")
 VALUE: Final = N_("%(field)s: %(value)s")
 _ISO: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -28,8 +29,11 @@ _ISO: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 def value_text(field: str, value: object, gettext: Callable[[str], str], tz: str | None = None,
                locale: str = "en") -> str:
-    """One value of ``field``: a code by its label, a stored time in local time, none as "—"."""
-    if value is None or value == "" or value == [] or value == {}:
+    """One value of ``field``: a code by its label, a stored time in local time, none as "—".
+    A text cleared to "" is "(empty)": a reader of the audit tells "never set" from "emptied"."""
+    if value == "":
+        return gettext(EMPTY)
+    if value is None or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
         return gettext(YES if value else NO)

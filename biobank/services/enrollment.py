@@ -708,8 +708,9 @@ def enrolment_mismatches(session: Session, participants: Iterable[Participant]
                             "enrolment")
         elif before[-1].decision != "eligible":
             out[code] = Msg("listed as enrolled, but the enrolment gate said %(decision)s at "
-                            "enrolment", decision=term(before[-1].decision,
-                                                        DECISIONS[before[-1].decision]))
+                            "enrolment", decision=term(
+                                DECISIONS[before[-1].decision].lower(),
+                                DECISIONS[before[-1].decision]))
     return out
 
 

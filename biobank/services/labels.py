@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 import labels as lib
 
+from .. import vocabulary
 from ..errors import Conflict, NotFound, ServiceUnavailable, ValidationError
-from ..i18n import Msg, term
+from ..i18n import Msg
 from ..models import AuditEvent, Participant, Shipment, Site, Specimen, User, VisitDefinition
 from . import access, audit, scan, shipments, storage
 
@@ -505,12 +506,13 @@ def kit_not_reached(participant: Participant, visit: VisitDefinition,
     # The site's calendar day decides, not the server's.
     today = today or datetime.now(ZoneInfo(participant.site.timezone)).date()
     status = participant.screening_status
+    said = vocabulary.word("screening_status", status, lower=True)
     first = min(v.sequence for v in participant.trial.visits)
     if visit.sequence == first:
         if status in _SCREENING_OK:
             return None
         return Msg("%(participant)s is %(status)s: the screening visit is over",
-                   participant=participant.code, status=term(status))
+                   participant=participant.code, status=said)
     if status == "screening":
         return Msg("%(participant)s is still in screening: the %(visit)s kit is for enrolled "
                    "participants", participant=participant.code, visit=visit.code)
@@ -518,10 +520,10 @@ def kit_not_reached(participant: Participant, visit: VisitDefinition,
         if status in _AFTER_TREATMENT_OK:
             return None
         return Msg("%(participant)s is %(status)s: no %(visit)s visit",
-                   participant=participant.code, status=term(status), visit=visit.code)
+                   participant=participant.code, status=said, visit=visit.code)
     if status != "enrolled":
         return Msg("%(participant)s is %(status)s: no %(visit)s visit",
-                   participant=participant.code, status=term(status), visit=visit.code)
+                   participant=participant.code, status=said, visit=visit.code)
     if visit.day <= 1:
         return None
     if participant.c1d1_date is None:

@@ -204,7 +204,8 @@ def fhir_specimen(session: Session, user: User, sp: Specimen) -> dict[str, Any]:
         "subject": {"identifier": {"system": f"{SYSTEM}/participant",
                                    "value": sp.participant.code},
                     "display": sp.participant.code},
-        "note": [{"text": f"SPREC {specimens.sprec(sp)}; status {sp.status}; "
+        "note": [{"text": f"SPREC {specimens.sprec(sp) or 'not coded (complex derivative)'}; "
+                          f"status {sp.status}; "
                           f"freeze-thaw cycles {sp.freeze_thaw_count}"}],
     }
     received = next((e for e in sp.events if e.kind == "receive"), None)

@@ -109,9 +109,10 @@ def kg_text(kg: Decimal | None) -> str | None:
 
 
 def _status(shipment: Shipment) -> Msg:
-    # Inside an error message: the status code in English (as scripts have always read it),
-    # its label in another language.
-    return term(shipment.status, STATUS_LABELS.get(shipment.status))
+    # Inside an error message: the status's label in words ("partially received"), in the
+    # reader's language; scripts key on the error's code, never on its sentence.
+    label = STATUS_LABELS.get(shipment.status, shipment.status)
+    return term(label.lower(), label)
 WRITE_ROLES = ("technician", "admin")
 # How far the server clock may drift between two requests before "received before shipped".
 CLOCK_SLACK = timedelta(seconds=0)
@@ -301,7 +302,7 @@ def update_details(session: Session, user: User, shipment: Shipment, **fields: A
             raise FieldError(
                 "%(field)s: a dry ice mass is recorded only for a shipment on dry ice (the "
                 "conditions are %(conditions)s)",
-                field="dry_ice_kg", conditions=term(conditions, CONDITIONS[conditions]),
+                field="dry_ice_kg", conditions=term(CONDITIONS[conditions]),
                 code="dry_ice_not_applicable")
         if shipment.dry_ice_kg is not None:
             given["dry_ice_kg"] = ""

@@ -325,7 +325,7 @@ def create_derivative(
         raise InvalidTransition(
             "%(parent)s is %(status)s: derivatives come only from specimens in hand",
             parent=parent.barcode,
-            status=term(parent.status, vocabulary.STATUSES.get(parent.status)))
+            status=status_word(parent.status))
     if specimen_type not in vocabulary.SPECIMEN_TYPES:
         raise ValidationError(
             "unknown specimen type %(specimen_type)r",
@@ -392,8 +392,11 @@ def lineage(specimen: Specimen) -> list[Specimen]:
     return out
 
 
-def sprec(specimen: Specimen) -> str:
-    """The SPREC v3 code from recorded data (services/sprec.py explains each element)."""
+def sprec(specimen: Specimen) -> str | None:
+    """The SPREC v3 code from recorded data (services/sprec.py explains each element); None
+    for DNA, a complex derivative that SPREC's seven-element code does not cover."""
     from . import sprec as sprec_codes  # it reads the storage, which imports this module
 
+    if specimen.specimen_type in sprec_codes.COMPLEX_DERIVATIVES:
+        return None
     return sprec_codes.code(specimen)

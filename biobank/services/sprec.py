@@ -1,7 +1,9 @@
 """The SPREC v3 code of a specimen, element by element, from what the bench recorded.
 
 The code tables are transcribed in docs/sprec.md with where each came from; an element whose
-table could not be found, or whose basis was not recorded, is ``X`` (unknown) and says why.
+basis was not recorded is ``X`` (unknown) and says why. SPREC codes primary samples and their
+simple derivatives; DNA, a complex derivative, has no seven-element code of its own and shows
+the code of the sample it was extracted from (``coded_specimen``).
 What the bench records (centrifugation, temperatures while waiting, the pathology record of
 residual tissue) is kept in ``Specimen.preanalytics`` and checked here.
 
@@ -27,6 +29,8 @@ from ..i18n import N_, Msg, term
 from ..models import Specimen, StoragePosition, User
 from . import access, audit, storage, storage_rules
 
+#: Complex derivatives (extracted with reagents): outside SPREC's seven-element code.
+COMPLEX_DERIVATIVES: Final = frozenset({"germline_dna", "tumour_dna"})
 SOLID_TYPES: Final = frozenset({"ffpe_block", "ffpe_slides", "ffpe_curls",
                                 "fresh_frozen_tissue"})
 
@@ -103,9 +107,10 @@ FIXATIVES: Final[dict[str, str]] = {
     "SNP": N_("Snap freezing"),
     "ZZZ": N_("Other"),
 }
-#: Warm ischaemia: upper bound in minutes (exclusive) → code.
-WARM_ISCHAEMIA: Final = ((2, "A"), (10, "B"), (20, "C"), (30, "D"), (60, "E"),
-                         (float("inf"), "F"))
+#: Warm and cold ischaemia: upper bound in minutes (exclusive) → code. One table for both: a
+#: SPREC 2.0 implementation lists the same bands for each and a SPREC 3.0 one codes cold
+#: ischaemia from its warm-ischaemia table (docs/sprec.md, sources).
+ISCHAEMIA: Final = ((2, "A"), (10, "B"), (20, "C"), (30, "D"), (60, "E"), (float("inf"), "F"))
 #: Fixation time: upper bound in hours (exclusive) → code; 72 h and longer has no row.
 FIXATION_TIME: Final = ((0.25, "A"), (1, "B"), (4, "C"), (8, "D"), (24, "E"), (48, "F"),
                         (72, "G"))
@@ -176,6 +181,8 @@ TISSUE_FIELDS: Final = ("collection_type", "warm_ischaemia_minutes", "cold_ischa
 
 
 def fields_for(specimen: Specimen) -> tuple[str, ...]:
+    if specimen.specimen_type in COMPLEX_DERIVATIVES:
+        return ()  # its processing is that of the sample it came from, recorded there
     return TISSUE_FIELDS if specimen.specimen_type in SOLID_TYPES else BLOOD_FIELDS
 
 
@@ -374,19 +381,18 @@ def _solid(specimen: Specimen, pa: dict[str, Any]) -> list[Element]:
                                           {}))
     warm = pa.get("warm_ischaemia_minutes")
     if warm is not None:
-        out.append(Element(N_("Warm ischaemia"), _band(warm, WARM_ISCHAEMIA) or "X",
+        out.append(Element(N_("Warm ischaemia"), _band(warm, ISCHAEMIA) or "X",
                            N_("%(minutes)s min"), {"minutes": warm}))
     elif collection in NO_WARM_ISCHAEMIA:
         out.append(Element(N_("Warm ischaemia"), "N", N_("not applicable (biopsy)"), {}))
     else:
         out.append(Element(N_("Warm ischaemia"), "X", N_("not recorded"), {}))
     cold = pa.get("cold_ischaemia_minutes")
-    # The v3 cold-ischaemia table was not found (docs/sprec.md): the time is kept and shown,
-    # the code stays X rather than a guessed band.
-    out.append(Element(N_("Cold ischaemia"), "X",
-                       N_("%(minutes)s min recorded; SPREC v3 code table not available")
-                       if cold is not None else N_("not recorded"),
-                       {"minutes": cold} if cold is not None else {}))
+    if cold is None:
+        out.append(Element(N_("Cold ischaemia"), "X", N_("not recorded"), {}))
+    else:
+        out.append(Element(N_("Cold ischaemia"), _band(cold, ISCHAEMIA) or "X",
+                           N_("%(minutes)s min"), {"minutes": cold}))
     fixative = pa.get("fixative")
     out.append(Element(N_("Fixation type"), fixative, FIXATIVES[fixative], {})
                if fixative else Element(N_("Fixation type"), "XXX", N_("not recorded"), {}))
@@ -420,13 +426,26 @@ def _recorded(specimen: Specimen) -> dict[str, Any]:
     return merged
 
 
+def coded_specimen(specimen: Specimen) -> Specimen | None:
+    """The specimen whose SPREC code describes this one: itself, or for DNA (a complex
+    derivative) the nearest sample it was extracted from; None when that is not on record."""
+    return next((sp for sp in _lineage(specimen)
+                 if sp.specimen_type not in COMPLEX_DERIVATIVES), None)
+
+
 def elements(specimen: Specimen) -> list[Element]:
-    """The seven elements of the specimen's SPREC code, each with what it means."""
+    """The seven elements of the specimen's SPREC code, each with what it means. For DNA,
+    those of the sample it was extracted from (``coded_specimen``); none if not on record."""
+    coded = coded_specimen(specimen)
+    if coded is None:
+        return []
+    specimen = coded
     pa = _recorded(specimen)
     if specimen.specimen_type in SOLID_TYPES:
         return _solid(specimen, pa)
     return _fluid(specimen, pa)
 
 
-def code(specimen: Specimen) -> str:
-    return "-".join(e.code for e in elements(specimen))
+def code(specimen: Specimen) -> str | None:
+    els = elements(specimen)
+    return "-".join(e.code for e in els) if els else None

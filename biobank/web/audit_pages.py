@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -70,22 +69,6 @@ def read_filter(args: MultiDict[str, str]) -> tuple[audit.Filter, dict[str, Any]
     return where, values
 
 
-def change_text(value: Any) -> str:
-    """One side of a change as a reader sees it: nothing recorded is "—", an empty text is
-    "(empty)", a structure is compact JSON."""
-    from flask_babel import gettext as _
-
-    if value is None:
-        return "—"
-    if value == "":
-        return _("(empty)")
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
 def _render(where: audit.Filter, values: dict[str, Any], result: audit.Page | None, *,
             verified: Any = None, errors: dict[str, str] | None = None,
             status: int = 200) -> tuple[str, int]:
@@ -95,7 +78,7 @@ def _render(where: audit.Filter, values: dict[str, Any], result: audit.Page | No
         "audit.html", page=result, verified=verified, errors=errors or {},
         other_errors=[m for k, m in (errors or {}).items() if k not in FILTER_FIELDS],
         values={k: request.args.get(k, "") for k in FILTER_FIELDS}, query=query,
-        choices=audit.choices(db_session()), change_text=change_text,
+        choices=audit.choices(db_session()),
         filtered=bool(query)), status
 
 

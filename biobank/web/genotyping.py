@@ -316,33 +316,22 @@ def _confirm_page(code: str, token: str, values: dict[str, str], errors: dict[st
         assays=genotyping.ASSAYS, builds=genotyping.BUILDS)
 
 
-def _raise(exc: BiobankError) -> Any:
-    raise exc
-
-
-def _token_valid() -> bool:
-    """The confirmation page can be shown again only with a valid first step; otherwise the
-    refusal is the error page (naming its field)."""
-    try:
-        _received((request.view_args or {}).get("code", ""), request.form.get("received", ""))
-    except ValidationError:
-        return False
-    return True
-
-
-def _confirm_refused(exc: BiobankError, code: str) -> tuple[str, int]:
+def _confirm_refused(exc: BiobankError, code: str) -> str:
+    """The confirmation page again with the refusal beside its field. Only a service's
+    ValidationError with a valid first step can be shown there: otherwise (an expired or forged
+    token, a refusal of who is asking) raising hands the refusal to the error page."""
     from .genotyping_sources import field_errors  # it imports this module
 
-    assert isinstance(exc, ValidationError)  # the only refusals shown on the page
+    if not isinstance(exc, ValidationError):
+        raise exc
+    token = request.form.get("received", "")
+    _received(code, token)  # an invalid first step raises: the error page names it
     values = {k: request.form.get(k, "") for k in CONFIRM_FIELDS}
-    return _confirm_page(code, request.form.get("received", ""), values,
-                         field_errors(exc, CONFIRM_FIELD_OF_CODE)), exc.status
+    return _confirm_page(code, token, values, field_errors(exc, CONFIRM_FIELD_OF_CODE))
 
 
 @bp.route("/participants/<code>/confirm", methods=["GET", "POST"])
 @roles_required("pathologist")
-@refusals(_confirm_refused, when=lambda exc: isinstance(exc, ValidationError)
-          and _token_valid())
 def confirm(code: str) -> Any:
     """Step two: the pathologist confirms the caller, the build and which sample is which
     (changeable only where the header declares no role), and the analysis is created."""
@@ -546,9 +535,7 @@ CRITERIA.shown_on(_gate_page, source_required="source")
 for _upload_page in ("genotyping.upload",):
     UPLOAD_FORMS[_upload_page].shown_on("genotyping.participant")
 RECEIVE.shown_on("genotyping.participant")
-# Without a valid first step there is no confirmation page to show again: the error page.
-CONFIRM.shown_on(lambda exc, code: _confirm_refused(exc, code)[0] if _token_valid()
-                 and isinstance(exc, ValidationError) else _raise(exc))
+CONFIRM.shown_on(_confirm_refused)
 
 
 @bp.route("/reports/<int:report_id>/v<int:version>.pdf")

@@ -25,7 +25,8 @@ SPECIMEN_SCHEMA: dict[str, Any] = {
         "parent": NULLABLE_STR,
         "collected_at": NULLABLE_STR,
         "freeze_thaw_count": {"type": "integer"},
-        "sprec": {"type": "string"},
+        "sprec": {**NULLABLE_STR,
+                  "description": "SPREC v3 code; null for DNA (a complex derivative)"},
     },
 }
 

@@ -52,7 +52,8 @@ def test_a_bad_time_in_a_correction_is_shown_beside_it_then_corrected(
     page.select_option("#correct-form [name=field]", "collected_at")
     page.fill("#correct-form [name=value]", "tomorrow 9am")
     page.fill("#correct-form [name=reason]", "transcription error on the requisition")
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+    # The refused page, loaded in full (a response alone can arrive before its page is parsed).
+    with page.expect_navigation() as answer:
         page.click("#correct-form button[type=submit]")
     assert answer.value.status == 422
     message = _error_beside(page, "#correct-form", "value")
@@ -84,7 +85,8 @@ def test_an_unknown_place_for_a_new_box_is_shown_beside_it_in_chinese(
     page.select_option("#box-form [name=box_type]", "cryobox_10x10")
     page.fill("#box-form [name=name]", "−80 冰箱 A 第二层 冻存盒 7")
     page.fill("#box-form [name=location]", "LC-NOPE")
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+    # The refused page, loaded in full (a response alone can arrive before its page is parsed).
+    with page.expect_navigation() as answer:
         page.click("#box-form button[type=submit]")
     assert answer.value.status in (404, 422)
     _error_beside(page, "#box-form", "location")
@@ -123,7 +125,8 @@ def test_a_taken_tracking_number_keeps_the_courier_and_the_planned_time(
     page.fill("#details-form [name=tracking_number]", "SF1002003004")
     page.fill("#details-form [name=logger_id]", "LOG-77")
     page.fill("#f-planned", "2026-12-09T14:00")
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+    # The refused page, loaded in full (a response alone can arrive before its page is parsed).
+    with page.expect_navigation() as answer:
         page.click("#save-details")
     assert answer.value.status == 409
     assert taken in _error_beside(page, "#details-form", "tracking_number")

@@ -56,9 +56,11 @@ def test_pathology_record_gives_the_sprec_code(axe_page: Any, live_server: Any,
     page.focus("#pa-fixation_hours")
     page.keyboard.type("30")
     page.keyboard.press("Enter")
-    page.wait_for_selector('[data-sprec="TIS-SRG-D-X-NBF-F-X"]')
+    page.wait_for_selector('[data-sprec="TIS-SRG-D-E-NBF-F-X"]')
     rows = page.locator("table.sprec-elements tbody tr")
     assert rows.count() == 7
     assert rows.nth(2).locator("td").nth(1).inner_text() == "D"
     assert "25" in rows.nth(2).locator("td").nth(2).inner_text()
+    assert rows.nth(3).locator("td").nth(1).inner_text() == "E"  # cold ischaemia 30–60 min
+    assert "40" in rows.nth(3).locator("td").nth(2).inner_text()
     assert not _serious_violations(page), _serious_violations(page)

@@ -82,3 +82,7 @@ def test_history_lines_name_fields_and_values_for_people() -> None:
     when = datetime(2026, 11, 24, 6, 5, 7, 123456, tzinfo=UTC)
     assert history.value_text("at", when, str, "Asia/Shanghai") == "2026-11-24 14:05 CST"
     assert history.value_text("late", True, ZH) == ZH("yes")
+    # Never set and emptied read differently: a monitor must see that a note was cleared.
+    assert history.change_lines({"notes": ["left on bench", ""], "status": [None, "stored"]},
+                                str) == ["Notes: left on bench → (empty)", "Status: — → Stored"]
+    assert history.value_text("notes", "", ZH) == ZH("(empty)") != "—"

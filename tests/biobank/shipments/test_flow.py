@@ -199,3 +199,19 @@ def test_receipt_cannot_precede_the_ship_time(app: Flask, api_token: Any) -> Non
     got, err = cb.call("POST", f"/shipments/{code}/receipt", {})
     assert got == 422 and err["error"]["code"] == "before_ship"
     assert cb.ok("GET", f"/shipments/{code}")["receiver"] is None
+
+
+def test_a_refusal_names_the_status_in_words(app: Flask, api_token: Any) -> None:
+    """The sentence is for people (scripts read the error's code): "partially received", not
+    the stored code."""
+    site = Api(app, api_token("s01.tech"))
+    cb = Api(app, api_token("cb.tech"))
+    a, b, extra = tubes(app, 3)
+    code = shipped(site, [a, b])
+    cb.ok("POST", f"/shipments/{code}/receipt", {"package_condition": "intact"}, 201)
+    cb.ok("POST", f"/shipments/{code}/receipt/scans", {"code": a})
+    cb.ok("POST", f"/shipments/{code}/receipt/finish", {})
+    status, body = site.call("POST", f"/shipments/{code}/items", {"code": extra})
+    assert status == 409 and body["error"]["code"] == "not_draft"
+    assert "is partially received;" in body["error"]["message"]
+    assert "partially_received" not in body["error"]["message"]

@@ -9,8 +9,10 @@ from the tables in docs/sprec.md (not from the code under test):
   centrifugation (N, N), post-centrifugation not applicable (N), original primary container at
   −85 to −60 °C (Y) → BLD-PED-X-N-N-N-Y
 - FFPE block, surgical excision (SRG), warm ischaemia 25 min (D: 20–30 min), cold ischaemia
-  40 min (X: the v3 cold-ischaemia table was not found), neutral buffered formalin (NBF),
-  fixed 30 h (F: 24–48 h), paraffin block at room temperature (P) → TIS-SRG-D-X-NBF-F-P
+  40 min (E: 30–60 min), neutral buffered formalin (NBF), fixed 30 h (F: 24–48 h), paraffin
+  block at room temperature (P) → TIS-SRG-D-E-NBF-F-P
+- germline DNA extracted from a blood tube: a complex derivative, outside SPREC's seven-element
+  code; the page shows the blood tube's code and says so, the API gives null.
 """
 
 from __future__ import annotations
@@ -83,13 +85,13 @@ def test_ffpe_block_code_from_the_pathology_record(app: Flask) -> None:
     block = _block(app, {"collection_type": "SRG", "warm_ischaemia_minutes": 25,
                          "cold_ischaemia_minutes": 40, "fixative": "NBF",
                          "fixation_hours": Decimal("30")})
-    assert run(app, lambda s, u: sprec.code(specimens_get(s, u, block))) == "TIS-SRG-D-X-NBF-F-X"
+    assert run(app, lambda s, u: sprec.code(specimens_get(s, u, block))) == "TIS-SRG-D-E-NBF-F-X"
     run(app, lambda s, u: storage.store(s, u, _box(s, "FFPE blocks 1"),
                                         specimens_get(s, u, block)))
     els = run(app, lambda s, u: [(e.code, str(e.message)) for e in
                                  sprec.elements(specimens_get(s, u, block))])
-    assert "-".join(c for c, _m in els) == "TIS-SRG-D-X-NBF-F-P"
-    assert els[3][1] == "40 min recorded; SPREC v3 code table not available"
+    assert "-".join(c for c, _m in els) == "TIS-SRG-D-E-NBF-F-P"
+    assert els[3][1] == "40 min"
     assert els[6][1] == "FFPE cassette at room temperature (15–25 °C)"
 
 
@@ -145,7 +147,63 @@ def test_specimen_page_explains_each_element_and_keeps_a_refused_form(
                            "fixation_hours": "30"})
     assert r.status_code == 302
     html = c.get(f"/specimens/{block}").get_data(as_text=True)
-    assert 'data-sprec="TIS-SRG-D-X-NBF-F-X"' in html
+    assert 'data-sprec="TIS-SRG-D-E-NBF-F-X"' in html
     assert "Surgical excision" in html and "25 min" in html
     zh = c.get(f"/specimens/{block}", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert "手术切除" in zh.get_data(as_text=True)
+
+
+#: The published ischaemia bands (warm and cold alike), minutes: A < 2, B 2–10, C 10–20,
+#: D 20–30, E 30–60, F > 60; each boundary belongs to the band it opens.
+ISCHAEMIA_CASES = [(0, "A"), (1, "A"), (2, "B"), (9, "B"), (10, "C"), (19, "C"), (20, "D"),
+                   (29, "D"), (30, "E"), (59, "E"), (60, "F"), (240, "F"), (10080, "F")]
+
+
+def test_ischaemia_bands_warm_and_cold(app: Flask) -> None:
+    (block,) = received(app, 1, types=("ffpe_block",))
+    for minutes, expected in ISCHAEMIA_CASES:
+        els = run(app, lambda s, u, m=minutes: [
+            e.code for e in (sprec.record(s, u, specimens_get(s, u, block),
+                                          {"warm_ischaemia_minutes": min(m, 1440),
+                                           "cold_ischaemia_minutes": m})
+                             and sprec.elements(specimens_get(s, u, block)))])
+        warm_expected = expected if minutes <= 1440 else "F"
+        assert (els[2], els[3]) == (warm_expected, expected), minutes
+
+
+def _dna(app: Flask) -> tuple[str, str]:
+    (blood,) = received(app, 1, types=("whole_blood_edta",))
+
+    def go(s: Any, u: Any) -> str:
+        parent = specimens_get(s, u, blood)
+        parent.quantity = Decimal("4")
+        dna = specimens.create_derivative(s, u, parent, specimen_type="germline_dna",
+                                          container="cryovial_2ml", quantity=Decimal("0.2"),
+                                          unit="mL")
+        return dna.barcode
+
+    return blood, run(app, go)
+
+
+def test_dna_is_a_complex_derivative_shown_with_its_source_code(
+        app: Flask, client_as: Any, api_token: Any) -> None:
+    blood, dna = _dna(app)
+    blood_code = run(app, lambda s, u: sprec.code(specimens_get(s, u, blood)))
+    assert blood_code is not None and blood_code.startswith("BLD-PED-")
+    # No code of its own in the API and the FHIR note; nothing to record on it.
+    assert run(app, lambda s, u: specimens.sprec(specimens_get(s, u, dna))) is None
+    assert run(app, lambda s, u: sprec.fields_for(specimens_get(s, u, dna))) == ()
+    with pytest.raises(ValidationError) as err:
+        run(app, lambda s, u: sprec.record(s, u, specimens_get(s, u, dna),
+                                           {"centrifuge_g": 1800}))
+    assert err.value.code == "bad_field"
+    c = client_as("cb.tech")
+    html = c.get(f"/specimens/{dna}").get_data(as_text=True)
+    assert f'data-sprec="{blood_code}"' in html
+    assert 'data-sprec-note="source"' in html and f'href="/specimens/{blood}"' in html
+    assert 'id="preanalytics-form"' not in html
+    api = app.test_client().get(f"/api/v1/specimens/{dna}", headers={
+        "Authorization": f"Bearer {api_token('cb.tech')}"}).get_json()
+    assert api["specimen"]["sprec"] is None
+    # The blood tube's own page has no such note.
+    assert "data-sprec-note" not in c.get(f"/specimens/{blood}").get_data(as_text=True)
