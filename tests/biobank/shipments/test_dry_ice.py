@@ -100,6 +100,7 @@ def test_api_refuses_a_mass_for_a_shipment_not_on_dry_ice(app: Flask, api_token:
     status, body = api.call("POST", "/shipments", {"conditions": "ambient", "dry_ice_kg": 3})
     assert status == 422 and body["error"]["code"] == "dry_ice_not_applicable"
     assert body["error"]["field"] == "dry_ice_kg" and "dry ice" in body["error"]["message"]
+    assert "Ambient (15–25 °C)" in body["error"]["message"]  # in words, not the stored code
     assert row_counts(app) == before  # not even the draft: one request, nothing written
     code = api.ok("POST", "/shipments", {"conditions": "ambient"}, 201)["barcode"]
     status, body = api.call("PATCH", f"/shipments/{code}", {"dry_ice_kg": 3})
