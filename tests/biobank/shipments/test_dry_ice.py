@@ -178,6 +178,7 @@ def test_create_form_records_the_mass_and_refuses_it_beside_its_field(
     assert _mass(app, code) == Decimal("2.5")
     page = site.get(f"/shipments/{code}").get_data(as_text=True)
     assert 'data-dry-ice-kg="2.5">2.5 kg<' in page
+    assert 'data-dry-ice-kg="2.5">2.5 kg<' in site.get("/shipments/").get_data(as_text=True)
 
 
 def test_details_form_changes_clears_and_refuses_the_mass(app: Flask, client_as: Any) -> None:
