@@ -77,7 +77,7 @@ def prepare(url: str, n: int) -> tuple[Any, str, list[str], str]:
             codes.append(sp.barcode)
         s.flush()
         sh = shipments.create(s, tech, conditions="dry_ice", courier="SF Express",
-                              tracking_number=f"BENCH-{uuid.uuid4().hex[:8]}")
+                              tracking_number=f"BENCH-{uuid.uuid4().hex[:8]}", dry_ice_kg="2.5")
         for c in codes:
             shipments.pack(s, tech, sh, c)
         shipments.mark_ready(s, tech, sh)

@@ -348,6 +348,8 @@ FIELDS: Final[dict[str, str]] = {
     "type": N_("Specimen type"),
     "confirmation": N_("Confirmation"),
     "format": N_("Format"),
+    "conditions": N_("Shipping conditions"),
+    "dry_ice_kg": N_("Dry ice, net mass (kg)"),
 }
 
 #: Column headings of the CSV files people open in a spreadsheet (inventory, chain of custody,
@@ -374,7 +376,11 @@ FIELD_VALUES: Final[dict[str, str]] = {
     "role": "role", "screening_status": "screening_status", "stock": "stock",
     "assay": "assay", "consequence": "consequence", "men1_status": "men1_status",
     "type": "specimen_type", "decision": "gate_decision", "kind": "location_kind",
+<<<<<<< HEAD
     "unit": "unit",
+=======
+    "conditions": "conditions",
+>>>>>>> dryice
 }
 
 _TABLES: Final[dict[str, dict[str, str]]] = {

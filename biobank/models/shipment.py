@@ -38,6 +38,12 @@ class Shipment(Base):
             name="status",
         ),
         CheckConstraint("from_site_id <> to_site_id", name="two_sites"),
+        # The net dry-ice mass (IATA PI 954, on the shipping label) goes only with dry ice.
+        CheckConstraint(
+            "dry_ice_kg IS NULL OR (conditions = 'dry_ice' AND dry_ice_kg > 0 "
+            "AND dry_ice_kg <= 200)",
+            name="dry_ice_kg",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +52,8 @@ class Shipment(Base):
     from_site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     to_site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     conditions: Mapped[str] = mapped_column(String(24))
+    #: Net mass of the dry ice in the package, kg (recorded before a dry-ice shipment ships).
+    dry_ice_kg: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     courier: Mapped[str] = mapped_column(String(100), default="")
     tracking_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     logger_id: Mapped[str] = mapped_column(String(64), default="")

@@ -448,7 +448,8 @@ def shipping_label(
     try:
         label = lib.ShippingLabel(
             shipment.barcode, _party(shipment.from_site), _party(shipment.to_site),
-            shipment.conditions, None, shipment.courier or "", shipment.tracking_number or "")
+            shipment.conditions, shipment.dry_ice_kg, shipment.courier or "",
+            shipment.tracking_number or "")
         if fmt == "pdf":
             content = lib.render_shipping_pdf(label)
         else:

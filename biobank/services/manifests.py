@@ -33,6 +33,7 @@ def header(shipment: Shipment) -> dict[str, Any]:
         "from": shipment.from_site.code,
         "to": shipment.to_site.code,
         "conditions": shipment.conditions,
+        "dry_ice_kg": shipments.kg_text(shipment.dry_ice_kg),
         "courier": shipment.courier,
         "tracking_number": shipment.tracking_number,
         "logger_id": shipment.logger_id,
@@ -69,9 +70,10 @@ def as_json(shipment: Shipment, items: list[ShipmentItem]) -> dict[str, Any]:
 
 
 def as_csv(shipment: Shipment, items: list[ShipmentItem]) -> str:
+    # The dry ice mass comes last: scripts read the fields before it by position.
     head = ["# shipment", shipment.barcode, shipment.from_site.code, shipment.to_site.code,
             shipment.conditions, shipment.courier, shipment.tracking_number or "",
-            shipment.logger_id]
+            shipment.logger_id, shipments.kg_text(shipment.dry_ice_kg) or ""]
     return exports.csv_text([head, COLUMNS, *([row[c] for c in COLUMNS]
                                               for row in map(item_row, items))])
 
@@ -160,6 +162,10 @@ def as_pdf(shipment: Shipment, items: list[ShipmentItem], locale: str = "en") ->
         _("Times in %(zone)s") % {"zone": localtime.zone_label(tz)},
         f"{_('Tubes on manifest')}: {sum(1 for i in items if not i.extra)}",
     ]
+    if shipment.conditions == "dry_ice":
+        kg = shipments.kg_text(shipment.dry_ice_kg)
+        mass = _("%(kg)s kg") % {"kg": kg} if kg else _("not recorded")
+        lines.insert(3, f"{_('Dry ice, net mass')}: {mass}")
     for line in lines:
         _draw(c, left, y, line, 10)
         y -= 5 * mm

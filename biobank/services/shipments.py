@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session, selectinload
 from labels import ids
 
 from .. import localtime
-from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from ..errors import (
+    Conflict,
+    FieldError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from ..i18n import Msg, term
 from ..inputs import Number
 from ..models import Shipment, ShipmentItem, ShipmentReceipt, Site, Specimen, SpecimenEvent, User
@@ -91,6 +98,14 @@ STATUS_LABELS: dict[str, str] = {
     "lost": "Lost",
 }
 ACTIVE = ("draft", "ready", "shipped")
+#: The net mass of the dry ice in a package, kg (column NUMERIC(5, 2)): more than none, and at
+#: most the 200 kg IATA PI 954 allows in one package (labels.shipping refuses the rest too).
+DRY_ICE_KG = Number(low=Decimal("0.01"), high=Decimal(200), places=2)
+
+
+def kg_text(kg: Decimal | None) -> str | None:
+    """A recorded mass as the label prints it: ``2.5``, ``200`` (never ``2E+2``)."""
+    return None if kg is None else format(kg.normalize(), "f")
 
 
 def _status(shipment: Shipment) -> Msg:
@@ -221,7 +236,7 @@ def _parse_time(raw: Any, field: str) -> datetime | None:
 def create(
     session: Session, user: User, *, conditions: str, to_site: str | None = None,
     courier: str = "", tracking_number: str | None = None, logger_id: str = "",
-    planned_ship_at: Any = None, notes: str = "",
+    planned_ship_at: Any = None, notes: str = "", dry_ice_kg: Any = None,
 ) -> Shipment:
     """A draft shipment from the user's site: to the central biobank, or (from the central
     biobank) back to a collection site."""
@@ -255,14 +270,20 @@ def create(
         "status": "draft", "from": user.site.code, "to": dest.code, "conditions": conditions,
     })
     update_details(session, user, shipment, courier=courier, tracking_number=tracking_number,
-                   logger_id=logger_id, planned_ship_at=planned_ship_at, notes=notes)
+                   logger_id=logger_id, planned_ship_at=planned_ship_at, notes=notes,
+                   dry_ice_kg=dry_ice_kg)
     session.refresh(shipment)
     return shipment
 
 
 def update_details(session: Session, user: User, shipment: Shipment, **fields: Any) -> Shipment:
-    """Courier, tracking number, logger ID, planned time, conditions, notes (before shipping;
-    the tracking number and logger may still be completed while it is in transit)."""
+    """Courier, tracking number, logger ID, planned time, conditions, the net dry-ice mass,
+    notes (before shipping; the tracking number and logger may still be completed while it is
+    in transit).
+
+    ``dry_ice_kg`` is taken only with dry ice (the conditions given with it, else the
+    shipment's); ``""`` clears it. Conditions changed away from dry ice clear a recorded mass
+    (the change is audited like any other): it described ice that is no longer packed."""
     _require_sender(user, shipment)
     editable = {"draft", "ready"} if set(fields) - {"tracking_number", "logger_id", "courier"} \
         else {"draft", "ready", "shipped"}
@@ -271,15 +292,28 @@ def update_details(session: Session, user: User, shipment: Shipment, **fields: A
         raise InvalidTransition(
             "%(shipment)s is %(status)s; its details are fixed now",
             shipment=shipment.barcode, status=_status(shipment))
+    conditions = given.get("conditions", shipment.conditions)
+    if conditions not in CONDITIONS:
+        raise ValidationError(
+            "conditions: choose one of %(conditions)s",
+            conditions=", ".join(CONDITIONS), code="bad_conditions")
+    if conditions != "dry_ice":
+        if given.get("dry_ice_kg", "") != "":
+            raise FieldError(
+                "%(field)s: a dry ice mass is recorded only for a shipment on dry ice (the "
+                "conditions are %(conditions)s)",
+                field="dry_ice_kg", conditions=term(CONDITIONS[conditions]),
+                code="dry_ice_not_applicable")
+        if shipment.dry_ice_kg is not None:
+            given["dry_ice_kg"] = ""
     changes: dict[str, Any] = {}
     for key, raw in given.items():
         value: Any
         if key == "conditions":
-            if raw not in CONDITIONS:
-                raise ValidationError(
-                    "conditions: choose one of %(conditions)s",
-                    conditions=", ".join(CONDITIONS), code="bad_conditions")
             value = raw
+        elif key == "dry_ice_kg":
+            value = None if raw == "" else \
+                DRY_ICE_KG.clean("dry_ice_kg", raw).quantize(Decimal("0.01"))
         elif key == "tracking_number":
             value = _clean_text(raw, 64) or None
         elif key == "planned_ship_at":
@@ -454,6 +488,13 @@ def check_shippable(user: User, shipment: Shipment) -> None:
     if not shipment.courier or not shipment.tracking_number:
         raise ValidationError("give the courier and the tracking number before shipping",
                               code="courier_required")
+    if shipment.conditions == "dry_ice" and shipment.dry_ice_kg is None:
+        # IATA PI 954: the package states the net mass of its dry ice (UN1845, "NET x KG");
+        # a carrier refuses an unmarked one, so the box does not leave without it.
+        raise FieldError(
+            "%(field)s: record the net mass of the dry ice (kg) before shipping; the shipping "
+            "label states it (UN1845)",
+            field="dry_ice_kg", code="dry_ice_kg_required")
 
 
 def ship(session: Session, user: User, shipment: Shipment) -> Shipment:

@@ -37,7 +37,7 @@ def _vocab() -> dict[str, Any]:
             "ship_package": svc.PACKAGE_CONDITIONS, "ship_status": svc.STATUS_LABELS,
             "ship_resolutions": svc.RESOLUTIONS,
             "resolution_labels": svc.RESOLUTION_LABELS, "condition_cards": svc.CONDITION_CARDS,
-            "condition_code": svc.condition_code}
+            "condition_code": svc.condition_code, "kg_text": svc.kg_text}
 
 
 def _hx() -> bool:
@@ -68,7 +68,8 @@ def index() -> str:
 # The planned time is text on the page (as DateTime.from_form keeps it), so that an emptied
 # field is told from an absent one: the view reads it in the site's zone (_planned).
 _DETAILS = {"conditions": Choice(tuple(svc.CONDITIONS)), "courier": Text(100),
-            "tracking_number": Text(64), "logger_id": Text(64), "planned_ship_at": Text(64)}
+            "tracking_number": Text(64), "logger_id": Text(64), "planned_ship_at": Text(64),
+            "dry_ice_kg": svc.DRY_ICE_KG}
 _ARRIVAL = {"package_condition": Choice(tuple(svc.PACKAGE_CONDITIONS)),
             "temperature": svc.TEMPERATURE}
 #: Where a service's refusal of the shipment details belongs.
@@ -82,8 +83,8 @@ UPDATE = form("shipments.update", **_DETAILS).shown_on("shipments.detail",
 PACK = form("shipments.pack", code=Text(200))
 ACTION = form("shipments.action", op=Choice(("ready", "reopen", "ship", "cancel", "lost",
                                              "close", "unpack")),
-              reason=Text(500), specimen=Text(64), confirm=Choice(("yes",))).shown_on(
-    "shipments.detail", reason_required="reason")
+              reason=Text(500), specimen=Text(64), confirm=Choice(("yes",)),
+              dry_ice_kg=svc.DRY_ICE_KG)
 RESOLVE = form("shipments.resolve", specimen=Text(64), reason=Text(500),
                action=Choice(svc.RESOLUTION_ACTIONS), next=Text(16))
 RECEIVE = form("shipments.receive", code=Text(200), damage=Choice(tuple(svc.DAMAGE)),
@@ -112,7 +113,8 @@ def create() -> Response:
                     to_site=f.get("to") or None, courier=f.get("courier", ""),
                     tracking_number=f.get("tracking_number") or None,
                     logger_id=f.get("logger_id", ""),
-                    planned_ship_at=f.get("planned_ship_at"))
+                    planned_ship_at=f.get("planned_ship_at"),
+                    dry_ice_kg=f.get("dry_ice_kg"))
     flash(_("Shipment %(code)s created: scan the tubes to pack.", code=sh.barcode), "success")
     return redirect(url_for(".detail", code=sh.barcode))
 
@@ -171,6 +173,8 @@ def update(code: str) -> Response:
     fields = _planned(UPDATE.read())
     if not fields.get("tracking_number"):
         fields.pop("tracking_number", None)
+    if fields.get("dry_ice_kg") is None and request.form.get("dry_ice_kg", "x").strip() == "":
+        fields["dry_ice_kg"] = ""  # emptied on the form: no mass recorded any more
     svc.update_details(s, actor(), sh, **fields)
     flash(_("Details saved."), "success")
     return redirect(url_for(".detail", code=sh.barcode))
@@ -221,6 +225,10 @@ def action(code: str) -> Any:
             # confirms (a page of its own, so it holds without JavaScript too).
             svc.check_shippable(user, sh)
             return render_template("shipments/ship_confirm.html", **_context(sh))
+        if f.get("dry_ice_kg") is not None:
+            # The dry ice is weighed as the box is closed: its mass may be typed (or
+            # corrected) on the confirmation, recorded and audited with the shipping.
+            svc.update_details(s, user, sh, dry_ice_kg=f["dry_ice_kg"])
         svc.ship(s, user, sh)
         flash(_("Shipped. Every tube is now in transit."), "success")
     elif op == "cancel":
@@ -252,6 +260,24 @@ def resolve(code: str) -> Response:
     if f.get("next") == "queue":
         return redirect(url_for(".discrepancies"))
     return redirect(url_for(".detail", code=sh.barcode))
+
+
+#: Refusals the "Ship now" confirmation answers itself, its mass field beside the message.
+_DRY_ICE_CODES = ("dry_ice_kg_required", "dry_ice_not_applicable")
+
+
+def _action_page(exc: BiobankError, code: str) -> Any:
+    # A refused dry-ice mass on the way to shipping: the confirmation again, with the field
+    # to type it in; every other refusal of an action: the shipment page.
+    about_mass = exc.code in _DRY_ICE_CODES or (
+        isinstance(exc, FieldError) and "dry_ice_kg" in exc.by_field)
+    if request.form.get("op") == "ship" and about_mass:
+        return render_template("shipments/ship_confirm.html",
+                               **_context(svc.get(db_session(), actor(), code)))
+    return detail(code)
+
+
+ACTION.shown_on(_action_page, reason_required="reason")
 
 
 def _resolve_page(exc: BiobankError, code: str) -> Any:

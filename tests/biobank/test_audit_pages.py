@@ -210,7 +210,7 @@ def test_migration_0016_down_and_up_again(db_url: str) -> None:
         assert names <= indexes()
         command.downgrade(alembic_config(engine), "0013")
         assert current_revision(engine) == "0013" and not names & indexes()
-        upgrade(engine)
+        upgrade(engine, "0016")
         assert current_revision(engine) == "0016" and names <= indexes()
     finally:
         engine.dispose()

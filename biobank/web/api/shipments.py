@@ -35,6 +35,7 @@ SHIPMENT_SCHEMA: dict[str, Any] = {
         "status": {"type": "string", "enum": list(svc.STATUS_LABELS)},
         "from": {"type": "string"}, "to": {"type": "string"},
         "conditions": {"type": "string", "enum": list(svc.CONDITIONS)},
+        "dry_ice_kg": {**NULLABLE_STR, "description": "net mass of the dry ice, kg (\"2.5\")"},
         "courier": {"type": "string"}, "tracking_number": NULLABLE_STR,
         "logger_id": {"type": "string"}, "planned_ship_at": NULLABLE_STR,
         "shipped_at": NULLABLE_STR, "received_at": NULLABLE_STR,
@@ -49,6 +50,7 @@ LIST_SCHEMA = {"type": "object", "required": ["shipments"],
 DETAILS_BODY = body(
     conditions=Choice(tuple(svc.CONDITIONS)), courier=Text(100), tracking_number=Text(64),
     logger_id=Text(64), planned_ship_at=DateTime(), notes=Text(500),
+    dry_ice_kg=svc.DRY_ICE_KG,
 )
 CODE_BODY = body(code=Text(200))
 PACK_RESULT = {"type": "object", "required": ["added", "already", "shipment"],
@@ -82,7 +84,8 @@ def shipment_json(sh: Shipment) -> dict[str, Any]:
     head = manifests.header(sh)
     return {
         "barcode": sh.barcode, "status": sh.status, "from": head["from"], "to": head["to"],
-        "conditions": sh.conditions, "courier": sh.courier,
+        "conditions": sh.conditions, "dry_ice_kg": svc.kg_text(sh.dry_ice_kg),
+        "courier": sh.courier,
         "tracking_number": sh.tracking_number, "logger_id": sh.logger_id,
         "planned_ship_at": head["planned_ship_at"], "shipped_at": head["shipped_at"],
         "received_at": head["received_at"],
@@ -116,7 +119,7 @@ def create_shipment() -> Any:
         db_session(), actor(), conditions=data["conditions"], to_site=data.get("to"),
         courier=data.get("courier") or "", tracking_number=data.get("tracking_number"),
         logger_id=data.get("logger_id") or "", planned_ship_at=data.get("planned_ship_at"),
-        notes=data.get("notes") or "",
+        notes=data.get("notes") or "", dry_ice_kg=data.get("dry_ice_kg"),
     )
     return jsonify(shipment_json(sh)), 201
 
@@ -128,7 +131,7 @@ def get_shipment(code: str) -> Any:
 
 
 @route("/shipments/<code>", "PATCH", summary="Courier, tracking number, logger ID, planned "
-       "time, conditions, notes", response=SHIPMENT_SCHEMA, body=DETAILS_BODY,
+       "time, conditions, dry ice mass, notes", response=SHIPMENT_SCHEMA, body=DETAILS_BODY,
        errors=ALL_ERRORS)
 def patch_shipment(code: str) -> Any:
     sh = svc.update_details(db_session(), actor(), _get(code), **json_body())
@@ -181,7 +184,8 @@ def reopen(code: str) -> Any:
 
 
 @route("/shipments/<code>/ship", "POST", summary="Hand over to the courier: every tube goes in "
-       "transit", response=SHIPMENT_SCHEMA, errors=ALL_ERRORS)
+       "transit (422 dry_ice_kg_required: a dry-ice shipment records its dry ice mass first)",
+       response=SHIPMENT_SCHEMA, errors=ALL_ERRORS)
 def ship(code: str) -> Any:
     return _simple(code, "ship")
 

@@ -1,6 +1,7 @@
 """axe-core finds no serious or critical violation on the shipment screens that receiving by
-scan changed, in English and in Chinese: a draft with its take-out buttons, the ship
-confirmation, the receive screen answering a condition card and a first scan of the shipment
+scan changed, in English and in Chinese: a draft with its take-out buttons and its dry-ice
+mass field, the ship confirmation asking for the dry-ice mass (refused beside the field), the
+receive screen answering a condition card and a first scan of the shipment
 label, and the received shipment with its resolution forms."""
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def _collected(s: Any, n: int) -> list[str]:
 
 
 def _shipments(live_server: Any) -> tuple[str, str, str]:
-    """A draft of two tubes, a ready shipment, and a shipment in transit of three."""
+    """A draft of two tubes, a ready shipment (its dry-ice mass not recorded yet), and a
+    shipment in transit of three."""
     with get_db(live_server.app).transaction() as s:
         tech = s.execute(select(User).where(User.username == "s01.tech")).scalar_one()
         codes = _collected(s, 7)
@@ -35,7 +37,8 @@ def _shipments(live_server: Any) -> tuple[str, str, str]:
         for n, (tubes, state) in enumerate(((codes[:2], "draft"), (codes[2:4], "ready"),
                                             (codes[4:], "shipped"))):
             sh = svc.create(s, tech, conditions="dry_ice", courier="SF Express",
-                            tracking_number=f"SF-AXE-{n}")
+                            tracking_number=f"SF-AXE-{n}",
+                            dry_ice_kg=None if state == "ready" else "4")
             for t in tubes:
                 svc.pack(s, tech, sh, t)
             if state != "draft":
@@ -61,7 +64,8 @@ def test_changed_shipment_screens_are_accessible(axe_page: Any, live_server: Any
     page.goto(f"/shipments/{ready}")
     page.click("#op-ship")
     page.wait_for_selector("[data-ship-confirm]")
-    problems["ship confirmation"] = _serious_violations(page)
+    assert page.locator("#ship-form [data-field=dry_ice_kg]").count() == 1
+    problems["ship confirmation, dry-ice mass refused"] = _serious_violations(page)
 
     page.context.clear_cookies()
     _keyboard_login(page, "cb.tech")

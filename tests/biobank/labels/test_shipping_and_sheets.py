@@ -28,14 +28,15 @@ from tests.labels.helpers import decode, pdf_pages, zpl_fields
 from .conftest import decode_pdf, print_events, zpl_symbol_data
 
 
-def _shipment(app: Flask, conditions: str = "dry_ice", n: int = 2) -> str:
+def _shipment(app: Flask, conditions: str = "dry_ice", n: int = 2,
+              dry_ice_kg: str | None = None) -> str:
     codes = tubes(app, n)
     with get_db(app).transaction() as s:
         from biobank.models import User
 
         tech = s.execute(select(User).where(User.username == "s01.tech")).scalar_one()
         sh = shipments.create(s, tech, conditions=conditions, courier="SF Express",
-                              tracking_number="SF0000111122")
+                              tracking_number="SF0000111122", dry_ice_kg=dry_ice_kg)
         for c in codes:
             shipments.pack(s, tech, sh, c)
         return sh.barcode
@@ -104,6 +105,26 @@ def test_shipping_label_zpl_is_a_100_by_150_mm_format_with_the_shipment_barcode(
         assert expected in texts
     (ev,) = _shipping_events(db, code)
     assert ev.changes == {"format": "zpl", "stock": "shipping-100x150", "dpi": 203}
+
+
+def test_shipping_label_states_the_recorded_dry_ice_mass(
+    app: Flask, client_as: Any, tmp_path: Path
+) -> None:
+    code = _shipment(app, dry_ice_kg="2.50")
+    c = client_as("s01.tech")
+    src = tmp_path / "label.pdf"
+    src.write_bytes(c.get(f"/labels/shipments/{code}/shipping-label.pdf").data)
+    text = " ".join(subprocess.run(["pdftotext", str(src), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "NET 2.5 KG" in text and "____" not in text
+    zpl = c.get(f"/labels/shipments/{code}/shipping-label.zpl").get_data(as_text=True)
+    texts = [d for _x, _y, cmds, d in zpl_fields(zpl) if "^A" in cmds]
+    assert "NET 2.5 KG" in texts and "UN1845" in texts
+    # Corrected before shipping: the next print states the new mass.
+    r = post_form(c, f"/shipments/{code}/details", {"conditions": "dry_ice", "dry_ice_kg": "12"})
+    assert r.status_code == 302
+    zpl = c.get(f"/labels/shipments/{code}/shipping-label.zpl").get_data(as_text=True)
+    assert "NET 12 KG" in [d for _x, _y, cmds, d in zpl_fields(zpl) if "^A" in cmds]
 
 
 def test_shipping_label_refusals(app: Flask, client_as: Any, db: Any) -> None:

@@ -239,7 +239,7 @@ def _logistics(app: Flask, side: str) -> dict[str, Any]:
             nonlocal n
             n += 1
             sh = shipments.create(s, by, conditions="dry_ice", to_site=to, courier="SF Express",
-                                  tracking_number=f"MATRIX-{site}-{n}")
+                                  tracking_number=f"MATRIX-{site}-{n}", dry_ice_kg="2.5")
             for sp in codes:
                 shipments.pack(s, by, sh, sp.barcode)
             if ready:

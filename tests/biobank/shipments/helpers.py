@@ -40,7 +40,8 @@ class Api:
 
 def shipped(site_api: Api, codes: list[str], tracking: str = "SF1234567890") -> str:
     """A shipment from the site to CB with ``codes`` packed and shipped; returns its code."""
-    sh = site_api.ok("POST", "/shipments", {"conditions": "dry_ice", "courier": "SF Express",
+    sh = site_api.ok("POST", "/shipments", {"conditions": "dry_ice", "dry_ice_kg": 2.5,
+                                            "courier": "SF Express",
                                             "tracking_number": tracking,
                                             "logger_id": "TL-77"}, 201)
     code = sh["barcode"]

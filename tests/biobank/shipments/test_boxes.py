@@ -37,7 +37,8 @@ def test_return_shipment_packs_a_whole_box(app: Flask, db: Any, api_token: Any) 
     assert sorted(out["added"]) == sorted(codes)
     # Scanning the box again adds nothing.
     assert cb.ok("POST", f"/shipments/{ret}/items", {"code": box_code})["added"] == []
-    cb.ok("PATCH", f"/shipments/{ret}", {"courier": "SF", "tracking_number": "RET-1"})
+    cb.ok("PATCH", f"/shipments/{ret}", {"courier": "SF", "tracking_number": "RET-1",
+                                         "dry_ice_kg": 3})
     cb.ok("POST", f"/shipments/{ret}/ready")
     cb.ok("POST", f"/shipments/{ret}/ship")
     site.ok("POST", f"/shipments/{ret}/receipt", {}, 201)

@@ -78,12 +78,20 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
     unpack_on_page(page, d)
     assert page.locator(f'[data-item="{d}"]').count() == 0
     assert page.locator('[data-count="manifest"]').inner_text() == "4"
-    # Nothing has shipped yet: the confirmation page says what leaves.
+    # Nothing has shipped yet: the confirmation page says what leaves, and asks for the net
+    # mass of the dry ice the label must state (not recorded while packing).
     to_ship_confirmation(page, "SF-E2E-0001")
     assert "SF-E2E-0001" in page.locator("main").inner_text()
     assert page.locator("[data-ship-confirm] [data-count=manifest]").inner_text() == "4"
+    mass = page.locator("#ship-dry-ice")
+    assert mass.evaluate("el => el === document.activeElement")
+    assert mass.get_attribute("aria-invalid") == "true"
+    assert "net mass of the dry ice" in page.locator(
+        "#ship-form [data-field=dry_ice_kg]").inner_text()
+    page.keyboard.type("2.5")
     page.click("#confirm-ship")
     page.wait_for_selector('[data-shipment-status="shipped"]')
+    assert page.locator("[data-dry-ice-kg]").inner_text() == "2.5 kg"
 
     # --- CB: scan the shipment, then the tubes.
     page.context.clear_cookies()

@@ -43,7 +43,8 @@ def test_pack_and_receive_by_scanner(app: Flask, client_as: Any) -> None:
     assert _outcome(r.get_data(as_text=True)) == "bad_check"
     assert 'data-sound="bad_check"' in r.get_data(as_text=True)
     post_form(site, f"/shipments/{code}/details",
-              {"courier": "SF Express", "tracking_number": "SF-PAGE-1", "logger_id": "L1"})
+              {"courier": "SF Express", "tracking_number": "SF-PAGE-1", "logger_id": "L1",
+               "dry_ice_kg": "2.5"})
     assert post_form(site, f"/shipments/{code}/action", {"op": "ready"}).status_code == 302
     # "Ship now" first shows what leaves; only the confirmation ships.
     r = post_form(site, f"/shipments/{code}/action", {"op": "ship"})

@@ -215,7 +215,7 @@ def test_packing_page_takes_a_tube_out_and_ships_after_confirming(app: Flask,
     assert f'data-item="{b}"' not in page and 'data-count="manifest">1<' in page
     assert f"{b} taken out of the shipment" in page
     post_form(site, f"/shipments/{code}/details",
-              {"courier": "SF Express", "tracking_number": "SF-UNPACK-1"})
+              {"courier": "SF Express", "tracking_number": "SF-UNPACK-1", "dry_ice_kg": "2.5"})
     post_form(site, f"/shipments/{code}/action", {"op": "ready"})
     assert f'data-unpack="{a}"' not in site.get(f"/shipments/{code}").get_data(as_text=True)
     r = post_form(site, f"/shipments/{code}/action", {"op": "ship"})
