@@ -181,10 +181,12 @@ def _note_refused_scan(s: Session, b: StorageBox, error: BiobankError) -> None:
     user = actor()
     if user.role not in storage.STORE_ROLES:
         return
-    warned = None
+    warned, position = None, None
     if error.code == "storage_warning":
+        # The scan's form was read and accepted before the rules warned.
         warned = access.get_specimen(s, user, str(error.params["specimen"]))
-    storage.note_scan(s, user, b, warned=warned, position=request.form.get("position"))
+        position = STORE.read().get("position")
+    storage.note_scan(s, user, b, warned=warned, position=position)
     keep_answer()
 
 
