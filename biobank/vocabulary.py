@@ -331,6 +331,7 @@ FIELDS: Final[dict[str, str]] = {
     "moved_from": N_("Moved from"),
     "position": N_("Position"),
     "box": N_("Box"),
+    "box_kind": N_("Kind of box"),
     "location": N_("Location"),
     "late": N_("Arrived late"),
     "barcode": N_("Barcode"),
@@ -376,11 +377,7 @@ FIELD_VALUES: Final[dict[str, str]] = {
     "role": "role", "screening_status": "screening_status", "stock": "stock",
     "assay": "assay", "consequence": "consequence", "men1_status": "men1_status",
     "type": "specimen_type", "decision": "gate_decision", "kind": "location_kind",
-<<<<<<< HEAD
-    "unit": "unit",
-=======
-    "conditions": "conditions",
->>>>>>> dryice
+    "unit": "unit", "conditions": "conditions", "box_kind": "box_kind",
 }
 
 _TABLES: Final[dict[str, dict[str, str]]] = {
@@ -413,6 +410,7 @@ _ELSEWHERE: Final[dict[str, tuple[str, str]]] = {
     "package_condition": ("biobank.services.shipments", "PACKAGE_CONDITIONS"),
     "location_kind": ("biobank.services.storage", "LOCATION_KINDS"),
     "box_type": ("biobank.services.storage", "BOX_TYPES"),
+    "box_kind": ("biobank.services.storage_rules", "BOX_KINDS"),
     "stock": ("labels.layout", "STOCKS"),
 }
 DOMAIN_NAMES: Final[tuple[str, ...]] = (*_TABLES, *_ELSEWHERE)

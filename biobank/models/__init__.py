@@ -20,7 +20,7 @@ from .participant import SCREENING_STATUSES, Participant
 from .shipment import SHIPMENT_STATUSES, Shipment, ShipmentItem, ShipmentReceipt
 from .site import SITE_KINDS, Site
 from .specimen import SPECIMEN_STATUSES, IdCounter, Specimen, SpecimenEvent
-from .storage import StorageBox, StorageLocation, StoragePosition
+from .storage import StorageBox, StorageLocation, StoragePosition, StorageScanHold
 from .trial import ExpectedSpecimen, Trial, VisitDefinition
 from .user import ROLES, ApiToken, AuthThrottle, User, UserSession
 
@@ -57,6 +57,7 @@ __all__ = [
     "StorageBox",
     "StorageLocation",
     "StoragePosition",
+    "StorageScanHold",
     "Trial",
     "UTCDateTime",
     "User",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -96,3 +96,23 @@ class StoragePosition(Base):
     box: Mapped[StorageBox] = relationship(back_populates="positions", lazy="joined")
     specimen: Mapped[Specimen] = relationship()
     stored_by: Mapped[User | None] = relationship()
+
+
+class StorageScanHold(Base):
+    """A storage deviation the store-by-scan screen warned about, held for its acknowledgement:
+    the same tube scanned next on that box's screen, by the same user, stores it anyway. Any
+    other scan there lets it go. One per user and box; it holds only the state of a scanning
+    session in progress (like a receipt's waiting condition card), never a record."""
+
+    __tablename__ = "storage_scan_holds"
+    __table_args__ = (UniqueConstraint("user_id", "box_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    box_id: Mapped[int] = mapped_column(ForeignKey("storage_boxes.id"), index=True)
+    specimen_id: Mapped[int] = mapped_column(ForeignKey("specimens.id"))
+    #: The position chosen with the warned scan (None: the box's next free one).
+    position: Mapped[str | None] = mapped_column(String(8))
+    #: The rule the technician was warned of; a different one by the second scan is warned anew.
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -54,7 +54,7 @@ PARTICIPANTS = (
 
 # The central biobank's storage, so that a new installation can store at once: a −80 °C
 # freezer for blood and its derivatives, a −20 °C freezer for DNA working stock, a
-# liquid-nitrogen tank, and a room-temperature cabinet for FFPE blocks and slides (see
+# liquid-nitrogen tank, and a room-temperature cabinet for FFPE blocks, slides and curls (see
 # docs/storage-rules.md for what goes where).
 # (unit kind, unit name, [(level kind, level name, [(box type, box name), …]), …])
 STORAGE = (
@@ -72,6 +72,8 @@ STORAGE = (
         ("shelf", "Drawer 1", (("block_box_5x10", "FFPE blocks 1"),
                                ("block_box_5x10", "FFPE blocks 2"))),
         ("shelf", "Drawer 2", (("slide_box_100", "FFPE slides 1"),)),
+        # Curls are cut into a microtube: a tube box, at the paraffin's room temperature.
+        ("shelf", "Drawer 3", (("cryobox_9x9", "FFPE curls 1"),)),
     )),
 )
 # Racks on the −80 °C freezer's shelves: (shelf, rack, [(box type, box name), …]).

@@ -21,7 +21,7 @@ from labels import ids
 
 from .. import vocabulary
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationError
-from ..i18n import Msg, term
+from ..i18n import LIST_SEPARATOR, Msg, joined, term
 from ..models import (
     Site,
     Specimen,
@@ -29,6 +29,7 @@ from ..models import (
     StorageBox,
     StorageLocation,
     StoragePosition,
+    StorageScanHold,
     User,
     utcnow,
 )
@@ -432,24 +433,43 @@ def temperature_of(box: StorageBox) -> str | None:
     return storage_rules.UNIT_TEMPERATURE.get(chain[0].kind) if chain else None
 
 
+def box_kind_of(box: StorageBox) -> str | None:
+    """The kind of box (cryobox, slide box, block box), from its type."""
+    return storage_rules.BOX_TYPE_KIND.get(box.box_type)
+
+
 def rule_check(box: StorageBox, specimen: Specimen) -> storage_rules.Rule | None:
     """The storage rule this placement breaks, if any (warn or refuse); changes nothing."""
-    return storage_rules.rule_for(specimen.specimen_type, temperature_of(box))
+    return storage_rules.rule_for(specimen.specimen_type, temperature_of(box), box_kind_of(box))
 
 
-def _rule_error(box: StorageBox, specimen: Specimen, rule: storage_rules.Rule) -> Conflict:
-    temperature = temperature_of(box) or ""
+def _place(box: StorageBox) -> Msg:
+    """What the rules see of a box: its kind and, on a unit, its temperature."""
+    words = [term(storage_rules.BOX_KINDS[kind]) for kind in (box_kind_of(box),) if kind]
+    temperature = temperature_of(box)
+    if temperature is not None:
+        words.append(term(storage_rules.TEMPERATURES.get(temperature, temperature)))
+    return joined(words, LIST_SEPARATOR)
+
+
+def _rule_error(box: StorageBox, specimen: Specimen, rule: storage_rules.Rule, *,
+                by_rescan: bool = False) -> Conflict:
+    reason = rule.reason if isinstance(rule.reason, Msg) else term(rule.reason)
     params: dict[str, object] = {
         "specimen": specimen.barcode,
         "type": term(vocabulary.label(vocabulary.SPECIMEN_TYPES, specimen.specimen_type)),
         "box": box.barcode,
-        "temperature": term(storage_rules.TEMPERATURES.get(temperature, temperature)),
-        "reason": term(rule.reason),
+        "place": _place(box),
+        "reason": reason,
     }
     if rule.outcome == "refuse":
-        return Conflict("%(specimen)s (%(type)s) cannot go into %(box)s at %(temperature)s: "
+        return Conflict("%(specimen)s (%(type)s) cannot go into %(box)s (%(place)s): "
                         "%(reason)s", code="storage_refused", **params)
-    return Conflict("%(specimen)s (%(type)s) into %(box)s at %(temperature)s: %(reason)s. "
+    if by_rescan:
+        return Conflict("%(specimen)s (%(type)s) into %(box)s (%(place)s): %(reason)s. "
+                        "Scan the tube again to store it anyway", code="storage_warning",
+                        **params)
+    return Conflict("%(specimen)s (%(type)s) into %(box)s (%(place)s): %(reason)s. "
                     "Acknowledge the deviation to store it anyway", code="storage_warning",
                     **params)
 
@@ -468,10 +488,11 @@ def _apply_rules(box: StorageBox, specimen: Specimen,
 
 def _record_deviation(session: Session, actor: User, box: StorageBox, specimen: Specimen,
                       rule: storage_rules.Rule, detail: dict[str, object]) -> None:
-    detail["deviation_acknowledged"] = rule.reason
+    detail["deviation_acknowledged"] = str(rule.reason)
     audit.record(session, actor, "storage.deviation_acknowledged", "specimen",
                  specimen.barcode, {"box": box.barcode, "temperature": temperature_of(box),
-                                    "type": specimen.specimen_type, "rule": rule.reason})
+                                    "box_kind": box_kind_of(box),
+                                    "type": specimen.specimen_type, "rule": str(rule.reason)})
 
 
 def store(session: Session, actor: User, box: StorageBox, specimen: Specimen,
@@ -527,6 +548,62 @@ def store(session: Session, actor: User, box: StorageBox, specimen: Specimen,
     specimens.transition(session, actor, specimen, "store", detail=detail)
     session.refresh(pos)
     return pos
+
+
+# --- the store-by-scan screen: a warned deviation acknowledged by scanning the tube again ---
+
+def _hold(session: Session, actor: User, box: StorageBox) -> StorageScanHold | None:
+    return session.execute(
+        select(StorageScanHold).where(StorageScanHold.user_id == actor.id,
+                                      StorageScanHold.box_id == box.id)
+    ).scalar_one_or_none()
+
+
+def store_scan(session: Session, actor: User, box: StorageBox, specimen: Specimen,
+               position: str | None = None, *, acknowledge: bool = False) -> StoragePosition:
+    """:func:`store`, for one scan on a box's screen. A deviation the rules warn about is
+    refused with "scan the tube again"; that next scan, of the same tube by the same user on
+    the same box, is the acknowledgement (at the position chosen with the first, unless it
+    chooses another). The caller holds the warning with :func:`note_scan` once the refusal
+    was rolled back, and any other scan lets it go."""
+    hold = _hold(session, actor, box)
+    if hold is not None:
+        session.delete(hold)
+        session.flush()
+        if hold.specimen_id == specimen.id:
+            rule = rule_check(box, specimen)
+            # Acknowledged is what the technician was told: a box moved meanwhile to another
+            # unit breaks another rule, which is warned about anew.
+            if rule is not None and str(rule.reason) == hold.reason:
+                acknowledge = True
+                position = position or hold.position
+    try:
+        return store(session, actor, box, specimen, position, acknowledge=acknowledge)
+    except Conflict as exc:
+        if exc.code != "storage_warning":
+            raise
+        rule = rule_check(box, specimen)
+        assert rule is not None
+        raise _rule_error(box, specimen, rule, by_rescan=True) from None
+
+
+def note_scan(session: Session, actor: User, box: StorageBox, *,
+              warned: Specimen | None = None, position: str | None = None) -> None:
+    """What a scan on a box's screen leaves for the next one, written after a refused scan's
+    work was rolled back: the deviation just warned about (``warned``), waiting for the same
+    tube's second scan, or (anything else scanned) nothing. Not audited: it records nothing
+    but the screen's state, as a receipt's waiting condition card."""
+    hold = _hold(session, actor, box)
+    if hold is not None:
+        session.delete(hold)
+        session.flush()
+    rule = rule_check(box, warned) if warned is not None else None
+    if warned is None or rule is None or rule.outcome != "warn":
+        return
+    session.add(StorageScanHold(user_id=actor.id, box_id=box.id, specimen_id=warned.id,
+                                position=(position or "").strip().upper() or None,
+                                reason=str(rule.reason), created_at=utcnow()))
+    session.flush()
 
 
 def free_position(session: Session, actor: User | None, specimen: Specimen) -> str | None:

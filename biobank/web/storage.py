@@ -27,7 +27,7 @@ from ..services import access, reports, storage
 from . import csv_heading, scanner
 from .auth import actor, login_required
 from .boundary import form, upload_form
-from .transaction import db_session, record_refusal, refusals, retry_conflicts
+from .transaction import db_session, keep_answer, record_refusal, refusals, retry_conflicts
 
 bp = Blueprint("storage", __name__, url_prefix="/storage")
 
@@ -161,12 +161,33 @@ def box(barcode: str) -> str:
 
 
 def _store_answer(barcode: str, result: dict[str, Any], error: BiobankError | None) -> Any:
-    ctx = _grid_context(db_session(), storage.get_box(db_session(), actor(), barcode))
+    s = db_session()
+    b = storage.get_box(s, actor(), barcode)
+    if error is not None:
+        _note_refused_scan(s, b, error)
+    ctx = _grid_context(s, b)
     if request.headers.get("HX-Request"):
         return render_template("storage/_store_result.html", result=result, error=error,
                                oob=True, **ctx)
     return render_template("storage/box.html", result=result, error=error, **ctx), \
         (error.status if error is not None else 200)
+
+
+def _note_refused_scan(s: Session, b: StorageBox, error: BiobankError) -> None:
+    """A refused scan still decides what the next one means (its own work is rolled back by
+    now): a warned deviation waits for the same tube's second scan; any other refusal lets a
+    waiting one go, so that the tube scanned after it is not stored on an old warning. Kept
+    like an idempotency record of a refusal (transaction.keep_answer)."""
+    user = actor()
+    if user.role not in storage.STORE_ROLES:
+        return
+    warned, position = None, None
+    if error.code == "storage_warning":
+        # The scan's form was read and accepted before the rules warned.
+        warned = access.get_specimen(s, user, str(error.params["specimen"]))
+        position = STORE.read().get("position")
+    storage.note_scan(s, user, b, warned=warned, position=position)
+    keep_answer()
 
 
 @bp.route("/boxes/<barcode>/store", methods=["POST"])
@@ -183,6 +204,7 @@ def store(barcode: str) -> Any:
     code = scanner.clean(f.get("code", ""))
     if code.startswith("BX"):
         other = storage.get_box(s, user, code)
+        storage.note_scan(s, user, b)
         target = url_for(".box", barcode=other.barcode)
         if request.headers.get("HX-Request"):
             return Response("", headers={"HX-Redirect": target})
@@ -190,13 +212,15 @@ def store(barcode: str) -> Any:
     if code.startswith("LC"):
         loc = storage.get_location(s, user, code)
         storage.move_box(s, user, b, loc)
+        storage.note_scan(s, user, b)
         return _store_answer(barcode, {"kind": "moved", "location": loc}, None)
     record_refusal(access.OTHER_SITE)  # where another site's tube turned up is kept
     sp = access.get_scanned_specimen(s, user, code)
     was = storage.position_of(s, sp)
     was_path = storage.full_path(was) if was is not None else None
-    pos = storage.store(s, user, b, sp, f.get("position") or None,
-                        acknowledge=bool(f.get("acknowledge")))
+    # A warned deviation is acknowledged by the button, or by scanning the same tube again.
+    pos = storage.store_scan(s, user, b, sp, f.get("position") or None,
+                             acknowledge=bool(f.get("acknowledge")))
     return _store_answer(barcode, {"kind": "stored", "specimen": sp, "pos": pos,
                                    "was": was_path}, None)
 

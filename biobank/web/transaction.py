@@ -10,7 +10,8 @@ The one exception to the rule is explicit: a view whose refusal must itself be r
 failed sign-in or e-signature counts towards the back-off and is audited) calls
 :func:`record_refusal` with the refusal's code before the service raises it, and what was
 written until then is committed with the refusal; an ``Idempotency-Key`` record of a refused
-answer is kept with :func:`keep_answer` after the refused work was rolled back.
+answer (and a scan screen's state for its next scan) is kept with :func:`keep_answer` after
+the refused work was rolled back.
 
 Serialization failures and deadlocks (PostgreSQL SQLSTATE 40001 / 40P01) on the receipt,
 storage and signature paths are retried a bounded number of times by :func:`retry_conflicts`;
@@ -71,7 +72,9 @@ def record_refusal(*codes: str) -> None:
 
 def keep_answer() -> None:
     """Commit this failed request's session as it is now: after the refused work was rolled
-    back, the ``Idempotency-Key`` record of the refusal is the one thing left to write."""
+    back, what is left to write is the ``Idempotency-Key`` record of the refusal, and on the
+    store-by-scan screen what the refused scan means for the next one (a warning waiting for
+    the same tube's second scan, or none; ``storage.note_scan``)."""
     g.kept = True
 
 

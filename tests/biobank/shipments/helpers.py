@@ -11,12 +11,15 @@ from biobank import get_db
 from biobank.models import Participant, Site, Specimen
 
 
-def tubes(app: Flask, n: int, *, site: str = "S01", status: str = "collected") -> list[str]:
+def tubes(app: Flask, n: int, *, site: str = "S01", status: str = "collected",
+          types: tuple[str, ...] | None = None) -> list[str]:
     with get_db(app).transaction() as s:
-        rows = s.execute(
-            select(Specimen.barcode).join(Participant).join(Site, Participant.site_id == Site.id)
-            .where(Specimen.status == status, Site.code == site).order_by(Specimen.id).limit(n)
-        ).scalars().all()
+        q = (select(Specimen.barcode).join(Participant)
+             .join(Site, Participant.site_id == Site.id)
+             .where(Specimen.status == status, Site.code == site))
+        if types:
+            q = q.where(Specimen.specimen_type.in_(types))
+        rows = s.execute(q.order_by(Specimen.id).limit(n)).scalars().all()
     assert len(rows) == n, f"demo data has only {len(rows)} {status} tubes at {site}"
     return list(rows)
 

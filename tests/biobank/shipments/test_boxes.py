@@ -16,7 +16,8 @@ from .helpers import Api, shipped, tubes
 
 
 def test_return_shipment_packs_a_whole_box(app: Flask, db: Any, api_token: Any) -> None:
-    codes = tubes(app, 3)
+    # Blood tubes: what a cryobox holds (an FFPE block goes in a block box).
+    codes = tubes(app, 3, types=("whole_blood_edta",))
     site = Api(app, api_token("s01.tech"))
     cb = Api(app, api_token("cb.tech"))
     code = shipped(site, codes)

@@ -10,9 +10,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from biobank import get_db
+from biobank import get_db, vocabulary
 from biobank.models import AuditEvent, StorageBox, StorageLocation
-from biobank.services import demo, storage
+from biobank.services import demo, storage, storage_rules
 from tests.conftest import make_app
 
 from .conftest import received, run, specimens_get
@@ -38,6 +38,15 @@ def test_demo_has_a_freezer_hierarchy_with_boxes(app: Flask) -> None:
         temps = {name: storage.temperature_of(b) for name, b in boxes.items()}
     assert temps["Serum 1"] == "minus80" and temps["FFPE blocks 1"] == "ambient"
     assert temps["DNA working stock 1"] == "minus20" and temps["Viable cells 1"] == "ln2"
+
+
+def test_demo_has_a_place_for_every_specimen_type_that_breaks_no_rule(app: Flask) -> None:
+    with get_db(app).transaction() as s:
+        boxes = list(s.execute(select(StorageBox)).unique().scalars())
+        places = {(storage.temperature_of(b), storage.box_kind_of(b)) for b in boxes}
+    for stype in vocabulary.SPECIMEN_TYPES:
+        assert any(storage_rules.rule_for(stype, temperature, kind) is None
+                   for temperature, kind in places if temperature is not None), stype
 
 
 def test_demo_specimens_go_where_the_rules_send_them(app: Flask) -> None:

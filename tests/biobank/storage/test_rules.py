@@ -87,13 +87,16 @@ def test_whole_blood_refused_at_room_temperature_allowed_at_minus_20(app: Flask)
     assert _store(app, minus20.box, blood) == "A1"
 
 
-def test_a_box_on_no_unit_has_no_temperature_and_no_rule(app: Flask) -> None:
-    def loose(s: Any, u: Any) -> str:
-        return storage.create_box(s, u, box_type="cryobox_9x9", name="Loose").barcode
+def test_a_box_on_no_unit_has_no_temperature_but_still_its_kind(app: Flask) -> None:
+    def loose(box_type: str) -> Any:
+        return lambda s, u: storage.create_box(s, u, box_type=box_type, name="Loose").barcode
 
-    box = run(app, loose)
+    blocks, tubes = run(app, loose("block_box_5x10")), run(app, loose("cryobox_9x9"))
     (block,) = received(app, 1, types=("ffpe_block",))
-    assert _store(app, box, block) == "A1"
+    with pytest.raises(Conflict) as err:
+        _store(app, tubes, block, acknowledge=True)
+    assert err.value.code == "storage_refused" and "block box" in str(err.value)
+    assert _store(app, blocks, block) == "A1"  # no temperature known, and its own kind of box
 
 
 def test_check_in_elsewhere_meets_the_rules(app: Flask, freezer: Freezer) -> None:

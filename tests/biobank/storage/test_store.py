@@ -114,10 +114,10 @@ def test_specimen_held_at_another_site_is_refused(app: Flask, freezer: Freezer,
 
 
 def test_full_box_is_refused(app: Flask) -> None:
-    box = make_freezer(app, box_type="slide_box_25", name="tiny")
+    box = make_freezer(app, name="tiny")
     with get_db(app).transaction() as s:
         b = s.execute(select(StorageBox).where(StorageBox.barcode == box.box)).scalar_one()
-        b.n_cols = 2  # shrink it to two positions for the test
+        b.n_rows, b.n_cols = 1, 2  # shrink it to two positions for the test
     a, b2, c = received(app, 3)
     store(app, box.box, a)
     store(app, box.box, b2)
