@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -9,6 +11,7 @@ from sqlalchemy import select
 
 from biobank import get_db
 from biobank.models import Participant, Site, Specimen
+from tests.conftest import post_form
 
 
 def tubes(app: Flask, n: int, *, site: str = "S01", status: str = "collected",
@@ -102,3 +105,15 @@ def resolve_on_page(page: Any, tube: str, action: str, reason: str) -> None:
     form.locator("input[name=reason]").fill(reason)
     form.locator("button[type=submit]").click()
     page.wait_for_selector(f'[data-item="{tube}"] [data-resolution="{action}"]')
+
+
+def manifest_texts(client: Any, code: str, tmp_path: Path) -> dict[str, str]:
+    """The shipment's manifest PDF as text (pdftotext), read in each language."""
+    texts = {}
+    for lang in ("en", "zh"):
+        post_form(client, "/language", {"lang": lang})
+        pdf = tmp_path / f"{lang}.pdf"
+        pdf.write_bytes(client.get(f"/shipments/{code}/manifest.pdf").data)
+        texts[lang] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                     text=True, check=True).stdout
+    return texts

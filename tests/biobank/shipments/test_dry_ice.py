@@ -11,7 +11,6 @@ import html
 import io
 import re
 import shutil
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from biobank.models import AuditEvent, Shipment
 from tests.biobank.helpers import row_counts
 from tests.conftest import needs, post_form
 
-from .helpers import Api, tubes
+from .helpers import Api, manifest_texts, tubes
 
 
 def _mass(app: Flask, code: str) -> Decimal | None:
@@ -278,13 +277,7 @@ def test_manifest_states_the_mass(app: Flask, client_as: Any, api_token: Any,
     # The fields scripts read by position stay where they were; the mass follows them.
     assert head[4] == "dry_ice" and head[-1] == "2.5"
     assert c.get(f"/shipments/{code}/manifest.json").get_json()["dry_ice_kg"] == "2.5"
-    texts = {}
-    for lang in ("en", "zh"):
-        post_form(c, "/language", {"lang": lang})
-        pdf = tmp_path / f"{lang}.pdf"
-        pdf.write_bytes(c.get(f"/shipments/{code}/manifest.pdf").data)
-        texts[lang] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
-                                     text=True, check=True).stdout
+    texts = manifest_texts(c, code, tmp_path)
     assert "Dry ice, net mass: 2.5 kg" in texts["en"]
     assert "干冰净重: 2.5 kg" in texts["zh"]
 

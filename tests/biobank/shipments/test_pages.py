@@ -15,7 +15,7 @@ from flask import Flask
 
 from tests.conftest import needs, post_form
 
-from .helpers import Api, shipped, tubes
+from .helpers import Api, manifest_texts, shipped, tubes
 
 HX = {"HX-Request": "true"}
 
@@ -146,13 +146,7 @@ def test_manifest_pdf_follows_the_readers_language_and_names_the_zone(
     a, b = tubes(app, 2)
     code = shipped(Api(app, api_token("s01.tech")), [a, b])
     c = client_as("cb.tech")
-    texts = {}
-    for lang in ("en", "zh"):
-        post_form(c, "/language", {"lang": lang})
-        pdf = tmp_path / f"{lang}.pdf"
-        pdf.write_bytes(c.get(f"/shipments/{code}/manifest.pdf").data)
-        texts[lang] = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
-                                     text=True, check=True).stdout
+    texts = manifest_texts(c, code, tmp_path)
     assert "Shipment manifest" in texts["en"] and "运输清单" not in texts["en"]
     assert "运输清单" in texts["zh"] and "采集时间" in texts["zh"]
     for text in texts.values():
