@@ -173,8 +173,10 @@ def update(code: str) -> Response:
     fields = _planned(UPDATE.read())
     if not fields.get("tracking_number"):
         fields.pop("tracking_number", None)
-    if fields.get("dry_ice_kg") is None and request.form.get("dry_ice_kg", "x").strip() == "":
-        fields["dry_ice_kg"] = ""  # emptied on the form: no mass recorded any more
+    if fields.get("dry_ice_kg") is None and fields.get("conditions") is not None:
+        # The mass field stands beside the conditions on the form: sent empty, no mass is
+        # recorded any more.
+        fields["dry_ice_kg"] = ""
     svc.update_details(s, actor(), sh, **fields)
     flash(_("Details saved."), "success")
     return redirect(url_for(".detail", code=sh.barcode))

@@ -268,6 +268,9 @@ def test_a_scan_after_the_session_ended_is_refused_against_its_code(page: Any,
     codes = _new_tubes(live_server, 2)
     browser_login(page, "s01.tech")
     page.goto("/scan")
+    # Every answer still on its way (the favicon's too) before the cookies go: a late one
+    # would bring the refreshed session cookie back.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     text = _refused_entry(page, codes[0])
     assert codes[0] in text and "reload" in text

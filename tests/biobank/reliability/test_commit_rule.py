@@ -184,7 +184,7 @@ def test_views_read_their_forms_through_the_registry() -> None:
     page re-showing what was typed may read the raw form."""
     allowed = {"_login_refused", "_rack_refused", "_back", "_use_mode", "_sources_refused",
                "_preanalytics_refused", "form_page", "_gate_page", "_resolve_page",
-               "_confirm_refused", "_override_refused", "_token_valid"}
+               "_confirm_refused", "_override_refused", "_action_page"}
     found = []
     for p in sorted((ROOT / "biobank" / "web").rglob("*.py")):
         tree = ast.parse(p.read_text(encoding="utf-8"))
