@@ -5,7 +5,8 @@ served by gunicorn the same way, over the same database).
 Phases:
   1. throughput: closed loop, CONCURRENCY clients scanning as fast as they can, on the app and
      on the baseline → scans/s and the ratio (goal: app ≥ 50 % of the baseline);
-  2. load: 10 scans/s sustained (open loop: a slow answer does not slow the arrivals), one
+  2. load (after every page the browsers open has been served a few times by each worker):
+     10 scans/s sustained (open loop: a slow answer does not slow the arrivals), one
      96-scan burst in 2 s half-way, and 20 users browsing pages with 1-3 s think time
      → p50/p95/p99 per kind and the error rate (goals: p99 ≤ 100 ms, zero errors);
   3. soak (``--soak-minutes N``): the same traffic for N minutes; worker RSS (from /proc)
@@ -305,6 +306,19 @@ class Browser:
             time.sleep(rnd.uniform(1.0, 3.0))
 
 
+def warm_pages(server: Server, barcodes: list[str], workers: int) -> None:
+    """Each page the browsers open, several times per worker, before anything is measured: a
+    worker's first render of a page compiles its templates (~250 ms for the specimen page),
+    which a served instance pays once after a restart, not in its steady state."""
+    rec = Recorder()
+    for account in ("cb.tech", "monitor", "pathologist", "admin"):
+        b = Browser(server.url, account, barcodes, rec)
+        for _ in range(3 * workers):
+            for path in ("/", "/participants/", "/scan",
+                         f"/specimens/{random.choice(barcodes)}"):
+                b.http.get(server.url + path, timeout=10, allow_redirects=False)
+
+
 def mixed_load(server: Server, token: str, barcodes: list[str], seconds: float, *,
                rate: float = 10.0, burst: tuple[int, float] | None = (96, 2.0),
                users: int = 20, bursts_every: float | None = None,
@@ -419,6 +433,7 @@ def main() -> int:
         print(f"throughput ({args.concurrency} clients): app {results['app_scans_per_s']} "
               f"scans/s, baseline {results['baseline_scans_per_s']} scans/s, ratio "
               f"{results['throughput_ratio']:.2f} (goal ≥ 0.50)", flush=True)
+        warm_pages(app, barcodes, args.workers)
         load = mixed_load(app, token, barcodes, args.load_seconds)
         results["load"] = load
         results["load_seconds"] = args.load_seconds
