@@ -351,6 +351,8 @@ FIELDS: Final[dict[str, str]] = {
     "format": N_("Format"),
     "conditions": N_("Shipping conditions"),
     "dry_ice_kg": N_("Dry ice, net mass (kg)"),
+    "courier": N_("Courier"), "tracking_number": N_("Tracking number"),
+    "logger_id": N_("Temperature logger"), "planned_ship_at": N_("Planned ship time"),
 }
 
 #: Column headings of the CSV files people open in a spreadsheet (inventory, chain of custody,

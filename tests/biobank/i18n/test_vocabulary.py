@@ -97,3 +97,6 @@ def test_history_lines_name_fields_and_values_for_people() -> None:
     assert history.change_lines({"notes": ["left on bench", ""], "status": [None, "stored"]},
                                 str) == ["Notes: left on bench → (empty)", "Status: — → Stored"]
     assert history.value_text("notes", "", ZH) == ZH("(empty)") != "—"
+    # A shipment's details read by their names, as on the form.
+    assert history.change_lines({"courier": [None, "SF Express"], "logger_id": ["L1", "L2"]},
+                                ZH) == ["承运商：— → SF Express", "温度记录仪：L1 → L2"]
