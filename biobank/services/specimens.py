@@ -423,6 +423,4 @@ def sprec(specimen: Specimen) -> str | None:
     for DNA, a complex derivative that SPREC's seven-element code does not cover."""
     from . import sprec as sprec_codes  # it reads the storage, which imports this module
 
-    if specimen.specimen_type in sprec_codes.COMPLEX_DERIVATIVES:
-        return None
     return sprec_codes.code(specimen)

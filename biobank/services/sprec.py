@@ -434,12 +434,10 @@ def coded_specimen(specimen: Specimen) -> Specimen | None:
 
 
 def elements(specimen: Specimen) -> list[Element]:
-    """The seven elements of the specimen's SPREC code, each with what it means. For DNA,
-    those of the sample it was extracted from (``coded_specimen``); none if not on record."""
-    coded = coded_specimen(specimen)
-    if coded is None:
+    """The seven elements of the specimen's SPREC code, each with what it means; none for DNA
+    (a complex derivative: the page shows ``coded_specimen``'s instead)."""
+    if specimen.specimen_type in COMPLEX_DERIVATIVES:
         return []
-    specimen = coded
     pa = _recorded(specimen)
     if specimen.specimen_type in SOLID_TYPES:
         return _solid(specimen, pa)
@@ -447,5 +445,6 @@ def elements(specimen: Specimen) -> list[Element]:
 
 
 def code(specimen: Specimen) -> str | None:
+    """The SPREC code; None for DNA, which SPREC's seven-element code does not cover."""
     els = elements(specimen)
     return "-".join(e.code for e in els) if els else None

@@ -72,15 +72,16 @@ def _chosen_field() -> str:
 def _page(specimen: Specimen, error: BiobankError | None = None,
           values: dict[str, Any] | None = None) -> str:
     s = db_session()
+    source = sprec.coded_specimen(specimen)  # itself, or for DNA the sample it came from
     fields = [(name, sprec.FIELDS[name][0],
                sprec.FIELDS[name][1] if sprec.FIELDS[name][0] == "choice" else None,
                _(sprec.FIELD_LABELS[name])) for name in sprec.fields_for(specimen)]
     return render_template(
         "specimen.html",
         specimen=specimen,
-        sprec=sprec.code(specimen),
-        sprec_elements=sprec.elements(specimen),
-        sprec_source=sprec.coded_specimen(specimen),
+        sprec=sprec.code(source) if source else None,
+        sprec_elements=sprec.elements(source) if source else [],
+        sprec_source=source,
         sprec_fields=fields,
         sprec_solid=specimen.specimen_type in sprec.SOLID_TYPES,
         preanalytics_values=values,
