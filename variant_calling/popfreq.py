@@ -36,7 +36,7 @@ from .header import Header, command_arg, gatk_command_lines
 from .population import PopulationFrequency, filtering_af
 
 __all__ = ["MutectRule", "from_values", "is_frequency_field", "merge", "mutect_popaf",
-           "mutect_rule", "popaf_ignored_note"]
+           "mutect_rule", "popaf_ignored_note", "unreadable_note"]
 
 _AF = re.compile(
     r"^(?:(?:dbnsfp_)?gnomad[a-z0-9_]*?_af(?:_(?:popmax|grpmax))?"
@@ -125,16 +125,28 @@ def from_values(
     )
 
 
-def info_values(rec: Any, h: Header, alt_index: int) -> dict[str, float]:
-    """The numeric INFO population fields of this ALT ("INFO/name" -> value)."""
+def info_values(rec: Any, h: Header, alt_index: int,
+                unreadable: list[str] | None = None) -> dict[str, float]:
+    """The numeric INFO population fields of this ALT ("INFO/name" -> value). A value that is
+    text but not a number (an undeclared field arrives as text) is left out and described in
+    ``unreadable``."""
     out: dict[str, float] = {}
     for key in rec.info:
         if not is_frequency_field(key):
             continue
-        f = _number(_per_allele(rec, key, alt_index))
+        raw = _per_allele(rec, key, alt_index)
+        f = _number(raw)
         if f is not None:
             out[f"INFO/{key}"] = f
+        elif unreadable is not None:
+            _note_unreadable(unreadable, h, key, raw)
     return out
+
+
+def _note_unreadable(unreadable: list[str], h: Header, key: str, raw: Any) -> None:
+    if isinstance(raw, str) and raw.strip() not in ("", "."):
+        declared = "" if key in h.infos else f" (INFO {key} is not declared in the header)"
+        unreadable.append(f"INFO/{key}={raw!r} is not a number{declared}")
 
 
 def _per_allele(rec: Any, key: str, alt_index: int) -> Any:
@@ -190,13 +202,18 @@ def mutect_rule(h: Header) -> MutectRule:
 
 
 def mutect_popaf(rec: Any, h: Header, alt_index: int, rule: MutectRule,
-                 file: str, line: int | None) -> tuple[PopulationFrequency | None, str | None]:
-    """(the frequency, the field's name when it was present but is not evidence)."""
+                 file: str, line: int | None, unreadable: list[str] | None = None
+                 ) -> tuple[PopulationFrequency | None, str | None]:
+    """(the frequency, the field's name when it was present but is not evidence); a value
+    that is not a number is described in ``unreadable``."""
     for key, log in (("POPAF", True), ("POP_AF", False)):
         if key not in rec.info:
             continue
-        v = _number(_per_allele(rec, key, alt_index))
+        raw = _per_allele(rec, key, alt_index)
+        v = _number(raw)
         if v is None:
+            if unreadable is not None:
+                _note_unreadable(unreadable, h, key, raw)
             continue
         if rule.resource is None:
             return None, key
@@ -214,6 +231,13 @@ def mutect_popaf(rec: Any, h: Header, alt_index: int, rule: MutectRule,
             0.0 if absent else af, f"INFO/{key}={shown} ({what} {rule.resource})", absent
         ), None
     return None, None
+
+
+def unreadable_note(file: str, where: str, unreadable: list[str]) -> str:
+    """The warning for population values that could not be read: the field is then no
+    evidence (PM2/OP4 not assessed from it), and the pathologist is told why."""
+    return (f"{file}: {where}: {'; '.join(unreadable)}: population frequency not read from "
+            f"{'it' if len(unreadable) == 1 else 'them'}")
 
 
 def popaf_ignored_note(file: str, key: str) -> str:

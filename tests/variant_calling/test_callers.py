@@ -347,6 +347,40 @@ def test_undeclared_format_fields_are_read_or_named(tmp_path: Path) -> None:
     assert "FORMAT AD is not declared in the header" in str(e) and "'x'" in str(e)
 
 
+def test_undeclared_info_fields_are_read_and_named(tmp_path: Path) -> None:
+    # The real ARGO header without its INFO lines: htslib hands DP, POPAF, ... over as text.
+    rec = (f"chr11\t{R532X[0]}\t.\tG\tA\t.\tPASS\tDP=100;ECNT=1;POPAF=6.00;TLOD=40.2\t"
+           "GT:AD:AF:DP\t0/1:8,52:0.867:60\t0/1:20,20:0.500:40")
+    p = with_header(tmp_path, ARGO, [rec], drop="##INFO")
+    r = classify([str(p)])
+    v = only(r)
+    assert v["origin"] == "germline_loh" and v["qualifying"]
+    assert v["population"]["absent"] is True  # POPAF read from its text
+    assert any("INFO 'POPAF' at chr11:" in w and "not defined in the header" in w
+               for w in r["warnings"])
+    # Text that is not a number is no evidence, and the warning says which field and where.
+    bad = with_header(tmp_path, ARGO, [rec.replace("POPAF=6.00", "POPAF=six")], drop="##INFO")
+    line = len(bad.read_text().splitlines())
+    r = classify([str(bad)])
+    v = only(r)
+    assert v["population"] is None and v["qualifying"]
+    assert any(e.startswith("PM2_not_assessed") for e in v["evidence"])
+    assert any(f"line {line}: INFO/POPAF='six' is not a number (INFO POPAF is not declared "
+               "in the header): population frequency not read from it" in w
+               for w in r["warnings"])
+
+
+def test_unreadable_gnomad_value_is_named(tmp_path: Path) -> None:
+    extra = ('##INFO=<ID=gnomAD_AF,Number=A,Type=String,Description="gnomAD AF as text">',)
+    rec = (f"chr11\t{R532X[0]}\t.\tG\tA\t.\tPASS\tDP=100;gnomAD_AF=n/a\t"
+           "GT:AD:AF:DP\t0/1:28,12:0.300:40\t0/0:40,0:0.000:40")
+    r = classify([str(with_header(tmp_path, ARGO, [rec], extra=extra))])
+    v = only(r)
+    assert v["origin"] == "somatic" and v["population"] is None
+    assert any("INFO/gnomAD_AF='n/a' is not a number: population frequency not read" in w
+               for w in r["warnings"])
+
+
 # ------------------------------------------------------------------ --rules
 @pytest.mark.parametrize(
     "rules,needle",
