@@ -32,7 +32,7 @@ import re
 from typing import Any, NamedTuple
 
 from .errors import InputError
-from .header import Header, command_arg, gatk_command_lines
+from .header import Header, command_arg, gatk_command_lines, gatk_tool_version
 from .population import PopulationFrequency, filtering_af
 
 __all__ = ["MutectRule", "from_values", "is_frequency_field", "merge", "mutect_popaf",
@@ -177,9 +177,16 @@ class MutectRule(NamedTuple):
 
     resource: str | None  # the --germline-resource; None = not named, the values mean nothing
     absent_af: float  # the frequency Mutect2 assigns to an allele absent from the resource
+    #: Other values that mean "absent" for this run's GATK version (see GATK40_TUMOUR_NORMAL).
+    also_absent: tuple[float, ...] = ()
 
 
 DEFAULT_ABSENT_AF = {"tumour-normal": 1e-6, "tumour-only": 5e-8, "mitochondria": 4e-3}
+#: GATK 4.0.x tumour-normal runs with the default (-1) wrote 1e-5 for alleles absent from the
+#: resource: the real GATK 4.0.5.2 tumour-normal file in tests/data/vcf (bioinform/somaticseq)
+#: carries POP_AF=1.000e-05 on every record, where 4.1+ writes 1e-6 (POPAF=6.00). Read as a
+#: frequency, 1e-5 is three times MEN1's maximum credible AF: BS1 on a novel null variant.
+GATK40_TUMOUR_NORMAL = 1e-5
 
 
 def mutect_rule(h: Header) -> MutectRule:
@@ -196,6 +203,10 @@ def mutect_rule(h: Header) -> MutectRule:
         absent = DEFAULT_ABSENT_AF["mitochondria"]
     elif h.meta_values("normal_sample") or command_arg(cl, "--normal-sample", "-normal"):
         absent = DEFAULT_ABSENT_AF["tumour-normal"]
+        if (gatk_tool_version(h, "Mutect2") or "").startswith("4.0."):
+            # Which 4.0.x release moved 1e-5 to 1e-6 is not recorded: take either as absent.
+            return MutectRule(os.path.basename(str(resources[0])), absent,
+                              (GATK40_TUMOUR_NORMAL,))
     else:
         absent = DEFAULT_ABSENT_AF["tumour-only"]
     return MutectRule(os.path.basename(str(resources[0])), absent)
@@ -221,10 +232,11 @@ def mutect_popaf(rec: Any, h: Header, alt_index: int, rule: MutectRule,
         if not 0.0 <= af <= 1.0:
             raise InputError(f"INFO/{key}={v} is not a population frequency", file=file,
                              line=line, field=key)
-        if log:
-            absent = abs(v + math.log10(rule.absent_af)) < 0.006  # written with 2 decimals
+        defaults = (rule.absent_af, *rule.also_absent)
+        if log:  # written with 2 decimals
+            absent = any(abs(v + math.log10(d)) < 0.006 for d in defaults if d > 0)
         else:
-            absent = math.isclose(af, rule.absent_af, rel_tol=0.01)
+            absent = any(math.isclose(af, d, rel_tol=0.01) for d in defaults)
         shown = f"{v:.2f}" if log else f"{v:.3g}"
         what = "absent from" if absent else "in"
         return PopulationFrequency(

@@ -137,6 +137,46 @@ def test_gatk40_pop_af_without_resource_is_not_evidence(tmp_path: Path) -> None:
     assert any("POP_AF ignored: no --germline-resource" in w for w in r["warnings"])
 
 
+def _gatk40_with_resource(tmp_path: Path, records: list[str]) -> Path:
+    p = with_header(tmp_path, GATK40_TN, records, extra=(CHR11_38,))
+    p.write_text(p.read_text().replace(
+        "Mutect2  --tumor-sample TUMOR",
+        "Mutect2  --germline-resource af-only-gnomad.raw.sites.vcf.gz --tumor-sample TUMOR"))
+    return p
+
+
+def test_gatk40_pop_af_default_with_a_resource_means_absent(tmp_path: Path) -> None:
+    # The real 4.0.5.2 tumour-normal run (default --af-of-alleles-not-in-resource -1) wrote
+    # POP_AF=1.000e-05 on every record: its value for an allele the resource lacks. Read as a
+    # frequency it would be BS1 (> 3.3e-6) and a novel null variant uncertain.
+    real = read_vcf(DATA / GATK40_TN, whole_file=True)
+    assert {c.population for c in real.calls} == {None}  # no resource in the real run
+    rec = _gatk40(R532X[0], "PASS", "0/0:40,0:0.020", "0/1:28,12:0.300", pop_af="1.000e-05")
+    p = _gatk40_with_resource(tmp_path, [rec])
+    (c,) = read_vcf(p, build="GRCh38").calls
+    assert c.population is not None and c.population.absent and c.population.af == 0.0
+    assert "POP_AF=1e-05 (absent from af-only-gnomad.raw.sites.vcf.gz)" in c.population.source
+    v = only(classify([str(p)], build="GRCh38", clinvar=str(_empty_clinvar(tmp_path))))
+    assert (v["classification"], v["points"]) == ("likely_pathogenic", 9), v["evidence"]
+    assert v["oncogenicity"]["tier"] == "likely_oncogenic" and v["qualifying"]
+
+
+def test_gatk40_pop_af_is_a_fraction(tmp_path: Path) -> None:
+    rec = _gatk40(R532X[0], "PASS", "0/0:40,0:0.020", "0/1:28,12:0.300", pop_af="2.000e-04")
+    (c,) = read_vcf(_gatk40_with_resource(tmp_path, [rec]), build="GRCh38").calls
+    assert c.population is not None and not c.population.absent
+    assert c.population.af == pytest.approx(2e-4)  # the frequency itself, not -log10
+
+
+def _empty_clinvar(tmp_path: Path) -> Path:
+    src = Path(__file__).resolve().parents[2] / "variant_calling" / "data" / (
+        "clinvar_MEN1_GRCh38_2021-01_partial.vcf")
+    out = tmp_path / "clinvar_empty.vcf"
+    out.write_text("\n".join(ln for ln in src.read_text().splitlines()
+                             if ln.startswith("#")) + "\n")
+    return out
+
+
 # ------------------------------------------------------------------ tumour-only Mutect2
 @pytest.mark.parametrize("real", [GATK40_TO, MITO_TO])
 def test_tumour_only_mutect2_sample_is_the_tumour(tmp_path: Path, real: str) -> None:
