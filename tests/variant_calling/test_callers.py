@@ -268,6 +268,17 @@ def test_tumour_only_default_is_7_30(tmp_path: Path) -> None:
     assert second.population.af == pytest.approx(1e-6)
 
 
+def test_zero_default_af_is_read_not_refused(tmp_path: Path) -> None:
+    # --af-of-alleles-not-in-resource 0 (the GATK forum's advice for tumour-only runs): an
+    # absent allele's POPAF is then infinite, and no value is log10(0).
+    p = with_header(tmp_path, GATK41_RESOURCE, [_m41(POS37, "6.00"), _m41(POS37 + 1, "inf")])
+    p.write_text(p.read_text().replace("--af-of-alleles-not-in-resource -1.0",
+                                       "--af-of-alleles-not-in-resource 0.0"))
+    six, inf = read_vcf(p).calls
+    assert six.population is not None and six.population.af == pytest.approx(1e-6)
+    assert inf.population is not None and inf.population.af == 0.0
+
+
 def test_gnomad_fields_faf_and_ac_an(tmp_path: Path) -> None:
     extra = tuple(
         f'##INFO=<ID={k},Number=A,Type={t},Description="gnomAD {k}">'
