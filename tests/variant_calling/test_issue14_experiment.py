@@ -245,6 +245,7 @@ def test_germline_frameshift_with_loss_of_the_other_allele_qualifies(
                       capsys)
     (v,) = r["variants"]
     assert v["origin"] == "germline_loh"
+    assert v["oncogenicity"] is None  # a germline origin: one scale only
     assert (v["classification"], v["points"]) == ("likely_pathogenic", VERY_STRONG)
     assert v["qualifying"] and r["men1_status"] == "germline"
 
