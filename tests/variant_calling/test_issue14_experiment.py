@@ -288,3 +288,48 @@ def _nonsense_escaping(codon: int) -> Novel:
                 assert not nmd(CDS[: c - 1] + alt + CDS[c:])  # in the last exon
                 return _snv(c, alt, f"c.{c}{CDS[c - 1]}>{alt}")
     raise LookupError(codon)
+
+
+NULL = ("stop_gained", "frameshift_variant", "splice_donor_variant", "splice_acceptor_variant",
+        "start_lost")
+
+
+@pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
+def test_known_null_variants_qualify_with_an_empty_clinvar(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], build: str) -> None:
+    """The issue's second observation, through ``men1 classify --clinvar EMPTY``: every P/LP
+    null variant of the shipped ClinVar sample (nonsense, frameshift, canonical splice, start
+    loss), called as a germline carrier in one Mutect2 file, is still at least likely
+    pathogenic and qualifies without the table."""
+    from variant_calling.locus import annotate
+
+    clinvar = DATA.joinpath(f"clinvar_MEN1_{build}_2021-01_partial.vcf").read_text().splitlines()
+    empty = tmp_path / "clinvar_empty.vcf"
+    empty.write_text("\n".join(ln for ln in clinvar if ln.startswith("#")) + "\n")
+    shipped = KnownVariantTable.shipped(build)
+    sites = []
+    for line in clinvar:
+        if line.startswith("#"):
+            continue
+        f = line.split("\t")
+        pos, ref, alt = int(f[1]), f[3], f[4]
+        known = shipped.lookup(build, pos, ref, alt)
+        if known and known.significance in ("pathogenic", "likely_pathogenic") \
+                and annotate(build, pos, ref, alt).consequence in NULL:
+            sites.append((pos, ref, alt))
+    assert len(sites) >= 22  # the issue's 22 nonsense/frameshift/splice, and start losses
+    head = [CONTIG[build] if h.startswith("##contig=<ID=chr11,") else h
+            for h in header_of(ARGO)]
+    records = [f"chr11\t{pos}\t.\t{ref}\t{alt}\t.\tgermline;normal_artifact\tDP=100;ECNT=1;"
+               f"GERMQ=5;TLOD=80.1\tGT:AD:AF:DP\t0/1:30,30:0.500:60\t0/1:20,20:0.500:40"
+               for pos, ref, alt in sorted(set(sites))]
+    vcf = tmp_path / "carriers.vcf"
+    vcf.write_text("\n".join([*head, *records]) + "\n")
+    r = men1_classify(vcf, capsys, "--build", build, "--clinvar", str(empty))
+    assert len(r["variants"]) == len(set(sites))
+    for v in r["variants"]:
+        assert not any(e.startswith("known:") for e in v["evidence"]), v["hgvs_c"]
+        assert v["classification"] in ("pathogenic", "likely_pathogenic"), (v["hgvs_c"],
+                                                                            v["evidence"])
+        assert v["origin"] == "germline" and v["qualifying"], v["hgvs_c"]
+    assert r["men1_status"] == "germline"
