@@ -17,8 +17,9 @@ Three kinds of source, merged into one answer per call (:func:`merge`):
   count only when the header's ``##GATKCommandLine=<ID=Mutect2,...>`` names a
   ``--germline-resource``; then the value Mutect2 assigns to alleles *absent* from the resource
   (``--af-of-alleles-not-in-resource``, default 1e-6 tumour–normal, 5e-8 tumour-only, 4e-3 in
-  mitochondria mode: GATK ``M2ArgumentCollection``) means "absent" (``absent=True, af=0.0``).
-  Without a resource the reader notes, once per file, that POPAF was ignored.
+  mitochondria mode: GATK ``M2ArgumentCollection``; 1e-5 too for GATK 4.0.x tumour–normal runs,
+  see :data:`GATK40_TUMOUR_NORMAL`) means "absent" (``absent=True, af=0.0``). Without a
+  resource the reader notes, once per file, that POPAF was ignored.
 
 When several sources speak, the answer keeps the largest point frequency, the largest filtering
 AF, and is ``absent`` only if every source says absent; ``source`` names every field used.
