@@ -189,6 +189,16 @@ def gatk_command_lines(h: Header, tool: str) -> list[str]:
     return out
 
 
+def gatk_tool_version(h: Header, tool: str) -> str | None:
+    """The GATK version of the first ``##GATKCommandLine`` for ``tool`` (e.g. ``4.0.5.2``)."""
+    for key, value in h.meta:
+        if key.startswith("GATKCommandLine"):
+            d = structured(value.strip("<>"))
+            if d.get("ID") == tool:
+                return d.get("Version") or None
+    return None
+
+
 def command_arg(command_line: str, *names: str) -> str | None:
     """The value of the first of ``names`` (e.g. ``--germline-resource``) in a GATK command
     line, or None when absent (GATK writes ``null`` for an unset file argument)."""

@@ -17,8 +17,9 @@ Three kinds of source, merged into one answer per call (:func:`merge`):
   count only when the header's ``##GATKCommandLine=<ID=Mutect2,...>`` names a
   ``--germline-resource``; then the value Mutect2 assigns to alleles *absent* from the resource
   (``--af-of-alleles-not-in-resource``, default 1e-6 tumour–normal, 5e-8 tumour-only, 4e-3 in
-  mitochondria mode: GATK ``M2ArgumentCollection``) means "absent" (``absent=True, af=0.0``).
-  Without a resource the reader notes, once per file, that POPAF was ignored.
+  mitochondria mode: GATK ``M2ArgumentCollection``; 1e-5 too for GATK 4.0.x tumour–normal runs,
+  see :data:`GATK40_TUMOUR_NORMAL`) means "absent" (``absent=True, af=0.0``). Without a
+  resource the reader notes, once per file, that POPAF was ignored.
 
 When several sources speak, the answer keeps the largest point frequency, the largest filtering
 AF, and is ``absent`` only if every source says absent; ``source`` names every field used.
@@ -32,11 +33,11 @@ import re
 from typing import Any, NamedTuple
 
 from .errors import InputError
-from .header import Header, command_arg, gatk_command_lines
+from .header import Header, command_arg, gatk_command_lines, gatk_tool_version
 from .population import PopulationFrequency, filtering_af
 
 __all__ = ["MutectRule", "from_values", "is_frequency_field", "merge", "mutect_popaf",
-           "mutect_rule", "popaf_ignored_note"]
+           "mutect_rule", "popaf_ignored_note", "unreadable_note"]
 
 _AF = re.compile(
     r"^(?:(?:dbnsfp_)?gnomad[a-z0-9_]*?_af(?:_(?:popmax|grpmax))?"
@@ -125,16 +126,28 @@ def from_values(
     )
 
 
-def info_values(rec: Any, h: Header, alt_index: int) -> dict[str, float]:
-    """The numeric INFO population fields of this ALT ("INFO/name" -> value)."""
+def info_values(rec: Any, h: Header, alt_index: int,
+                unreadable: list[str] | None = None) -> dict[str, float]:
+    """The numeric INFO population fields of this ALT ("INFO/name" -> value). A value that is
+    text but not a number (an undeclared field arrives as text) is left out and described in
+    ``unreadable``."""
     out: dict[str, float] = {}
     for key in rec.info:
         if not is_frequency_field(key):
             continue
-        f = _number(_per_allele(rec, key, alt_index))
+        raw = _per_allele(rec, key, alt_index)
+        f = _number(raw)
         if f is not None:
             out[f"INFO/{key}"] = f
+        elif unreadable is not None:
+            _note_unreadable(unreadable, h, key, raw)
     return out
+
+
+def _note_unreadable(unreadable: list[str], h: Header, key: str, raw: Any) -> None:
+    if isinstance(raw, str) and raw.strip() not in ("", "."):
+        declared = "" if key in h.infos else f" (INFO {key} is not declared in the header)"
+        unreadable.append(f"INFO/{key}={raw!r} is not a number{declared}")
 
 
 def _per_allele(rec: Any, key: str, alt_index: int) -> Any:
@@ -165,9 +178,16 @@ class MutectRule(NamedTuple):
 
     resource: str | None  # the --germline-resource; None = not named, the values mean nothing
     absent_af: float  # the frequency Mutect2 assigns to an allele absent from the resource
+    #: Other values that mean "absent" for this run's GATK version (see GATK40_TUMOUR_NORMAL).
+    also_absent: tuple[float, ...] = ()
 
 
 DEFAULT_ABSENT_AF = {"tumour-normal": 1e-6, "tumour-only": 5e-8, "mitochondria": 4e-3}
+#: GATK 4.0.x tumour-normal runs with the default (-1) wrote 1e-5 for alleles absent from the
+#: resource: the real GATK 4.0.5.2 tumour-normal file in tests/data/vcf (bioinform/somaticseq)
+#: carries POP_AF=1.000e-05 on every record, where 4.1+ writes 1e-6 (POPAF=6.00). Read as a
+#: frequency, 1e-5 is three times MEN1's maximum credible AF: BS1 on a novel null variant.
+GATK40_TUMOUR_NORMAL = 1e-5
 
 
 def mutect_rule(h: Header) -> MutectRule:
@@ -184,19 +204,28 @@ def mutect_rule(h: Header) -> MutectRule:
         absent = DEFAULT_ABSENT_AF["mitochondria"]
     elif h.meta_values("normal_sample") or command_arg(cl, "--normal-sample", "-normal"):
         absent = DEFAULT_ABSENT_AF["tumour-normal"]
+        if (gatk_tool_version(h, "Mutect2") or "").startswith("4.0."):
+            # Which 4.0.x release moved 1e-5 to 1e-6 is not recorded: take either as absent.
+            return MutectRule(os.path.basename(str(resources[0])), absent,
+                              (GATK40_TUMOUR_NORMAL,))
     else:
         absent = DEFAULT_ABSENT_AF["tumour-only"]
     return MutectRule(os.path.basename(str(resources[0])), absent)
 
 
 def mutect_popaf(rec: Any, h: Header, alt_index: int, rule: MutectRule,
-                 file: str, line: int | None) -> tuple[PopulationFrequency | None, str | None]:
-    """(the frequency, the field's name when it was present but is not evidence)."""
+                 file: str, line: int | None, unreadable: list[str] | None = None
+                 ) -> tuple[PopulationFrequency | None, str | None]:
+    """(the frequency, the field's name when it was present but is not evidence); a value
+    that is not a number is described in ``unreadable``."""
     for key, log in (("POPAF", True), ("POP_AF", False)):
         if key not in rec.info:
             continue
-        v = _number(_per_allele(rec, key, alt_index))
+        raw = _per_allele(rec, key, alt_index)
+        v = _number(raw)
         if v is None:
+            if unreadable is not None:
+                _note_unreadable(unreadable, h, key, raw)
             continue
         if rule.resource is None:
             return None, key
@@ -204,16 +233,24 @@ def mutect_popaf(rec: Any, h: Header, alt_index: int, rule: MutectRule,
         if not 0.0 <= af <= 1.0:
             raise InputError(f"INFO/{key}={v} is not a population frequency", file=file,
                              line=line, field=key)
-        if log:
-            absent = abs(v + math.log10(rule.absent_af)) < 0.006  # written with 2 decimals
+        defaults = (rule.absent_af, *rule.also_absent)
+        if log:  # written with 2 decimals
+            absent = any(abs(v + math.log10(d)) < 0.006 for d in defaults if d > 0)
         else:
-            absent = math.isclose(af, rule.absent_af, rel_tol=0.01)
+            absent = any(math.isclose(af, d, rel_tol=0.01) for d in defaults)
         shown = f"{v:.2f}" if log else f"{v:.3g}"
         what = "absent from" if absent else "in"
         return PopulationFrequency(
             0.0 if absent else af, f"INFO/{key}={shown} ({what} {rule.resource})", absent
         ), None
     return None, None
+
+
+def unreadable_note(file: str, where: str, unreadable: list[str]) -> str:
+    """The warning for population values that could not be read: the field is then no
+    evidence (PM2/OP4 not assessed from it), and the pathologist is told why."""
+    return (f"{file}: {where}: {'; '.join(unreadable)}: population frequency not read from "
+            f"{'it' if len(unreadable) == 1 else 'them'}")
 
 
 def popaf_ignored_note(file: str, key: str) -> str:

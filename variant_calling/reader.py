@@ -420,10 +420,16 @@ def _record(rec: Any, h: Header, data: VcfData, line: int | None, ctx: _FileCont
             }
             ann = annotation(rec, h, alt, popfreq.is_frequency_field)
             found = []
-            mutect, ignored = popfreq.mutect_popaf(rec, h, i, ctx.mutect, data.path, line)
+            unreadable: list[str] = []
+            mutect, ignored = popfreq.mutect_popaf(rec, h, i, ctx.mutect, data.path, line,
+                                                   unreadable)
             ctx.popaf_ignored = ctx.popaf_ignored or ignored
+            values = popfreq.info_values(rec, h, i, unreadable)
+            if unreadable:
+                where = f"line {line}" if line is not None else f"record {rec.contig}:{rec.pos}"
+                data.warnings.append(popfreq.unreadable_note(data.path, where, unreadable))
             for pf in (
-                popfreq.from_values(popfreq.info_values(rec, h, i), data.path, line),
+                popfreq.from_values(values, data.path, line),
                 popfreq.from_values(ann.values, data.path, line),
                 mutect,
             ):

@@ -137,6 +137,46 @@ def test_gatk40_pop_af_without_resource_is_not_evidence(tmp_path: Path) -> None:
     assert any("POP_AF ignored: no --germline-resource" in w for w in r["warnings"])
 
 
+def _gatk40_with_resource(tmp_path: Path, records: list[str]) -> Path:
+    p = with_header(tmp_path, GATK40_TN, records, extra=(CHR11_38,))
+    p.write_text(p.read_text().replace(
+        "Mutect2  --tumor-sample TUMOR",
+        "Mutect2  --germline-resource af-only-gnomad.raw.sites.vcf.gz --tumor-sample TUMOR"))
+    return p
+
+
+def test_gatk40_pop_af_default_with_a_resource_means_absent(tmp_path: Path) -> None:
+    # The real 4.0.5.2 tumour-normal run (default --af-of-alleles-not-in-resource -1) wrote
+    # POP_AF=1.000e-05 on every record: its value for an allele the resource lacks. Read as a
+    # frequency it would be BS1 (> 3.3e-6) and a novel null variant uncertain.
+    real = read_vcf(DATA / GATK40_TN, whole_file=True)
+    assert {c.population for c in real.calls} == {None}  # no resource in the real run
+    rec = _gatk40(R532X[0], "PASS", "0/0:40,0:0.020", "0/1:28,12:0.300", pop_af="1.000e-05")
+    p = _gatk40_with_resource(tmp_path, [rec])
+    (c,) = read_vcf(p, build="GRCh38").calls
+    assert c.population is not None and c.population.absent and c.population.af == 0.0
+    assert "POP_AF=1e-05 (absent from af-only-gnomad.raw.sites.vcf.gz)" in c.population.source
+    v = only(classify([str(p)], build="GRCh38", clinvar=str(_empty_clinvar(tmp_path))))
+    assert (v["classification"], v["points"]) == ("likely_pathogenic", 9), v["evidence"]
+    assert v["oncogenicity"]["tier"] == "likely_oncogenic" and v["qualifying"]
+
+
+def test_gatk40_pop_af_is_a_fraction(tmp_path: Path) -> None:
+    rec = _gatk40(R532X[0], "PASS", "0/0:40,0:0.020", "0/1:28,12:0.300", pop_af="2.000e-04")
+    (c,) = read_vcf(_gatk40_with_resource(tmp_path, [rec]), build="GRCh38").calls
+    assert c.population is not None and not c.population.absent
+    assert c.population.af == pytest.approx(2e-4)  # the frequency itself, not -log10
+
+
+def _empty_clinvar(tmp_path: Path) -> Path:
+    src = Path(__file__).resolve().parents[2] / "variant_calling" / "data" / (
+        "clinvar_MEN1_GRCh38_2021-01_partial.vcf")
+    out = tmp_path / "clinvar_empty.vcf"
+    out.write_text("\n".join(ln for ln in src.read_text().splitlines()
+                             if ln.startswith("#")) + "\n")
+    return out
+
+
 # ------------------------------------------------------------------ tumour-only Mutect2
 @pytest.mark.parametrize("real", [GATK40_TO, MITO_TO])
 def test_tumour_only_mutect2_sample_is_the_tumour(tmp_path: Path, real: str) -> None:
@@ -226,6 +266,17 @@ def test_tumour_only_default_is_7_30(tmp_path: Path) -> None:
     assert first.population is not None and first.population.absent
     assert second.population is not None and not second.population.absent
     assert second.population.af == pytest.approx(1e-6)
+
+
+def test_zero_default_af_is_read_not_refused(tmp_path: Path) -> None:
+    # --af-of-alleles-not-in-resource 0 (the GATK forum's advice for tumour-only runs): an
+    # absent allele's POPAF is then infinite, and no value is log10(0).
+    p = with_header(tmp_path, GATK41_RESOURCE, [_m41(POS37, "6.00"), _m41(POS37 + 1, "inf")])
+    p.write_text(p.read_text().replace("--af-of-alleles-not-in-resource -1.0",
+                                       "--af-of-alleles-not-in-resource 0.0"))
+    six, inf = read_vcf(p).calls
+    assert six.population is not None and six.population.af == pytest.approx(1e-6)
+    assert inf.population is not None and inf.population.af == 0.0
 
 
 def test_gnomad_fields_faf_and_ac_an(tmp_path: Path) -> None:
@@ -345,6 +396,40 @@ def test_undeclared_format_fields_are_read_or_named(tmp_path: Path) -> None:
     e = ei.value
     assert e.field == "AD" and e.line is not None
     assert "FORMAT AD is not declared in the header" in str(e) and "'x'" in str(e)
+
+
+def test_undeclared_info_fields_are_read_and_named(tmp_path: Path) -> None:
+    # The real ARGO header without its INFO lines: htslib hands DP, POPAF, ... over as text.
+    rec = (f"chr11\t{R532X[0]}\t.\tG\tA\t.\tPASS\tDP=100;ECNT=1;POPAF=6.00;TLOD=40.2\t"
+           "GT:AD:AF:DP\t0/1:8,52:0.867:60\t0/1:20,20:0.500:40")
+    p = with_header(tmp_path, ARGO, [rec], drop="##INFO")
+    r = classify([str(p)])
+    v = only(r)
+    assert v["origin"] == "germline_loh" and v["qualifying"]
+    assert v["population"]["absent"] is True  # POPAF read from its text
+    assert any("INFO 'POPAF' at chr11:" in w and "not defined in the header" in w
+               for w in r["warnings"])
+    # Text that is not a number is no evidence, and the warning says which field and where.
+    bad = with_header(tmp_path, ARGO, [rec.replace("POPAF=6.00", "POPAF=six")], drop="##INFO")
+    line = len(bad.read_text().splitlines())
+    r = classify([str(bad)])
+    v = only(r)
+    assert v["population"] is None and v["qualifying"]
+    assert any(e.startswith("PM2_not_assessed") for e in v["evidence"])
+    assert any(f"line {line}: INFO/POPAF='six' is not a number (INFO POPAF is not declared "
+               "in the header): population frequency not read from it" in w
+               for w in r["warnings"])
+
+
+def test_unreadable_gnomad_value_is_named(tmp_path: Path) -> None:
+    extra = ('##INFO=<ID=gnomAD_AF,Number=A,Type=String,Description="gnomAD AF as text">',)
+    rec = (f"chr11\t{R532X[0]}\t.\tG\tA\t.\tPASS\tDP=100;gnomAD_AF=n/a\t"
+           "GT:AD:AF:DP\t0/1:28,12:0.300:40\t0/0:40,0:0.000:40")
+    r = classify([str(with_header(tmp_path, ARGO, [rec], extra=extra))])
+    v = only(r)
+    assert v["origin"] == "somatic" and v["population"] is None
+    assert any("INFO/gnomAD_AF='n/a' is not a number: population frequency not read" in w
+               for w in r["warnings"])
 
 
 # ------------------------------------------------------------------ --rules
