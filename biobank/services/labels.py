@@ -23,6 +23,7 @@ import labels as lib
 from .. import vocabulary
 from ..errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from ..i18n import Msg
+from ..inputs import check_text
 from ..models import AuditEvent, Participant, Shipment, Site, Specimen, User, VisitDefinition
 from . import access, audit, scan, shipments, storage
 
@@ -479,6 +480,8 @@ def set_site_contact(session: Session, actor: User, site_code: str, **values: st
         if name not in SITE_CONTACT_FIELDS:
             raise ValidationError("unknown field %(field)s", field=name)
         value = "\n".join(line.strip() for line in value.strip().splitlines() if line.strip())
+        # Set from the operators' command (no form): the text rule and the column's length.
+        check_text(name, value, Site.__table__.c[name].type.length)
         if value != getattr(site, name):
             changes[name] = [getattr(site, name), value]
             setattr(site, name, value)
