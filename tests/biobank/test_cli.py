@@ -94,3 +94,12 @@ def test_operator_commands_refuse_what_no_form_accepts(app: Flask, args: list[st
     assert r.output.startswith(f"error: {field}: ") and r.output.count("\n") == 1, r.output
     assert "Traceback" not in r.output
     assert row_counts(app) == before
+
+
+def test_site_contact_lengths_are_the_columns() -> None:
+    from biobank.models import Site
+    from biobank.services import labels
+
+    assert {
+        name: Site.__table__.c[name].type.length  # type: ignore[attr-defined]
+        for name in labels.SITE_CONTACT_FIELDS} == labels.SITE_CONTACT_LENGTHS
