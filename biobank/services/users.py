@@ -124,12 +124,6 @@ def authenticate(session: Session, username: str, password: str, *, address: str
     return user
 
 
-def verify_password_again(user: User, password: str) -> None:
-    """Re-authentication for sensitive acts that are not signatures (no counting)."""
-    if not check_password(user, password):
-        raise Unauthenticated("password does not match", code="bad_credentials")
-
-
 def verify_signature(session: Session, user: User, password: str, *, address: str,
                      policy: throttle.Policy = SIGNATURE_POLICY) -> None:
     """The password of an electronic signature, counted and throttled like sign-in (per user
