@@ -88,6 +88,20 @@ def create_token(username: str, name: str) -> None:
     click.echo(plaintext)
 
 
+@click.command("unlock-user")
+@click.argument("username")
+@with_appcontext
+def unlock_user(username: str) -> None:
+    """Clear every sign-in and e-signature back-off of an account, from every address (the
+    back-off policy: docs/RELIABILITY.md). Audited as ``user.unlock``."""
+    with _transaction() as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise click.ClickException(f"no user {username!r}")
+        users.unlock(session, None, user)
+    click.echo(f"{username}: every back-off cleared")
+
+
 @click.command("verify-audit")
 @with_appcontext
 def verify_audit() -> None:
@@ -216,6 +230,6 @@ def worker(processes: int) -> None:
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
-    for cmd in (seed_demo, create_user, create_token, verify_audit, enrollment_gate,
+    for cmd in (seed_demo, create_user, create_token, unlock_user, verify_audit, enrollment_gate,
                 reclassify, site_contact, worker):
         app.cli.add_command(cmd)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from typing import NamedTuple
 
 from . import __version__, locus
@@ -49,6 +50,12 @@ THRESHOLDS = ((0.0, 0.10, 0), (0.40, 0.65, 1), (0.80, 1.20, 2), (1.30, 1.65, 3))
 MAX_RATIO = 5.0
 COLUMNS = ("kit", "probe", "exon", "ratio")
 MAX_ROWS = 500
+#: A cell a spreadsheet would run as a formula (OWASP "CSV Injection"): the app keeps the
+#: uploaded table byte for byte as the analysis's evidence and lets reviewers download it, so
+#: such a table is refused on the way in rather than rewritten on the way out. Coffalyser's
+#: columns (kit lot, probe name, exon, ratio) never start so; a plain number may ("-0.02").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+([.,]\d+)?")
 
 
 class Probe(NamedTuple):
@@ -73,6 +80,14 @@ def read_table(text: str, file: str = "MLPA table") -> tuple[str, list[Probe]]:
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         raise InputError("the MLPA table is empty", file=file, line=1)
+    for n, r in enumerate(rows, start=1):
+        for i, c in enumerate(r):
+            if c.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(c):
+                column = rows[0][i].strip() if i < len(rows[0]) and n > 1 else f"column {i + 1}"
+                raise InputError(f"cell {c[:20]!r} would run as a formula in a spreadsheet "
+                                 "(it starts with =, +, -, @, a tab or a carriage return); "
+                                 "an MLPA table has none", file=file, line=n,
+                                 field=column or f"column {i + 1}")
     head = [c.strip().lower() for c in rows[0]]
     missing = [c for c in COLUMNS if c not in head]
     if missing:

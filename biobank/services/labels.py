@@ -23,6 +23,7 @@ import labels as lib
 from .. import vocabulary
 from ..errors import Conflict, NotFound, ServiceUnavailable, ValidationError
 from ..i18n import Msg
+from ..inputs import check_text
 from ..models import AuditEvent, Participant, Shipment, Site, Specimen, User, VisitDefinition
 from . import access, audit, scan, shipments, storage
 
@@ -409,6 +410,9 @@ def kit_specimens(
 #: Shipping label outputs: an A6 PDF, or ZPL for a 100 × 150 mm (4 × 6 in) thermal printer.
 SHIPPING_FORMATS = ("pdf", "zpl")
 SITE_CONTACT_FIELDS = ("address", "contact_name", "contact_phone", "contact_email")
+#: Their columns' lengths (models/site.py).
+SITE_CONTACT_LENGTHS = {"address": 400, "contact_name": 100, "contact_phone": 40,
+                        "contact_email": 120}
 
 
 def _party(site: Site) -> lib.Party:
@@ -479,6 +483,8 @@ def set_site_contact(session: Session, actor: User, site_code: str, **values: st
         if name not in SITE_CONTACT_FIELDS:
             raise ValidationError("unknown field %(field)s", field=name)
         value = "\n".join(line.strip() for line in value.strip().splitlines() if line.strip())
+        # Set from the operators' command (no form): the text rule and the column's length.
+        check_text(name, value, SITE_CONTACT_LENGTHS[name])
         if value != getattr(site, name):
             changes[name] = [getattr(site, name), value]
             setattr(site, name, value)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, TooManyRequests, Unauthenticated, ValidationError
+from ..inputs import check_text
 from ..models import ROLES, ApiToken, Site, User, utcnow
 from . import audit, throttle
 
@@ -48,7 +49,11 @@ def create_user(
     site_code: str,
     password: str,
 ) -> User:
-    username = username.strip().lower()
+    # The operators' commands reach this without a form: the same text rule and the columns'
+    # lengths here, so a control character or an overlong name is a one-line refusal on both
+    # engines (PostgreSQL raised DataError, SQLite stored the excess).
+    username = check_text("username", username.strip().lower(), 64)
+    display_name = check_text("display_name", display_name.strip(), 200)
     if role not in ROLES:
         raise ValidationError(
             "unknown role %(role)r; one of: %(roles)s",
@@ -119,12 +124,6 @@ def authenticate(session: Session, username: str, password: str, *, address: str
     return user
 
 
-def verify_password_again(user: User, password: str) -> None:
-    """Re-authentication for sensitive acts that are not signatures (no counting)."""
-    if not check_password(user, password):
-        raise Unauthenticated("password does not match", code="bad_credentials")
-
-
 def verify_signature(session: Session, user: User, password: str, *, address: str,
                      policy: throttle.Policy = SIGNATURE_POLICY) -> None:
     """The password of an electronic signature, counted and throttled like sign-in (per user
@@ -159,8 +158,8 @@ def _token_digest(plaintext: str) -> str:
 
 def create_token(session: Session, actor: User, owner: User, name: str) -> tuple[str, ApiToken]:
     """Return (plaintext shown once, stored token). Only the SHA-256 is kept."""
-    name = name.strip()
-    if not name or len(name) > 100:
+    name = check_text("name", name.strip(), 100)
+    if not name:
         raise ValidationError("token name must be 1–100 characters")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from biobank import get_db
 from biobank.models import AuditEvent
@@ -148,3 +148,43 @@ def test_request_cannot_set_its_own_role_or_site(app: Flask, api_token: Any) -> 
 def _audit_count(app: Flask) -> int:
     with get_db(app).transaction() as s:
         return len(s.execute(select(AuditEvent.id)).all())
+
+
+def test_backoff_doubles_to_its_cap_and_the_unlock_command_clears_it(app: Flask) -> None:
+    """The policy in docs/RELIABILITY.md: 5 failures free, then 60 s doubling with each further
+    failure up to LOCKOUT_MINUTES (15 min); an administrator's `flask unlock-user` clears it.
+    The wait is made to elapse by moving blocked_until, not by sleeping."""
+    from biobank.models import AuthThrottle, utcnow
+
+    def wrong() -> int:
+        c = app.test_client()
+        return int(login(c, "s02.tech", "wrong-password").status_code)
+
+    def blocked_seconds() -> int:
+        with get_db(app).transaction() as s:
+            row = s.execute(select(AuthThrottle)).scalar_one()
+            assert row.blocked_until is not None
+            seconds = round((row.blocked_until - row.updated_at).total_seconds())
+            s.execute(update(AuthThrottle).values(blocked_until=utcnow()))  # the wait elapses
+            return seconds
+
+    for _ in range(4):
+        assert wrong() == 401
+    seen = []
+    for _ in range(6):
+        assert wrong() == 401
+        seen.append(blocked_seconds())
+    assert seen == [60, 120, 240, 480, 900, 900]
+    # One more failure blocks again: now even the right password is refused ...
+    assert wrong() == 401
+    assert login(app.test_client(), "s02.tech").status_code == 401
+    # ... until an administrator clears the back-off.
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["unlock-user", "s02.tech"])
+    assert done.exit_code == 0, done.output
+    assert login(app.test_client(), "s02.tech").status_code == 302
+    with get_db(app).transaction() as s:
+        assert s.execute(select(AuditEvent.entity_id).where(
+            AuditEvent.action == "user.unlock")).scalars().all() == ["s02.tech"]
+    ghost = runner.invoke(args=["unlock-user", "ghost"])
+    assert ghost.exit_code != 0 and "no user 'ghost'" in ghost.output

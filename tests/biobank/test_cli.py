@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -65,3 +66,40 @@ def test_create_user_and_token(app: Flask) -> None:
 def test_cli_errors_are_one_line(app: Any) -> None:
     r = app.test_cli_runner().invoke(args=["create-token", "ghost", "--name", "x"])
     assert r.exit_code != 0 and "no user 'ghost'" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["create-user", "lab.two", "--name", "x" * 201], "display_name"),
+    (["create-user", "lab.two", "--name", "Lab \u202eTwo"], "display_name"),
+    (["create-user", "lab.two", "--name", "Lab \x1b[2JTwo"], "display_name"),
+    (["create-user", "l" * 65, "--name", "Lab Two"], "username"),
+    (["create-token", "s01.tech", "--name", "scanner\x07"], "name"),
+    (["create-token", "s01.tech", "--name", "x" * 101], "name"),
+    (["site-contact", "--site", "S01", "--contact", "x" * 101], "contact_name"),
+    (["site-contact", "--site", "S01", "--phone", "+86\u202e1234"], "contact_phone"),
+    (["site-contact", "--site", "S01", "--address", "|".join(["x" * 99] * 5)], "address"),
+])
+def test_operator_commands_refuse_what_no_form_accepts(app: Flask, args: list[str],
+                                                       field: str) -> None:
+    """The input boundary holds for the operators' commands too (issue 15): one line naming
+    the field, exit 1, nothing written; on PostgreSQL an overlong value was a DataError
+    traceback, on SQLite it was stored."""
+    from tests.biobank.helpers import row_counts
+
+    if args[0] == "create-user":
+        args = [*args, "--role", "technician", "--site", "S02", "--password", "long-enough-pw"]
+    before = row_counts(app)
+    r = app.test_cli_runner().invoke(args=args)
+    assert r.exit_code == 1, (r.output, r.exception)
+    assert r.output.startswith(f"error: {field}: ") and r.output.count("\n") == 1, r.output
+    assert "Traceback" not in r.output
+    assert row_counts(app) == before
+
+
+def test_site_contact_lengths_are_the_columns() -> None:
+    from biobank.models import Site
+    from biobank.services import labels
+
+    assert {
+        name: Site.__table__.c[name].type.length  # type: ignore[attr-defined]
+        for name in labels.SITE_CONTACT_FIELDS} == labels.SITE_CONTACT_LENGTHS

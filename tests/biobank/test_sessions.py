@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 
 from biobank import get_db
 from biobank.models import UserSession, utcnow
-from tests.conftest import login, post_form
+from tests.biobank.helpers import row_counts, specimen_code
+from tests.conftest import csrf_token, login, post_form
 
 COOKIE = "biobank_session"
 
@@ -36,20 +37,39 @@ def _signed_in(c: FlaskClient) -> bool:
     return c.get("/participants/").status_code == 200
 
 
-def test_defect4_a_cookie_saved_before_sign_out_opens_nothing_after(app: Flask) -> None:
+def test_defect4_a_cookie_saved_before_sign_out_opens_nothing_after(app: Flask,
+                                                                   db: Any) -> None:
     c = app.test_client()
     assert login(c, "s01.tech").status_code == 302
-    saved = _cookie(c)
+    token = csrf_token(c, "/")  # the page's CSRF token (its secret is in the cookie) ...
+    saved = _cookie(c)  # ... and the cookie, saved together
+    tube = specimen_code(db, status="expected", site="S01")
     assert _signed_in(_replay(app, saved))
     post_form(c, "/logout", {})
     thief = _replay(app, saved)
     r = thief.get("/participants/")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
-    scan = _replay(app, saved).post("/scan", data={"code": "SP00000001X"})
-    assert scan.status_code in (302, 400)  # sent to sign in (or refused without its token)
+    # A scan replayed with the saved cookie AND its valid CSRF token: sent to sign in (not a
+    # 400 for a missing token, which would prove nothing about the session), nothing written.
+    before = row_counts(app)
+    scan = _replay(app, saved).post("/scan", data={"code": tube, "csrf_token": token})
+    assert scan.status_code == 302 and "/login" in scan.headers["Location"]
+    assert row_counts(app) == before
     with get_db(app).transaction() as s:
         ended = s.execute(select(UserSession.end_reason)).scalars().all()
     assert ended == ["logout"]
+
+
+def test_defect4_the_same_scan_before_sign_out_is_accepted(app: Flask, db: Any) -> None:
+    """The control for the replay above: the same cookie and token, before signing out,
+    collect the tube (so the replay's refusal is the session's end, not a bad request)."""
+    c = app.test_client()
+    login(c, "s01.tech")
+    token = csrf_token(c, "/")
+    saved = _cookie(c)
+    tube = specimen_code(db, status="expected", site="S01")
+    scan = _replay(app, saved).post("/scan", data={"code": tube, "csrf_token": token})
+    assert scan.status_code == 200 and "Collection registered" in scan.get_data(as_text=True)
 
 
 def test_a_new_session_id_at_each_sign_in_and_the_old_one_ends(app: Flask) -> None:

@@ -99,6 +99,12 @@ def test_normal_and_ambiguous_ratios_are_not_called() -> None:
     (table({}).replace(",8,1.0", ",11,1.0"), r"exon '11' is not a MEN1 exon"),
     (table({}).replace("P017-D1,MEN1 probe 09,9,1.0\n", ""), r"no probe for MEN1 exon\(s\) 9"),
     ("probe,ratio\nx,1.0\n", r"no column kit, exon"),
+    # A formula cell (OWASP CSV injection): the app serves the stored table back as it was.
+    (table({}).replace("MEN1 probe 04", '=HYPERLINK("http://x.example","04")'),
+     r"line 6, field probe: cell '=HYPERLINK.*would run as a formula"),
+    (table({}, extra="P017-D1,reference probe 3,ref,1.0,@cmd\n"),
+     r"line 15, field column 5: cell '@cmd'"),
+    (table({}).replace(",8,1.0", ",8,+1+cmd|' /C calc'!A0"), r"line 10, field ratio: cell"),
     ("", r"empty"),
 ])
 def test_bad_tables_are_refused_naming_the_row(text: str, message: str) -> None:

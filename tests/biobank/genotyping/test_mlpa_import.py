@@ -93,6 +93,9 @@ def test_a_single_probe_deletion_counts_once_confirmed(app: Flask, client_as: An
     (table({}, kit="P018-B1"), "blood", "table", "line 2, field kit: kit 'P018-B1'"),
     (table({6: 0.5}).replace(",6,0.5", ",6,?"), "blood", "table", "ratio '?' is not a number"),
     ("probe;ratio\n", "blood", "table", "kit,probe,exon,ratio"),
+    # Kept byte for byte and downloadable as CSV: a formula cell is refused on the way in.
+    (table({}).replace("MEN1 probe 04", "=cmd|' /C calc'!A0"), "blood", "table",
+     "line 6, field probe: cell &#34;=cmd|' /C calc'!A0&#34; would run as a formula"),
     (table({}), "tumour", "normal_specimen", "must be one of"),
     (table({}), None, "normal_specimen", "link the blood specimen"),
 ])

@@ -156,3 +156,27 @@ def test_a_conflict_at_commit_is_a_503_with_retry_after(app: Flask,
     monkeypatch.undo()
     assert r.status_code == 503 and r.headers["Retry-After"] == "2"
     assert row_counts(app) == before
+
+
+@pytest.mark.parametrize("kind", list(FAILURES))
+def test_a_signature_that_keeps_conflicting_is_a_503_writing_nothing(
+        app: Flask, client_as: Any, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """Past CONFLICT_RETRIES reruns the pathologist is told to retry; no report version, no
+    audit row, no back-off counted (the password was right)."""
+    from tests.biobank.reliability.test_issue15_defects import _analysis
+
+    path = client_as("pathologist")
+    analysis = _analysis(app, path)
+    before = row_counts(app)
+    retries = app.config["CONFLICT_RETRIES"]
+    calls = flaky(monkeypatch, genotyping, "sign", retries + 1, FAILURES[kind])
+    r = post_form(path, f"/genotyping/analyses/{analysis}/sign",
+                  {"password": DEMO_PASSWORD, "confirm": "yes"})
+    assert r.status_code == 503 and r.headers["Retry-After"]
+    assert calls["n"] == retries + 1
+    assert row_counts(app) == before
+    _chain_ok(app)
+    monkeypatch.undo()  # the conflict is over: the same request now signs, once
+    done = post_form(path, f"/genotyping/analyses/{analysis}/sign",
+                     {"password": DEMO_PASSWORD, "confirm": "yes"})
+    assert done.status_code == 303 and _count(app, ReportVersion) == 1

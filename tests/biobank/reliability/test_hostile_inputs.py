@@ -167,6 +167,28 @@ EXTRA_BASELINES: dict[str, tuple[str, str, str | None, dict[str, Any]]] = {
     "api.post_label_print": ("POST", "/api/v1/labels/print", "s01.tech",
                              {"codes": ["{specimen_collected}"], "format": "zpl",
                               "reason": "hostile-input suite"}),
+    # The matrix sends these two forms empty (a 422 for the missing field): from there every
+    # value of every other field was refused too, and valid text was never stored.
+    "labels.print_form": ("POST", "/labels/print", "s01.tech",
+                          {"code": ["{specimen_collected}"], "fmt": "pdf",
+                           "reason": "hostile-input suite"}),
+    "labels.aliquot": ("POST", "/labels/specimens/{specimen_collected}/aliquot", "s01.tech",
+                       {"specimen_type": "serum", "container": "cryovial_2ml",
+                        "quantity": "0.5", "unit": "mL", "take": "0.1"}),
+}
+#: Endpoints whose starting request is still refused, and why: each needs what one form post
+#: cannot carry (a file, a fingerprint of a compared rack, a checked-out tube, a received
+#: upload). Their fields are still fuzzed (never a 5xx, what no field may hold is a 422 naming
+#: it, nothing written); their accepted paths are tested beside their features.
+REFUSED_BASELINES = {
+    "api.post_check_in": "needs a checked-out tube (tests/biobank/storage)",
+    "storage.rack_apply": "needs the fingerprint of a compared rack file (tests/biobank/storage)",
+    "genotyping.receive": "needs VCF files (tests/biobank/genotyping/test_two_step_upload.py)",
+    "genotyping.upload": "needs VCF files (tests/biobank/genotyping/test_upload.py)",
+    "api.upload_genotyping": "needs VCF files (tests/biobank/genotyping/test_upload.py)",
+    "genotyping.confirm": "needs a received upload (test_two_step_upload.py)",
+    "sources.outside": "needs a report PDF (tests/biobank/genotyping/test_outside_results.py)",
+    "sources.mlpa_page": "needs an MLPA table (tests/biobank/genotyping/test_mlpa_import.py)",
 }
 
 
@@ -378,3 +400,27 @@ def test_the_enumeration_covers_every_declared_field() -> None:
     assert len(CASES) > 150
     for case in CASES:  # every case has a request to start from
         baseline(case.endpoint)
+
+
+@pytest.mark.parametrize("endpoint", sorted({c.endpoint for c in CASES}))
+def test_each_starting_request_is_accepted(endpoint: str, authz_world: World,
+                                           request: pytest.FixtureRequest) -> None:
+    """The request each field's values are put into is itself accepted (2xx/3xx): otherwise a
+    missing field refuses every value and valid text is never shown to be stored as sent. The
+    few that cannot be are listed, with why, in REFUSED_BASELINES."""
+    app, url_db = request.getfixturevalue("authz_writer")
+    if authz_world.dirty:
+        authz_world.restore(app, url_db)
+    authz_world.dirty = True
+    case = next(c for c in CASES if c.endpoint == endpoint)
+    row, user = baseline(endpoint)
+    url = _fill(row.url, authz_world, row, user)
+    body = {k: [_fill(x, authz_world, row, user) for x in v] if isinstance(v, list)
+            else _fill(v, authz_world, row, user) for k, v in row.body.items()}
+    page = None if case.api else _PageClient(app, authz_world, user)
+    status = _send(app, authz_world, row, user, url, body, case, 0, page).status_code
+    assert status < 500
+    if endpoint in REFUSED_BASELINES:
+        assert status >= 400, f"{endpoint} is accepted now: remove it from REFUSED_BASELINES"
+    else:
+        assert status < 400, f"{endpoint}: its starting request is refused ({status})"

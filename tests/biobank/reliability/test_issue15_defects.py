@@ -244,3 +244,31 @@ def test_defect9_only_the_holding_site_or_central_staff_correct(app: Flask, db: 
     done = post_form(central, f"/specimens/{code}/correct",
                      {"field": "notes", "value": "relabelled", "reason": "typo"})
     assert done.status_code == 302
+
+
+def test_defect5_amending_is_counted_throttled_and_audited_too(app: Flask,
+                                                               client_as: Any) -> None:
+    """An amendment is a signature too: its wrong passwords are audited and throttled under the
+    same per-(user, address) count as signing, so guessing cannot move to the other form."""
+    from sqlalchemy import func, select
+
+    from biobank import get_db
+    from biobank.models import AuditEvent, ReportVersion
+
+    path = client_as("pathologist")
+    analysis = _analysis(app, path)
+    base = f"/genotyping/analyses/{analysis}"
+    assert post_form(path, f"{base}/sign",
+                     {"password": DEMO_PASSWORD, "confirm": "yes"}).status_code == 303
+    free = app.config["SIGNATURE_MAX_FAILURES"]
+    guesses = [post_form(path, f"{base}/amend", {"password": f"guess-{i}", "confirm": "yes",
+                                                 "reason": "typo"}).status_code
+               for i in range(free + 2)]
+    assert guesses == [401] * free + [429] * 2
+    right = post_form(path, f"{base}/amend", {"password": DEMO_PASSWORD, "confirm": "yes",
+                                              "reason": "typo"})
+    assert right.status_code == 429 and right.headers["Retry-After"]
+    with get_db(app).transaction() as s:
+        assert s.execute(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "user.signature_refused")).scalar_one() == free
+        assert s.execute(select(func.count()).select_from(ReportVersion)).scalar_one() == 1

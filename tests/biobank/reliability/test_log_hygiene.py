@@ -54,7 +54,7 @@ def test_a_path_is_logged_as_its_route(path: str, logged: str) -> None:
     assert logpaths.route_of_path(app.url_map, "GET", path) == logged
 
 
-def test_request_logs_of_a_served_app_carry_no_codes(live_server: Any,
+def test_defect8_request_logs_of_a_served_app_carry_no_codes(live_server: Any,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
     for path in ("/participants/S01-0001", "/specimens/SP00000001X", "/no/S01-0001"):
@@ -69,4 +69,25 @@ def test_request_logs_of_a_served_app_carry_no_codes(live_server: Any,
     assert any("/specimens/<barcode>" in line for line in access), lines
     assert not any(code in line for line in lines
                    for code in ("S01-0001", "SP00000001X")), lines
+    assert log_hygiene_violations(lines) == []
+
+
+def test_defect8_a_signed_in_users_requests_log_routes_not_codes(
+        app: Any, client_as: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Defect 8 as it was found: pages a coordinator opens (200, not a redirect to sign in),
+    with the participant code in the path and in the query string, refused or not."""
+    caplog.set_level(logging.INFO)
+    c = client_as("s01.coord")
+    opened = {"/participants/S01-0001": 200, "/genotyping/participants/S01-0003": 200,
+              "/participants/S02-0001": 404,  # another site's participant: refused
+              "/participants/?q=S01-0002": 200}
+    for path, status in opened.items():
+        assert c.get(path).status_code == status, path
+    access = [r.getMessage() for r in caplog.records if r.name == "biobank.access"]
+    assert "GET /participants/<code> 200" in " ".join(access), access
+    assert "GET /genotyping/participants/<code> 200" in " ".join(access), access
+    lines = [f"{r.name}: {r.getMessage()}" for r in caplog.records
+             if r.name in ("biobank.access", "biobank.security", "werkzeug")]
+    assert not any(code in line for line in lines
+                   for code in ("S01-0001", "S01-0002", "S01-0003", "S02-0001")), lines
     assert log_hygiene_violations(lines) == []
