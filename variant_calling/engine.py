@@ -269,7 +269,10 @@ def classify(
     # Nothing found, and the inputs cannot show MEN1 was looked at: pending, not negative.
     covered = men1_covered(sources, cov) is not False
     # A copy-number caller does not look at sequence variants: its silence is not a negative.
-    copy_number_only = all(s.data.caller in COPY_NUMBER_CALLERS for s in sources)
+    # Nor does a file of another caller (Canvas, DRAGEN CNV) whose MEN1 records are all
+    # copy-number alleles: without this it read `none_detected`.
+    copy_number_only = all(s.data.caller in COPY_NUMBER_CALLERS
+                           or (bool(s.data.cnv_calls) and not s.data.calls) for s in sources)
     status = men1_status((v.verdict for v in out_variants),
                          covered=covered and not copy_number_only)
     if status == "not_covered" and copy_number_only and covered:
