@@ -567,3 +567,50 @@ def test_a_tumour_deletion_over_the_bloods_reference_segments_is_somatic(
     v = only(classify_json([InputFile(str(gap), "normal"), InputFile(str(seg), "tumor")],
                            build="GRCh38"))
     assert v["origin"] == "undetermined" and "ORIGIN_NO_NORMAL" in v["evidence"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Published MEN1 deletions
+
+#: (publication, what it reports): the breakpoints are not published, so the events are placed
+#: as reported (the whole gene in about 29 kb; exons 5 and 6) with breakpoints in the flanks.
+PUBLISHED = [
+    ("Fukuuchi et al., Jpn J Clin Oncol 2006;36:739: a germline deletion of about 29 kb "
+     "spanning the whole MEN1 gene, flanked by Alu repeats", "whole"),
+    ("Owens, Ellard & Vaidya, Clin Endocrinol 2008;68:350: a germline gross deletion of "
+     "exons 5 and 6 found by MLPA in 1 of 101 sequencing-negative probands", "exons_5_6"),
+]
+
+
+@pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
+@pytest.mark.parametrize(("paper", "kind"), PUBLISHED, ids=["fukuuchi2006", "owens2008"])
+def test_published_men1_deletions(tmp_path: Path, build: str, paper: str, kind: str) -> None:
+    ex = exons(build)
+    acc = "NC_000011.10" if build == "GRCh38" else "NC_000011.9"
+    if kind == "whole":
+        lo = ex[10][0] - 11_000
+        hi = lo + 29_000 - 1
+        assert hi > ex[1][1]  # 29 kb from 11 kb 3' of the gene covers all of it (7.2 kb)
+        lost, hgvs_c, section, score, tier = (list(range(1, 11)), f"{MANE}:c.(?_-61)_(*818_?)del",
+                                              "2A", 1.0, "pathogenic")
+    else:
+        hi, lo = ex[5][1] + 50, ex[6][0] - 50
+        lost = [5, 6]
+        hgvs_c = f"{MANE}:c.{ex[5][2]}-50_{ex[6][3]}+50del"
+        assert hgvs_c == f"{MANE}:c.{c_of(hi, build)}_{c_of(lo, build)}del"
+        # 41 + 88 = 129 nt: in frame, 43 residues (< 10 % of menin's 610), no P/LP missense of
+        # the shipped table among them: PVS1_Moderate, 2E 0.30. The proband's phenotype is
+        # case-level evidence (section 4), the pathologist's to weigh at review.
+        length = (ex[5][1] - ex[5][0] + 1) + (ex[6][1] - ex[6][0] + 1)
+        assert length == 129 and length % 3 == 0
+        section, score, tier = "2E", 0.30, "uncertain_significance"
+    r = classify_json([InputFile(str(gcnv(tmp_path, [(lo, hi, 1)], build)), "normal")],
+                      build=build)
+    v = only(r)
+    assert v["copy_number"]["exons"] == lost, paper
+    assert v["hgvs_c"] == hgvs_c and v["hgvs_g"] == f"{acc}:g.{lo}_{hi}del"
+    assert (v["copy_number"]["section"], v["copy_number"]["score"]) == (section, score)
+    assert v["classification"] == tier and v["origin"] == "germline"
+    assert v["qualifying"] is (tier == "pathogenic")
+    if kind == "exons_5_6":
+        assert any("in-frame loss of residues 262-304 (43 aa" in e for e in v["evidence"])

@@ -134,3 +134,18 @@ def test_ratios_between_the_bands_are_ambiguous(ratio: float) -> None:
     r = classify_table(table({4: ratio}, two_probes=())).as_dict()
     assert r["variants"] == []
     assert any(w.startswith("exon 4: ambiguous probe ratios") for w in r["warnings"])
+
+
+def test_the_published_exon_5_6_deletion_by_mlpa() -> None:
+    """Owens, Ellard & Vaidya (Clin Endocrinol 2008;68:350) found a deletion of exons 5 and 6
+    by MLPA: its names lie between exon 4's and exon 7's probes; in frame (129 nt), it scores
+    2E 0.30 (PVS1_Moderate) and stays uncertain without case-level evidence."""
+    (v,) = classify_table(table({5: 0.47, 6: 0.52})).as_dict()["variants"]
+    ex = exons()
+    assert v["hgvs_c"] == (f"{MANE}:c.({ex[4][3]}+1_{ex[5][2]}-1)_({ex[6][3]}+1_"
+                           f"{ex[7][2]}-1)del")
+    assert v["hgvs_g"] == (f"NC_000011.10:g.({ex[7][1] + 1}_{ex[6][0] - 1})_"
+                           f"({ex[5][1] + 1}_{ex[4][0] - 1})del")
+    assert v["copy_number"]["exons"] == [5, 6] and not v["copy_number"]["single_probe"]
+    assert (v["copy_number"]["section"], v["copy_number"]["score"]) == ("2E", 0.30)
+    assert v["classification"] == "uncertain_significance" and not v["qualifying"]
