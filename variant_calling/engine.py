@@ -263,7 +263,13 @@ def classify(
         )
     if ignored:
         warnings.append(f"{ignored} MEN1 record(s) with no ALT support in any sample ignored")
-    out_variants.extend(copy_number.results(sources, the_build, known, rules, warnings))
+    for cnv in copy_number.results(sources, the_build, known, rules, warnings):
+        if locus_loh["status"] == "loh" and cnv.origin in GERMLINE_ORIGINS:
+            # A germline deletion's carrier has a second hit too (the markers lie outside it).
+            cnv = cnv._replace(evidence=(*cnv.evidence, f"LOCUS_LOH_SECOND_HIT "
+                                         f"({locus_loh['reason']}): the tumour lost one MEN1 "
+                                         "allele"))
+        out_variants.append(cnv)
     out_variants.sort(key=lambda v: (v.pos, v.ref, v.alt))
     cov = coverage(sources, the_build, rules)
     # Nothing found, and the inputs cannot show MEN1 was looked at: pending, not negative.

@@ -139,3 +139,19 @@ def test_separate_normal_and_tumour_files_are_paired_for_the_test(tmp_path: Path
     loh = classify_json([InputFile(str(normal), "normal"), InputFile(str(tumour), "tumor")])["loh"]
     assert loh["status"] == "loh" and len(loh["markers"]) == len(MARKER_POSITIONS)
     assert all(m["normal"]["baf"] == 0.5 for m in loh["markers"])
+
+
+def test_for_a_germline_exon_deletion_carrier_locus_loh_is_the_second_hit(
+        tmp_path: Path) -> None:
+    """The first hit a germline exon 3 deletion (gCNV on the blood), the second the tumour's
+    loss of the other allele, seen at the markers outside the deletion."""
+    from .test_copy_number import exons, gcnv
+
+    ex = exons()
+    deletion = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
+    r = classify_json([InputFile(str(pair(tmp_path, 0.6))), InputFile(str(deletion), "normal")],
+                      normal_sample="ARGO-evo_normal", tumor_sample="ARGO-evo", build="GRCh38")
+    assert r["loh"]["status"] == "loh"
+    (v,) = [v for v in r["variants"] if v["copy_number"]]
+    assert v["origin"] == "germline" and v["qualifying"]
+    assert any(e.startswith("LOCUS_LOH_SECOND_HIT") for e in v["evidence"])
