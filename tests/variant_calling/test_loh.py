@@ -155,3 +155,23 @@ def test_for_a_germline_exon_deletion_carrier_locus_loh_is_the_second_hit(
     (v,) = [v for v in r["variants"] if v["copy_number"]]
     assert v["origin"] == "germline" and v["qualifying"]
     assert any(e.startswith("LOCUS_LOH_SECOND_HIT") for e in v["evidence"])
+
+
+def test_the_refseq_sites_are_markers_only_where_the_normal_is_heterozygous(
+        tmp_path: Path) -> None:
+    """docs/men1-facts.md fact 1: most people are homozygous for the RefSeq allele at the two
+    genome-versus-RefSeq sites (a homozygous call against the genome); only a heterozygous
+    normal makes one a marker."""
+    from .conftest import A541T
+
+    his433 = 64805085
+    ref = reference.sequence("GRCh38", his433, his433)
+    t_alt = round(250 * tumour_baf(0.6, "deletion", alt_kept=False))
+    extra = (
+        mutect2(*A541T, Counts(125, 125), Counts(250 - t_alt, t_alt), filt="germline"),
+        mutect2(his433, ref, other(ref), Counts(0, 120), Counts(0, 250), filt="germline"),
+    )
+    loh = classify_json([InputFile(str(pair(tmp_path, 0.6, extra=extra)))])["loh"]
+    used = {m["pos"] for m in loh["markers"]}
+    assert A541T[0] in used and his433 not in used
+    assert loh["status"] == "loh" and len(used) == len(MARKER_POSITIONS) + 1
