@@ -198,3 +198,11 @@ def test_an_outside_mlpa_whole_gene_deletion_is_signed_and_makes_the_participant
     assert "NM_001370259.2:c.(?_-61)_(*818_?)del p.0?: Pathogenic, Germline" in men1["detail"]
     assert men1["source"].startswith("outside report Peking Union Medical College Hospital "
                                      "Genetics 2026-10-02")
+    # Re-review reruns the name as entered and finds nothing to change
+    with get_db(app).transaction() as s:
+        from biobank.services import genotyping
+
+        found = rereview.reclassify(s, genotyping.Settings.from_config(
+            app.config, app.instance_path), apply=False)
+    # (a finding is returned only for an analysis that differs or cannot be rerun)
+    assert [f for f in found if f.analysis_id == analysis_id] == []
