@@ -246,13 +246,15 @@ class _Event:
     """Calls of one direction that overlap and cover the same MEN1 exons, across inputs and
     callers, with the best evidence per role."""
 
-    __slots__ = ("calls", "end", "footprint", "normal", "start", "svtype", "tumor")
+    __slots__ = ("calls", "disagree", "end", "footprint", "normal", "start", "svtype", "tumor")
 
     def __init__(self, call: CopyNumberCall, footprint: Exons) -> None:
         self.svtype = call.svtype
         self.start, self.end = call.start, call.end
         self.footprint = footprint
         self.calls: list[CopyNumberCall] = [call]
+        #: Roles whose calls disagree (one caller has the sample carry it, another not).
+        self.disagree: set[str] = set()
         self.normal: CopyNumberEvidence | None = None
         self.tumor: CopyNumberEvidence | None = None
 
@@ -305,7 +307,11 @@ def _events(sources: list[Source], build: str, warnings: list[str]) -> list[_Eve
                 event.calls.append(call)
             for role, ev in roles.items():
                 if ev is not None:
-                    setattr(event, role, _merge_evidence(getattr(event, role), ev))
+                    before = getattr(event, role)
+                    if before is not None and None not in (before.carries, ev.carries) \
+                            and before.carries != ev.carries:
+                        event.disagree.add(role)
+                    setattr(event, role, _merge_evidence(before, ev))
     if away:
         warnings.append(f"{away} copy-number call(s) near MEN1 but not overlapping its "
                         "transcript ignored")
@@ -446,6 +452,13 @@ def results(sources: list[Source], build: str, known: Iterable[KnownVariant], ru
             where = f"{c.caller} {os.path.basename(c.file)}" + (f":{c.line}" if c.line else "")
             evidence.append(f"CALLED_BY {where} chr11:{c.start}-{c.end} {c.alt}"
                             + (f" {c.record_id}" if c.record_id else ""))
+        for role in sorted(e.disagree):
+            # Presence wins (a caller can miss an imprecise event; it cannot invent reads),
+            # but the pathologist sees the disagreement.
+            warnings.append(f"{names['hgvs_c']}: the {'tumour' if role == 'tumor' else role}'s "
+                            f"callers disagree ({', '.join(sorted({c.caller for c in e.calls}))}"
+                            "): one has the sample carry the event, another not; read as "
+                            "carried: review")
         if not reference.contains(build, e.start, e.end):
             warnings.append(f"{names['hgvs_c']}: the event reaches past the shipped MEN1 window "
                             f"(chr11:{w.start}-{w.end}); it is named and classified on its "

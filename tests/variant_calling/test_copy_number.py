@@ -614,3 +614,21 @@ def test_published_men1_deletions(tmp_path: Path, build: str, paper: str, kind: 
     assert v["qualifying"] is (tier == "pathogenic")
     if kind == "exons_5_6":
         assert any("in-frame loss of residues 262-304 (43 aa" in e for e in v["evidence"])
+
+
+def test_callers_that_disagree_on_a_sample_are_warned_of(tmp_path: Path) -> None:
+    """The blood's gCNV file has the exon 3 loss; the paired Manta file's blood column has no
+    alternate reads for it (PR 53,0 SR 79,0). The loss stays germline (a caller can miss an
+    imprecise event), and a warning names the disagreement."""
+    ex = exons()
+    germ = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
+    rec = (f"chr11\t{ex[3][0] - 41}\tMantaDEL:1:0:1:0:0:0\tA\t<DEL>\t.\tPASS\t"
+           f"END={ex[3][1] + 40};SVTYPE=DEL;SVLEN=-{ex[3][1] - ex[3][0] + 81};SOMATIC;"
+           "SOMATICSCORE=60\tPR:SR\t53,0:79,0\t88,32:141,38")
+    paired = write(tmp_path, MANTA, [rec], "manta_del.vcf")
+    r = classify_json([InputFile(str(paired)), InputFile(str(germ), "normal")],
+                      build="GRCh38", **MANTA_SAMPLES)
+    v = only(r)
+    assert v["origin"] == "germline" and v["copy_number"]["exons"] == [3]
+    (w,) = [w for w in r["warnings"] if "callers disagree" in w]
+    assert w.startswith(v["hgvs_c"]) and "the normal's callers disagree (GATK gCNV, Manta)" in w
