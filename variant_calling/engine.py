@@ -270,6 +270,16 @@ def classify(
                                          f"({locus_loh['reason']}): the tumour lost one MEN1 "
                                          "allele"))
         out_variants.append(cnv)
+    # A tumour's single-copy loss of the whole gene is the usual second hit: a germline
+    # carrier's qualifying variants say so (the loss itself never qualifies alone).
+    losses = [v.hgvs_c for v in out_variants if v.second_hit_only and v.in_tumor]
+    if losses:
+        out_variants = [
+            v._replace(evidence=(*v.evidence, f"COPY_NUMBER_SECOND_HIT ({', '.join(losses)} "
+                                              "in the tumour): the tumour lost the other "
+                                              "MEN1 allele"))
+            if v.qualifying and v.origin in GERMLINE_ORIGINS else v
+            for v in out_variants]
     out_variants.sort(key=lambda v: (v.pos, v.ref, v.alt))
     cov = coverage(sources, the_build, rules)
     # Nothing found, and the inputs cannot show MEN1 was looked at: pending, not negative.

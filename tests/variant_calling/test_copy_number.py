@@ -632,3 +632,26 @@ def test_callers_that_disagree_on_a_sample_are_warned_of(tmp_path: Path) -> None
     assert v["origin"] == "germline" and v["copy_number"]["exons"] == [3]
     (w,) = [w for w in r["warnings"] if "callers disagree" in w]
     assert w.startswith(v["hgvs_c"]) and "the normal's callers disagree (GATK gCNV, Manta)" in w
+
+
+def test_a_germline_carriers_tumour_whole_gene_loss_is_named_as_the_second_hit(
+        tmp_path: Path) -> None:
+    """A germline exon 3 deletion (gCNV, blood) and the tumour's single-copy loss of the whole
+    gene (CNVkit): the loss is reported as a second hit only, and the germline deletion's
+    evidence names it."""
+    ex = exons()
+    germ = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
+    seg = tmp_path / "tumour.call.cns"
+    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
+                   f"chr11\t{ex[10][0] - 90000}\t{ex[1][1] + 50000}\tMEN1\t-0.6\t1\t80\t40\t39\n")
+    r = classify_json([InputFile(str(germ), "normal"), InputFile(str(seg), "tumor")],
+                      build="GRCh38")
+    first = next(v for v in r["variants"] if v["copy_number"]["exons"] == [3])
+    assert first["qualifying"]
+    (hit,) = [e for e in first["evidence"] if e.startswith("COPY_NUMBER_SECOND_HIT")]
+    assert f"{MANE}:c.(?_-61)_(*818_?)del in the tumour" in hit
+    # Without a germline first hit the loss is only reported.
+    alone = classify_json([InputFile(str(seg), "tumor")], build="GRCh38")
+    assert not alone["qualifies"]
+    assert not any(e.startswith("COPY_NUMBER_SECOND_HIT") for v in alone["variants"]
+                   for e in v["evidence"])
