@@ -138,12 +138,21 @@ def _text(result: dict[str, Any]) -> str:
 
 def _hgvs_text(result: dict[str, Any]) -> str:
     v = result["variants"][0]
+    cnv = v.get("copy_number")
+    if cnv is not None:  # a deletion or duplication: its extent and the ClinGen CNV score
+        where = f"chr11:{cnv['start']}-{cnv['end']} {v['alt']}"
+        exons = ", ".join(str(x) for x in cnv["exons"]) or "none"
+        partial = ", ".join(str(x) for x in cnv["exons_partial"])
+        scale = (f"ClinGen CNV {cnv['section']}, score {cnv['score']:+.2f}; exons {exons}"
+                 + (f" (partly {partial})" if partial else ""))
+    else:
+        where = f"{v['chrom']}:{v['pos']} {v['ref']}>{v['alt']}"
+        scale = f"{v['points']:+d} points"
     out = [
         f"{v['evidence'][0].split(': ', 1)[1]}",
-        f"  genomic:   {result['build']} {v['chrom']}:{v['pos']} {v['ref']}>{v['alt']}  "
-        f"{v['hgvs_g']}",
+        f"  genomic:   {result['build']} {where}  {v['hgvs_g']}",
         f"  MANE:      {v['hgvs_c']} {v['hgvs_p'] or ''}  {v['consequence']}",
-        f"  classification: {v['classification']} ({v['points']:+d} points), germline",
+        f"  classification: {v['classification']} ({scale}), germline",
         f"  qualifies: {'YES' if v['qualifying'] else 'no'} (MEN1 status {result['men1_status']})",
         f"  known variants: {result['known_variants_version']}; engine "
         f"{result['engine_version']}",

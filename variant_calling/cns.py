@@ -60,6 +60,7 @@ def read_cns(path: str | os.PathLike[str], *, build: str | None) -> VcfData:
             raise InputError(f"not a CNVkit segment table: no column {', '.join(missing)}",
                              file=name, line=1)
         col = {c: header.index(c) for c in header}
+        elsewhere = away = 0  # segments on other chromosomes / on chr11 away from MEN1
         for n, raw in enumerate(fh, start=2):
             if len(raw) > MAX_LINE:
                 raise InputError("line too long", file=name, line=n)
@@ -70,6 +71,7 @@ def read_cns(path: str | os.PathLike[str], *, build: str | None) -> VcfData:
                 raise InputError(f"{len(fields)} columns, the header has {len(header)}",
                                  file=name, line=n)
             if fields[col["chromosome"]] not in CHR11_NAMES:
+                elsewhere += 1
                 continue
             values: dict[str, float] = {}
             for key in ("start", "end", "log2", "cn"):
@@ -85,20 +87,27 @@ def read_cns(path: str | os.PathLike[str], *, build: str | None) -> VcfData:
                 raise InputError(f"end {end} is before start {start - 1}", file=name, line=n,
                                  field="end")
             if end < w.start or start > w.end:
+                away += 1
                 continue
             data.contig_style = fields[col["chromosome"]]
             data.window_records += 1
             cn = int(values["cn"]) if "cn" in values else _copies(values["log2"])
-            if cn == 2:
-                continue
             how = "cn" if "cn" in values else "log2 thresholds"
             support = f"log2 {values['log2']:.3f}, CN {cn} ({how})" + (
                 f", probes {fields[col['probes']]}" if "probes" in col else "")
-            ev = CopyNumberEvidence(True, cn, None, support)
+            # A segment at copy number 2 is kept, not carried: it shows the sample's MEN1 bases
+            # at the reference copy number (an event of the other sample is then somatic).
+            ev = CopyNumberEvidence(cn != 2, cn, None, support)
             data.cnv_calls.append(CopyNumberCall(
                 file=name, line=n, chrom=fields[col["chromosome"]], start=start, end=end,
-                svtype="DEL" if cn < 2 else "DUP", alt="segment", caller="CNVkit",
+                svtype="DEL" if cn <= 2 else "DUP", alt="segment", caller="CNVkit",
                 filters=("PASS",), samples={sample: ev}, tandem=False if cn > 2 else None))
+    # As for a copy-number VCF: what was left out is counted, so a table of another sample
+    # or build cannot pass for a quiet one.
+    if elsewhere:
+        data.warnings.append(f"{name}: {elsewhere} segment(s) on other chromosomes ignored")
+    if away:
+        data.warnings.append(f"{name}: {away} chr11 segment(s) away from MEN1 ignored")
     if data.contig_style is None:
         data.warnings.append(f"{name}: no segment reaches MEN1 (chr11:{w.start}-{w.end})")
     return data

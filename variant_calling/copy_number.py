@@ -243,15 +243,18 @@ def event_names(build: str, svtype: str, start: int, end: int,
 
 
 class _Event:
-    """Calls of one direction that overlap, across inputs and callers, with the best evidence
-    per role."""
+    """Calls of one direction that overlap and cover the same MEN1 exons, across inputs and
+    callers, with the best evidence per role."""
 
-    __slots__ = ("calls", "end", "normal", "start", "svtype", "tumor")
+    __slots__ = ("calls", "disagree", "end", "footprint", "normal", "start", "svtype", "tumor")
 
-    def __init__(self, call: CopyNumberCall) -> None:
+    def __init__(self, call: CopyNumberCall, footprint: Exons) -> None:
         self.svtype = call.svtype
         self.start, self.end = call.start, call.end
+        self.footprint = footprint
         self.calls: list[CopyNumberCall] = [call]
+        #: Roles whose calls disagree (one caller has the sample carry it, another not).
+        self.disagree: set[str] = set()
         self.normal: CopyNumberEvidence | None = None
         self.tumor: CopyNumberEvidence | None = None
 
@@ -263,34 +266,93 @@ def _merge_evidence(a: CopyNumberEvidence | None, b: CopyNumberEvidence
     return a
 
 
+#: Read-depth callers: each of their records is a segment, so a segment a sample does not
+#: carry shows that sample at the reference copy number over its whole extent. (A Manta or
+#: Delly record a sample lacks says nothing of the bases around its breakpoints.)
+SEGMENT_CALLERS = frozenset({"GATK gCNV", "CNVkit"})
+
+
 def _events(sources: list[Source], build: str, warnings: list[str]) -> list[_Event]:
     exons = locus.mane_exons(build)
     tx_lo, tx_hi = exons[-1].start, exons[0].end
     events: list[_Event] = []
+    reference_segments: dict[str, list[tuple[CopyNumberCall, CopyNumberEvidence]]] = {
+        "normal": [], "tumor": []}
     away = 0
     for src in sources:
         for call in src.data.cnv_calls:
             roles = {role: call.samples.get(getattr(src, role) or "")
                      for role in ("normal", "tumor")}
             if not any(e is not None and e.carries for e in roles.values()):
-                continue  # a reference segment: MEN1 looked at, nothing changed
+                # A reference segment: MEN1 looked at, nothing changed.
+                if call.caller in SEGMENT_CALLERS:
+                    for role, ev in roles.items():
+                        if ev is not None and ev.carries is False:
+                            reference_segments[role].append((call, ev))
+                continue
             if call.end < tx_lo or call.start > tx_hi:
                 away += 1
                 continue
+            # Calls are one event only when they change the same exons: a germline exon
+            # deletion and the tumour's loss of the whole gene overlap but are two hits, each
+            # with its own origin and class (their overlap is warned of in results()).
+            footprint = exons_of(build, call.start, call.end)
             event = next((e for e in events if e.svtype == call.svtype
+                          and e.footprint == footprint
                           and e.start <= call.end and call.start <= e.end), None)
             if event is None:
-                event = _Event(call)
+                event = _Event(call, footprint)
                 events.append(event)
             else:
                 event.calls.append(call)
             for role, ev in roles.items():
                 if ev is not None:
-                    setattr(event, role, _merge_evidence(getattr(event, role), ev))
+                    before = getattr(event, role)
+                    if before is not None and None not in (before.carries, ev.carries) \
+                            and before.carries != ev.carries:
+                        event.disagree.add(role)
+                    setattr(event, role, _merge_evidence(before, ev))
     if away:
         warnings.append(f"{away} copy-number call(s) near MEN1 but not overlapping its "
                         "transcript ignored")
+    for e in events:
+        for role, segments in reference_segments.items():
+            if getattr(e, role) is None:
+                setattr(e, role, _reference_over(build, e, segments))
     return sorted(events, key=lambda e: (e.start, e.svtype))
+
+
+def _reference_over(build: str, e: _Event,
+                    segments: list[tuple[CopyNumberCall, CopyNumberEvidence]]
+                    ) -> CopyNumberEvidence | None:
+    """A sample's evidence of absence for an event its files do not call: its reference
+    segments (a separate gCNV or CNVkit file of the blood, say) cover every MEN1 exon the event
+    changes (its whole extent inside the transcript when it changes none). Partly covered
+    (the sample has its own, different event there) is no evidence either way."""
+    exons = {x.number: x for x in locus.mane_exons(build)}
+    tx_lo, tx_hi = exons[10].start, exons[1].end
+    lo, hi = max(e.start, tx_lo), min(e.end, tx_hi)
+    spans = ([(exons[n].start, exons[n].end) for n in e.footprint.touched]
+             or [(lo, hi)])
+    used: list[tuple[CopyNumberCall, CopyNumberEvidence]] = []
+    for a, b in spans:
+        # Adjacent segments may share an exon between them: covered when their union is.
+        at = a
+        for c, ev in sorted((x for x in segments if x[0].start <= b and a <= x[0].end),
+                            key=lambda x: x[0].start):
+            if c.start > at:
+                break
+            at = max(at, c.end + 1)
+            if all((u.file, u.line, u.start) != (c.file, c.line, c.start) for u, _ in used):
+                used.append((c, ev))  # gCNV's segment is one call per ALT: cited once
+        if at <= b:
+            return None
+    where = "; ".join(f"{c.caller} {os.path.basename(c.file)}"
+                      + (f":{c.line}" if c.line else "") + f" chr11:{c.start}-{c.end}"
+                      + (f" {ev.support}" if ev.support else "") for c, ev in used)
+    first = used[0][1]
+    return CopyNumberEvidence(False, first.copy_number, first.genotype,
+                              f"reference segment {where}")
 
 
 def _origin(e: _Event) -> tuple[str, bool, list[str]]:
@@ -313,6 +375,14 @@ def _origin(e: _Event) -> tuple[str, bool, list[str]]:
     if n is not None and n.carries is False and in_tumor:
         return "somatic", True, ev
     return "undetermined", in_tumor, ev
+
+
+def _exon_words(ex: Exons) -> str:
+    if ex.covers_5prime and ex.covers_3prime:
+        return "the whole gene"
+    if not ex.touched:
+        return "no exon"
+    return f"exons {_span(ex.touched)}" if len(ex.touched) > 1 else f"exon {ex.touched[0]}"
 
 
 def _copies(e: _Event) -> dict[str, int | None]:
@@ -342,6 +412,16 @@ def results(sources: list[Source], build: str, known: Iterable[KnownVariant], ru
                             f"contradictory copy-number events in the {role}: a loss "
                             f"chr11:{a.start}-{a.end} and a gain chr11:{b.start}-{b.end} "
                             "overlap; neither qualifies until reviewed")
+    for i, a in enumerate(events):
+        for b in events[i + 1:]:
+            if a.svtype == b.svtype and a.start <= b.end and b.start <= a.end:
+                kind = "losses" if a.svtype == "DEL" else "gains"
+                warnings.append(
+                    f"overlapping copy-number {kind} of different extent: chr11:{a.start}-"
+                    f"{a.end} ({_exon_words(a.footprint)}) and chr11:{b.start}-{b.end} "
+                    f"({_exon_words(b.footprint)}); reported and classified separately (one "
+                    "event at two resolutions, or two hits such as a germline exon deletion "
+                    "and the tumour's loss of the rest): review both")
     out: list[VariantResult] = []
     w = reference.window(build)
     for i, e in enumerate(events):
@@ -372,6 +452,13 @@ def results(sources: list[Source], build: str, known: Iterable[KnownVariant], ru
             where = f"{c.caller} {os.path.basename(c.file)}" + (f":{c.line}" if c.line else "")
             evidence.append(f"CALLED_BY {where} chr11:{c.start}-{c.end} {c.alt}"
                             + (f" {c.record_id}" if c.record_id else ""))
+        for role in sorted(e.disagree):
+            # Presence wins (a caller can miss an imprecise event; it cannot invent reads),
+            # but the pathologist sees the disagreement.
+            warnings.append(f"{names['hgvs_c']}: the {'tumour' if role == 'tumor' else role}'s "
+                            f"callers disagree ({', '.join(sorted({c.caller for c in e.calls}))}"
+                            "): one has the sample carry the event, another not; read as "
+                            "carried: review")
         if not reference.contains(build, e.start, e.end):
             warnings.append(f"{names['hgvs_c']}: the event reaches past the shipped MEN1 window "
                             f"(chr11:{w.start}-{w.end}); it is named and classified on its "

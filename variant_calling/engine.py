@@ -263,13 +263,32 @@ def classify(
         )
     if ignored:
         warnings.append(f"{ignored} MEN1 record(s) with no ALT support in any sample ignored")
-    out_variants.extend(copy_number.results(sources, the_build, known, rules, warnings))
+    for cnv in copy_number.results(sources, the_build, known, rules, warnings):
+        if locus_loh["status"] == "loh" and cnv.origin in GERMLINE_ORIGINS:
+            # A germline deletion's carrier has a second hit too (the markers lie outside it).
+            cnv = cnv._replace(evidence=(*cnv.evidence, f"LOCUS_LOH_SECOND_HIT "
+                                         f"({locus_loh['reason']}): the tumour lost one MEN1 "
+                                         "allele"))
+        out_variants.append(cnv)
+    # A tumour's single-copy loss of the whole gene is the usual second hit: a germline
+    # carrier's qualifying variants say so (the loss itself never qualifies alone).
+    losses = [v.hgvs_c for v in out_variants if v.second_hit_only and v.in_tumor]
+    if losses:
+        out_variants = [
+            v._replace(evidence=(*v.evidence, f"COPY_NUMBER_SECOND_HIT ({', '.join(losses)} "
+                                              "in the tumour): the tumour lost the other "
+                                              "MEN1 allele"))
+            if v.qualifying and v.origin in GERMLINE_ORIGINS else v
+            for v in out_variants]
     out_variants.sort(key=lambda v: (v.pos, v.ref, v.alt))
     cov = coverage(sources, the_build, rules)
     # Nothing found, and the inputs cannot show MEN1 was looked at: pending, not negative.
     covered = men1_covered(sources, cov) is not False
     # A copy-number caller does not look at sequence variants: its silence is not a negative.
-    copy_number_only = all(s.data.caller in COPY_NUMBER_CALLERS for s in sources)
+    # Nor does a file of another caller (Canvas, DRAGEN CNV) whose MEN1 records are all
+    # copy-number alleles: without this it read `none_detected`.
+    copy_number_only = all(s.data.caller in COPY_NUMBER_CALLERS
+                           or (bool(s.data.cnv_calls) and not s.data.calls) for s in sources)
     status = men1_status((v.verdict for v in out_variants),
                          covered=covered and not copy_number_only)
     if status == "not_covered" and copy_number_only and covered:

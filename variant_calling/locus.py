@@ -1247,3 +1247,116 @@ def exon_rearrangement(order: list[int]) -> ExonEffect:
         return ExonEffect("truncating", i + 1, None, nmd, "p.?")
     # No stop before the mRNA ends (the last exon lost): menin altered from residue i + 1.
     return ExonEffect("truncating", i + 1, None, False, "p.?")
+
+
+# ---------------------------------------------------------------------------------------------
+# Copy-number names: deletions and duplications with uncertain breakpoints (outside reports)
+
+_CN_POS = r"(?:\?|[-*]?\d+(?:[+-]\d+)?)"
+_CN_SIDE = rf"(?:\({_CN_POS}_{_CN_POS}\)|[-*]?\d+(?:[+-]\d+)?)"
+_CN_NAME_RE = re.compile(
+    r"^\s*(?P<acc>[A-Za-z]{2}_\d+(?:\.\d+)?|chr11|11)(?:\([^)]*\))?:(?P<kind>[cg])\."
+    rf"(?P<first>{_CN_SIDE})_(?P<second>{_CN_SIDE})(?P<edit>del|dup)\s*$"
+)
+
+
+class CopyNumberName(NamedTuple):
+    """A deletion or duplication named with (possibly) uncertain breakpoints, on the plus
+    strand of ``build``: ``start``-``end`` the bases certainly changed (the inner bounds),
+    ``outer_start``/``outer_end`` the furthest the event may reach (None: ``?``, unknown)."""
+
+    svtype: str  # DEL | DUP
+    start: int
+    end: int
+    outer_start: int | None
+    outer_end: int | None
+    certain: bool  # both breakpoints given exactly
+
+
+def _cn_side(text: str) -> tuple[str, str, bool]:
+    """(a, b, uncertain) of one breakpoint written ``(a_b)``, or (p, p, False) of a position."""
+    if text.startswith("("):
+        a, b = text[1:-1].split("_")
+        return a, b, True
+    return text, text, False
+
+
+def copy_number_name(build: str, name: str) -> CopyNumberName | None:
+    """Read an HGVS deletion or duplication written with uncertain breakpoints, as MLPA and
+    array reports name them (``NM_130799.2:c.(783+1_784-1)_(912+1_913-1)del``,
+    ``NM_001370259.2:c.(?_-61)_(*818_?)del``, ``NC_000011.10:g.(?_64803516)_(64810551_?)del``),
+    or a g. deletion/duplication reaching past the shipped window. None for any other name
+    (:func:`place` reads those, with their bases). Raises :class:`HgvsError` saying what is
+    wrong: an unknown transcript, a position that is not one, a range that runs backwards, a
+    breakpoint with no known bound inside the event, an event that misses MEN1."""
+    m = _CN_NAME_RE.match(name)
+    if not m:
+        return None
+    # Each breakpoint as (outer, inner, uncertain), in the name's order: 5' then 3' for c.,
+    # low then high for g.
+    out_a, in_a, unc_a = _cn_side(m["first"])
+    in_b, out_b, unc_b = _cn_side(m["second"])  # (x_y) of the second: x is the inner bound
+    if in_a == "?" or in_b == "?":
+        raise HgvsError(f"{name!r}: each breakpoint needs a known bound inside the event "
+                        "(c.(?_X)_(Y_?), not (?_?))")
+    uncertain = unc_a or unc_b
+    w = reference.window(build)
+    svtype = "DEL" if m["edit"] == "del" else "DUP"
+    if m["kind"] == "g":
+        acc = m["acc"]
+        if acc in _BUILD_OF_ACCESSION:
+            name_build = _BUILD_OF_ACCESSION[acc]
+        elif acc in ("chr11", "11"):
+            name_build = build
+        elif acc.upper().startswith("NC_000011"):
+            raise HgvsError(f"{name!r}: give the version of {acc}: NC_000011.10 (GRCh38) or "
+                            "NC_000011.9 (GRCh37)")
+        else:
+            raise HgvsError(f"{name!r}: {acc} is not chromosome 11 (NC_000011.10 on GRCh38, "
+                            "NC_000011.9 on GRCh37)")
+        tokens = (out_a, in_a, in_b, out_b)
+        if any(t != "?" and not t.isdigit() for t in tokens):
+            raise HgvsError(f"{name!r}: a g. position is a whole number")
+        g = [None if t == "?" else int(t) for t in tokens]
+        here = reference.window(name_build)
+        inside = all(x is not None and here.start <= x <= here.end for x in g)
+        if not uncertain and inside:
+            return None  # an exact change inside the window: a sequence change (place)
+        if name_build != build:
+            if not inside and any(x is not None and not here.start <= x <= here.end
+                                  for x in g):
+                raise HgvsError(f"{name!r} is on {name_build} and reaches past the shipped "
+                                f"MEN1 window: give --build {name_build}")
+            g = [None if x is None else x + w.end - here.end for x in g]
+        lo_out, lo, hi, hi_out = g
+        lo_unc, hi_unc = unc_a, unc_b
+    else:
+        if m["acc"] in ("chr11", "11"):
+            raise HgvsError(f"{name!r}: give the transcript (e.g. {MANE}:c....)")
+        if not uncertain:
+            return None  # an exact c. name: a sequence change (place reads it)
+        tx = _tx(m["acc"])
+
+        def genomic(pos_text: str, outer: bool) -> int | None:
+            if pos_text == "?":
+                return None
+            try:
+                return w.end - _parse_pos(tx, pos_text)
+            except HgvsError as exc:
+                if outer and "outside the shipped MEN1 reference window" in str(exc):
+                    return None  # a far outer bound: named "?" here
+                raise HgvsError(f"{name!r}: {exc}") from None
+
+        # Minus strand: the name's 5' breakpoint is the event's high coordinate.
+        hi_out, hi = genomic(out_a, True), genomic(in_a, False)
+        lo, lo_out = genomic(in_b, False), genomic(out_b, True)
+        lo_unc, hi_unc = unc_b, unc_a
+    assert lo is not None and hi is not None
+    if lo > hi or (lo_out is not None and lo_out > lo) or (hi_out is not None and hi_out < hi):
+        raise HgvsError(f"{name!r}: range runs backwards")
+    span = gene_span(build)
+    if hi < span[0] or lo > span[1]:
+        raise HgvsError(f"{name!r}: {build} chr11:{lo}-{hi} is outside MEN1 "
+                        f"(chr11:{span[0]}-{span[1]})")
+    return CopyNumberName(svtype, lo, hi, lo_out if lo_unc else lo, hi_out if hi_unc else hi,
+                          not uncertain)

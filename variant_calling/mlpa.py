@@ -17,7 +17,8 @@ chr11:64810630-64810716 on GRCh38; exons 2-10 are MANE's), or ``ref`` for a refe
 
 **Ratios** (:data:`THRESHOLDS`; MRC Holland's interpretation ranges for a diploid sample):
 below 0.10 both copies lost; 0.40-0.65 one copy lost; 0.80-1.20 normal; 1.30-1.65 one copy
-gained; anything else ambiguous (reported, never called). A run of adjacent exons called
+gained; 1.75-2.15 two copies gained (MRC Holland's "heterozygous triplication / homozygous
+duplication"); anything else ambiguous (reported, never called). A run of adjacent exons called
 alike is one event; its breakpoints lie between the last normal and the first changed probe,
 so its names are uncertain ranges (``c.(445+1_446-1)_(654+1_655-1)del``). An event seen by a
 single probe is reported but fails quality until a confirmation is recorded (the app's
@@ -45,7 +46,8 @@ __all__ = ["KIT", "THRESHOLDS", "Probe", "classify_table", "read_table"]
 
 KIT = "P017"
 #: (lowest ratio, highest ratio, copy number) of the called states; other ratios ambiguous.
-THRESHOLDS = ((0.0, 0.10, 0), (0.40, 0.65, 1), (0.80, 1.20, 2), (1.30, 1.65, 3))
+THRESHOLDS = ((0.0, 0.10, 0), (0.40, 0.65, 1), (0.80, 1.20, 2), (1.30, 1.65, 3),
+              (1.75, 2.15, 4))
 #: A ratio above this is not a probe ratio at all (a typing error): refused.
 MAX_RATIO = 5.0
 COLUMNS = ("kit", "probe", "exon", "ratio")

@@ -13,14 +13,18 @@ against the attached report.
 
 from __future__ import annotations
 
-from . import __version__
+from . import __version__, locus, reference
+from .copy_number import classify_event, tier_of_score
 from .errors import UsageError
+from .known import KnownVariantTable
 from .known import load as load_known
 from .locus import (
     MANE,
     TRANSCRIPTS,
+    CopyNumberName,
     HgvsError,
     annotate,
+    copy_number_name,
     genomic_name,
     place,
 )
@@ -47,7 +51,8 @@ def _hint(name: str, build: str) -> str:
         if other.split(".")[0] == acc.split("(")[0].split(".")[0]:
             continue
         try:
-            place(build, f"{other}:c.{rest}", strict=True)
+            if copy_number_name(build, f"{other}:c.{rest}") is None:
+                place(build, f"{other}:c.{rest}", strict=True)
         except HgvsError:
             continue
         fits.append(f"{other}:c.{rest}")
@@ -67,10 +72,15 @@ def classify_name(name: str, *, build: str = "GRCh38", clinvar: str | None = Non
     if not text:
         raise HgvsError("no HGVS name given")
     try:
+        cnv = copy_number_name(build, text)
+        if cnv is not None:
+            warnings: list[str] = []
+            known = load_known(clinvar, build, warnings)
+            return _copy_number_result(text, cnv, build, known, rules, warnings)
         pos, ref, alt = place(build, text, strict=True)
     except HgvsError as exc:
         raise HgvsError(f"{exc}{_hint(text, build)}") from None
-    warnings: list[str] = []
+    warnings = []
     known = load_known(clinvar, build, warnings)
     ann = annotate(build, pos, ref, alt)
     g_name = genomic_name(build, pos, ref, alt)
@@ -98,3 +108,82 @@ def classify_name(name: str, *, build: str = "GRCh38", clinvar: str | None = Non
         warnings=tuple(warnings), known_variants_version=known.version, coverage=None,
         inputs=(), rules=rules, variants=(variant,),
     )
+
+
+def _copy_number_result(text: str, cnv: CopyNumberName, build: str, known: KnownVariantTable,
+                        rules: Rules, warnings: list[str]) -> Men1Result:
+    """An outside deletion or duplication (an MLPA or array result): classified like a
+    copy-number call on the ClinGen CNV points, on the bases it certainly changes (the inner
+    bounds of uncertain breakpoints), named on MANE with its uncertainty kept."""
+    # An outside duplication's orientation is not reported: in tandem by presumption only.
+    scored = classify_event(build, cnv.svtype, cnv.start, cnv.end,
+                            False if cnv.svtype == "DUP" else None, known)
+    tier = tier_of_score(scored.score)
+    verdict = Verdict("germline", tier, None, True, False)
+    names = _copy_number_names(build, cnv)
+    ex = locus.mane_exons(build)
+    whole = [e.number for e in ex if cnv.start <= e.start and e.end <= cnv.end]
+    partial = [e.number for e in ex if e.number not in whole
+               and e.start <= cnv.end and cnv.start <= e.end]
+    if names["hgvs_c"] != text:
+        warnings.append(f"{text} is named on the MANE transcript as {names['hgvs_c']}")
+    evidence = (
+        f"OUTSIDE_RESULT as reported: {text}",
+        f"GENOMIC {build} chr11:{cnv.start}-{cnv.end} "
+        + ("(the bases certainly changed; the breakpoints are uncertain) " if not cnv.certain
+           else "") + f"({names['hgvs_g']})",
+        *(f"{code} ({points:+.2f}): {reason}" for code, points, reason in scored.scoring),
+        f"ClinGen CNV score {scored.score:+.2f} -> {tier}",
+        "QUALITY_REPORTED: a clinical laboratory's reported germline result; the signing "
+        "pathologist confirms it against the attached report",
+    )
+    ref = (reference.sequence(build, cnv.start, cnv.start)
+           if reference.contains(build, cnv.start) else "N")
+    variant = VariantResult(
+        chrom="chr11", pos=cnv.start, ref=ref, alt=f"<{cnv.svtype}>", hgvs_c=names["hgvs_c"],
+        hgvs_p=scored.hgvs_p, consequence=scored.consequence, origin="germline",
+        classification=tier, points=None, oncogenicity=None, qualifying=qualifies(verdict),
+        quality_pass=True, in_tumor=False, normal=None, tumor=None, filters=(),
+        population=None, callers=(SOURCE,), evidence=evidence, hgvs_g=names["hgvs_g"],
+        copy_number={
+            "svtype": cnv.svtype, "start": cnv.start, "end": cnv.end,
+            "size": cnv.end - cnv.start + 1, "cipos": None, "ciend": None,
+            "tandem": False if cnv.svtype == "DUP" else None,
+            "copy_number": {"normal": None}, "exons": whole, "exons_partial": partial,
+            "section": scored.section, "score": scored.score,
+            "scoring": [{"code": c, "points": p, "reason": r} for c, p, r in scored.scoring],
+            "scale": "ClinGen CNV points (Riggs et al. 2020)",
+            "outer": [cnv.outer_start, cnv.outer_end],
+        },
+    )
+    return Men1Result(
+        engine_version=__version__, build=build, transcript=MANE, normal_sample=None,
+        tumor_sample=None, men1_status=men1_status([verdict]), qualifies=variant.qualifying,
+        warnings=tuple(warnings), known_variants_version=known.version, coverage=None,
+        inputs=(), rules=rules, variants=(variant,),
+    )
+
+
+def _copy_number_names(build: str, cnv: CopyNumberName) -> dict[str, str]:
+    """g. and MANE c. names keeping the uncertainty: a breakpoint known to lie between two
+    positions is ``(a_b)``, an unknown outer bound ``?``."""
+    edit = "del" if cnv.svtype == "DEL" else "dup"
+    acc = locus.CHR11_ACCESSIONS[build]
+
+    def g(inner: int, outer: int | None, low: bool) -> str:
+        if outer == inner:
+            return str(inner)
+        o = "?" if outer is None else str(outer)
+        return f"({o}_{inner})" if low else f"({inner}_{o})"
+
+    def c(pos: int | None) -> str:
+        return "?" if pos is None else locus.c_position_any(build, pos)
+
+    # Minus strand: the 5' breakpoint (first in the c. name) is the high coordinate.
+    five = (c(cnv.end) if cnv.outer_end == cnv.end
+            else f"({c(cnv.outer_end)}_{c(cnv.end)})")
+    three = (c(cnv.start) if cnv.outer_start == cnv.start
+             else f"({c(cnv.start)}_{c(cnv.outer_start)})")
+    return {"hgvs_g": f"{acc}:g.{g(cnv.start, cnv.outer_start, True)}_"
+                      f"{g(cnv.end, cnv.outer_end, False)}{edit}",
+            "hgvs_c": f"{MANE}:c.{five}_{three}{edit}"}

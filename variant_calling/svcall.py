@@ -15,7 +15,11 @@ Each caller writes copy-number events its own way (:mod:`variant_calling.callers
 * **Delly**: ``<DEL>``/``<DUP>`` with ``GT``, ``DV``/``RV`` variant read pairs and junction reads
   and ``RDCN`` (a read-depth copy-number estimate). A Delly duplication is a tandem one (its
   pairs' orientation, ``CT=5to3``).
-* Any other caller: ``GT`` and, when present, ``CN``.
+* Any other caller: ``GT`` and, when present, ``CN``; a sample with ``CN`` but neither a
+  genotype nor read counts (Canvas) carries the event when its CN is not 2.
+* ``<CNV>`` (``SVTYPE=CNV`` names no direction): each carrier's ``CN`` decides, below 2 a
+  loss, above 2 a gain, 2 neither (copy-neutral); a carrier without ``CN`` is warned of
+  and not classified (gain or loss is never guessed).
 
 Coordinates: a symbolic allele's POS is the base before the event (VCF 4.2 section 5.4), so the
 deleted or duplicated bases are POS+1 to END; gCNV's POS is the segment's own first base.
@@ -138,7 +142,8 @@ def read_record(rec: Any, caller: str, samples: list[str], file: str,
     for index, alt in enumerate(alts, start=1):
         if not is_copy_number_allele(alt):
             continue
-        svtype = _svtype(alt) or declared
+        # SVTYPE=CNV (Canvas and others) names no direction: the copy number decides.
+        svtype = _svtype(alt) or (declared if declared in ("DEL", "DUP") else None)
         evidence: dict[str, CopyNumberEvidence] = {}
         kinds: set[str] = set()
         for si, s in enumerate(samples):
@@ -148,10 +153,16 @@ def read_record(rec: Any, caller: str, samples: list[str], file: str,
                 kinds.add(kind)
         if svtype is None:
             # <CNV>: each carrier's copy number says gain or loss; one call per direction.
+            unknown = [s for s, e in evidence.items() if e.carries and e.copy_number is None]
+            if unknown:
+                # Never guessed: a gain read as a loss (or back) would change the class.
+                warnings.append(f"{file}: {alt} at {rec.contig}:{rec.pos} gives sample(s) "
+                                f"{', '.join(unknown)} no copy number (CN): gain or loss is "
+                                "unknown; not classified")
             for kind in sorted(kinds) or ["DEL"]:
                 out.append(_call(rec, file, line, start, end, kind, alt, caller, filters,
-                                 {s: e._replace(carries=bool(e.carries) and (
-                                     (e.copy_number or 2) < 2) == (kind == "DEL"))
+                                 {s: e._replace(carries=bool(e.carries)
+                                                and _direction(e.copy_number) == kind)
                                   for s, e in evidence.items()}, cipos, ciend, ct))
             continue
         if declared and declared in ("DEL", "DUP") and _svtype(alt) and declared != svtype:
@@ -183,14 +194,14 @@ def _sample(rec: Any, raw_text: str | None, s: str, si: int, index: int, alt: st
     support: list[str] = []
     genotype: str | None = None
     carries: bool | None = None
+    # A copy number's reference is the contig's ploidy: only an autosome's is known here (2).
+    autosome = rec.contig.removeprefix("chr") not in ("X", "Y", "M", "MT")
     if gcnv:
         raw = _raw_sample_fields(rec, raw_text, si).get("GT", ".")
         genotype = raw
         if cn is not None:
             support += [f"CN {cn}", *_numbers(data, fmt, ("NP", "QS", "QA"))]
-        # gCNV's GT is relative to the contig's ploidy (CN 1 is reference on a male X); only
-        # an autosome's is known here: 2.
-        autosome = rec.contig.removeprefix("chr") not in ("X", "Y", "M", "MT")
+        # gCNV's GT is relative to the contig's ploidy (CN 1 is reference on a male X).
         if raw.isdigit() and cn is not None and autosome:
             chosen = int(raw)
             expect = 0 if cn == 2 else (1 if cn < 2 else 2)
@@ -225,11 +236,23 @@ def _sample(rec: Any, raw_text: str | None, s: str, si: int, index: int, alt: st
                 carries = True
             elif alt_reads <= ABSENT_MAX:
                 carries = False
+        if carries is None and cn is not None and autosome:
+            # No genotype and no read counts (Canvas writes CN only): the copy number is the
+            # call, 2 being the reference on an autosome.
+            carries = cn != 2
         if cn is not None and svtype is not None and carries and (
                 (svtype == "DEL" and cn >= 2) or (svtype == "DUP" and cn <= 2)):
             raise InputError(f"{where}sample {s}: CN {cn} contradicts the allele {alt}",
-                                 file=file, line=line, field="CN")
+                             file=file, line=line, field="CN")
     kind = None
     if carries:
-        kind = svtype or ("DEL" if (cn or 2) < 2 else "DUP")
+        kind = svtype or _direction(cn)
     return CopyNumberEvidence(carries, cn, genotype, ", ".join(support)), kind
+
+
+def _direction(cn: int | None) -> str | None:
+    """The direction a <CNV> carrier's copy number gives: below 2 a loss, above a gain; 2
+    (copy-neutral, e.g. Canvas's LOH) and no copy number are neither."""
+    if cn is None or cn == 2:
+        return None
+    return "DEL" if cn < 2 else "DUP"

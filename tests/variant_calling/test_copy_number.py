@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from variant_calling import InputFile, pvs1
+from variant_calling.copy_number import classify_event, tier_of_score
 from variant_calling.errors import InputError
 from variant_calling.known import KnownVariantTable
 from variant_calling.locus import exon_rearrangement
@@ -377,3 +378,280 @@ def test_cns_loss_by_log2_thresholds(tmp_path: Path) -> None:
     # log2 -1.3 < -1.1: copy number 0 by CNVkit's default thresholds: a homozygous loss.
     assert v["copy_number"]["copy_number"] == {"tumor": 0}
     assert v["origin"] == "undetermined" and v["qualifying"] and not v["second_hit_only"]
+
+
+# ---------------------------------------------------------------------------------------------
+# <CNV> alleles: the copy number decides the direction (Canvas's layout)
+
+#: A Canvas-style header (Canvas writes ``<CNV>`` with ``SVTYPE=CNV`` and per-sample ``RC``,
+#: ``BC``, ``CN``: the record layout of Illumina Nirvana's tests of Canvas output,
+#: ``Canvas:LOSS:chrX:114954878:115162839 N <CNV> 3 q10 SVTYPE=CNV;END=... RC:BC:CN 109:5:0``).
+CANVAS_HEADER = [
+    "##fileformat=VCFv4.1",
+    "##source=Canvas 1.40.0.1613+master",
+    "##reference=file:///genomes/Homo_sapiens/NCBI/GRCh38/Sequence/WholeGenomeFasta",
+    "##contig=<ID=chr11,length=135086622>",
+    '##ALT=<ID=CNV,Description="Copy number variable region">',
+    '##FILTER=<ID=q10,Description="Quality below 10">',
+    '##INFO=<ID=END,Number=1,Type=Integer,Description="End position of the variant">',
+    '##INFO=<ID=SVTYPE,Number=1,Type=String,Description="Type of structural variant">',
+    '##INFO=<ID=CNVLEN,Number=1,Type=Integer,Description="Number of reference positions">',
+    '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+    '##FORMAT=<ID=RC,Number=1,Type=Float,Description="Mean counts per bin in the region">',
+    '##FORMAT=<ID=BC,Number=1,Type=Float,Description="Number of bins in the region">',
+    '##FORMAT=<ID=CN,Number=1,Type=Integer,Description="Copy number genotype">',
+    "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tBLOOD",
+]
+
+
+def canvas(tmp_path: Path, lo: int, hi: int, fmt: str, sample: str) -> Path:
+    kind = "LOSS" if sample.endswith(":0") or sample.endswith(":1") else "GAIN"
+    rec = (f"chr11\t{lo - 1}\tCanvas:{kind}:chr11:{lo}-{hi}\tN\t<CNV>\t30\tPASS\t"
+           f"SVTYPE=CNV;END={hi};CNVLEN={hi - lo + 1}\t{fmt}\t{sample}")
+    p = tmp_path / f"canvas_{fmt}_{sample.replace(':', '_').replace('/', '')}.vcf"
+    p.write_text("\n".join([*CANVAS_HEADER, rec]) + "\n")
+    return p
+
+
+def test_a_cnv_allele_with_copy_number_1_is_a_loss_not_a_gain(tmp_path: Path) -> None:
+    """SVTYPE=CNV names no direction: a whole-gene <CNV> at CN 1 is the 2A loss (it once read
+    as a gain, 2H, because the SVTYPE was taken for a direction)."""
+    ex = exons()
+    lo, hi = ex[10][0] - 30_000, ex[1][1] + 30_000
+    for fmt, sample in (("RC:BC:CN", "31.5:120:1"), ("GT:RC:BC:CN", "0/1:31.5:120:1")):
+        v = only(classify_json([InputFile(str(canvas(tmp_path, lo, hi, fmt, sample)),
+                                          "normal")], build="GRCh38"))
+        assert v["alt"] == "<DEL>" and v["copy_number"]["svtype"] == "DEL"
+        assert v["copy_number"]["section"] == "2A" and v["classification"] == "pathogenic"
+        assert v["origin"] == "germline" and v["qualifying"]
+        assert v["copy_number"]["copy_number"] == {"normal": 1}
+
+
+def test_cnv_alleles_gain_copy_neutral_and_without_copy_number(tmp_path: Path) -> None:
+    ex = exons()
+    lo, hi = ex[10][0] - 30_000, ex[1][1] + 30_000
+    gain = only(classify_json([InputFile(str(canvas(tmp_path, lo, hi, "RC:BC:CN",
+                                                    "90.1:120:3")), "normal")],
+                              build="GRCh38"))
+    assert gain["copy_number"]["svtype"] == "DUP" and gain["copy_number"]["section"] == "2H"
+    # CN 2 (Canvas's copy-neutral LOH is written so): no deletion and no duplication.
+    r = classify_json([InputFile(str(canvas(tmp_path, lo, hi, "RC:BC:CN", "60.2:120:2")),
+                                 "normal")], build="GRCh38")
+    assert r["variants"] == [] and r["men1_status"] == "not_covered"
+    # A carrier with no copy number: gain or loss is unknown, never guessed, and said so.
+    r = classify_json([InputFile(str(canvas(tmp_path, lo, hi, "GT:RC:BC", "0/1:31.5:120")),
+                                 "normal")], build="GRCh38")
+    assert r["variants"] == []
+    assert any("<CNV> at chr11:" in w and "gives sample(s) BLOOD no copy number (CN): gain or "
+               "loss is unknown; not classified" in w for w in r["warnings"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Overlapping events of one direction and different extent
+
+
+def test_a_germline_exon_deletion_and_the_tumours_whole_gene_loss_are_two_events(
+        tmp_path: Path) -> None:
+    """The classic two hits in copy number: exon 3 deleted in the blood (gCNV), the whole gene
+    at one copy in the tumour (CNVkit). Overlapping losses covering different exons are not
+    merged into one (which made the result depend on the order of the inputs and gave the
+    normal a whole-gene loss it does not have); each is classified on its own, and a warning
+    names both."""
+    ex = exons()
+    germ = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
+    seg = tmp_path / "tumour.call.cns"
+    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
+                   f"chr11\t{ex[10][0] - 90000}\t{ex[1][1] + 50000}\tFADS1,MEN1\t-0.6\t1\t80"
+                   "\t40\t39\n")
+    inputs = [InputFile(str(germ), "normal"), InputFile(str(seg), "tumor")]
+    results = [classify_json(inputs, build="GRCh38"),
+               classify_json(inputs[::-1], build="GRCh38")]
+    for r in results:
+        by_exons = {tuple(v["copy_number"]["exons"]): v for v in r["variants"]}
+        assert set(by_exons) == {(3,), tuple(range(1, 11))}
+        exon3, whole = by_exons[(3,)], by_exons[tuple(range(1, 11))]
+        assert exon3["origin"] == "germline" and exon3["copy_number"]["copy_number"] == {
+            "normal": 1}
+        assert exon3["hgvs_c"] == f"{MANE}:c.{ex[3][2]}-30_{ex[3][3]}+30del"
+        assert exon3["classification"] == "likely_pathogenic" and exon3["qualifying"]
+        assert whole["copy_number"]["copy_number"] == {"tumor": 1}
+        assert whole["second_hit_only"] and not whole["qualifying"]
+        assert r["men1_status"] == "germline"
+        (w,) = [w for w in r["warnings"] if w.startswith("overlapping copy-number losses")]
+        assert "(the whole gene)" in w and "(exon 3)" in w and "review both" in w
+    assert [v["hgvs_c"] for v in results[0]["variants"]] == [
+        v["hgvs_c"] for v in results[1]["variants"]]
+
+
+def test_one_deletion_seen_in_blood_and_tumour_is_one_event(tmp_path: Path) -> None:
+    """Breakpoints in the same introns at two resolutions (gCNV on the blood, CNVkit on the
+    tumour), the same exon lost: one germline event with both samples' copy numbers, each
+    call cited, no overlap warning."""
+    ex = exons()
+    germ = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
+    seg = tmp_path / "tumour.call.cns"
+    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
+                   f"chr11\t{ex[3][0] - 61}\t{ex[3][1] + 50}\tMEN1\t-0.9\t1\t80\t4\t3\n")
+    r = classify_json([InputFile(str(germ), "normal"), InputFile(str(seg), "tumor")],
+                      build="GRCh38")
+    v = only(r)
+    assert v["copy_number"]["exons"] == [3] and v["origin"] == "germline" and v["in_tumor"]
+    assert v["copy_number"]["copy_number"] == {"normal": 1, "tumor": 1}
+    assert sum(e.startswith("CALLED_BY") for e in v["evidence"]) == 2
+    assert not any(w.startswith("overlapping") for w in r["warnings"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The remaining sections and the tiers
+
+
+def test_last_exon_loss_without_known_pathogenic_variants_is_2d3(tmp_path: Path) -> None:
+    ex = exons()
+    cds_end = ex[10][1] - (1833 - 1351)
+    scored = classify_event("GRCh38", "DEL", ex[10][0] - 5000, cds_end + 100, None, [])
+    assert (scored.section, scored.score) == ("2D-3", 0.30)
+    assert tier_of_score(scored.score) == "uncertain_significance"
+
+
+def test_a_gain_with_one_breakpoint_inside_is_2j(tmp_path: Path) -> None:
+    ex = exons()
+    v = only(classify_json([InputFile(str(gcnv(tmp_path, [(ex[5][0] - 40, ex[1][1] + 4000, 3)])),
+                                      "normal")], build="GRCh38"))
+    assert v["copy_number"]["section"] == "2J" and v["copy_number"]["score"] == 0
+    assert v["classification"] == "uncertain_significance" and not v["qualifying"]
+
+
+@pytest.mark.parametrize(("score", "tier"), [
+    (1.0, "pathogenic"), (0.99, "pathogenic"), (0.98, "likely_pathogenic"),
+    (0.90, "likely_pathogenic"), (0.89, "uncertain_significance"),
+    (0.0, "uncertain_significance"), (-0.89, "uncertain_significance"),
+    (-0.90, "likely_benign"), (-0.98, "likely_benign"), (-0.99, "benign"), (-1.0, "benign"),
+])
+def test_tiers_map_onto_classification_as_riggs_table_3(score: float, tier: str) -> None:
+    assert tier_of_score(score) == tier
+
+
+def test_segments_on_other_chromosomes_are_counted() -> None:
+    """The real regression table: every segment off chromosome 11 is counted in a warning."""
+    name = "cnvkit_p2-9_2.call.cns"
+    rows = [ln.split("\t") for ln in text(name).splitlines()[1:] if ln.strip()]
+    elsewhere = sum(r[0] not in ("chr11", "11") for r in rows)
+    assert elsewhere > 0
+    r = classify_json([InputFile(str(CNV / name), "tumor")], build="GRCh37")
+    assert f"{elsewhere} segment(s) on other chromosomes ignored" in " ".join(r["warnings"])
+
+
+def test_a_tumour_deletion_over_the_bloods_reference_segments_is_somatic(
+        tmp_path: Path) -> None:
+    """Separate files: the blood's gCNV segments show MEN1 at two copies, the tumour's CNVkit
+    table an exon 3-4 loss. The blood was assessed over those exons and lacks the loss: the
+    origin is somatic (not undetermined), with the blood's segment cited."""
+    ex = exons()
+    blood = gcnv(tmp_path, [(ex[10][0] - 60_000, ex[6][1] + 500, 2),
+                            (ex[6][1] + 501, ex[1][1] + 40_000, 2)])
+    seg = tmp_path / "tumour.call.cns"
+    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
+                   f"chr11\t{ex[10][0] - 90000}\t{ex[4][0] - 101}\tMEN1\t0.02\t2\t80\t40\t39\n"
+                   f"chr11\t{ex[4][0] - 101}\t{ex[3][1] + 80}\tMEN1\t-0.9\t1\t80\t4\t3\n"
+                   f"chr11\t{ex[3][1] + 80}\t{ex[1][1] + 90000}\tMEN1\t0.01\t2\t80\t40\t39\n")
+    r = classify_json([InputFile(str(blood), "normal"), InputFile(str(seg), "tumor")],
+                      build="GRCh38")
+    v = only(r)
+    assert v["copy_number"]["exons"] == [3, 4]
+    assert v["origin"] == "somatic" and v["in_tumor"]
+    assert v["copy_number"]["copy_number"] == {"normal": 2, "tumor": 1}
+    absent = next(e for e in v["evidence"] if e.startswith("ORIGIN_NORMAL_ABSENT"))
+    assert "reference segment GATK gCNV gcnv_2.vcf" in absent
+    # Blood segments that leave a lost exon uncovered prove nothing: undetermined.
+    gap = gcnv(tmp_path, [(ex[10][0] - 60_000, ex[4][0] + 20, 2)])
+    v = only(classify_json([InputFile(str(gap), "normal"), InputFile(str(seg), "tumor")],
+                           build="GRCh38"))
+    assert v["origin"] == "undetermined" and "ORIGIN_NO_NORMAL" in v["evidence"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Published MEN1 deletions
+
+#: (publication, what it reports): the breakpoints are not published, so the events are placed
+#: as reported (the whole gene in about 29 kb; exons 5 and 6) with breakpoints in the flanks.
+PUBLISHED = [
+    ("Fukuuchi et al., Jpn J Clin Oncol 2006;36:739: a germline deletion of about 29 kb "
+     "spanning the whole MEN1 gene, flanked by Alu repeats", "whole"),
+    ("Owens, Ellard & Vaidya, Clin Endocrinol 2008;68:350: a germline gross deletion of "
+     "exons 5 and 6 found by MLPA in 1 of 101 sequencing-negative probands", "exons_5_6"),
+]
+
+
+@pytest.mark.parametrize("build", ["GRCh38", "GRCh37"])
+@pytest.mark.parametrize(("paper", "kind"), PUBLISHED, ids=["fukuuchi2006", "owens2008"])
+def test_published_men1_deletions(tmp_path: Path, build: str, paper: str, kind: str) -> None:
+    ex = exons(build)
+    acc = "NC_000011.10" if build == "GRCh38" else "NC_000011.9"
+    if kind == "whole":
+        lo = ex[10][0] - 11_000
+        hi = lo + 29_000 - 1
+        assert hi > ex[1][1]  # 29 kb from 11 kb 3' of the gene covers all of it (7.2 kb)
+        lost, hgvs_c, section, score, tier = (list(range(1, 11)), f"{MANE}:c.(?_-61)_(*818_?)del",
+                                              "2A", 1.0, "pathogenic")
+    else:
+        hi, lo = ex[5][1] + 50, ex[6][0] - 50
+        lost = [5, 6]
+        hgvs_c = f"{MANE}:c.{ex[5][2]}-50_{ex[6][3]}+50del"
+        assert hgvs_c == f"{MANE}:c.{c_of(hi, build)}_{c_of(lo, build)}del"
+        # 41 + 88 = 129 nt: in frame, 43 residues (< 10 % of menin's 610), no P/LP missense of
+        # the shipped table among them: PVS1_Moderate, 2E 0.30. The proband's phenotype is
+        # case-level evidence (section 4), the pathologist's to weigh at review.
+        length = (ex[5][1] - ex[5][0] + 1) + (ex[6][1] - ex[6][0] + 1)
+        assert length == 129 and length % 3 == 0
+        section, score, tier = "2E", 0.30, "uncertain_significance"
+    r = classify_json([InputFile(str(gcnv(tmp_path, [(lo, hi, 1)], build)), "normal")],
+                      build=build)
+    v = only(r)
+    assert v["copy_number"]["exons"] == lost, paper
+    assert v["hgvs_c"] == hgvs_c and v["hgvs_g"] == f"{acc}:g.{lo}_{hi}del"
+    assert (v["copy_number"]["section"], v["copy_number"]["score"]) == (section, score)
+    assert v["classification"] == tier and v["origin"] == "germline"
+    assert v["qualifying"] is (tier == "pathogenic")
+    if kind == "exons_5_6":
+        assert any("in-frame loss of residues 262-304 (43 aa" in e for e in v["evidence"])
+
+
+def test_callers_that_disagree_on_a_sample_are_warned_of(tmp_path: Path) -> None:
+    """The blood's gCNV file has the exon 3 loss; the paired Manta file's blood column has no
+    alternate reads for it (PR 53,0 SR 79,0). The loss stays germline (a caller can miss an
+    imprecise event), and a warning names the disagreement."""
+    ex = exons()
+    germ = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
+    rec = (f"chr11\t{ex[3][0] - 41}\tMantaDEL:1:0:1:0:0:0\tA\t<DEL>\t.\tPASS\t"
+           f"END={ex[3][1] + 40};SVTYPE=DEL;SVLEN=-{ex[3][1] - ex[3][0] + 81};SOMATIC;"
+           "SOMATICSCORE=60\tPR:SR\t53,0:79,0\t88,32:141,38")
+    paired = write(tmp_path, MANTA, [rec], "manta_del.vcf")
+    r = classify_json([InputFile(str(paired)), InputFile(str(germ), "normal")],
+                      build="GRCh38", **MANTA_SAMPLES)
+    v = only(r)
+    assert v["origin"] == "germline" and v["copy_number"]["exons"] == [3]
+    (w,) = [w for w in r["warnings"] if "callers disagree" in w]
+    assert w.startswith(v["hgvs_c"]) and "the normal's callers disagree (GATK gCNV, Manta)" in w
+
+
+def test_a_germline_carriers_tumour_whole_gene_loss_is_named_as_the_second_hit(
+        tmp_path: Path) -> None:
+    """A germline exon 3 deletion (gCNV, blood) and the tumour's single-copy loss of the whole
+    gene (CNVkit): the loss is reported as a second hit only, and the germline deletion's
+    evidence names it."""
+    ex = exons()
+    germ = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
+    seg = tmp_path / "tumour.call.cns"
+    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
+                   f"chr11\t{ex[10][0] - 90000}\t{ex[1][1] + 50000}\tMEN1\t-0.6\t1\t80\t40\t39\n")
+    r = classify_json([InputFile(str(germ), "normal"), InputFile(str(seg), "tumor")],
+                      build="GRCh38")
+    first = next(v for v in r["variants"] if v["copy_number"]["exons"] == [3])
+    assert first["qualifying"]
+    (hit,) = [e for e in first["evidence"] if e.startswith("COPY_NUMBER_SECOND_HIT")]
+    assert f"{MANE}:c.(?_-61)_(*818_?)del in the tumour" in hit
+    # Without a germline first hit the loss is only reported.
+    alone = classify_json([InputFile(str(seg), "tumor")], build="GRCh38")
+    assert not alone["qualifies"]
+    assert not any(e.startswith("COPY_NUMBER_SECOND_HIT") for v in alone["variants"]
+                   for e in v["evidence"])

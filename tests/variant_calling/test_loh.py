@@ -105,3 +105,73 @@ def test_the_two_sided_fisher_test_matches_the_textbook() -> None:
     # Fisher's lady tasting tea, [[3, 1], [1, 3]]: p = 34/70 (R: fisher.test, 0.4857).
     assert fisher_two_sided(3, 1, 1, 3) == pytest.approx(34 / 70)
     assert fisher_two_sided(10, 0, 0, 10) == pytest.approx(2 / 184756)
+
+
+def test_the_thresholds_are_rules_data(tmp_path: Path) -> None:
+    """The test's thresholds come from the rules a site configures (``--rules``), and the
+    result states the ones it used: the 200x 30 % pair (combined p 0.0011) is LOH under a
+    0.01 limit, and the 250x 30 % pair (median shift 0.09) is not under a 0.2 shift."""
+    from variant_calling.rules import Rules
+
+    low = InputFile(str(pair(tmp_path, 0.3, depth=200)))
+    loose = Rules.from_mapping({"loh_locus_max_p": 0.01})
+    loh = classify_json([low], rules=loose)["loh"]
+    assert loh["status"] == "loh" and loh["thresholds"] == {"max_p": 0.01, "min_baf_shift": 0.05}
+    strict = Rules.from_mapping({"loh_min_baf_shift": 0.2})
+    deep = InputFile(str(pair(tmp_path, 0.3, depth=250)))
+    loh = classify_json([deep], rules=strict)["loh"]
+    assert loh["status"] == "no_loh" and loh["thresholds"]["min_baf_shift"] == 0.2
+
+
+def test_separate_normal_and_tumour_files_are_paired_for_the_test(tmp_path: Path) -> None:
+    """A blood VCF and a tumour VCF from a germline caller (DeepVariant, one sample each): the
+    markers are the sites heterozygous in the blood file, read in the tumour file."""
+    from .conftest import deepvariant
+
+    n_recs, t_recs = [], []
+    for i, pos in enumerate(MARKER_POSITIONS):
+        ref = reference.sequence("GRCh38", pos, pos)
+        t_alt = round(250 * tumour_baf(0.5, "deletion", alt_kept=i % 2 == 0))
+        n_recs.append(deepvariant(pos, ref, other(ref), Counts(125, 125)))
+        t_recs.append(deepvariant(pos, ref, other(ref), Counts(250 - t_alt, t_alt)))
+    normal = write_vcf(tmp_path / "blood.vcf", "deepvariant", n_recs)
+    tumour = write_vcf(tmp_path / "tumour.vcf", "deepvariant", t_recs)
+    loh = classify_json([InputFile(str(normal), "normal"), InputFile(str(tumour), "tumor")])["loh"]
+    assert loh["status"] == "loh" and len(loh["markers"]) == len(MARKER_POSITIONS)
+    assert all(m["normal"]["baf"] == 0.5 for m in loh["markers"])
+
+
+def test_for_a_germline_exon_deletion_carrier_locus_loh_is_the_second_hit(
+        tmp_path: Path) -> None:
+    """The first hit a germline exon 3 deletion (gCNV on the blood), the second the tumour's
+    loss of the other allele, seen at the markers outside the deletion."""
+    from .test_copy_number import exons, gcnv
+
+    ex = exons()
+    deletion = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
+    r = classify_json([InputFile(str(pair(tmp_path, 0.6))), InputFile(str(deletion), "normal")],
+                      normal_sample="ARGO-evo_normal", tumor_sample="ARGO-evo", build="GRCh38")
+    assert r["loh"]["status"] == "loh"
+    (v,) = [v for v in r["variants"] if v["copy_number"]]
+    assert v["origin"] == "germline" and v["qualifying"]
+    assert any(e.startswith("LOCUS_LOH_SECOND_HIT") for e in v["evidence"])
+
+
+def test_the_refseq_sites_are_markers_only_where_the_normal_is_heterozygous(
+        tmp_path: Path) -> None:
+    """docs/men1-facts.md fact 1: most people are homozygous for the RefSeq allele at the two
+    genome-versus-RefSeq sites (a homozygous call against the genome); only a heterozygous
+    normal makes one a marker."""
+    from .conftest import A541T
+
+    his433 = 64805085
+    ref = reference.sequence("GRCh38", his433, his433)
+    t_alt = round(250 * tumour_baf(0.6, "deletion", alt_kept=False))
+    extra = (
+        mutect2(*A541T, Counts(125, 125), Counts(250 - t_alt, t_alt), filt="germline"),
+        mutect2(his433, ref, other(ref), Counts(0, 120), Counts(0, 250), filt="germline"),
+    )
+    loh = classify_json([InputFile(str(pair(tmp_path, 0.6, extra=extra)))])["loh"]
+    used = {m["pos"] for m in loh["markers"]}
+    assert A541T[0] in used and his433 not in used
+    assert loh["status"] == "loh" and len(used) == len(MARKER_POSITIONS) + 1

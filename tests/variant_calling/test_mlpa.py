@@ -122,3 +122,36 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["mlpa", str(p)]) == 3
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not SALSA MLPA P017" in err
+
+
+@pytest.mark.parametrize(("ratio", "copies"), [
+    (0.0, 0), (0.10, 0), (0.40, 1), (0.65, 1), (1.30, 3), (1.65, 3), (1.75, 4), (2.15, 4)])
+def test_each_threshold_band_is_called(ratio: float, copies: int) -> None:
+    """MRC Holland's ranges, edges included: a whole-gene event at each called copy number."""
+    (v,) = classify_table(table({n: ratio for n in range(1, 11)}, two_probes=())).as_dict()[
+        "variants"]
+    assert v["copy_number"]["copy_number"] == {"normal": copies}
+    assert v["copy_number"]["svtype"] == ("DEL" if copies < 2 else "DUP")
+    assert v["copy_number"]["section"] == ("2A" if copies < 2 else "2H")
+
+
+@pytest.mark.parametrize("ratio", [0.11, 0.39, 0.66, 0.79, 1.21, 1.29, 1.66, 1.74, 2.16, 3.0])
+def test_ratios_between_the_bands_are_ambiguous(ratio: float) -> None:
+    r = classify_table(table({4: ratio}, two_probes=())).as_dict()
+    assert r["variants"] == []
+    assert any(w.startswith("exon 4: ambiguous probe ratios") for w in r["warnings"])
+
+
+def test_the_published_exon_5_6_deletion_by_mlpa() -> None:
+    """Owens, Ellard & Vaidya (Clin Endocrinol 2008;68:350) found a deletion of exons 5 and 6
+    by MLPA: its names lie between exon 4's and exon 7's probes; in frame (129 nt), it scores
+    2E 0.30 (PVS1_Moderate) and stays uncertain without case-level evidence."""
+    (v,) = classify_table(table({5: 0.47, 6: 0.52})).as_dict()["variants"]
+    ex = exons()
+    assert v["hgvs_c"] == (f"{MANE}:c.({ex[4][3]}+1_{ex[5][2]}-1)_({ex[6][3]}+1_"
+                           f"{ex[7][2]}-1)del")
+    assert v["hgvs_g"] == (f"NC_000011.10:g.({ex[7][1] + 1}_{ex[6][0] - 1})_"
+                           f"({ex[5][1] + 1}_{ex[4][0] - 1})del")
+    assert v["copy_number"]["exons"] == [5, 6] and not v["copy_number"]["single_probe"]
+    assert (v["copy_number"]["section"], v["copy_number"]["score"]) == ("2E", 0.30)
+    assert v["classification"] == "uncertain_significance" and not v["qualifying"]

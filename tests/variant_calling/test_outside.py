@@ -124,3 +124,90 @@ def test_cli_refuses_with_one_line_and_exit_3(capsys: pytest.CaptureFixture[str]
     assert out == "" and err.count("\n") == 1
     assert err.startswith("men1: invalid input: ") and "is C, not G" in err
     assert main(["hgvs"]) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Deletions and duplications with uncertain breakpoints (an outside MLPA or array result)
+
+
+def mane_exons(build: str = "GRCh38") -> dict[int, tuple[int, int, str, str]]:
+    from .test_copy_number import exons
+
+    return exons(build)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+@pytest.mark.parametrize("name", [
+    "NM_001370259.2:c.(?_-61)_(*818_?)del",
+    "NM_001370259:c.(?_-61)_(*818_?)del",
+    "{acc}:g.(?_{lo})_({hi}_?)del",
+])
+def test_an_outside_whole_gene_deletion_qualifies(build: str, name: str) -> None:
+    ex = mane_exons(build)
+    acc = "NC_000011.10" if build == "GRCh38" else "NC_000011.9"
+    lo, hi = ex[10][0], ex[1][1]  # the MANE transcript's ends, from the exon table
+    r = classify_name(name.format(acc=acc, lo=lo, hi=hi), build=build)
+    v = r.variants[0]
+    assert v.alt == "<DEL>" and v.copy_number is not None
+    assert (v.copy_number["start"], v.copy_number["end"]) == (lo, hi)
+    assert v.copy_number["exons"] == list(range(1, 11))
+    assert v.hgvs_c == "NM_001370259.2:c.(?_-61)_(*818_?)del" and v.hgvs_p == "p.0?"
+    assert v.hgvs_g == f"{acc}:g.(?_{lo})_({hi}_?)del"
+    assert v.copy_number["section"] == "2A" and v.classification == "pathogenic"
+    assert v.origin == "germline" and v.qualifying and r.men1_status == "germline"
+    assert v.evidence[0].startswith("OUTSIDE_RESULT as reported: ")
+
+
+def test_an_outside_exon_deletion_is_classified_on_the_bases_certainly_lost() -> None:
+    """The MLPA-style name of the exon 5-6 deletion (Owens 2008): the breakpoints lie in
+    introns 4 and 6; the exons certainly lost are 5 and 6 (2E, in frame: PVS1_Moderate)."""
+    ex = mane_exons()
+    name = (f"NM_130799.2:c.({ex[4][3]}+1_{ex[5][2]}-1)_({ex[6][3]}+1_{ex[7][2]}-1)del")
+    v = classify_name(name).variants[0]
+    assert v.copy_number is not None and v.copy_number["exons"] == [5, 6]
+    assert (v.copy_number["start"], v.copy_number["end"]) == (ex[6][0] - 1, ex[5][1] + 1)
+    assert v.hgvs_c == name.replace("NM_130799.2", "NM_001370259.2")
+    assert v.hgvs_g == (f"NC_000011.10:g.({ex[7][1] + 1}_{ex[6][0] - 1})_"
+                        f"({ex[5][1] + 1}_{ex[4][0] - 1})del")
+    assert (v.copy_number["section"], v.copy_number["score"]) == ("2E", 0.30)
+    assert v.classification == "uncertain_significance" and not v.qualifying
+
+
+def test_an_outside_exon_2_deletion_loses_the_start_codon() -> None:
+    ex = mane_exons()
+    v = classify_name(f"NM_001370259.2:c.(-24+1_-23-1)_({ex[2][3]}+1_{ex[3][2]}-1)del"
+                      ).variants[0]
+    assert v.copy_number is not None and v.copy_number["exons"] == [2]
+    assert v.classification == "likely_pathogenic" and v.qualifying  # 2E PVS1 0.90
+
+
+def test_an_outside_whole_gene_duplication_is_not_loss_of_function() -> None:
+    v = classify_name("NM_001370259.2:c.(?_-61)_(*818_?)dup").variants[0]
+    assert v.alt == "<DUP>" and v.copy_number is not None
+    assert v.copy_number["section"] == "2H" and not v.qualifying
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("NM_001370259.2:c.(?_?)_(*818_?)del", r"each breakpoint needs a known bound"),
+    ("NM_001370259.2:c.(?_*818)_(-61_?)del", r"range runs backwards"),
+    # NM_130799.2's exon boundaries written on NM_000244.3 (whose exon 2 is 15 nt longer).
+    ("NM_000244.3:c.(783+1_784-1)_(912+1_913-1)del",
+     r"c\.783\+1: an intronic offset must hang off an exon boundary .*NM_130799\.2"),
+    ("NM_004006.2:c.(?_-61)_(*818_?)del", r"'NM_004006\.2' is not modelled"),
+    ("NC_000011.10:g.(?_64700000)_(64710000_?)del", r"outside MEN1"),
+    ("NC_000011.9:g.(?_64000000)_(65000000_?)del", r"on GRCh37 and reaches past the shipped "
+                                                   r"MEN1 window: give --build GRCh37"),
+    ("NC_000011:g.(?_64803516)_(64810551_?)del", r"give the version"),
+])
+def test_bad_copy_number_names_are_refused(name: str, message: str) -> None:
+    with pytest.raises(HgvsError, match=message):
+        classify_name(name)
+
+
+def test_cli_prints_a_deletions_extent_and_score(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hgvs", "NM_001370259.2:c.(?_-61)_(*818_?)del"]) == 0
+    out = capsys.readouterr().out
+    assert "genomic:   GRCh38 chr11:64803516-64810551 <DEL>" in out
+    assert "MANE:      NM_001370259.2:c.(?_-61)_(*818_?)del p.0?  transcript_ablation" in out
+    assert "pathogenic (ClinGen CNV 2A, score +1.00; exons 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)" in out
+    assert "qualifies: YES" in out

@@ -4,6 +4,7 @@ second hit; it never makes a criterion on its own."""
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 from flask import Flask
@@ -46,6 +47,13 @@ def test_germline_carrier_with_locus_loh(app: Flask, client_as: Any, demo: Demo)
     with get_db(app).transaction() as s:
         v = s.query(ReportVersion).one()
         assert v.content["loh"]["status"] == "loh"
+        report_id = v.report_id
+    # The signed report itself (the PDF a clinician reads) states the second hit.
+    pdf = path.get(f"/genotyping/reports/{report_id}/v1.pdf")
+    assert pdf.status_code == 200
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf.data,
+                                   capture_output=True, check=True).stdout.decode().split())
+    assert "Tumour: loss of heterozygosity of the MEN1 locus (8 heterozygous marker(s)" in text
     receive_at_central(app, [demo.blood, demo.tumour])
     gate = record(app, demo.participant, GOOD_CRITERIA)
     men1 = next(c for c in gate["criteria"] if c["name"] == "men1")

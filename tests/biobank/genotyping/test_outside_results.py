@@ -168,3 +168,41 @@ def test_a_qualifying_outside_report_is_not_hidden_by_a_later_negative_vcf(
         men1 = next(c for c in enrollment.evaluate(s, p).criteria if c.name == "men1")
     assert men1.status == "met" and "outside report" in men1.source
     assert "; files " not in men1.source  # only the qualifying report is cited as met
+
+
+def test_an_outside_mlpa_whole_gene_deletion_is_signed_and_makes_the_participant_eligible(
+        app: Flask, client_as: Any, demo: Demo) -> None:
+    """Outside laboratories report MEN1 deletions found by MLPA with uncertain breakpoints:
+    entered as the report names them, classified on the ClinGen CNV points, shown with their
+    extent and section, signed, and cited by the gate."""
+    path = client_as("pathologist")
+    resp = enter(path, demo.participant, hgvs="NM_001370259.2:c.(?_-61)_(*818_?)del",
+                 pdf=report_pdf("MLPA P017: heterozygous deletion of MEN1 exons 1-10"))
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:800]
+    url = resp.headers["Location"]
+    page = path.get(url).get_data(as_text=True)
+    assert 'data-variant="NM_001370259.2:c.(?_-61)_(*818_?)del"' in page
+    assert 'data-copy-number="2A"' in page and 'data-classification="pathogenic"' in page
+    analysis_id = int(url.rsplit("/", 1)[1])
+    with get_db(app).transaction() as s:
+        a = s.get(GenotypingAnalysis, analysis_id)
+        assert a is not None and a.men1_status == "germline" and a.qualifies
+        (v,) = a.variants
+        assert v.alt == "<DEL>"
+    assert post_form(path, f"/genotyping/analyses/{analysis_id}/sign",
+                     {"password": PASSWORD, "confirm": "yes"}).status_code == 303
+    receive_at_central(app, [demo.blood, demo.tumour])
+    gate = record(app, demo.participant, GOOD_CRITERIA)
+    men1 = next(c for c in gate["criteria"] if c["name"] == "men1")
+    assert men1["status"] == "met" and gate["decision"] == "eligible"
+    assert "NM_001370259.2:c.(?_-61)_(*818_?)del p.0?: Pathogenic, Germline" in men1["detail"]
+    assert men1["source"].startswith("outside report Peking Union Medical College Hospital "
+                                     "Genetics 2026-10-02")
+    # Re-review reruns the name as entered and finds nothing to change
+    with get_db(app).transaction() as s:
+        from biobank.services import genotyping
+
+        found = rereview.reclassify(s, genotyping.Settings.from_config(
+            app.config, app.instance_path), apply=False)
+    # (a finding is returned only for an analysis that differs or cannot be rerun)
+    assert [f for f in found if f.analysis_id == analysis_id] == []
