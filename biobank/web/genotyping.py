@@ -198,7 +198,8 @@ def retry_failed(analysis: GenotypingAnalysis) -> bool:
     """The same files uploaded again after a failed classification: run it again."""
     if analysis.job is None or analysis.job.state != "failed":
         return False
-    jobs.retry(db_session(), actor(), analysis.job)
+    jobs.retry(db_session(), actor(), analysis.job,
+               int(current_app.config["JOBS_MAX_ATTEMPTS"]))
     g.genotyping_retried = True
     return True
 
@@ -383,7 +384,7 @@ def retry(analysis_id: int) -> Any:
     a = genotyping.get_analysis(db_session(), actor(), analysis_id)
     if a.job is None:
         raise Conflict("this analysis has no classification job", code="not_failed")
-    jobs.retry(db_session(), actor(), a.job)
+    jobs.retry(db_session(), actor(), a.job, int(current_app.config["JOBS_MAX_ATTEMPTS"]))
     flash(_("Classification queued again."), "success")
     return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 
