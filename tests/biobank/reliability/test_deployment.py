@@ -104,7 +104,8 @@ def test_two_app_servers_two_workers_one_killed(pg_databases: PgDatabases,
         ids = sorted(r.json()["id"] for r in answers)
         assert len(set(ids)) == UPLOADS
 
-        # Kill the first worker while it runs a job (its lease names its pid).
+        # Kill the first worker while its engine runs a job (its lease names its pid; the
+        # step is the one set just before the engine starts).
         victim = workers[0]
         killed_job = None
         deadline = time.monotonic() + 60
@@ -113,11 +114,15 @@ def test_two_app_servers_two_workers_one_killed(pg_databases: PgDatabases,
             with get_db(app).transaction() as s:
                 killed_job = s.execute(select(ClassificationJob.id).where(
                     ClassificationJob.state == "running",
+                    ClassificationJob.step == "reading and classifying the VCF",
                     ClassificationJob.lease_owner.like(f"%:{victim.pid}:%"))).scalar()
             if killed_job is None:
-                time.sleep(0.05)
+                time.sleep(0.02)
         os.kill(victim.pid, signal.SIGKILL)
-        victim.wait()
+        assert victim.wait(timeout=30) == -signal.SIGKILL
+        with get_db(app).transaction() as s:
+            left = s.get(ClassificationJob, killed_job)
+            assert left is not None and left.state == "running"  # nothing cleaned up after it
 
         deadline = time.monotonic() + 180
         while True:
