@@ -71,22 +71,29 @@ def vcf(i: int) -> bytes:
 def test_two_app_servers_two_workers_one_killed(pg_databases: PgDatabases,
                                                 tmp_path: Path) -> None:
     url = pg_databases.url_for(pg_databases.seeded())
-    instance = tmp_path / "instance"
-    instance.mkdir()
     app = make_app(url, tmp_path)
     demo = demo_specimens(app)
     receive_at_central(app, [demo.blood, demo.tumour])
     with get_db(app).transaction() as s:
         path = s.execute(select(User).where(User.username == "pathologist")).scalar_one()
         token, _t = users.create_token(s, path, path, "deployment test")
+    shared = tmp_path / "shared-uploads"
     env = {**os.environ, "BIOBANK_DATABASE_URL": url, "BIOBANK_SECRET_KEY": "t",
-           "BIOBANK_SESSION_COOKIE_SECURE": "0", "DEPLOY_INSTANCE": str(instance),
-           "BIOBANK_UPLOAD_DIR": str(tmp_path / "shared-uploads"),
+           "BIOBANK_SESSION_COOKIE_SECURE": "0",
+           "BIOBANK_UPLOAD_DIR": str(shared),
            "BIOBANK_GENOTYPING_INLINE_MAX_BYTES": "0",
            "BIOBANK_JOBS_LEASE_SECONDS": str(LEASE_SECONDS), "BIOBANK_QUEUE_POLL_SECONDS": "0.2",
            "ENGINE_DELAY_SECONDS": "1.0"}
-    servers = [AppServer(env), AppServer(env)]
-    workers = [start_worker(env, tmp_path / f"worker{i}.log") for i in range(2)]
+
+    def host(name: str) -> dict[str, str]:
+        """Each process is a machine of its own: its own instance folder; all that they share
+        is PostgreSQL and the upload store (UPLOAD_DIR)."""
+        folder = tmp_path / name
+        folder.mkdir()
+        return {**env, "DEPLOY_INSTANCE": str(folder)}
+
+    servers = [AppServer(host("app0")), AppServer(host("app1"))]
+    workers = [start_worker(host(f"worker{i}"), tmp_path / f"worker{i}.log") for i in range(2)]
     try:
         def send(i: int) -> requests.Response:
             data = {"normal_specimen": demo.blood, "tumor_specimen": demo.tumour,
@@ -157,6 +164,12 @@ def test_two_app_servers_two_workers_one_killed(pg_databases: PgDatabases,
             assert per_analysis == {i: 1 for i in ids}, "each result stored once"
             count, problems = audit.verify(s)
             assert problems == [] and count > 0
+        # Every file is in the shared store under its content address, none in a host's own
+        # instance folder.
+        stored = [p.name for p in shared.iterdir() if not p.name.startswith(".")]
+        assert len(stored) == UPLOADS and all(
+            len(n) == len("0" * 64 + ".vcf") and n.endswith(".vcf") for n in stored), stored
+        assert not [p for p in tmp_path.glob("*/uploads") if any(p.iterdir())]
         # Both app servers answer for every analysis (one database, one upload store).
         for i in ids[:2]:
             for server in servers:
