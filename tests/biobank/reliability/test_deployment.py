@@ -5,6 +5,7 @@ classified exactly once, none is left queued or running, and the audit chain ver
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import signal
@@ -176,6 +177,19 @@ def test_two_app_servers_two_workers_one_killed(pg_databases: PgDatabases,
                 r = requests.get(f"{server.base}/api/v1/genotyping/analyses/{i}",
                                  headers={"Authorization": f"Bearer {token}"}, timeout=10)
                 assert r.json()["state"] == "done" and r.json()["men1_status"] == "germline"
+        # Over the default limit (8 GiB) the app server answers 413 from the headers: not a
+        # byte of the body is sent.
+        conn = http.client.HTTPConnection("127.0.0.1", servers[0].port, timeout=30)
+        conn.putrequest("POST", f"/api/v1/participants/{demo.participant}/genotyping")
+        conn.putheader("Authorization", f"Bearer {token}")
+        conn.putheader("Content-Type", "multipart/form-data; boundary=xyz")
+        conn.putheader("Content-Length", str(9 << 30))
+        conn.endheaders()
+        refused = conn.getresponse()
+        assert refused.status == 413, refused.read()[:300]
+        assert refused.getheader("Content-Type", "").startswith("application/json")
+        assert b"limit" in refused.read()
+        conn.close()
     finally:
         for w in workers:
             if w.poll() is None:
