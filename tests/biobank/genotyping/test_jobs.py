@@ -315,3 +315,26 @@ def test_the_heartbeat_keeps_a_long_classification_alive(app: Flask, queued: Any
     assert (done.state, done.attempt) == ("done", 1)
     assert events(app, analysis_id, "genotyping.classification_requeued") == 0
     assert events(app, analysis_id, "genotyping.classified") == 1
+
+
+def test_a_message_delivered_twice_runs_the_job_once(app: Flask, queued: Any) -> None:
+    """A queue may deliver a message twice (or a resend crosses the first): two worker threads
+    take the copies, the claim lets one of them run the attempt, the result is stored once."""
+    from biobank.queue import queue_for
+
+    analysis_id = queued()
+    job_id = job_of(app, analysis_id).id
+    queue_for(app).send([job_id, job_id])  # three messages for one job
+    assert queue_for(app).pending() == 3
+    worker = InProcessWorker(app, threads=2).start()
+    try:
+        done = wait_state(app, analysis_id, {"done", "failed"})
+        deadline = time.monotonic() + 30
+        while queue_for(app).pending():  # every copy taken (the extra ones found nothing)
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert (done.state, done.attempt) == ("done", 1)
+    assert events(app, analysis_id, "genotyping.classified") == 1
+    assert variants(app, analysis_id) == 1
