@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app biobank
 # `make run` serves plain HTTP on 127.0.0.1, so the Secure cookie flag is switched off there only.
 RUN_ENV := BIOBANK_SESSION_COOKIE_SECURE=0 BIOBANK_REMEMBER_COOKIE_SECURE=0
 
-.PHONY: run test install install-test system-deps instance lint bench bench-quick fuzz guides clean
+.PHONY: run test install install-test system-deps postgres instance lint bench bench-quick fuzz guides clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ system-deps:
 	  else echo "warning: missing system packages:$$missing (tests that need them are skipped)"; fi; \
 	fi
 
+# PostgreSQL at 127.0.0.1:5432 with the `test` database, for the suite's PostgreSQL half, the
+# multi-process deployment test and the queue benchmark (huey's tables live in that database:
+# nothing else to run). .ci/postgres installs Debian's packages if missing and starts the
+# cluster; where it cannot (not root), the PostgreSQL tests are skipped with the reason — except
+# under CI=true, where that fails the run.
+postgres:
+	@bash .ci/postgres || { \
+	  if [ "$${CI:-}" = true ]; then exit 1; fi; \
+	  echo "warning: no PostgreSQL: the PostgreSQL tests are skipped"; }
+
 instance: install
 	@test -f instance/config.py || $(PY) -c "import secrets; print('SECRET_KEY = ' + repr(secrets.token_hex(32)))" > instance/config.py
 	$(FLASK) db upgrade
@@ -56,17 +66,17 @@ run: instance
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(RUN_ENV) $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install-test system-deps
+test: install-test system-deps postgres
 	$(VENV)/bin/pytest
 
 lint: install-test
 	$(VENV)/bin/ruff check biobank variant_calling labels tests bench
 	$(VENV)/bin/mypy
 
-bench: install-test system-deps
+bench: install-test system-deps postgres
 	$(PY) bench/run_all.py
 
-bench-quick: install-test system-deps
+bench-quick: install-test system-deps postgres
 	$(PY) bench/run_all.py --quick
 
 # The suite's hypothesis fuzzers (scan parser, scan endpoints, rack CSV, VCF reader) at

@@ -182,14 +182,16 @@ def reap(session: Session, *, resend_after: timedelta) -> list[int]:
     return pending_sends(session)
 
 
-def retry(session: Session, actor: User, job: ClassificationJob) -> None:
-    """A pathologist queues a failed job again, with a fresh budget of attempts."""
+def retry(session: Session, actor: User, job: ClassificationJob,
+          attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+    """A pathologist queues a failed job again, with a fresh budget of ``attempts`` (the
+    site's JOBS_MAX_ATTEMPTS, as a new job gets)."""
     access.require_role(actor, "pathologist")
     if job.state != "failed":
         raise Conflict("only a failed classification can be retried; this one is %(state)s",
                        state=job.state, code="not_failed")
     previous = job.error or "failed"
-    job.max_attempts = job.attempt + DEFAULT_MAX_ATTEMPTS
+    job.max_attempts = job.attempt + max(1, attempts)
     job.error = None
     job.finished_at = None
     _requeue(session, job, actor, f"retried after: {previous}")

@@ -42,6 +42,7 @@ from ..services import worklist as worklist_service
 from . import local_time, select_locale, translate_message
 from .auth import actor, client_address, login_required, roles_required, signature_policy
 from .boundary import form, upload_form
+from .errors import error_response
 from .transaction import db_session, record_refusal, refusals, retry_conflicts
 
 bp = Blueprint("genotyping", __name__, url_prefix="/genotyping")
@@ -81,13 +82,26 @@ AMEND = form("genotyping.amend", confirm=Text(8), password=Text(256), reason=Tex
 CRITERIA = form("genotyping.record_criteria", source=Text(300), **enrollment.FIELD_SPECS)
 
 
+class UploadTooLarge(BiobankError):
+    """The declared body is over the upload limit. The answer names the limit, so that whoever
+    sends a whole-genome gVCF knows what will fit (the page's script says the same before
+    sending); the code stays the one the bare 413 had."""
+
+    status = 413
+    code = "request_entity_too_large"
+
+
 def upload_limit_check() -> None:
     """413 before the body is read: by the declared length, and capped while streaming."""
     if request.endpoint not in STREAMED_ENDPOINTS:
         return
     limit = settings().max_bytes + 1024 * 1024  # room for the form fields around the file
     if request.content_length is not None and request.content_length > limit:
-        abort(413)
+        # abort() with the answer itself: no error handler runs, so nothing reads the body
+        # (a page form's refusal would re-read the form to show it again).
+        abort(error_response(UploadTooLarge(
+            "The files are larger than the upload limit (%(limit)s).",
+            limit=upload_limits()["upload_max_text"])))
     request.max_content_length = limit
 
 
@@ -198,7 +212,8 @@ def retry_failed(analysis: GenotypingAnalysis) -> bool:
     """The same files uploaded again after a failed classification: run it again."""
     if analysis.job is None or analysis.job.state != "failed":
         return False
-    jobs.retry(db_session(), actor(), analysis.job)
+    jobs.retry(db_session(), actor(), analysis.job,
+               int(current_app.config["JOBS_MAX_ATTEMPTS"]))
     g.genotyping_retried = True
     return True
 
@@ -383,7 +398,7 @@ def retry(analysis_id: int) -> Any:
     a = genotyping.get_analysis(db_session(), actor(), analysis_id)
     if a.job is None:
         raise Conflict("this analysis has no classification job", code="not_failed")
-    jobs.retry(db_session(), actor(), a.job)
+    jobs.retry(db_session(), actor(), a.job, int(current_app.config["JOBS_MAX_ATTEMPTS"]))
     flash(_("Classification queued again."), "success")
     return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import current_app, jsonify
 from flask_babel import gettext
 
 from ...errors import Conflict
@@ -131,7 +131,7 @@ def retry_analysis(analysis_id: int) -> Any:
     a = genotyping.get_analysis(s, actor(), analysis_id)
     if a.job is None:
         raise Conflict("this analysis has no classification job", code="not_failed")
-    jobs.retry(s, actor(), a.job)
+    jobs.retry(s, actor(), a.job, int(current_app.config["JOBS_MAX_ATTEMPTS"]))
     return jsonify(analysis_json(a)), 202
 
 

@@ -265,3 +265,76 @@ def test_an_unexpected_error_uses_up_an_attempt(app: Flask, queued: Any,
     assert (done.state, done.attempt, len(calls)) == ("done", 2, 2)
     assert events(app, analysis_id, "genotyping.classification_requeued") == 1
     assert events(app, analysis_id, "genotyping.classified") == 1
+
+
+def test_the_heartbeat_keeps_a_long_classification_alive(app: Flask, queued: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A classification longer than the lease is not taken for a dead worker's: the heartbeat
+    pushes the expiry forward, so the reaper leaves it alone and it finishes on attempt 1."""
+    import threading
+
+    from biobank.models import utcnow
+    from biobank.services import genotyping
+
+    app.config["JOBS_LEASE_SECONDS"] = 3
+    entered, release = threading.Event(), threading.Event()
+    real = genotyping.run_engine
+
+    def long_engine(*args: Any, **kw: Any) -> Any:
+        entered.set()
+        assert release.wait(60)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(genotyping, "run_engine", long_engine)
+    analysis_id = queued()
+    job_id = job_of(app, analysis_id).id
+    runner = threading.Thread(target=run_job, args=(app, job_id))
+    runner.start()
+    try:
+        assert entered.wait(30)
+        first_expiry = job_of(app, analysis_id).lease_expires_at
+        assert first_expiry is not None
+        # Wait (no timing assert: only for the state) until the claim's own lease is over and
+        # the job's expiry, extended by the heartbeat, is still ahead.
+        deadline = time.monotonic() + 60
+        while True:
+            job = job_of(app, analysis_id)
+            now = utcnow()
+            if now > first_expiry and job.lease_expires_at is not None and \
+                    job.lease_expires_at > now + timedelta(seconds=1):
+                break
+            assert time.monotonic() < deadline, "the heartbeat never extended the lease"
+            time.sleep(0.05)
+        assert reap_once(app) == []
+        assert (job_of(app, analysis_id).state, job_of(app, analysis_id).attempt) == (
+            "running", 1)
+    finally:
+        release.set()
+        runner.join(60)
+    done = job_of(app, analysis_id)
+    assert (done.state, done.attempt) == ("done", 1)
+    assert events(app, analysis_id, "genotyping.classification_requeued") == 0
+    assert events(app, analysis_id, "genotyping.classified") == 1
+
+
+def test_a_message_delivered_twice_runs_the_job_once(app: Flask, queued: Any) -> None:
+    """A queue may deliver a message twice (or a resend crosses the first): two worker threads
+    take the copies, the claim lets one of them run the attempt, the result is stored once."""
+    from biobank.queue import queue_for
+
+    analysis_id = queued()
+    job_id = job_of(app, analysis_id).id
+    queue_for(app).send([job_id, job_id])  # three messages for one job
+    assert queue_for(app).pending() == 3
+    worker = InProcessWorker(app, threads=2).start()
+    try:
+        done = wait_state(app, analysis_id, {"done", "failed"})
+        deadline = time.monotonic() + 30
+        while queue_for(app).pending():  # every copy taken (the extra ones found nothing)
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert (done.state, done.attempt) == ("done", 1)
+    assert events(app, analysis_id, "genotyping.classified") == 1
+    assert variants(app, analysis_id) == 1

@@ -215,6 +215,20 @@ def test_oversized_upload_is_refused_before_reading(app: Flask, client_as: Any,
             "Content-Type": "multipart/form-data; boundary=xyz"})
         assert resp.status_code == 413, (path, resp.get_data(as_text=True)[:200])
         assert body.read_bytes == 0, path
+        # The answer names the limit (what would fit), on the page and through the API.
+        assert "larger than the upload limit (2 MiB)" in resp.get_data(as_text=True), path
+    resp = app.test_client().post(
+        f"/api/v1/participants/{demo.participant}/genotyping",
+        input_stream=CountingStream(declared),
+        headers={"Authorization": f"Bearer {token}", "Content-Length": str(declared),
+                 "Content-Type": "multipart/form-data; boundary=xyz"})
+    assert resp.get_json()["error"]["code"] == "request_entity_too_large"
+    zh = CountingStream(declared)
+    resp = page.post(f"/genotyping/participants/{demo.participant}/upload", input_stream=zh,
+                     headers={"Content-Length": str(declared), "Accept-Language": "zh",
+                              "Content-Type": "multipart/form-data; boundary=xyz"})
+    assert resp.status_code == 413 and zh.read_bytes == 0
+    assert "文件超过上传上限（2 MiB）" in resp.get_data(as_text=True)
 
 
 def test_decompression_bomb_is_capped(app: Flask, api_token: Any, demo: Demo,

@@ -5,6 +5,7 @@ classified exactly once, none is left queued or running, and the audit chain ver
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import signal
@@ -71,22 +72,29 @@ def vcf(i: int) -> bytes:
 def test_two_app_servers_two_workers_one_killed(pg_databases: PgDatabases,
                                                 tmp_path: Path) -> None:
     url = pg_databases.url_for(pg_databases.seeded())
-    instance = tmp_path / "instance"
-    instance.mkdir()
     app = make_app(url, tmp_path)
     demo = demo_specimens(app)
     receive_at_central(app, [demo.blood, demo.tumour])
     with get_db(app).transaction() as s:
         path = s.execute(select(User).where(User.username == "pathologist")).scalar_one()
         token, _t = users.create_token(s, path, path, "deployment test")
+    shared = tmp_path / "shared-uploads"
     env = {**os.environ, "BIOBANK_DATABASE_URL": url, "BIOBANK_SECRET_KEY": "t",
-           "BIOBANK_SESSION_COOKIE_SECURE": "0", "DEPLOY_INSTANCE": str(instance),
-           "BIOBANK_UPLOAD_DIR": str(tmp_path / "shared-uploads"),
+           "BIOBANK_SESSION_COOKIE_SECURE": "0",
+           "BIOBANK_UPLOAD_DIR": str(shared),
            "BIOBANK_GENOTYPING_INLINE_MAX_BYTES": "0",
            "BIOBANK_JOBS_LEASE_SECONDS": str(LEASE_SECONDS), "BIOBANK_QUEUE_POLL_SECONDS": "0.2",
            "ENGINE_DELAY_SECONDS": "1.0"}
-    servers = [AppServer(env), AppServer(env)]
-    workers = [start_worker(env, tmp_path / f"worker{i}.log") for i in range(2)]
+
+    def host(name: str) -> dict[str, str]:
+        """Each process is a machine of its own: its own instance folder; all that they share
+        is PostgreSQL and the upload store (UPLOAD_DIR)."""
+        folder = tmp_path / name
+        folder.mkdir()
+        return {**env, "DEPLOY_INSTANCE": str(folder)}
+
+    servers = [AppServer(host("app0")), AppServer(host("app1"))]
+    workers = [start_worker(host(f"worker{i}"), tmp_path / f"worker{i}.log") for i in range(2)]
     try:
         def send(i: int) -> requests.Response:
             data = {"normal_specimen": demo.blood, "tumor_specimen": demo.tumour,
@@ -104,7 +112,8 @@ def test_two_app_servers_two_workers_one_killed(pg_databases: PgDatabases,
         ids = sorted(r.json()["id"] for r in answers)
         assert len(set(ids)) == UPLOADS
 
-        # Kill the first worker while it runs a job (its lease names its pid).
+        # Kill the first worker while its engine runs a job (its lease names its pid; the
+        # step is the one set just before the engine starts).
         victim = workers[0]
         killed_job = None
         deadline = time.monotonic() + 60
@@ -113,11 +122,15 @@ def test_two_app_servers_two_workers_one_killed(pg_databases: PgDatabases,
             with get_db(app).transaction() as s:
                 killed_job = s.execute(select(ClassificationJob.id).where(
                     ClassificationJob.state == "running",
+                    ClassificationJob.step == "reading and classifying the VCF",
                     ClassificationJob.lease_owner.like(f"%:{victim.pid}:%"))).scalar()
             if killed_job is None:
-                time.sleep(0.05)
+                time.sleep(0.02)
         os.kill(victim.pid, signal.SIGKILL)
-        victim.wait()
+        assert victim.wait(timeout=30) == -signal.SIGKILL
+        with get_db(app).transaction() as s:
+            left = s.get(ClassificationJob, killed_job)
+            assert left is not None and left.state == "running"  # nothing cleaned up after it
 
         deadline = time.monotonic() + 180
         while True:
@@ -152,12 +165,31 @@ def test_two_app_servers_two_workers_one_killed(pg_databases: PgDatabases,
             assert per_analysis == {i: 1 for i in ids}, "each result stored once"
             count, problems = audit.verify(s)
             assert problems == [] and count > 0
+        # Every file is in the shared store under its content address, none in a host's own
+        # instance folder.
+        stored = [p.name for p in shared.iterdir() if not p.name.startswith(".")]
+        assert len(stored) == UPLOADS and all(
+            len(n) == len("0" * 64 + ".vcf") and n.endswith(".vcf") for n in stored), stored
+        assert not [p for p in tmp_path.glob("*/uploads") if any(p.iterdir())]
         # Both app servers answer for every analysis (one database, one upload store).
         for i in ids[:2]:
             for server in servers:
                 r = requests.get(f"{server.base}/api/v1/genotyping/analyses/{i}",
                                  headers={"Authorization": f"Bearer {token}"}, timeout=10)
                 assert r.json()["state"] == "done" and r.json()["men1_status"] == "germline"
+        # Over the default limit (8 GiB) the app server answers 413 from the headers: not a
+        # byte of the body is sent.
+        conn = http.client.HTTPConnection("127.0.0.1", servers[0].port, timeout=30)
+        conn.putrequest("POST", f"/api/v1/participants/{demo.participant}/genotyping")
+        conn.putheader("Authorization", f"Bearer {token}")
+        conn.putheader("Content-Type", "multipart/form-data; boundary=xyz")
+        conn.putheader("Content-Length", str(9 << 30))
+        conn.endheaders()
+        refused = conn.getresponse()
+        assert refused.status == 413, refused.read()[:300]
+        assert refused.getheader("Content-Type", "").startswith("application/json")
+        assert "larger than the upload limit (8 GiB)" in refused.read().decode()
+        conn.close()
     finally:
         for w in workers:
             if w.poll() is None:
