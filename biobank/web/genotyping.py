@@ -145,9 +145,11 @@ def _install_sweep(state: Any) -> None:
     state.app.before_request(sweep_uploads_once)
 
 
-def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
-    """Shared by the page and the API: store the files, create the analysis, classify small
-    inputs now and large ones on the job runner."""
+def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool, genotyping.OneStepPlan]:
+    """Shared by the one-step page form and the API: store the files, read their headers,
+    take from them what the body does not say (sample roles, caller, build:
+    :func:`genotyping.plan_one_step`, which refuses a mapping the header contradicts), create
+    the analysis, classify small inputs now and large ones on the job runner."""
     upload_limit_check()  # already done before the body was read; harmless again
     user = actor()
     access.require_role(user, "pathologist")
@@ -157,16 +159,24 @@ def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
         if (f := request.files.get(role)) is not None and (f.filename or f.content_length)
     ]
     fields = UPLOAD_FORMS[request.endpoint or "genotyping.upload"].read()
+    got = genotyping.receive(db_session(), user, code, uploads, settings())
+    plan = genotyping.plan_one_step(
+        got, {"normal": fields.get("normal_specimen") or None,
+              "tumor": fields.get("tumor_specimen") or None},
+        {"normal": fields.get("normal_sample") or None,
+         "tumor": fields.get("tumor_sample") or None},
+        fields.get("caller", ""), fields.get("caller_version", ""), fields.get("build", ""))
     req = genotyping.AnalysisRequest(
-        participant_code=code, uploads=uploads,
+        participant_code=code, uploads=[], stored=[(r.role, r.file.sha256) for r in got],
         normal_specimen=fields.get("normal_specimen") or None,
         tumor_specimen=fields.get("tumor_specimen") or None,
-        normal_sample=fields.get("normal_sample") or None,
-        tumor_sample=fields.get("tumor_sample") or None,
-        caller=fields.get("caller", ""), caller_version=fields.get("caller_version", ""),
-        assay=fields.get("assay", ""), build=fields.get("build", ""),
+        normal_sample=plan.samples.get("normal", (None, None))[0],
+        tumor_sample=plan.samples.get("tumor", (None, None))[0],
+        caller=plan.caller, caller_version=plan.caller_version,
+        assay=fields.get("assay", ""), build=plan.build,
     )
-    return start_analysis(req)
+    analysis, created = start_analysis(req)
+    return analysis, created, plan
 
 
 def start_analysis(req: genotyping.AnalysisRequest) -> tuple[GenotypingAnalysis, bool]:
@@ -233,7 +243,7 @@ def upload_limits() -> dict[str, Any]:
 @bp.route("/participants/<code>/upload", methods=["POST"])
 @roles_required("pathologist")
 def upload(code: str) -> Any:
-    analysis, created = create_from_request(code)
+    analysis, created, _plan = create_from_request(code)
     _say_started(created, _("Uploaded; classification started."))
     return _go(url_for(".analysis", analysis_id=analysis.id))
 
