@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import get_db
-from ..errors import BiobankError, Conflict, NotFound, ValidationError
+from ..errors import BiobankError, Conflict, FieldError, NotFound, ValidationError
 from ..inputs import Choice, Spec, Text
 from ..models import EligibilityAssessment, GenotypingAnalysis, GenotypingVariant
 from ..services import (
@@ -428,9 +428,27 @@ def _analysis_page(analysis_id: int, override_error: dict[str, Any] | None = Non
 @bp.route("/worklist")
 @roles_required("pathologist")
 def worklist() -> str:
-    """What waits for the pathologist, oldest first: review, sign-out, re-review."""
-    return render_template("genotyping/worklist.html", assays=genotyping.ASSAYS,
-                           work=worklist_service.worklist(db_session(), actor()))
+    """What waits for the pathologist, oldest first: review, sign-out, re-review; each queue
+    paged on the server (``?review_page=2``), the other queues' pages kept in the links."""
+    pages: dict[str, int] = {}
+    for queue in worklist_service.QUEUES:
+        raw = request.args.get(f"{queue}_page")
+        if raw is None:
+            continue
+        if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) >= 1):
+            raise FieldError("%(field)s: the page is a whole number from 1",
+                             field=f"{queue}_page", code="bad_page")
+        pages[queue] = int(raw)
+    work = worklist_service.worklist(db_session(), actor(), pages)
+
+    def page_url(queue: str, n: int) -> str:
+        args: dict[str, Any] = {f"{q}_page": shown for q, shown in work.pages.items()
+                                if shown > 1}
+        args[f"{queue}_page"] = n
+        return url_for(".worklist", **args, _anchor=f"q-{queue}")
+
+    return render_template("genotyping/worklist.html", assays=genotyping.ASSAYS, work=work,
+                           page_url=page_url)
 
 
 @bp.route("/analyses/<int:analysis_id>/job")
