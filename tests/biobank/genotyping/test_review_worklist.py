@@ -110,6 +110,16 @@ def test_review_sign_and_the_worklist(app: Flask, client_as: Any, demo: Demo) ->
     assert row in _queue(path, "signout")
     assert _sign(path, a.id, "segregation withdrawn").status_code == 303
     assert row not in _queue(path, "signout")
+    # The amendment is in the history with its reason, after the second override's.
+    history = re.search(r'<table class="history" id="history">(.*?)</table>',
+                        path.get(url).get_data(as_text=True), re.S)
+    assert history
+    amended = re.search(r'data-action="genotyping.report_amend">(.*?)</tr>', history.group(1),
+                        re.S)
+    assert amended and "version 2" in amended.group(1)
+    assert "segregation withdrawn" in amended.group(1)
+    assert history.group(1).index("no segregation data after all") < history.group(1).index(
+        "segregation withdrawn")
     report_id = _analysis(app, url).report.id  # type: ignore[union-attr]
     pdf = path.get(f"/genotyping/reports/{report_id}/v2.pdf").data
     text = subprocess.run(["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True,
