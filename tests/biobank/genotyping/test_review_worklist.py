@@ -159,29 +159,10 @@ def test_the_worklist_is_paged_on_the_server_oldest_first(app: Flask, client_as:
     """A lab behind by more than a page: each queue shows PAGE_SIZE rows, the heading and the
     home page count the whole queue, the pages run oldest first without gap or repeat, the
     other queues' pages are kept in the links, and a page past the end shows the last."""
-    from datetime import datetime, timedelta
-
-    from biobank.models import ClassificationJob, GenotypingAnalysis, Participant, User
     from biobank.services.worklist import PAGE_SIZE
 
     n = PAGE_SIZE * 2 + 3
-    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-    with get_db(app).transaction() as s:
-        p = s.execute(select(Participant).where(Participant.code == demo.participant)
-                      ).scalar_one()
-        who = s.execute(select(User).where(User.username == "pathologist")).scalar_one()
-        ids = []
-        for i in range(n):
-            # Inserted newest first: the order shown must come from the time, not the id.
-            a = GenotypingAnalysis(
-                input_key=f"paging-{i:03d}", participant_id=p.id, caller="Mutect2",
-                caller_version="4.2.4.1", assay="panel", build="GRCh38", warnings=[],
-                men1_status="germline", created_by_id=who.id)
-            s.add(a)
-            s.flush()
-            s.add(ClassificationJob(analysis_id=a.id, state="done", progress=100, step="done",
-                                    finished_at=start + timedelta(hours=n - i)))
-            ids.append(a.id)
+    ids = waiting_analyses(app, demo.participant, n)
     oldest_first = list(reversed(ids))
     path = client_as("pathologist")
     assert _home_count(path, "review") == n
@@ -219,3 +200,28 @@ def test_the_worklist_is_paged_on_the_server_oldest_first(app: Flask, client_as:
         sess["locale"] = "zh"
     html = path.get("/genotyping/worklist?review_page=2").get_data(as_text=True)
     assert "第 2 页，共 3 页" in html and "下一页" in html and "上一页" in html
+
+
+def waiting_analyses(app: Flask, participant: str, n: int) -> list[int]:
+    """``n`` analyses classified and awaiting review, inserted newest first (so that the
+    order shown must come from the time, not the id); their ids in insertion order."""
+    from datetime import datetime, timedelta
+
+    from biobank.models import ClassificationJob, GenotypingAnalysis, Participant, User
+
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    with get_db(app).transaction() as s:
+        p = s.execute(select(Participant).where(Participant.code == participant)).scalar_one()
+        who = s.execute(select(User).where(User.username == "pathologist")).scalar_one()
+        ids = []
+        for i in range(n):
+            a = GenotypingAnalysis(
+                input_key=f"paging-{i:03d}", participant_id=p.id, caller="Mutect2",
+                caller_version="4.2.4.1", assay="panel", build="GRCh38", warnings=[],
+                men1_status="germline", created_by_id=who.id)
+            s.add(a)
+            s.flush()
+            s.add(ClassificationJob(analysis_id=a.id, state="done", progress=100, step="done",
+                                    finished_at=start + timedelta(hours=n - i)))
+            ids.append(a.id)
+    return ids
