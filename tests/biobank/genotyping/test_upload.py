@@ -562,3 +562,13 @@ def test_a_file_over_the_limit_inside_an_allowed_body_is_refused_and_not_kept(
     assert err["code"] == "too_large" and "larger than 1 MiB" in err["message"]
     uploads = os.path.join(app.instance_path, "uploads")
     assert os.listdir(uploads) == []
+
+
+def test_the_openapi_document_says_what_the_upload_takes_from_the_header(app: Flask) -> None:
+    doc = app.test_client().get("/api/v1/openapi.json").get_json()
+    op = doc["paths"]["/api/v1/participants/{code}/genotyping"]["post"]
+    assert "contradicts_header" in op["summary"] and "sample_required" in op["summary"]
+    schema = op["responses"]["201"]["content"]["application/json"]["schema"]
+    sample = schema["properties"]["proposal"]["properties"]["samples"]["properties"]["normal"]
+    assert set(sample["properties"]["source"]["enum"]) == {*genotyping.SAMPLE_SOURCES, None}
+    assert {"normal_sample", "tumor_sample"} <= set(schema["properties"])
