@@ -1,7 +1,7 @@
-"""The docs stand on their own (issue 17): a clone has no ``../shared`` and no "README facts"
-file, so nothing in the repository may send a reader there; every relative link of the README
-and docs/ resolves inside the repository; the architecture guide covers what the issue asks;
-each role has a guide in both languages whose screenshots exist for both."""
+"""The docs stand on their own (issue 17): a clone has none of the design notes kept beside
+the repository (FORBIDDEN below), so nothing in it may send a reader there; every relative
+link of the README and docs/ resolves inside the repository; the architecture guide covers
+what the issue asks; each role has a guide in both languages whose screenshots exist."""
 
 from __future__ import annotations
 
