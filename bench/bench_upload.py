@@ -36,21 +36,27 @@ import bench_load  # noqa: E402
 
 
 def make_file(path: Path, size: int) -> None:
+    """A gVCF-shaped file of ``size`` bytes: the real Mutect2 header and record, then
+    reference blocks (``<NON_REF>``) filling the body, as a whole-genome gVCF's bulk is. The
+    upload reads the header before it answers (the sample roles it proposes), so the padding
+    is in the body, never the header."""
     from tests.biobank.genotyping.conftest import germline_stop, mutect2_vcf
 
     vcf = mutect2_vcf([germline_stop()])
-    head, body = vcf.split(b"#CHROM", 1)
-    pad = b"##padding=" + b"x" * 1013 + b"\n"
-    block = pad * 1024
     with path.open("wb") as fh:
-        fh.write(head)
-        left = size - len(head) - len(body) - 6
-        while left >= len(block):
-            fh.write(block)
+        fh.write(vcf)
+        left = size - len(vcf)
+        pos = 64_000_000  # after the MEN1 record, sorted, on chr11
+        while left > 0:
+            block = b"".join(
+                b"chr11\t%d\t.\tA\t<NON_REF>\t.\t.\tEND=%d\tGT:DP\t0/0:30\t0/0:30\n"
+                % (p, p) for p in range(pos, pos + 16384))
+            pos += 16384
+            fh.write(block[:left] if len(block) > left else block)
             left -= len(block)
-        fh.write(pad * (left // len(pad)))
-        fh.write(b"#" * (left % len(pad) - 1) + b"\n" if left % len(pad) else b"")
-        fh.write(b"#CHROM" + body)
+        if left < 0:  # the last block was cut: end the file on a whole line
+            fh.seek(size - 1)
+            fh.write(b"\n")
 
 
 def rss_kb(pid: int) -> int:

@@ -524,6 +524,69 @@ def check_mapping(received: list[ReceivedFile], linked: dict[str, bool],
         raise FieldError.collect(errors)
 
 
+#: Where the sample of a role came from in a one-step upload (the API's ``samples`` answer).
+SAMPLE_SOURCES = ("request", "header", "detected", "specimen")
+
+
+@dataclass(frozen=True)
+class OneStepPlan:
+    """What a one-step upload (the API) takes from the files' headers where its body is
+    silent: the sample of each role with where it came from, the caller and the build."""
+
+    samples: dict[str, tuple[str | None, str | None]]  # role -> (sample, SAMPLE_SOURCES item)
+    caller: str
+    caller_version: str
+    build: str
+    proposal: Proposal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "samples": {role: {"sample": name, "source": source,
+                               "declared_by": self.proposal.declared.get(role)}
+                        for role, (name, source) in self.samples.items()},
+            "caller_found": self.proposal.caller, "caller_version_found":
+                self.proposal.caller_version or None,
+            "build_found": self.proposal.build or None,
+        }
+
+
+def plan_one_step(received: list[ReceivedFile], barcodes: dict[str, str | None],
+                  given: dict[str, str | None], caller: str, caller_version: str,
+                  build: str) -> OneStepPlan:
+    """The same proposal the page's confirmation step shows, taken without a person in the
+    loop (the API's one-step upload): a role the body names keeps its name; a role it leaves
+    open takes the sample the header declares or the engine detects (caller conventions,
+    NORMAL/TUMOR columns, the one sample of a single-sample file), else the linked specimen's
+    barcode when the file has a sample of that name. The result passes :func:`check_mapping`,
+    so a body that contradicts ``##normal_sample``/``##tumor_sample`` is refused (422, beside
+    its field) before anything is classified, and a role the header leaves ambiguous must be
+    named. The body's caller and build win; where it gives none the header's are used."""
+    proposal = propose(received)
+    samples: dict[str, tuple[str | None, str | None]] = {}
+    for role in ROLE_FILES:
+        if not any(r.role in ROLE_FILES[role] for r in received):
+            continue
+        name = _clean(given.get(role), 200) or None
+        source: str | None = "request" if name else None
+        if name is None and role in proposal.proposed:
+            name = proposal.proposed[role]
+            source = "header" if role in proposal.declared else "detected"
+        elif name is None and barcodes.get(role) in proposal.choices.get(role, []):
+            name, source = barcodes[role], "specimen"
+        samples[role] = (name, source)
+    check_mapping(received, {role: bool(barcodes.get(role)) for role in samples},
+                  {role: name for role, (name, _source) in samples.items()})
+    found_caller = proposal.caller if any(
+        r.header.samples and r.header.caller != "generic" for r in received) else ""
+    caller = _clean(caller, 64)
+    return OneStepPlan(
+        samples=samples, caller=caller or found_caller,
+        # The header's version belongs to the header's caller only.
+        caller_version=_clean(caller_version, 64) or (
+            proposal.caller_version if not caller or caller == found_caller else ""),
+        build=_clean(build, 8) or proposal.build, proposal=proposal)
+
+
 def analysis_by_key(session: Session, key_doc: dict[str, Any]
                     ) -> tuple[str, GenotypingAnalysis | None]:
     """(the input key of what identifies an analysis, the analysis already made of it): the

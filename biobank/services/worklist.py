@@ -9,12 +9,18 @@ Three queues, each an answer to "what do I do next?":
   differently from the review (``flask reclassify``), not yet answered by a signature.
 
 Each queue is one query over the few analyses waiting, never a scan of report contents.
+
+Each queue is paged on the server (:data:`PAGE_SIZE` rows, oldest first): a central lab that
+falls behind by a few hundred analyses still gets a page at once, and the counts beside each
+heading are the queue's whole size, not the page's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -31,9 +37,11 @@ from ..models import (
     VariantOverride,
 )
 
-__all__ = ["QUEUES", "Item", "Worklist", "counts", "worklist"]
+__all__ = ["PAGE_SIZE", "QUEUES", "Item", "Worklist", "counts", "worklist"]
 
 QUEUES = ("review", "signout", "rereview")
+#: Rows per queue per page: a screen's worth, oldest first.
+PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
@@ -46,12 +54,17 @@ class Item:
 
 @dataclass(frozen=True)
 class Worklist:
+    #: The rows of each queue's current page.
     review: list[Item]
     signout: list[Item]
     rereview: list[Item]
+    #: Each queue's whole size, its page shown (1-based) and its number of pages.
+    totals: dict[str, int]
+    pages: dict[str, int]
+    last_pages: dict[str, int]
 
     def counts(self) -> dict[str, int]:
-        return {q: len(getattr(self, q)) for q in QUEUES}
+        return dict(self.totals)
 
 
 def _visible(q: Select, user: User) -> Select:
@@ -89,16 +102,34 @@ def _queues(user: User) -> dict[str, Select]:
             "rereview": _visible(rereview, user)}
 
 
-def worklist(session: Session, user: User) -> Worklist:
+def worklist(session: Session, user: User, pages: Mapping[str, int] | None = None, *,
+             size: int = PAGE_SIZE) -> Worklist:
+    """The page ``pages[queue]`` (1-based; default the first) of each queue. A page past the
+    end shows the last one: a queue shrinks as the work is done, and the pathologist who
+    signed the last row of page 3 should see page 2, not an empty table."""
     q = _queues(user)
-    review = [Item(a, finished) for a, finished, _ in session.execute(q["review"])]
-    signout = [Item(a, overridden) for a, _, overridden in session.execute(q["signout"])]
-    rereview = [Item(a, since) for a, since in session.execute(q["rereview"])]
-    return Worklist(review, signout, rereview)
+    totals = _counts(session, q)
+    shown: dict[str, int] = {}
+    last: dict[str, int] = {}
+    rows: dict[str, list[Any]] = {}
+    for name in QUEUES:
+        last[name] = max(1, -(-totals[name] // size))
+        shown[name] = min(max(1, (pages or {}).get(name, 1)), last[name])
+        rows[name] = list(session.execute(
+            q[name].limit(size).offset((shown[name] - 1) * size)))
+    return Worklist(
+        review=[Item(a, finished) for a, finished, _ in rows["review"]],
+        signout=[Item(a, overridden) for a, _, overridden in rows["signout"]],
+        rereview=[Item(a, since) for a, since in rows["rereview"]],
+        totals=totals, pages=shown, last_pages=last)
+
+
+def _counts(session: Session, queues: dict[str, Select]) -> dict[str, int]:
+    return {name: int(session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
+        for name, query in queues.items()}
 
 
 def counts(session: Session, user: User) -> dict[str, int]:
     """How many analyses wait in each queue (the home page's figures)."""
-    return {name: int(session.execute(
-        select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
-        for name, query in _queues(user).items()}
+    return _counts(session, _queues(user))

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .. import get_db
-from ..errors import BiobankError, Conflict, NotFound, ValidationError
+from ..errors import BiobankError, Conflict, FieldError, NotFound, ValidationError
 from ..inputs import Choice, Spec, Text
 from ..models import EligibilityAssessment, GenotypingAnalysis, GenotypingVariant
 from ..services import (
@@ -159,9 +159,11 @@ def _install_sweep(state: Any) -> None:
     state.app.before_request(sweep_uploads_once)
 
 
-def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
-    """Shared by the page and the API: store the files, create the analysis, classify small
-    inputs now and large ones on the job runner."""
+def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool, genotyping.OneStepPlan]:
+    """Shared by the one-step page form and the API: store the files, read their headers,
+    take from them what the body does not say (sample roles, caller, build:
+    :func:`genotyping.plan_one_step`, which refuses a mapping the header contradicts), create
+    the analysis, classify small inputs now and large ones on the job runner."""
     upload_limit_check()  # already done before the body was read; harmless again
     user = actor()
     access.require_role(user, "pathologist")
@@ -171,16 +173,24 @@ def create_from_request(code: str) -> tuple[GenotypingAnalysis, bool]:
         if (f := request.files.get(role)) is not None and (f.filename or f.content_length)
     ]
     fields = UPLOAD_FORMS[request.endpoint or "genotyping.upload"].read()
+    got = genotyping.receive(db_session(), user, code, uploads, settings())
+    plan = genotyping.plan_one_step(
+        got, {"normal": fields.get("normal_specimen") or None,
+              "tumor": fields.get("tumor_specimen") or None},
+        {"normal": fields.get("normal_sample") or None,
+         "tumor": fields.get("tumor_sample") or None},
+        fields.get("caller", ""), fields.get("caller_version", ""), fields.get("build", ""))
     req = genotyping.AnalysisRequest(
-        participant_code=code, uploads=uploads,
+        participant_code=code, uploads=[], stored=[(r.role, r.file.sha256) for r in got],
         normal_specimen=fields.get("normal_specimen") or None,
         tumor_specimen=fields.get("tumor_specimen") or None,
-        normal_sample=fields.get("normal_sample") or None,
-        tumor_sample=fields.get("tumor_sample") or None,
-        caller=fields.get("caller", ""), caller_version=fields.get("caller_version", ""),
-        assay=fields.get("assay", ""), build=fields.get("build", ""),
+        normal_sample=plan.samples.get("normal", (None, None))[0],
+        tumor_sample=plan.samples.get("tumor", (None, None))[0],
+        caller=plan.caller, caller_version=plan.caller_version,
+        assay=fields.get("assay", ""), build=plan.build,
     )
-    return start_analysis(req)
+    analysis, created = start_analysis(req)
+    return analysis, created, plan
 
 
 def start_analysis(req: genotyping.AnalysisRequest) -> tuple[GenotypingAnalysis, bool]:
@@ -248,7 +258,7 @@ def upload_limits() -> dict[str, Any]:
 @bp.route("/participants/<code>/upload", methods=["POST"])
 @roles_required("pathologist")
 def upload(code: str) -> Any:
-    analysis, created = create_from_request(code)
+    analysis, created, _plan = create_from_request(code)
     _say_started(created, _("Uploaded; classification started."))
     return _go(url_for(".analysis", analysis_id=analysis.id))
 
@@ -433,9 +443,27 @@ def _analysis_page(analysis_id: int, override_error: dict[str, Any] | None = Non
 @bp.route("/worklist")
 @roles_required("pathologist")
 def worklist() -> str:
-    """What waits for the pathologist, oldest first: review, sign-out, re-review."""
-    return render_template("genotyping/worklist.html", assays=genotyping.ASSAYS,
-                           work=worklist_service.worklist(db_session(), actor()))
+    """What waits for the pathologist, oldest first: review, sign-out, re-review; each queue
+    paged on the server (``?review_page=2``), the other queues' pages kept in the links."""
+    pages: dict[str, int] = {}
+    for queue in worklist_service.QUEUES:
+        raw = request.args.get(f"{queue}_page")
+        if raw is None:
+            continue
+        if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6 and int(raw) >= 1):
+            raise FieldError("%(field)s: the page is a whole number from 1",
+                             field=f"{queue}_page", code="bad_page")
+        pages[queue] = int(raw)
+    work = worklist_service.worklist(db_session(), actor(), pages)
+
+    def page_url(queue: str, n: int) -> str:
+        args: dict[str, Any] = {f"{q}_page": shown for q, shown in work.pages.items()
+                                if shown > 1}
+        args[f"{queue}_page"] = n
+        return url_for(".worklist", **args, _anchor=f"q-{queue}")
+
+    return render_template("genotyping/worklist.html", assays=genotyping.ASSAYS, work=work,
+                           page_url=page_url)
 
 
 @bp.route("/analyses/<int:analysis_id>/job")

@@ -57,6 +57,10 @@ ANALYSIS_SCHEMA: dict[str, Any] = {
         "men1_status": NULLABLE_STR,
         "engine_version": NULLABLE_STR,
         "known_variants_version": NULLABLE_STR,
+        "normal_sample": {**NULLABLE_STR, "description": "the VCF sample used as the blood "
+                          "(normal) sample"},
+        "tumor_sample": {**NULLABLE_STR, "description": "the VCF sample used as the tumour "
+                         "sample"},
         "variants": {"type": "array", "items": {"type": "object"}},
         "versions": {"type": "array", "items": {"type": "object"}},
     },
@@ -92,6 +96,7 @@ def analysis_json(a: GenotypingAnalysis) -> dict[str, Any]:
         "files": [{"role": i.role, "sha256": i.file.sha256} for i in a.inputs],
         "normal_specimen": a.normal_specimen.barcode if a.normal_specimen else None,
         "tumor_specimen": a.tumor_specimen.barcode if a.tumor_specimen else None,
+        "normal_sample": a.normal_sample, "tumor_sample": a.tumor_sample,
         "warnings": list(a.warnings),
         "variants": [_variant(v) for v in a.variants],
         "versions": [
@@ -104,14 +109,54 @@ def analysis_json(a: GenotypingAnalysis) -> dict[str, Any]:
     }
 
 
+SAMPLE_SOURCE_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["sample", "source"],
+    "properties": {
+        "sample": NULLABLE_STR,
+        "source": {"type": "string", "nullable": True,
+                   "enum": [*genotyping.SAMPLE_SOURCES, None],
+                   "description": "request: named in the body; header: declared by "
+                   "##normal_sample/##tumor_sample or ##SAMPLE; detected: the engine's "
+                   "detection (caller conventions, NORMAL/TUMOR columns, the one sample of a "
+                   "single-sample file); specimen: the sample named as the linked specimen's "
+                   "barcode; null: the file names no sample (a copy-number table)"},
+        "declared_by": {**NULLABLE_STR, "description": "the header line that fixes it"},
+    },
+}
+UPLOAD_SCHEMA: dict[str, Any] = {
+    **ANALYSIS_SCHEMA,
+    "properties": {
+        **ANALYSIS_SCHEMA["properties"],
+        "proposal": {
+            "type": "object",
+            "description": "what the files' headers said and where each role's sample came "
+                           "from (the page's confirmation step shows the same)",
+            "properties": {
+                "samples": {"type": "object", "properties": {
+                    "normal": SAMPLE_SOURCE_SCHEMA, "tumor": SAMPLE_SOURCE_SCHEMA}},
+                "caller_found": {"type": "string"}, "caller_version_found": NULLABLE_STR,
+                "build_found": NULLABLE_STR,
+            },
+        },
+    },
+}
+
+
 @route("/participants/<code>/genotyping", "POST",
-       summary="Upload a paired VCF, or a blood and/or tumour VCF (multipart form: files "
-               "paired|normal|tumor; fields normal_specimen, tumor_specimen, normal_sample, "
-               "tumor_sample, caller, caller_version, assay, build)",
-       response=ANALYSIS_SCHEMA, status=201, errors=(401, 403, 404, 413, 422))
+       summary="Upload a paired VCF, or a blood and/or tumour VCF, in one step (multipart "
+               "form: files paired|normal|tumor; fields normal_specimen, tumor_specimen, "
+               "assay, and optionally normal_sample, tumor_sample, caller, caller_version, "
+               "build). Fields left out are taken from the headers as the page's "
+               "confirmation step proposes them: each role's sample as the header declares it "
+               "(##normal_sample/##tumor_sample, ##SAMPLE) or the engine detects it, else the "
+               "linked specimen's barcode; the caller and the build found. A sample name that "
+               "contradicts the header's declaration is refused (422 contradicts_header), as "
+               "is a role the header leaves ambiguous and the body does not name (422 "
+               "sample_required). The answer's proposal says where each sample came from.",
+       response=UPLOAD_SCHEMA, status=201, errors=(401, 403, 404, 413, 422))
 def upload_genotyping(code: str) -> Any:
-    a, created = create_from_request(code)
-    return jsonify(analysis_json(a)), 201 if created else 200
+    a, created, plan = create_from_request(code)
+    return jsonify({**analysis_json(a), "proposal": plan.as_dict()}), 201 if created else 200
 
 
 @route("/genotyping/analyses/<int:analysis_id>", "GET",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from datetime import UTC
 from typing import Any
 
 from flask import Flask
@@ -109,6 +110,16 @@ def test_review_sign_and_the_worklist(app: Flask, client_as: Any, demo: Demo) ->
     assert row in _queue(path, "signout")
     assert _sign(path, a.id, "segregation withdrawn").status_code == 303
     assert row not in _queue(path, "signout")
+    # The amendment is in the history with its reason, after the second override's.
+    history = re.search(r'<table class="history" id="history">(.*?)</table>',
+                        path.get(url).get_data(as_text=True), re.S)
+    assert history
+    amended = re.search(r'data-action="genotyping.report_amend">(.*?)</tr>', history.group(1),
+                        re.S)
+    assert amended and "version 2" in amended.group(1)
+    assert "segregation withdrawn" in amended.group(1)
+    assert history.group(1).index("no segregation data after all") < history.group(1).index(
+        "segregation withdrawn")
     report_id = _analysis(app, url).report.id  # type: ignore[union-attr]
     pdf = path.get(f"/genotyping/reports/{report_id}/v2.pdf").data
     text = subprocess.run(["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True,
@@ -141,3 +152,76 @@ def test_status_words_follow_the_strongest_tier() -> None:
     assert genotyping.status_words(content("undetermined_origin", mosaic)) == [
         "MEN1 likely pathogenic variant of undetermined origin"]
     assert genotyping.status_words(content("none_detected")) == ["No MEN1 variant detected"]
+
+
+def test_the_worklist_is_paged_on_the_server_oldest_first(app: Flask, client_as: Any,
+                                                          demo: Demo) -> None:
+    """A lab behind by more than a page: each queue shows PAGE_SIZE rows, the heading and the
+    home page count the whole queue, the pages run oldest first without gap or repeat, the
+    other queues' pages are kept in the links, and a page past the end shows the last."""
+    from biobank.services.worklist import PAGE_SIZE
+
+    n = PAGE_SIZE * 2 + 3
+    ids = waiting_analyses(app, demo.participant, n)
+    oldest_first = list(reversed(ids))
+    path = client_as("pathologist")
+    assert _home_count(path, "review") == n
+
+    def rows(html: str) -> list[int]:
+        m = re.search(r'<table class="worklist" data-queue="review">(.*?)</table>', html, re.S)
+        assert m
+        return [int(x) for x in re.findall(r'data-analysis="(\d+)"', m.group(1))]
+
+    seen: list[int] = []
+    for page in (1, 2, 3):
+        resp = path.get(f"/genotyping/worklist?review_page={page}&signout_page=1")
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 200
+        assert f'data-count="review">({n})' in html
+        assert f"Page {page} of 3" in html
+        got = rows(html)
+        assert len(got) == (PAGE_SIZE if page < 3 else 3)
+        seen += got
+        # Raw engine codes never reach the reader.
+        assert ">germline<" not in html and "Germline" in html
+        if page < 3:
+            assert f"review_page={page + 1}" in html
+    assert seen == oldest_first
+    # Past the end: the last page, not an empty table; a queue of one page has no pager.
+    html = path.get("/genotyping/worklist?review_page=99").get_data(as_text=True)
+    assert rows(html) == oldest_first[-3:] and "Page 3 of 3" in html
+    assert 'data-pager="signout"' not in html
+    # Not a page number: refused, naming the parameter, never a 500.
+    for bad in ("0", "-1", "abc", "1e3", "9999999", "２"):
+        resp = path.get(f"/genotyping/worklist?review_page={bad}")
+        assert resp.status_code == 422, bad
+        assert "review_page" in resp.get_data(as_text=True)
+    with path.session_transaction() as sess:
+        sess["locale"] = "zh"
+    html = path.get("/genotyping/worklist?review_page=2").get_data(as_text=True)
+    assert "第 2 页，共 3 页" in html and "下一页" in html and "上一页" in html
+
+
+def waiting_analyses(app: Flask, participant: str, n: int) -> list[int]:
+    """``n`` analyses classified and awaiting review, inserted newest first (so that the
+    order shown must come from the time, not the id); their ids in insertion order."""
+    from datetime import datetime, timedelta
+
+    from biobank.models import ClassificationJob, GenotypingAnalysis, Participant, User
+
+    start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    with get_db(app).transaction() as s:
+        p = s.execute(select(Participant).where(Participant.code == participant)).scalar_one()
+        who = s.execute(select(User).where(User.username == "pathologist")).scalar_one()
+        ids = []
+        for i in range(n):
+            a = GenotypingAnalysis(
+                input_key=f"paging-{i:03d}", participant_id=p.id, caller="Mutect2",
+                caller_version="4.2.4.1", assay="panel", build="GRCh38", warnings=[],
+                men1_status="germline", created_by_id=who.id)
+            s.add(a)
+            s.flush()
+            s.add(ClassificationJob(analysis_id=a.id, state="done", progress=100, step="done",
+                                    finished_at=start + timedelta(hours=n - i)))
+            ids.append(a.id)
+    return ids

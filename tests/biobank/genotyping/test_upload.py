@@ -68,7 +68,8 @@ def bad_inputs(tmp_path: Path) -> list[tuple[str, bytes, dict[str, str], str]]:
          .encode(), {"normal_sample": "S1", "tumor_sample": "S2"},
          "duplicate sample name 'S1'"),
         ("absent named sample", good, {"normal_sample": "BLOOD-X"},
-         "sample 'BLOOD-X' (the linked specimen) is not a sample in the VCF"),
+         # Refused against the header before anything is classified, naming the file's own.
+         f"BLOOD-X is not a sample of the file (its samples: {TUMOR_COL}, {NORMAL_COL})"),
         ("build contradiction", good, {"build": "GRCh37"}, "contradicts the header"),
         ("huge header", bgzip(huge.encode(), tmp_path), {}, "header larger than 16 MiB"),
     ]
@@ -112,29 +113,102 @@ def test_accepted_variants_of_the_format(app: Flask, api_token: Any, demo: Demo,
     assert symbolic.get_json()["variants"] == []
 
 
-def test_sample_names_must_match_the_linked_specimens(app: Flask, api_token: Any,
-                                                      demo: Demo) -> None:
+def undeclared(vcf: bytes) -> bytes:
+    """The same file without the header lines that declare the roles."""
+    return b"".join(ln for ln in io.BytesIO(vcf).readlines()
+                    if not ln.startswith((b"##normal_sample=", b"##tumor_sample=")))
+
+
+def test_the_api_takes_the_roles_the_header_declares(app: Flask, api_token: Any,
+                                                     demo: Demo, db: Any) -> None:
+    """The one-step API upload proposes as the page's confirmation step does: a body that
+    names no sample gets the header's ##normal_sample/##tumor_sample (the CLI does the same),
+    and the answer says where each came from, with the caller and build found."""
     client = app.test_client()
     token = api_token("pathologist")
-    # The file's samples are ARGO-evo/ARGO-evo_normal; without a mapping that is an error.
     resp = upload(client, mutect2_vcf([germline_stop()]), demo, api_token=token,
-                  mapping=False)
+                  mapping=False, caller=None, caller_version=None, build=None)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert body["men1_status"] == "germline"
+    assert (body["normal_sample"], body["tumor_sample"]) == (NORMAL_COL, TUMOR_COL)
+    assert body["proposal"]["samples"] == {
+        "normal": {"sample": NORMAL_COL, "source": "header",
+                   "declared_by": f"##normal_sample={NORMAL_COL}"},
+        "tumor": {"sample": TUMOR_COL, "source": "header",
+                  "declared_by": f"##tumor_sample={TUMOR_COL}"}}
+    # Caller, version and build left out of the body: the header's, as the page proposes.
+    assert body["assay"] == {"caller": "Mutect2", "caller_version": "4.2.4.1",
+                             "assay": "panel", "build": "GRCh38"}
+    assert (body["proposal"]["caller_found"], body["proposal"]["build_found"]) == (
+        "Mutect2", "GRCh38")
+    # The same mapping given explicitly is the same analysis (not classified twice).
+    again = upload(client, mutect2_vcf([germline_stop()]), demo, api_token=token)
+    assert again.status_code == 200 and again.get_json()["id"] == body["id"]
+    assert again.get_json()["proposal"]["samples"]["normal"]["source"] == "request"
+
+
+def test_the_api_refuses_a_mapping_the_header_contradicts(app: Flask, api_token: Any,
+                                                          demo: Demo, db: Any) -> None:
+    client = app.test_client()
+    token = api_token("pathologist")
+    # Swapped against ##normal_sample/##tumor_sample: refused beside each field, before any
+    # analysis exists (a large file would otherwise fail later on the job runner).
+    resp = upload(client, mutect2_vcf([germline_stop()]), demo, api_token=token,
+                  normal_sample=TUMOR_COL, tumor_sample=NORMAL_COL)
     assert resp.status_code == 422
-    assert f"sample '{demo.blood}' (the linked specimen) is not a sample in the VCF" in \
-        resp.get_json()["error"]["message"]
-    # Swapped mapping: the real Mutect2 header's ##normal_sample/##tumor_sample disagree →
-    # refused naming both (issue 14), never guessed and never silently swapped.
-    resp = upload(client, mutect2_vcf([germline_stop()], header_roles=False), demo,
-                  api_token=token, normal_sample=TUMOR_COL, tumor_sample=NORMAL_COL)
+    error = resp.get_json()["error"]
+    assert error["code"] == "contradicts_header" and error["field"] == "normal_sample"
+    assert set(error["fields"]) == {"normal_sample", "tumor_sample"}
+    assert (f"the header declares ##normal_sample={NORMAL_COL}: {TUMOR_COL} cannot be the "
+            "blood (normal) sample") in error["fields"]["normal_sample"]
+    # One role named against the header, the other left open: still refused.
+    resp = upload(client, mutect2_vcf([germline_stop()]), demo, api_token=token,
+                  mapping=False, normal_sample=TUMOR_COL)
     assert resp.status_code == 422
-    message = resp.get_json()["error"]["message"]
-    assert f"--normal-sample {TUMOR_COL} contradicts the header" in message
-    assert f"##tumor_sample={TUMOR_COL}" in message
-    # Samples named by their barcodes need no mapping.
-    named = mutect2_vcf([germline_stop()], tumor=demo.tumour, normal=demo.blood)
+    assert resp.get_json()["error"]["code"] == "contradicts_header"
+    # The Chinese answer keeps the stable code beside the translated sentence.
+    resp = client.post(f"/api/v1/participants/{demo.participant}/genotyping", data={
+        "paired": (io.BytesIO(mutect2_vcf([germline_stop()])), "pair.vcf"),
+        "normal_specimen": demo.blood, "tumor_specimen": demo.tumour, "assay": "panel",
+        "normal_sample": TUMOR_COL}, content_type="multipart/form-data",
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"})
+    assert resp.status_code == 422
+    zh = resp.get_json()["error"]
+    assert zh["code"] == "contradicts_header" and "##normal_sample" in zh["message"]
+    assert "cannot be the" not in zh["message"]
+    db.rollback()
+    assert db.execute(select(func.count(GenotypingAnalysis.id))).scalar() == 0
+
+
+def test_without_declared_roles_the_api_needs_the_mapping(app: Flask, api_token: Any,
+                                                          demo: Demo) -> None:
+    client = app.test_client()
+    token = api_token("pathologist")
+    vcf = undeclared(mutect2_vcf([germline_stop()]))
+    # No declaration, no NORMAL/TUMOR column names, samples not named as the barcodes: the
+    # body must say which is which (never a guess by column order).
+    resp = upload(client, vcf, demo, api_token=token, mapping=False)
+    assert resp.status_code == 422
+    error = resp.get_json()["error"]
+    assert error["code"] == "sample_required"
+    assert set(error["fields"]) == {"normal_sample", "tumor_sample"}
+    resp = upload(client, vcf, demo, api_token=token, normal_sample="BLOOD-X",
+                  tumor_sample=TUMOR_COL)
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "sample_unknown"
+    # Where the header declares nothing the body's mapping is taken as given.
+    resp = upload(client, vcf, demo, api_token=token)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert resp.get_json()["proposal"]["samples"]["tumor"] == {
+        "sample": TUMOR_COL, "source": "request", "declared_by": None}
+    # Samples named by their specimens' barcodes need no mapping.
+    named = undeclared(mutect2_vcf([germline_stop()], tumor=demo.tumour, normal=demo.blood))
     resp = upload(client, named, demo, api_token=token, mapping=False)
     assert resp.status_code == 201, resp.get_data(as_text=True)
-    assert resp.get_json()["men1_status"] == "germline"
+    body = resp.get_json()
+    assert body["men1_status"] == "germline"
+    assert body["proposal"]["samples"]["normal"] == {
+        "sample": demo.blood, "source": "specimen", "declared_by": None}
 
 
 def test_same_file_again_returns_the_existing_result(app: Flask, api_token: Any, demo: Demo,
@@ -315,8 +389,8 @@ def test_background_failure_is_shown_with_the_reason(app: Flask, client_as: Any,
     app.config["GENOTYPING_INLINE_MAX_BYTES"] = 0
     token = api_token("pathologist")
     client = app.test_client()
-    resp = upload(client, gzip.compress(mutect2_vcf([germline_stop()])), demo,
-                  api_token=token, name="plain.vcf.gz")
+    # The header is sound (the upload reads it before answering); a record is not.
+    resp = upload(client, wrong_ad_count(), demo, api_token=token, name="bad-record.vcf")
     assert resp.status_code == 201
     url = f"/api/v1/genotyping/analyses/{resp.get_json()['id']}"
     deadline = time.monotonic() + 20
@@ -326,7 +400,7 @@ def test_background_failure_is_shown_with_the_reason(app: Flask, client_as: Any,
             break
         time.sleep(0.05)
     assert body["state"] == "failed"
-    assert "plain gzip, not bgzip" in body["error"] and "plain.vcf.gz" in body["error"]
+    assert "Number=R" in body["error"] and "bad-record.vcf" in body["error"]
     page = client_as("pathologist").get(f"/genotyping/analyses/{body['id']}")
     assert "Classification failed" in page.get_data(as_text=True)
 
@@ -394,8 +468,9 @@ def test_the_same_upload_twice_at_once(app: Flask, api_token: Any, demo: Demo,
 
 
 class MultipartBody:
-    """A multipart body made as it is read: one VCF part of ``size`` bytes (a valid header,
-    then padding comment lines) and the form's fields; nothing held in memory."""
+    """A multipart body made as it is read: one VCF part of ``size`` bytes (a valid header and
+    record, then padding lines after them: the upload reads the header before answering, as a
+    whole-genome gVCF's is read) and the form's fields; nothing held in memory."""
 
     def __init__(self, demo: Demo, size: int) -> None:
         self.boundary = "b0undary"
@@ -407,15 +482,13 @@ class MultipartBody:
                       f"\r\n\r\n{v}\r\n" for k, v in fields.items())
         pre += (f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"paired\"; "
                 f"filename=\"big.vcf\"\r\nContent-Type: text/plain\r\n\r\n")
-        header_lines = [ln for ln in head.split(b"\n") if ln.startswith(b"##")]
-        rest = b"\n".join(ln for ln in head.split(b"\n") if not ln.startswith(b"##"))
-        self.parts = [pre.encode(), b"\n".join(header_lines) + b"\n"]
-        pad = size - len(self.parts[1]) - len(rest)
-        self.pad_line = b"##padding=" + b"x" * 1013 + b"\n"  # 1 KiB
+        self.parts = [pre.encode(), head]
+        pad = size - len(head)
+        self.pad_line = b"#padding" + b"x" * 1015 + b"\n"  # 1 KiB
         self.pad_left = pad
-        self.tail = [rest, f"\r\n--{self.boundary}--\r\n".encode()]
+        self.tail = [f"\r\n--{self.boundary}--\r\n".encode()]
         self.length = sum(map(len, self.parts)) + pad + sum(map(len, self.tail))
-        self.sha = hashlib.sha256(self.parts[1])
+        self.sha = hashlib.sha256(head)
         self.content_type = f"multipart/form-data; boundary={self.boundary}"
         self.buffer = b""
 
@@ -430,10 +503,7 @@ class MultipartBody:
             self.sha.update(chunk)
             return chunk
         if self.tail:
-            part = self.tail.pop(0)
-            if len(self.tail) == 1:
-                self.sha.update(part)
-            return part
+            return self.tail.pop(0)
         return b""
 
     # The test client measures the body by seeking to its end and back before reading it.
@@ -506,3 +576,13 @@ def test_a_file_over_the_limit_inside_an_allowed_body_is_refused_and_not_kept(
     assert err["code"] == "too_large" and "larger than 1 MiB" in err["message"]
     uploads = os.path.join(app.instance_path, "uploads")
     assert os.listdir(uploads) == []
+
+
+def test_the_openapi_document_says_what_the_upload_takes_from_the_header(app: Flask) -> None:
+    doc = app.test_client().get("/api/v1/openapi.json").get_json()
+    op = doc["paths"]["/api/v1/participants/{code}/genotyping"]["post"]
+    assert "contradicts_header" in op["summary"] and "sample_required" in op["summary"]
+    schema = op["responses"]["201"]["content"]["application/json"]["schema"]
+    sample = schema["properties"]["proposal"]["properties"]["samples"]["properties"]["normal"]
+    assert set(sample["properties"]["source"]["enum"]) == {*genotyping.SAMPLE_SOURCES, None}
+    assert {"normal_sample", "tumor_sample"} <= set(schema["properties"])

@@ -20,7 +20,10 @@ from biobank.models import GenotypingFile
 from biobank.services import upload_store
 from biobank.web.genotyping import settings
 
-from .conftest import Demo, germline_stop, mutect2_vcf, upload
+from .conftest import NORMAL_COL, TUMOR_COL, Demo, germline_stop, mutect2_vcf, upload
+
+#: A mapping the header's ##normal_sample/##tumor_sample contradict: refused once stored.
+SWAPPED = {"normal_sample": TUMOR_COL, "tumor_sample": NORMAL_COL}
 
 
 def dead_pid() -> int:
@@ -51,8 +54,9 @@ def test_a_refused_upload_leaves_no_file_once_the_next_upload_runs(
         app: Flask, api_token: Any, demo: Demo) -> None:
     client = app.test_client()
     token = api_token("pathologist")
+    # The file is placed, then the mapping is refused against the header's declaration.
     refused = upload(client, mutect2_vcf([germline_stop()]), demo, api_token=token,
-                     mapping=False)  # the file is placed, then the sample check refuses it
+                     **SWAPPED)
     assert refused.status_code == 422
     assert stored_names(app) == set()
     accepted = upload(client, mutect2_vcf([germline_stop()], tumor=demo.tumour,
@@ -69,7 +73,7 @@ def test_the_same_bytes_refused_then_accepted_keep_their_file(
     client = app.test_client()
     token = api_token("pathologist")
     content = mutect2_vcf([germline_stop()])
-    assert upload(client, content, demo, api_token=token, mapping=False).status_code == 422
+    assert upload(client, content, demo, api_token=token, **SWAPPED).status_code == 422
     ok = upload(client, content, demo, api_token=token)
     assert ok.status_code == 201
     (name,) = stored_names(app)

@@ -101,6 +101,33 @@ def test_coordinator_follows_every_gate_link(axe_page: Any, live_server: Any,
     assert not _serious_violations(page), _serious_violations(page)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_pending_gate_is_a_summary_a_screen_high(axe_page: Any, live_server: Any,
+                                                  lang: str) -> None:
+    """Nothing recorded yet (every criterion missing): the banner says who acts next in a few
+    lines, not the wall of 29 items it was; the full list opens on demand."""
+    demo = demo_specimens(live_server.app)
+    page = axe_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    browser_login(page, "s01.coord")
+    _switch_to(page, lang)
+    page.goto(f"/genotyping/participants/{demo.participant}/gate")
+    assert page.locator("#decision").get_attribute("data-decision") == "pending"
+    missing = page.locator("[data-missing]").count()
+    assert missing >= 20
+    banner = page.locator("#pending-summary").bounding_box()
+    assert banner is not None and banner["height"] < 300, banner
+    assert not page.locator("[data-missing]").first.is_visible()
+    groups = page.locator("#pending-summary [data-next-actor]").all_inner_texts()
+    assert len(groups) == 3, groups
+    page.click("#pending-all summary")
+    assert page.locator("[data-missing]").last.is_visible()
+    opened = page.locator("#pending-summary").bounding_box()
+    assert opened is not None and opened["height"] > banner["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert not _serious_violations(page), _serious_violations(page)
+
+
 def _long_events(app: Flask) -> None:
     """What made the old page 1,854 px wide: long unbroken values and many changed fields."""
     with get_db(app).transaction() as s:

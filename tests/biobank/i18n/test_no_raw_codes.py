@@ -30,6 +30,7 @@ from tests.biobank.genotyping.conftest import (
     upload,
 )
 from tests.conftest import DEMO_PASSWORD, missing_dependency, post_form
+from tests.variant_calling.conftest import VUS, Counts, mutect2
 from variant_calling.known import SHIPPED_VERSION
 
 ROLES = ("admin", "cb.tech", "pathologist", "monitor", "s01.tech", "s01.coord")
@@ -201,6 +202,11 @@ def walked_app(app: Flask, client_as: Any) -> list[str]:
     analysis = resp.headers["Location"].rsplit("/", 1)[1]
     assert post_form(path, f"/genotyping/analyses/{analysis}/sign",
                      {"password": DEMO_PASSWORD, "confirm": "yes"}).status_code == 303
+    # A second analysis left unsigned: the worklist has a row to read (its MEN1 status column
+    # once showed the engine's code).
+    waiting = upload(path, mutect2_vcf([germline_stop(), mutect2(*VUS, Counts(30, 0),
+                                                                   Counts(20, 20))]), demo)
+    assert waiting.status_code == 303, waiting.get_data(as_text=True)[:500]
     receive_at_central(app, [demo.blood, demo.tumour])
     coord = client_as("s01.coord")
     assert post_form(coord, f"/genotyping/participants/{demo.participant}/criteria",
@@ -209,7 +215,7 @@ def walked_app(app: Flask, client_as: Any) -> list[str]:
     return [f"/genotyping/analyses/{analysis}", f"/participants/{demo.participant}",
             f"/genotyping/participants/{demo.participant}",
             f"/genotyping/participants/{demo.participant}/gate",
-            f"/specimens/{demo.blood}", f"/specimens/{demo.tumour}"]
+            f"/specimens/{demo.blood}", f"/specimens/{demo.tumour}", "/genotyping/worklist"]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

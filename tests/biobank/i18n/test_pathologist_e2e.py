@@ -114,3 +114,36 @@ def test_upload_confirm_review_sign_and_the_worklist_empties(axe_page: Any, live
     page.goto("/")
     assert page.locator("#worklist-counts [data-queue='review'] strong").inner_text() == before
     assert page.locator("#worklist-counts [data-queue='signout'] strong").inner_text() == signout
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_long_worklist_pages_in_the_browser(axe_page: Any, live_server: Any,
+                                              lang: str) -> None:
+    """A queue longer than a page: the pager walks it oldest first, the count is the whole
+    queue's, and the paged worklist passes axe-core in both languages."""
+    from biobank.services.worklist import PAGE_SIZE
+    from tests.biobank.genotyping.test_review_worklist import waiting_analyses
+
+    demo = demo_specimens(live_server.app)
+    ids = waiting_analyses(live_server.app, demo.participant, PAGE_SIZE + 2)
+    page = axe_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    browser_login(page, "pathologist")
+    _switch_to(page, lang)
+    page.goto("/")
+    assert page.locator("#worklist-counts [data-queue='review'] strong").inner_text() == str(
+        PAGE_SIZE + 2)
+    page.goto("/genotyping/worklist")
+    rows = "table[data-queue='review'] tr[data-analysis]"
+    first = page.eval_on_selector_all(rows, "els => els.map(e => +e.dataset.analysis)")
+    assert first == list(reversed(ids))[:PAGE_SIZE]
+    assert ("Germline" if lang == "en" else "胚系") in page.locator(rows).first.inner_text()
+    _axe_clean(page)
+    page.click("[data-pager='review'] a[rel=next]")
+    page.wait_for_url(lambda url: "review_page=2" in url)
+    second = page.eval_on_selector_all(rows, "els => els.map(e => +e.dataset.analysis)")
+    assert second == list(reversed(ids))[PAGE_SIZE:]
+    assert ("Page 2 of 2" if lang == "en" else "第 2 页，共 2 页") in page.locator(
+        "[data-pager='review']").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    _axe_clean(page)
