@@ -417,9 +417,24 @@ def _men1(session: Session, participant: Participant) -> Criterion:
                 # The tumour lost the other allele: the second hit (never a criterion alone).
                 details.append(Msg("tumour loss of heterozygosity of the MEN1 locus "
                                    "(%(reason)s)", reason=v.content["loh"].get("reason", "")))
+        # A germline carrier's second hit may also be the tumour's single-copy loss of the
+        # whole gene, from the same analysis (a blood VCF with a tumour CNVkit table) or from
+        # another signed report (a tumour copy-number analysis signed on its own). The loss is
+        # named, with its report, but never qualifies: it is cited only beside a first hit.
+        losses = [(v, loss) for v in versions for loss in genotyping.tumour_losses(v.content)]
+        if not any(genotyping.germline_first_hits(v.content) for v in qualifying):
+            losses = []
+        if losses:
+            details.append(Msg(
+                "second hit: the tumour's single-copy loss of the whole MEN1 gene "
+                "(%(losses)s; report %(reports)s)",
+                losses=", ".join(dict.fromkeys(loss for _v, loss in losses)),
+                reports=", ".join(dict.fromkeys(str(v.report_id) for v, _loss in losses))))
+        # The sources: the qualifying reports, then any report cited only for its loss.
+        cited = list(dict.fromkeys([*qualifying, *(v for v, _loss in losses)]))
         return Criterion("men1", label, MET, joined(details, CLAUSE_SEPARATOR),
-                         joined((_report_source(v) for v in qualifying), CLAUSE_SEPARATOR),
-                         links=_report_links(qualifying))
+                         joined((_report_source(v) for v in cited), CLAUSE_SEPARATOR),
+                         links=_report_links(cited))
     source = joined((_report_source(v) for v in versions), CLAUSE_SEPARATOR)
     covering = [v for v in versions
                 if "not_covered" not in (v.men1_status, v.content.get("engine_men1_status"))]

@@ -1020,6 +1020,28 @@ def _strongest(variants: list[dict[str, Any]]) -> str | None:
     return next((t for t in TIER_ORDER if t in tiers), None)
 
 
+#: The engine's evidence code on a tumour's single-copy loss of the whole gene
+#: (variant_calling.copy_number): the usual second hit, which never qualifies alone.
+SECOND_HIT_ONLY = "SECOND_HIT_ONLY"
+
+
+def tumour_losses(content: Mapping[str, Any]) -> list[str]:
+    """The HGVS names of the tumour's single-copy losses of the whole MEN1 gene in a report's
+    content, as reviewed: read from the engine's SECOND_HIT_ONLY evidence (signed content has
+    no other mark of it), and only while the review leaves the event a tumour event that does
+    not qualify (a loss a pathologist re-reads as germline is a first hit, not a second)."""
+    return [str(v.get("hgvs_c")) for v in content.get("variants") or []
+            if v.get("in_tumor") and not v.get("qualifying")
+            and v.get("origin") not in GERMLINE_ORIGINS
+            and any(str(e).startswith(SECOND_HIT_ONLY) for e in v.get("evidence") or [])]
+
+
+def germline_first_hits(content: Mapping[str, Any]) -> list[str]:
+    """The qualifying germline variants of a report's content (a carrier's first hit)."""
+    return [str(v.get("hgvs_c")) for v in content.get("variants") or []
+            if v.get("qualifying") and v.get("origin") in GERMLINE_ORIGINS]
+
+
 def status_words(content: Mapping[str, Any]) -> list[str]:
     """The MEN1 status of a report's content as sentences (gettext ids, English): one per
     origin that qualifies, each naming the strongest tier of its variants."""

@@ -131,7 +131,8 @@ def render(version: ReportVersion, locale: str = "en", tz: str | None = None) ->
 
 def _source_lines(c: dict[str, Any], p: Callable[..., object],
                   _: Callable[[str], str]) -> list[object]:
-    """Where a non-VCF analysis comes from, and the tumour's locus LOH (issue 19)."""
+    """Where a non-VCF analysis comes from, and the tumour's second hit: locus LOH or a
+    single-copy loss of the whole gene (issue 19)."""
     out: list[object] = []
     d = c.get("details") or {}
     if c.get("source") == "outside":
@@ -149,4 +150,16 @@ def _source_lines(c: dict[str, Any], p: Callable[..., object],
     elif loh.get("status") == "no_loh":
         out.append(p(_("Tumour: no loss of heterozygosity of the MEN1 locus (%(reason)s)")
                      % {"reason": loh.get("reason", "")}))
+    # The tumour's single-copy loss of the whole gene: the table lists it as a pathogenic
+    # event, so the report says in words what it is (a second hit, never a criterion alone).
+    losses = ", ".join(genotyping.tumour_losses(c))
+    first = ", ".join(genotyping.germline_first_hits(c))
+    if losses and first:
+        out.append(p(_("Tumour: single-copy loss of the whole MEN1 gene (%(losses)s), the "
+                       "second hit of the germline MEN1 variant (%(first)s)")
+                     % {"losses": losses, "first": first}))
+    elif losses:
+        out.append(p(_("Tumour: single-copy loss of the whole MEN1 gene (%(losses)s), a "
+                       "second hit only: it does not meet the MEN1 criterion on its own")
+                     % {"losses": losses}))
     return out

@@ -435,6 +435,8 @@ def _analysis_page(analysis_id: int, override_error: dict[str, Any] | None = Non
         meaning=genotyping.SIGNATURE_MEANING,
         rereviews=rereview.open_suggestions(s, a.id), rereview_fields=rereview.FIELDS,
         history=genotyping.analysis_history(s, a), status_words=genotyping.status_words,
+        tumour_losses=genotyping.tumour_losses,
+        germline_first_hits=genotyping.germline_first_hits,
         coordinates=genotyping.variant_coordinates, override_fields=genotyping.OVERRIDE_FIELDS,
         override_error=override_error or {},
     )
