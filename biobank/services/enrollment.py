@@ -414,9 +414,15 @@ def _men1(session: Session, participant: Participant) -> Criterion:
                 Msg("%(status)s: %(variants)s",
                     status=vocabulary.word("men1_status", v.men1_status), variants=names))
             if (v.content.get("loh") or {}).get("status") == "loh":
-                # The tumour lost the other allele: the second hit (never a criterion alone).
-                details.append(Msg("tumour loss of heterozygosity of the MEN1 locus "
-                                   "(%(reason)s)", reason=v.content["loh"].get("reason", "")))
+                # The tumour lost the other allele: a germline carrier's second hit, said so;
+                # beside a somatic hit it is reported as found (never a criterion alone).
+                reason = v.content["loh"].get("reason", "")
+                details.append(
+                    Msg("second hit: the tumour's loss of heterozygosity of the MEN1 locus "
+                        "(%(reason)s)", reason=reason)
+                    if genotyping.germline_first_hits(v.content) else
+                    Msg("tumour loss of heterozygosity of the MEN1 locus (%(reason)s)",
+                        reason=reason))
         # A germline carrier's second hit may also be the tumour's single-copy loss of the
         # whole gene, from the same analysis (a blood VCF with a tumour CNVkit table) or from
         # another signed report (a tumour copy-number analysis signed on its own). The loss is

@@ -144,7 +144,12 @@ def _source_lines(c: dict[str, Any], p: Callable[..., object],
         out.append(p(_("MLPA: %(kit)s, kit and lot %(lot)s") % {
             "kit": d.get("kit", ""), "lot": d.get("lot", "")}))
     loh = c.get("loh") or {}
-    if loh.get("status") == "loh":
+    first = ", ".join(genotyping.germline_first_hits(c))
+    if loh.get("status") == "loh" and first:
+        out.append(p(_("Tumour: loss of heterozygosity of the MEN1 locus (%(reason)s), the "
+                       "second hit of the germline MEN1 variant (%(first)s)")
+                     % {"reason": loh.get("reason", ""), "first": first}))
+    elif loh.get("status") == "loh":
         out.append(p(_("Tumour: loss of heterozygosity of the MEN1 locus (%(reason)s)")
                      % {"reason": loh.get("reason", "")}))
     elif loh.get("status") == "no_loh":
@@ -153,7 +158,6 @@ def _source_lines(c: dict[str, Any], p: Callable[..., object],
     # The tumour's single-copy loss of the whole gene: the table lists it as a pathogenic
     # event, so the report says in words what it is (a second hit, never a criterion alone).
     losses = ", ".join(genotyping.tumour_losses(c))
-    first = ", ".join(genotyping.germline_first_hits(c))
     if losses and first:
         out.append(p(_("Tumour: single-copy loss of the whole MEN1 gene (%(losses)s), the "
                        "second hit of the germline MEN1 variant (%(first)s)")

@@ -41,6 +41,9 @@ def test_germline_carrier_with_locus_loh(app: Flask, client_as: Any, demo: Demo)
     url = resp.headers["Location"]
     page = path.get(url).get_data(as_text=True)
     assert 'data-loh="loh"' in page and "8 heterozygous markers" in page
+    # The page says what the loss is for this carrier: the second hit of the germline variant.
+    assert 'data-second-hit="loh"' in page and "The second hit of the germline MEN1 variant " \
+        "(NM_001370259.2:c.1579C&gt;T)." in page
     analysis_id = int(url.rsplit("/", 1)[1])
     assert post_form(path, f"/genotyping/analyses/{analysis_id}/sign",
                      {"password": PASSWORD, "confirm": "yes"}).status_code == 303
@@ -54,12 +57,13 @@ def test_germline_carrier_with_locus_loh(app: Flask, client_as: Any, demo: Demo)
     text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf.data,
                                    capture_output=True, check=True).stdout.decode().split())
     assert "Tumour: loss of heterozygosity of the MEN1 locus (8 heterozygous marker(s)" in text
+    assert "the second hit of the germline MEN1 variant (NM_001370259.2:c.1579C>T)" in text
     receive_at_central(app, [demo.blood, demo.tumour])
     gate = record(app, demo.participant, GOOD_CRITERIA)
     men1 = next(c for c in gate["criteria"] if c["name"] == "men1")
     assert men1["status"] == "met"
-    assert "tumour loss of heterozygosity of the MEN1 locus (8 heterozygous marker(s)" \
-        in men1["detail"]
+    assert "second hit: the tumour's loss of heterozygosity of the MEN1 locus " \
+        "(8 heterozygous marker(s)" in men1["detail"]
 
 
 def test_locus_loh_alone_qualifies_nobody(app: Flask, client_as: Any, demo: Demo) -> None:
@@ -68,3 +72,4 @@ def test_locus_loh_alone_qualifies_nobody(app: Flask, client_as: Any, demo: Demo
     page = path.get(resp.headers["Location"]).get_data(as_text=True)
     assert 'data-loh="loh"' in page
     assert 'data-men1-status="germline"' not in page and "qualifies</strong>" not in page
+    assert "data-second-hit" not in page  # no first hit: the loss is nobody's second hit
