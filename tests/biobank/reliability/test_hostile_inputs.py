@@ -4,7 +4,8 @@ hostile or broken client sends, on SQLite and PostgreSQL.
 The fields are enumerated, not listed: page forms from the form registry
 (``biobank.web.boundary.FORMS``), API bodies from the OpenAPI document — a new field is fuzzed
 as soon as it is declared. Each request starts from a request the authorization matrix knows to
-be accepted (its URL, body and a role that may make it, ``authz_table.py``) with one field
+be accepted (its URL, body and a role that may make it, ``authz_table.py``), or one declared
+here (``EXTRA_BASELINES``, with the files it uploads and the step run before it), with one field
 replaced. The answer must be:
 
 - never a 5xx;
