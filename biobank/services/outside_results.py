@@ -34,6 +34,7 @@ FIELD_OF_CODE = {
     "hgvs_required": "hgvs", "hgvs_too_long": "hgvs", "bad_hgvs": "hgvs", "bad_build": "build",
     "lab_required": "lab", "lab_too_long": "lab", "bad_date": "report_date",
     "accession_required": "accession", "accession_too_long": "accession",
+    "hgvs_one_line": "hgvs", "lab_one_line": "lab", "accession_one_line": "accession",
     "empty_file": "report", "not_pdf": "report", "no_file": "report", "too_large": "report",
 }
 MAX_TEXT = {"hgvs": 200, "lab": 200, "accession": 100}
@@ -61,7 +62,13 @@ def pdf_kind(head: bytes) -> str:
 
 
 def _text(req: OutsideRequest, name: str) -> str:
-    value = " ".join(str(getattr(req, name) or "").split())
+    """The variant's name, the laboratory and the accession are one line each, stored as
+    typed (ends stripped). A line break or tab in one is refused naming the field: silently
+    joining the lines would store something else than the report says (issue 15: stored as
+    sent, or a 4xx naming the field)."""
+    value = str(getattr(req, name) or "").strip()
+    if any(c in value for c in "\r\n\t"):
+        raise ValidationError("one line only: no line breaks or tabs", code=f"{name}_one_line")
     if not value:
         if name == "hgvs":
             raise ValidationError("give the variant as the report names it (HGVS)",

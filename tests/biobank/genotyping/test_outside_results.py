@@ -111,6 +111,9 @@ def test_outside_result_is_classified_signed_and_cited_by_the_gate(
     ({"hgvs": "NM_001370259.2:c.*900A>G"}, None, "hgvs", "is outside NM_001370259.2"),
     ({"hgvs": "Arg460*"}, None, "hgvs", "cannot read"),
     ({"lab": "  "}, None, "lab", "give the laboratory"),
+    # One line each: joining the lines would store what the report does not say.
+    ({"lab": "Genetics\nLaboratory"}, None, "lab", "one line only"),
+    ({"accession": "PUMCH-G\t2026"}, None, "accession", "one line only"),
     ({"report_date": "02/10/2026"}, None, "report_date", "YYYY-MM-DD"),
     ({"report_date": "2999-01-01"}, None, "report_date", "is in the future"),
     ({"accession": ""}, None, "accession", "accession number"),

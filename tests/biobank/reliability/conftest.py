@@ -206,6 +206,9 @@ def _build(world: World) -> None:
                 "specimen_expected": expected.barcode, "specimen_collected": collected.barcode,
                 "outside_analysis": outside.id, "outside_document": outside.inputs[0].id,
                 "mlpa_variant": single.variants[0].id,
+                # The genotyped participant's blood and tumour (an upload links its files to
+                # them): names only, the world's content is unchanged.
+                "specimen_blood": demo.blood, "specimen_tumour": demo.tumour,
             }
         world.values[side].update(_logistics(app, side))
     db.dispose()

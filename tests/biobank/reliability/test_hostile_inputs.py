@@ -4,7 +4,8 @@ hostile or broken client sends, on SQLite and PostgreSQL.
 The fields are enumerated, not listed: page forms from the form registry
 (``biobank.web.boundary.FORMS``), API bodies from the OpenAPI document — a new field is fuzzed
 as soon as it is declared. Each request starts from a request the authorization matrix knows to
-be accepted (its URL, body and a role that may make it, ``authz_table.py``) with one field
+be accepted (its URL, body and a role that may make it, ``authz_table.py``), or one declared
+here (``EXTRA_BASELINES``, with the files it uploads and the step run before it), with one field
 replaced. The answer must be:
 
 - never a 5xx;
@@ -23,12 +24,14 @@ Counts per area are printed by ``python bench/hostile_report.py`` (docs/RELIABIL
 from __future__ import annotations
 
 import functools
+import io
 import json
 import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -36,11 +39,12 @@ from sqlalchemy import select, text
 
 from biobank import create_app, get_db
 from biobank.inputs import MAX_TEXT
-from biobank.models import AuditEvent
+from biobank.models import AuditEvent, Specimen, User
 from biobank.models.base import Base
-from biobank.services import audit
+from biobank.services import audit, storage
 from biobank.web import boundary
 from biobank.web.api import openapi_document
+from tests.biobank.genotyping.conftest import NORMAL_COL, TUMOR_COL
 from tests.conftest import DEMO_PASSWORD, csrf_token
 
 from .authz_table import ACTING_USER, ROLES, TABLE, Row
@@ -176,20 +180,104 @@ EXTRA_BASELINES: dict[str, tuple[str, str, str | None, dict[str, Any]]] = {
                        {"specimen_type": "serum", "container": "cryovial_2ml",
                         "quantity": "0.5", "unit": "mL", "take": "0.1"}),
 }
-#: Endpoints whose starting request is still refused, and why: each needs what one form post
-#: cannot carry (a file, a fingerprint of a compared rack, a checked-out tube, a received
-#: upload). Their fields are still fuzzed (never a 5xx, what no field may hold is a 422 naming
-#: it, nothing written); their accepted paths are tested beside their features.
-REFUSED_BASELINES = {
-    "api.post_check_in": "needs a checked-out tube (tests/biobank/storage)",
-    "storage.rack_apply": "needs the fingerprint of a compared rack file (tests/biobank/storage)",
-    "genotyping.receive": "needs VCF files (tests/biobank/genotyping/test_two_step_upload.py)",
-    "genotyping.upload": "needs VCF files (tests/biobank/genotyping/test_upload.py)",
-    "api.upload_genotyping": "needs VCF files (tests/biobank/genotyping/test_upload.py)",
-    "genotyping.confirm": "needs a received upload (test_two_step_upload.py)",
-    "sources.outside": "needs a report PDF (tests/biobank/genotyping/test_outside_results.py)",
-    "sources.mlpa_page": "needs an MLPA table (tests/biobank/genotyping/test_mlpa_import.py)",
+# The multipart and stateful starting requests (issue 15's audit): each carries its files, or is
+# preceded by what it needs, so its fields are shown accepted and stored as sent too.
+_UPLOAD_FIELDS = {"normal_specimen": "{specimen_blood}", "tumor_specimen": "{specimen_tumour}",
+                  "normal_sample": NORMAL_COL, "tumor_sample": TUMOR_COL, "caller": "Mutect2",
+                  "caller_version": "4.2.4.1", "assay": "panel", "build": "GRCh38"}
+_RACK_CSV = "Rack,Position,Tube\n{box},E5,{specimen_stored}\n"
+EXTRA_BASELINES.update({
+    "genotyping.upload": ("POST", "/genotyping/participants/{participant}/upload",
+                          "pathologist", dict(_UPLOAD_FIELDS)),
+    "api.upload_genotyping": ("POST", "/api/v1/participants/{participant}/genotyping",
+                              "pathologist", dict(_UPLOAD_FIELDS)),
+    "genotyping.receive": ("POST", "/genotyping/participants/{participant}/receive",
+                           "pathologist", {"normal_specimen": "{specimen_blood}",
+                                           "tumor_specimen": "{specimen_tumour}"}),
+    # "received" (the first step's token) is added by the step run before each request.
+    "genotyping.confirm": ("POST", "/genotyping/participants/{participant}/confirm",
+                           "pathologist", dict(_UPLOAD_FIELDS)),
+    "sources.outside": ("POST", "/genotyping/participants/{participant}/outside", "pathologist",
+                        {"hgvs": "NM_000244.3:c.1537C>G", "build": "GRCh38",
+                         "lab": "Hostile-input suite laboratory", "report_date": "2026-01-03",
+                         "accession": "HS-1"}),
+    "sources.mlpa_page": ("POST", "/genotyping/participants/{participant}/mlpa", "pathologist",
+                          {"normal_specimen": "{specimen_blood}", "build": "GRCh38"}),
+    # The tube is checked out by the step run before each request; it goes back to another
+    # position of its box.
+    "api.post_check_in": ("POST", "/api/v1/storage/specimens/{specimen_stored}/check-in",
+                          "s01.tech", {"box": "{box}", "position": "E5"}),
+    # The fingerprint of this file's comparison is added by the step run before each request.
+    "storage.rack_apply": ("POST", "/storage/rack-import/apply", "s01.tech", {"csv": _RACK_CSV}),
+})
+
+
+def _paired_vcf() -> bytes:
+    """A Mutect2 tumour/normal VCF (the header of tests/data/vcf's real GATK file) with a MEN1
+    record the world's uploads do not hold, so it is a new analysis, not the existing one."""
+    from tests.biobank.genotyping.conftest import mutect2_vcf
+    from tests.variant_calling.conftest import VUS, Counts, mutect2
+
+    return mutect2_vcf([mutect2(*VUS, Counts(40, 0), Counts(28, 12))])
+
+
+def _mlpa_table() -> bytes:
+    from tests.variant_calling.test_mlpa import table
+
+    return table({3: 0.5}).encode()  # the world's import is exon 5
+
+
+#: The files a multipart starting request carries: endpoint → {field: (content, file name)}.
+FILES: dict[str, dict[str, tuple[bytes, str]]] = {
+    "genotyping.upload": {"paired": (_paired_vcf(), "pair.vcf")},
+    "api.upload_genotyping": {"paired": (_paired_vcf(), "pair.vcf")},
+    "genotyping.receive": {"paired": (_paired_vcf(), "pair.vcf")},
+    "sources.outside": {"report": (b"%PDF-1.4 hostile-input suite report\n", "report.pdf")},
+    "sources.mlpa_page": {"table": (_mlpa_table(), "p017.csv")},
 }
+
+
+def _check_out_stored(app: Flask, world: World, page: _PageClient | None, body: dict[str, Any]
+                      ) -> dict[str, Any]:
+    """The stored tube, checked out (by its site's technician), so it can be checked in."""
+    with get_db(app).transaction() as s:
+        tech = s.execute(select(User).where(User.username == "s01.tech")).scalar_one()
+        sp = s.execute(select(Specimen).where(
+            Specimen.barcode == world.values["own"]["specimen_stored"])).scalar_one()
+        storage.check_out(s, tech, sp, "hostile-input suite")
+    return {}
+
+
+def _rack_fingerprint(app: Flask, world: World, page: _PageClient | None,
+                      body: dict[str, Any]) -> dict[str, Any]:
+    """The fingerprint of the comparison the technician was shown (it changes nothing)."""
+    with get_db(app).session(write=False) as s:
+        tech = s.execute(select(User).where(User.username == "s01.tech")).scalar_one()
+        return {"fingerprint": storage.rack_diff(s, tech, body["csv"]).fingerprint}
+
+
+def _received(app: Flask, world: World, page: _PageClient | None, body: dict[str, Any]
+              ) -> dict[str, Any]:
+    """The page's first step, as the pathologist takes it: the files are received and the
+    confirmation's token comes back in the redirect."""
+    assert page is not None
+    code = world.values["own"]["participant"]
+    resp = page.client.post(
+        f"/genotyping/participants/{code}/receive", content_type="multipart/form-data",
+        data={"paired": (io.BytesIO(_paired_vcf()), "pair.vcf"), "csrf_token": page.token,
+              "normal_specimen": body["normal_specimen"],
+              "tumor_specimen": body["tumor_specimen"]})
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
+    return {"received": parse_qs(urlsplit(resp.headers["Location"]).query)["received"][0]}
+
+
+#: What a starting request needs that the world does not hold, made afresh before each request
+#: (after the world is put back): returns the fields it adds to the body.
+SETUP = {"api.post_check_in": _check_out_stored, "storage.rack_apply": _rack_fingerprint,
+         "genotyping.confirm": _received}
+#: Endpoints whose starting request is still refused, and why. Their fields are still fuzzed
+#: (never a 5xx, what no field may hold is a 422 naming it, nothing written).
+REFUSED_BASELINES: dict[str, str] = {}
 
 
 @functools.cache
@@ -308,9 +396,9 @@ def test_hostile_values(case: Case, authz_world: World, request: pytest.FixtureR
         if authz_world.dirty:
             authz_world.restore(app, url_db)
             authz_world.dirty = False
+        sent = {**_prepared(case.endpoint, app, authz_world, page, body), case.field: value}
         before = counts(app)
         last_audit = before["audit_events"] and _max_audit(app)
-        sent = {**body, case.field: value}
         resp = _send(app, authz_world, row, user, url, sent, case, n, page)
         after = counts(app)
         written = after != before
@@ -339,6 +427,16 @@ def test_hostile_values(case: Case, authz_world: World, request: pytest.FixtureR
                 if mangled:
                     failures.append(f"{where}: stored altered: {mangled[0][:160]!r}")
     assert not failures, "\n".join(failures)
+
+
+def _prepared(endpoint: str, app: Flask, world: World, page: _PageClient | None,
+              body: dict[str, Any]) -> dict[str, Any]:
+    """The starting request's body once what it needs is made (``SETUP``)."""
+    step = SETUP.get(endpoint)
+    if step is None:
+        return body
+    world.dirty = True  # the step may write: the next request starts from the world again
+    return {**body, **step(app, world, page, body)}
 
 
 def _max_audit(app: Flask) -> int:
@@ -370,11 +468,15 @@ def _send(app: Flask, world: World, row: Row, user: str | None, url: str, body: 
           case: Case, n: int, page: _PageClient | None) -> Any:
     # A distinct client address per request: the sign-in rate limit is not what is tested.
     environ = {"REMOTE_ADDR": f"10.{n // 250}.{n % 250}.7"}
+    # A file stream is read once: each request gets its own.
+    files = {k: (io.BytesIO(content), name)
+             for k, (content, name) in FILES.get(case.endpoint, {}).items()}
     if case.api:
         c = app.test_client()
         if row.method in ("POST", "PATCH", "PUT") and _is_multipart(case.endpoint):
-            return c.open(url, method=row.method, headers=token_of(world, user), data=body,
-                          content_type="multipart/form-data", environ_base=environ)
+            return c.open(url, method=row.method, headers=token_of(world, user),
+                          data={**body, **files}, content_type="multipart/form-data",
+                          environ_base=environ)
         payload = json.dumps(body, allow_nan=True, ensure_ascii=True)
         return c.open(url, method=row.method, headers=token_of(world, user), data=payload,
                       content_type="application/json", environ_base=environ)
@@ -383,7 +485,7 @@ def _send(app: Flask, world: World, row: Row, user: str | None, url: str, body: 
     form = dict(body)
     content_type = ("multipart/form-data" if _is_multipart(case.endpoint)
                     else "application/x-www-form-urlencoded")
-    return c.open(url, method=row.method, data={**form, "csrf_token": token},
+    return c.open(url, method=row.method, data={**form, **files, "csrf_token": token},
                   content_type=content_type, environ_base=environ,
                   headers={"Accept": "text/html"})
 
@@ -418,9 +520,18 @@ def test_each_starting_request_is_accepted(endpoint: str, authz_world: World,
     body = {k: [_fill(x, authz_world, row, user) for x in v] if isinstance(v, list)
             else _fill(v, authz_world, row, user) for k, v in row.body.items()}
     page = None if case.api else _PageClient(app, authz_world, user)
-    status = _send(app, authz_world, row, user, url, body, case, 0, page).status_code
+    body = _prepared(endpoint, app, authz_world, page, body)
+    before = counts(app)
+    resp = _send(app, authz_world, row, user, url, body, case, 0, page)
+    status = resp.status_code
+    if endpoint in FILES or endpoint in SETUP:
+        # A new upload, a check-in, an applied rack file: each is recorded, so its fields'
+        # text is shown stored as sent (not an earlier upload found again).
+        assert counts(app)["audit_events"] > before["audit_events"], (
+            f"{endpoint}: its starting request wrote nothing ({status})")
     assert status < 500
     if endpoint in REFUSED_BASELINES:
         assert status >= 400, f"{endpoint} is accepted now: remove it from REFUSED_BASELINES"
     else:
-        assert status < 400, f"{endpoint}: its starting request is refused ({status})"
+        assert status < 400, (f"{endpoint}: its starting request is refused ({status}) "
+                              f"{resp.get_data(as_text=True)[:300]}")
