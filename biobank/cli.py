@@ -4,6 +4,7 @@ same services as the web; errors print one line and exit non-zero."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -223,8 +224,11 @@ def worker(processes: int) -> None:
                         format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     url = queue.queue_url(app.config, app.instance_path)
+    # Before the processes start, so that they inherit it: classification is batch work and
+    # yields the CPU to the app's requests on a shared host (the heartbeat needs little).
+    nice = os.nice(int(app.config["WORKER_NICE"])) if app.config["WORKER_NICE"] else os.nice(0)
     click.echo(f"worker: {processes} process(es) on queue {url.split('://', 1)[0]}, "
-               f"lease {app.config['JOBS_LEASE_SECONDS']} s; stop with Ctrl-C")
+               f"lease {app.config['JOBS_LEASE_SECONDS']} s, nice {nice}; stop with Ctrl-C")
     worker_module.run(app, processes)
 
 

@@ -61,6 +61,9 @@ class Defaults:
     JOBS_LEASE_SECONDS = 60  # a worker silent this long is dead: its job is queued again
     JOBS_MAX_ATTEMPTS = 3  # attempts of a job before it fails with its reason
     JOBS_RESEND_SECONDS = 300  # a job queued this long without a start gets its message again
+    # A worker lowers its own CPU priority by this much (os.nice): on a host it shares with an
+    # app server, a scan at the bench never waits behind a classification. 0 leaves it as is.
+    WORKER_NICE = 10
     # Uploaded VCFs, content-addressed; every app server and worker must see the same directory
     # (a shared filesystem in a multi-machine deployment). Empty: instance/uploads.
     UPLOAD_DIR = ""

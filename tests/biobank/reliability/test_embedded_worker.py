@@ -106,6 +106,9 @@ class Embedded:
         page = self.client("pathologist").get(
             f"/genotyping/analyses/{analysis_id}/job").get_data(as_text=True)
         assert 'data-state="running"' in page and f'value="{job.progress}"' in page
+        # Classification is batch work: it runs below the app's CPU priority (WORKER_NICE 10).
+        assert os.getpriority(os.PRIO_PROCESS, proc.pid) == \
+            min(19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL
         # Nothing cleaned up after it: the job is still "running" under the dead lease.
