@@ -241,6 +241,16 @@ def test_one_breakpoint_inside_the_gene(tmp_path: Path, end_at: str, section: st
     assert (v["copy_number"]["section"], v["copy_number"]["score"]) == (section, score)
 
 
+def tumour_segments(tmp_path: Path, rows: list[tuple[int, int, str, float, int, int]]) -> Path:
+    """A CNVkit ``.call.cns`` of the tumour: (start, end, gene, log2, cn, probes) per segment,
+    depth 80 and weight probes - 1 as CNVkit writes them."""
+    seg = tmp_path / "tumour.call.cns"
+    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n" + "".join(
+        f"chr11\t{start}\t{end}\t{gene}\t{log2}\t{cn}\t80\t{probes}\t{probes - 1}\n"
+        for start, end, gene, log2, cn, probes in rows))
+    return seg
+
+
 def test_single_exon_losses_agree_with_the_pvs1_table() -> None:
     """Splicing an exon out and translating (the multi-exon path) gives each single exon the
     strength the table states for skipping it."""
@@ -459,10 +469,8 @@ def test_a_germline_exon_deletion_and_the_tumours_whole_gene_loss_are_two_events
     names both."""
     ex = exons()
     germ = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
-    seg = tmp_path / "tumour.call.cns"
-    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
-                   f"chr11\t{ex[10][0] - 90000}\t{ex[1][1] + 50000}\tFADS1,MEN1\t-0.6\t1\t80"
-                   "\t40\t39\n")
+    seg = tumour_segments(tmp_path, [(ex[10][0] - 90000, ex[1][1] + 50000, "FADS1,MEN1", -0.6,
+                                      1, 40)])
     inputs = [InputFile(str(germ), "normal"), InputFile(str(seg), "tumor")]
     results = [classify_json(inputs, build="GRCh38"),
                classify_json(inputs[::-1], build="GRCh38")]
@@ -489,9 +497,7 @@ def test_one_deletion_seen_in_blood_and_tumour_is_one_event(tmp_path: Path) -> N
     call cited, no overlap warning."""
     ex = exons()
     germ = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
-    seg = tmp_path / "tumour.call.cns"
-    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
-                   f"chr11\t{ex[3][0] - 61}\t{ex[3][1] + 50}\tMEN1\t-0.9\t1\t80\t4\t3\n")
+    seg = tumour_segments(tmp_path, [(ex[3][0] - 61, ex[3][1] + 50, "MEN1", -0.9, 1, 4)])
     r = classify_json([InputFile(str(germ), "normal"), InputFile(str(seg), "tumor")],
                       build="GRCh38")
     v = only(r)
@@ -549,11 +555,10 @@ def test_a_tumour_deletion_over_the_bloods_reference_segments_is_somatic(
     ex = exons()
     blood = gcnv(tmp_path, [(ex[10][0] - 60_000, ex[6][1] + 500, 2),
                             (ex[6][1] + 501, ex[1][1] + 40_000, 2)])
-    seg = tmp_path / "tumour.call.cns"
-    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
-                   f"chr11\t{ex[10][0] - 90000}\t{ex[4][0] - 101}\tMEN1\t0.02\t2\t80\t40\t39\n"
-                   f"chr11\t{ex[4][0] - 101}\t{ex[3][1] + 80}\tMEN1\t-0.9\t1\t80\t4\t3\n"
-                   f"chr11\t{ex[3][1] + 80}\t{ex[1][1] + 90000}\tMEN1\t0.01\t2\t80\t40\t39\n")
+    seg = tumour_segments(tmp_path, [
+        (ex[10][0] - 90000, ex[4][0] - 101, "MEN1", 0.02, 2, 40),
+        (ex[4][0] - 101, ex[3][1] + 80, "MEN1", -0.9, 1, 4),
+        (ex[3][1] + 80, ex[1][1] + 90000, "MEN1", 0.01, 2, 40)])
     r = classify_json([InputFile(str(blood), "normal"), InputFile(str(seg), "tumor")],
                       build="GRCh38")
     v = only(r)
@@ -641,9 +646,7 @@ def test_a_germline_carriers_tumour_whole_gene_loss_is_named_as_the_second_hit(
     evidence names it."""
     ex = exons()
     germ = gcnv(tmp_path, [(ex[3][0] - 30, ex[3][1] + 30, 1)])
-    seg = tmp_path / "tumour.call.cns"
-    seg.write_text("chromosome\tstart\tend\tgene\tlog2\tcn\tdepth\tprobes\tweight\n"
-                   f"chr11\t{ex[10][0] - 90000}\t{ex[1][1] + 50000}\tMEN1\t-0.6\t1\t80\t40\t39\n")
+    seg = tumour_segments(tmp_path, [(ex[10][0] - 90000, ex[1][1] + 50000, "MEN1", -0.6, 1, 40)])
     r = classify_json([InputFile(str(germ), "normal"), InputFile(str(seg), "tumor")],
                       build="GRCh38")
     first = next(v for v in r["variants"] if v["copy_number"]["exons"] == [3])

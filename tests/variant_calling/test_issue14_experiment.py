@@ -116,17 +116,23 @@ def _snv(c: int, alt_coding: str, label: str) -> Novel:
     return Novel(label, site)
 
 
+def _stop_gain(codon: int) -> tuple[int, str] | None:
+    """The first single-base change (c. position, base) that makes ``codon`` a stop codon."""
+    triplet = CDS[3 * (codon - 1): 3 * codon]
+    for k in range(3):
+        for alt in "ACGT":
+            mutated = triplet[:k] + alt + triplet[k + 1:]
+            if alt != triplet[k] and str(Seq(mutated).translate()) == "*":
+                return 3 * (codon - 1) + k + 1, alt
+    return None
+
+
 def _nonsense(codons: range) -> Novel:
     for codon in codons:
-        triplet = CDS[3 * (codon - 1): 3 * codon]
-        for k in range(3):
-            for alt in "ACGT":
-                mutated = triplet[:k] + alt + triplet[k + 1:]
-                if alt != triplet[k] and str(Seq(mutated).translate()) == "*":
-                    c = 3 * (codon - 1) + k + 1
-                    new = CDS[: c - 1] + alt + CDS[c:]
-                    assert nmd(new)
-                    return _snv(c, alt, f"c.{c}{CDS[c - 1]}>{alt} p.{codon}*")
+        if (hit := _stop_gain(codon)) is not None:
+            c, alt = hit
+            assert nmd(CDS[: c - 1] + alt + CDS[c:])
+            return _snv(c, alt, f"c.{c}{CDS[c - 1]}>{alt} p.{codon}*")
     raise AssertionError(codons)
 
 
@@ -279,15 +285,12 @@ def test_novel_last_exon_nonsense_with_af_0_qualifies(
 
 
 def _nonsense_escaping(codon: int) -> Novel:
-    triplet = CDS[3 * (codon - 1): 3 * codon]
-    for k in range(3):
-        for alt in "ACGT":
-            mutated = triplet[:k] + alt + triplet[k + 1:]
-            if alt != triplet[k] and str(Seq(mutated).translate()) == "*":
-                c = 3 * (codon - 1) + k + 1
-                assert not nmd(CDS[: c - 1] + alt + CDS[c:])  # in the last exon
-                return _snv(c, alt, f"c.{c}{CDS[c - 1]}>{alt}")
-    raise LookupError(codon)
+    hit = _stop_gain(codon)
+    if hit is None:
+        raise LookupError(codon)
+    c, alt = hit
+    assert not nmd(CDS[: c - 1] + alt + CDS[c:])  # in the last exon
+    return _snv(c, alt, f"c.{c}{CDS[c - 1]}>{alt}")
 
 
 NULL = ("stop_gained", "frameshift_variant", "splice_donor_variant", "splice_acceptor_variant",

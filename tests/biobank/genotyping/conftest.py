@@ -86,6 +86,26 @@ def receive_at_central(app: Flask, barcodes: list[str]) -> None:
             sp.site_id = cb.id
 
 
+def record(app: Flask, code: str, values: dict[str, str]) -> dict[str, Any]:
+    """The coordinator records the eligibility values; the gate's decision as JSON."""
+    with get_db(app).transaction() as s:
+        coord = s.execute(select(User).where(User.username == "s01.coord")).scalar_one()
+        p = s.execute(select(Participant).where(Participant.code == code)).scalar_one()
+        enrollment.record_assessment(s, coord, p, values, "lab report 2026-11-20")
+        return enrollment.evaluate(s, p).as_dict()
+
+
+def sign_and_gate(app: Flask, client: FlaskClient, analysis_id: int,
+                  demo: Demo) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pathologist (``client``) signs the analysis, both specimens reach the central
+    biobank and the other criteria are met: the gate and its MEN1 row."""
+    assert post_form(client, f"/genotyping/analyses/{analysis_id}/sign",
+                     {"password": "demo-Passw0rd!", "confirm": "yes"}).status_code == 303
+    receive_at_central(app, [demo.blood, demo.tumour])
+    gate = record(app, demo.participant, GOOD_CRITERIA)
+    return gate, next(c for c in gate["criteria"] if c["name"] == "men1")
+
+
 def upload(client: FlaskClient, content: bytes, demo: Demo, *, api_token: str | None = None,
            name: str = "pair.vcf", role: str = "paired", mapping: bool = True,
            **fields: Any) -> Any:

@@ -13,8 +13,7 @@ from biobank.models import GenotypingAnalysis
 from tests.conftest import post_form
 from tests.variant_calling.test_copy_number import GCNV, exons, header
 
-from .conftest import GOOD_CRITERIA, Demo, receive_at_central, upload
-from .test_gate import record
+from .conftest import GOOD_CRITERIA, Demo, receive_at_central, record, upload
 
 PASSWORD = "demo-Passw0rd!"
 

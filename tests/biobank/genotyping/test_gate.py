@@ -11,21 +11,13 @@ from sqlalchemy import select
 
 from biobank import get_db
 from biobank.errors import ValidationError
-from biobank.models import Participant, User
+from biobank.models import Participant
 from biobank.services import enrollment
 
-from .conftest import GOOD_CRITERIA, Demo
+from .conftest import GOOD_CRITERIA, Demo, record
 
 ASSESSED = ["age", "ecog", "recist_lesion", "net_diagnosis", "first_line_failed",
             *enrollment.COUNT_LABS, *enrollment.ULN_LABS, "creatinine", *enrollment.EXCLUSIONS]
-
-
-def record(app: Flask, code: str, values: dict[str, str]) -> dict[str, Any]:
-    with get_db(app).transaction() as s:
-        coord = s.execute(select(User).where(User.username == "s01.coord")).scalar_one()
-        p = s.execute(select(Participant).where(Participant.code == code)).scalar_one()
-        enrollment.record_assessment(s, coord, p, values, "lab report 2026-11-20")
-        return enrollment.evaluate(s, p).as_dict()
 
 
 def status(gate: dict[str, Any], name: str) -> str:

@@ -15,8 +15,7 @@ from tests.conftest import post_form
 from tests.variant_calling.conftest import R532X, Counts, mutect2
 from tests.variant_calling.test_loh import MARKER_POSITIONS, other, tumour_baf
 
-from .conftest import GOOD_CRITERIA, Demo, mutect2_vcf, receive_at_central, upload
-from .test_gate import record
+from .conftest import GOOD_CRITERIA, Demo, mutect2_vcf, receive_at_central, record, upload
 
 PASSWORD = "demo-Passw0rd!"
 

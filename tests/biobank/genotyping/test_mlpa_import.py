@@ -17,8 +17,7 @@ from biobank.models import AuditEvent, GenotypingAnalysis, GenotypingFile
 from tests.conftest import post_form
 from tests.variant_calling.test_mlpa import table
 
-from .conftest import GOOD_CRITERIA, Demo, receive_at_central
-from .test_gate import record
+from .conftest import Demo, sign_and_gate
 
 PASSWORD = "demo-Passw0rd!"
 
@@ -53,11 +52,7 @@ def test_whole_gene_deletion_from_mlpa_is_signed_and_cited_by_the_gate(
         assert a is not None and a.source == "mlpa" and a.assay == "mlpa"
         assert a.normal_specimen is not None and a.normal_specimen.barcode == demo.blood
         assert a.men1_status == "germline" and a.inputs[0].file.kind == "csv"
-    assert post_form(path, f"/genotyping/analyses/{analysis_id}/sign",
-                     {"password": PASSWORD, "confirm": "yes"}).status_code == 303
-    receive_at_central(app, [demo.blood, demo.tumour])
-    gate = record(app, demo.participant, GOOD_CRITERIA)
-    men1 = next(c for c in gate["criteria"] if c["name"] == "men1")
+    gate, men1 = sign_and_gate(app, path, analysis_id, demo)
     assert men1["status"] == "met" and gate["decision"] == "eligible"
     assert men1["source"].startswith(f"MLPA SALSA MLPA P017 MEN1 lot P017-D1 on {demo.blood}")
 

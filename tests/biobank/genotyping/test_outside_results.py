@@ -21,8 +21,7 @@ from biobank.models import AuditEvent, GenotypingAnalysis, GenotypingFile, Parti
 from biobank.services import enrollment, rereview
 from tests.conftest import post_form
 
-from .conftest import GOOD_CRITERIA, Demo, receive_at_central
-from .test_gate import record
+from .conftest import GOOD_CRITERIA, Demo, receive_at_central, record, sign_and_gate
 
 PASSWORD = "demo-Passw0rd!"
 
@@ -192,11 +191,7 @@ def test_an_outside_mlpa_whole_gene_deletion_is_signed_and_makes_the_participant
         assert a is not None and a.men1_status == "germline" and a.qualifies
         (v,) = a.variants
         assert v.alt == "<DEL>"
-    assert post_form(path, f"/genotyping/analyses/{analysis_id}/sign",
-                     {"password": PASSWORD, "confirm": "yes"}).status_code == 303
-    receive_at_central(app, [demo.blood, demo.tumour])
-    gate = record(app, demo.participant, GOOD_CRITERIA)
-    men1 = next(c for c in gate["criteria"] if c["name"] == "men1")
+    gate, men1 = sign_and_gate(app, path, analysis_id, demo)
     assert men1["status"] == "met" and gate["decision"] == "eligible"
     assert "NM_001370259.2:c.(?_-61)_(*818_?)del p.0?: Pathogenic, Germline" in men1["detail"]
     assert men1["source"].startswith("outside report Peking Union Medical College Hospital "
