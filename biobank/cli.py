@@ -226,7 +226,7 @@ def worker(processes: int) -> None:
     url = queue.queue_url(app.config, app.instance_path)
     # Before the processes start, so that they inherit it: classification is batch work and
     # yields the CPU to the app's requests on a shared host (the heartbeat needs little).
-    nice = os.nice(int(app.config["WORKER_NICE"])) if app.config["WORKER_NICE"] else os.nice(0)
+    nice = os.nice(int(app.config["WORKER_NICE"]))  # 0: unchanged; returns the new niceness
     click.echo(f"worker: {processes} process(es) on queue {url.split('://', 1)[0]}, "
                f"lease {app.config['JOBS_LEASE_SECONDS']} s, nice {nice}; stop with Ctrl-C")
     worker_module.run(app, processes)

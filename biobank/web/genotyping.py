@@ -218,12 +218,20 @@ def queue_job(analysis: GenotypingAnalysis) -> None:
                      int(current_app.config["JOBS_MAX_ATTEMPTS"]))
 
 
+def retry_job(analysis: GenotypingAnalysis) -> None:
+    """Queue the analysis's failed classification again with the site's budget of attempts
+    (JOBS_MAX_ATTEMPTS, as a new job gets): the page, the API and a re-upload share it."""
+    if analysis.job is None:
+        raise Conflict("this analysis has no classification job", code="not_failed")
+    jobs.retry(db_session(), actor(), analysis.job,
+               int(current_app.config["JOBS_MAX_ATTEMPTS"]))
+
+
 def retry_failed(analysis: GenotypingAnalysis) -> bool:
     """The same files uploaded again after a failed classification: run it again."""
     if analysis.job is None or analysis.job.state != "failed":
         return False
-    jobs.retry(db_session(), actor(), analysis.job,
-               int(current_app.config["JOBS_MAX_ATTEMPTS"]))
+    retry_job(analysis)
     g.genotyping_retried = True
     return True
 
@@ -405,10 +413,7 @@ def _specimens_of(participant_id: int) -> list[Any]:
 @bp.route("/analyses/<int:analysis_id>/retry", methods=["POST"])
 @roles_required("pathologist")
 def retry(analysis_id: int) -> Any:
-    a = genotyping.get_analysis(db_session(), actor(), analysis_id)
-    if a.job is None:
-        raise Conflict("this analysis has no classification job", code="not_failed")
-    jobs.retry(db_session(), actor(), a.job, int(current_app.config["JOBS_MAX_ATTEMPTS"]))
+    retry_job(genotyping.get_analysis(db_session(), actor(), analysis_id))
     flash(_("Classification queued again."), "success")
     return redirect(url_for(".analysis", analysis_id=analysis_id), code=303)
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import jsonify
 from flask_babel import gettext
 
-from ...errors import Conflict
 from ...models import GenotypingAnalysis, GenotypingVariant
-from ...services import access, enrollment, genotyping, jobs
+from ...services import access, enrollment, genotyping
 from ..auth import actor
-from ..genotyping import create_from_request
+from ..genotyping import create_from_request, retry_job
 from ..transaction import db_session
 from . import route
 from .schemas import NULLABLE_STR
@@ -174,9 +173,7 @@ def retry_analysis(analysis_id: int) -> Any:
     s = db_session()
     access.require_role(actor(), "pathologist")  # before the lookup: 403 beats 404
     a = genotyping.get_analysis(s, actor(), analysis_id)
-    if a.job is None:
-        raise Conflict("this analysis has no classification job", code="not_failed")
-    jobs.retry(s, actor(), a.job, int(current_app.config["JOBS_MAX_ATTEMPTS"]))
+    retry_job(a)
     return jsonify(analysis_json(a)), 202
 
 
