@@ -107,6 +107,11 @@ def test_pack_unpack_ship_receive_resolve_close_store(page: Any, live_server: An
     assert page.locator("#damage").input_value() == svc.condition_code("intact")
     assert _scan(page, b, "#receive-result", ("received", 1)) == "received"
     # A slip: the technician picks "Thawed" by hand for c, which is fine.
+    # The condition form is swapped in out of band with each tube's answer, and htmx wires its
+    # change trigger when that swap settles (its 20 ms settle delay): a person cannot choose
+    # inside that window, the test could (a choice then sent nothing, one run in five).
+    page.wait_for_function("() => { const f = document.getElementById('next-condition');"
+                           " const d = f && f['htmx-internal-data']; return !!(d && d.initHash); }")
     page.select_option("#damage", svc.condition_code("thawed"))
     page.wait_for_selector('#condition-answer [data-condition="thawed"]')
     assert page.locator("[data-scan-input]").evaluate("el => el === document.activeElement")
